@@ -1,0 +1,26 @@
+// Job liveness by lock (DESIGN.md invariant 3): the owner holds an exclusive flock on a file
+// for as long as it lives; the kernel drops it however the owner dies.
+#pragma once
+
+#include <string>
+
+#include "sys/fd.h"
+#include "sys/result.h"
+
+namespace companion::sys {
+
+// Creates `path` (which must not exist) and takes an exclusive lock on it. The descriptor is
+// close-on-exec; hand it to a child with SpawnOptions::keep_fds.
+Result<UniqueFd> create_locked_file(const std::string& path);
+
+enum class LockState {
+  kHeld,     // some live process holds the lock
+  kFree,     // the file exists and nobody holds it: the owner is gone
+  kMissing,  // the file does not exist
+};
+
+// Asks whether the lock at `path` is held. Uses a shared, non-blocking probe, so several readers
+// can ask at once without mistaking each other for the owner, and never blocks.
+Result<LockState> probe_lock(const std::string& path);
+
+}  // namespace companion::sys

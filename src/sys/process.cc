@@ -1,0 +1,232 @@
+#include "sys/process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
+
+#include <fstream>
+#include <sstream>
+
+#include "sys/clock.h"
+#include "sys/fs.h"
+
+extern char** environ;
+
+namespace companion::sys {
+
+Result<std::string> find_executable(const std::string& name) {
+  if (name.empty()) return make_error("no program name given");
+  if (name.find('/') != std::string::npos) {
+    if (::access(name.c_str(), X_OK) == 0 && !is_directory(name)) return name;
+    return make_error("{} is not an executable file", name);
+  }
+  const char* path_env = ::getenv("PATH");
+  std::string path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = join_path(dir, name);
+    if (::access(candidate.c_str(), X_OK) == 0 && !is_directory(candidate)) return candidate;
+    start = end + 1;
+  }
+  return make_error("{} was not found on PATH", name);
+}
+
+namespace {
+
+std::vector<std::string> build_environment(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    std::string key = entry.substr(0, entry.find('='));
+    bool overridden = false;
+    for (const auto& [k, v] : overrides) overridden = overridden || k == key;
+    if (!overridden) env.push_back(std::move(entry));
+  }
+  for (const auto& [k, v] : overrides) env.push_back(k + "=" + v);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+void mark_all_cloexec_from(int first) {
+#if defined(__linux__) && defined(SYS_close_range)
+  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+#endif
+  long max_fd = ::sysconf(_SC_OPEN_MAX);
+  if (max_fd < 0 || max_fd > 65536) max_fd = 65536;
+  for (int fd = first; fd < max_fd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+// Runs in the child between fork and exec: async-signal-safe calls only.
+[[noreturn]] void exec_child(const SpawnOptions& o, const char* exe, char** argv, char** envp,
+                             int error_fd, pid_t parent) {
+  auto fail = [error_fd]() {  // reports errno to the parent and ends the child
+    int err = errno;
+    (void)!::write(error_fd, &err, sizeof err);
+    ::_exit(127);
+  };
+  if (o.new_session) {
+    if (::setsid() < 0) fail();
+  } else if (o.new_process_group) {
+    if (::setpgid(0, 0) < 0) fail();
+  }
+#ifdef __linux__
+  if (o.die_with_parent) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail();
+    if (::getppid() != parent) ::_exit(127);
+  }
+#else
+  (void)parent;
+#endif
+  // Map every wanted descriptor above the range of targets first, so no source is clobbered.
+  constexpr int kScratch = 512;
+  int null_fd = ::open("/dev/null", O_RDWR);
+  if (null_fd < 0) fail();
+  int std_src[3] = {o.stdin_fd, o.stdout_fd, o.stderr_fd};
+  int std_tmp[3];
+  for (int i = 0; i < 3; ++i) {
+    std_tmp[i] = ::fcntl(std_src[i] >= 0 ? std_src[i] : null_fd, F_DUPFD, kScratch);
+    if (std_tmp[i] < 0) fail();
+  }
+  int keep_tmp[16];
+  size_t keep_count = o.keep_fds.size() < 16 ? o.keep_fds.size() : 16;
+  for (size_t i = 0; i < keep_count; ++i) {
+    keep_tmp[i] = ::fcntl(o.keep_fds[i].first, F_DUPFD, kScratch);
+    if (keep_tmp[i] < 0) fail();
+  }
+  mark_all_cloexec_from(3);
+  for (int i = 0; i < 3; ++i) {
+    if (::dup2(std_tmp[i], i) < 0) fail();
+  }
+  for (size_t i = 0; i < keep_count; ++i) {
+    if (::dup2(keep_tmp[i], o.keep_fds[i].second) < 0) fail();
+  }
+  if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) fail();
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) {
+    ::signal(sig, SIG_DFL);
+  }
+  ::execve(exe, argv, envp);
+  fail();
+  ::_exit(127);
+}
+
+}  // namespace
+
+Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return make_error("cannot create a pipe: {}", errno_text());
+  return std::make_pair(UniqueFd(fds[0]), UniqueFd(fds[1]));
+}
+
+Result<pid_t> spawn(const SpawnOptions& options) {
+  if (options.argv.empty()) return make_error("cannot start a process without a program");
+  if (options.keep_fds.size() > 16) return make_error("too many descriptors to hand over");
+  auto exe = find_executable(options.argv[0]);
+  if (!exe) return exe.error();
+  std::vector<std::string> args = options.argv;
+  std::vector<std::string> env = build_environment(options.env);
+  std::vector<char*> argv = c_strings(args);
+  std::vector<char*> envp = c_strings(env);
+  auto pipe = make_pipe();
+  if (!pipe) return pipe.error();
+  auto& [err_read, err_write] = *pipe;
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return make_error("cannot start {}: {}", options.argv[0], errno_text());
+  if (pid == 0) exec_child(options, exe->c_str(), argv.data(), envp.data(), err_write.get(), parent);
+  err_write.reset();
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(err_read.get(), &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return make_error("cannot start {}: {}", *exe, strerror(child_errno));
+  }
+  return pid;
+}
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  // Fields 3..21 precede the start time (field 22).
+  for (int i = 3; i <= 21; ++i) rest >> field;
+  uint64_t start = 0;
+  if (!(rest >> start)) return std::nullopt;
+  return start;
+}
+
+bool process_matches(pid_t pid, uint64_t start_time) {
+  auto actual = process_start_time(pid);
+  if (!actual) return false;
+  return start_time == 0 || *actual == start_time;
+}
+
+Status signal_group(pid_t pgid, int sig) {
+  if (pgid <= 1) return make_error("refusing to signal process group {}", pgid);
+  if (::kill(-pgid, sig) != 0 && errno != ESRCH) {
+    return make_error("cannot signal process group {}: {}", pgid, errno_text());
+  }
+  return {};
+}
+
+std::optional<int> try_reap(pid_t pid) {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == pid) return status;
+  return std::nullopt;
+}
+
+std::optional<int> reap_within(pid_t pid, int timeout_ms) {
+  int64_t deadline = monotonic_ms() + timeout_ms;
+  for (int delay_us = 200;; delay_us = delay_us < 20000 ? delay_us * 2 : 20000) {
+    if (auto status = try_reap(pid)) return status;
+    if (monotonic_ms() >= deadline) return std::nullopt;
+    ::usleep(static_cast<useconds_t>(delay_us));
+  }
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+}  // namespace companion::sys
