@@ -1,0 +1,26 @@
+// Job logs: append-only text. Progress events are `[ISO time] message` lines; blocks (assistant
+// message, reasoning summary, review output, final output) are a title line followed by the
+// body indented by two spaces, so a reader can tell the two apart from any tail of the file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sys/result.h"
+
+namespace companion::store {
+
+// Appends "[<now>] message\n" (a multi-line message is folded onto one line).
+Status append_log_line(const std::string& path, const std::string& message);
+
+// Appends "[<now>] == title ==\n" and the body, each line indented by two spaces.
+Status append_log_block(const std::string& path, const std::string& title, const std::string& body);
+
+// The last `count` progress lines (messages only, without the time stamp), oldest first.
+// Reads at most the last 64 KiB of the file; a missing file has no lines.
+std::vector<std::string> progress_preview(const std::string& path, size_t count);
+
+// Pure part of progress_preview, for tests: picks progress messages from a tail of a log.
+std::vector<std::string> progress_lines_in(const std::string& tail, size_t count);
+
+}  // namespace companion::store

@@ -1,0 +1,377 @@
+#include "store/job_store.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "store/job_id.h"
+#include "store/job_log.h"
+#include "sys/clock.h"
+#include "sys/fs.h"
+#include "sys/lock.h"
+#include "sys/process.h"
+
+namespace companion::store {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE IF NOT EXISTS jobs(
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  workspace_root TEXT NOT NULL,
+  session_id TEXT NOT NULL DEFAULT '',
+  pid INTEGER NOT NULL DEFAULT 0,
+  pid_start_time INTEGER NOT NULL DEFAULT 0,
+  thread_id TEXT NOT NULL DEFAULT '',
+  turn_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  completed_at INTEGER NOT NULL DEFAULT 0,
+  error_message TEXT NOT NULL DEFAULT '',
+  end_reason TEXT NOT NULL DEFAULT '',
+  log_file TEXT NOT NULL,
+  write INTEGER NOT NULL DEFAULT 0,
+  request TEXT,
+  result TEXT,
+  rendered TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, updated_at);
+CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs(updated_at);
+CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+constexpr std::string_view kColumns =
+    "id, kind, title, summary, status, phase, workspace_root, session_id, pid, pid_start_time, "
+    "thread_id, turn_id, created_at, started_at, updated_at, completed_at, error_message, "
+    "end_reason, log_file, write, request, result, rendered";
+
+constexpr std::string_view kActive = "status IN ('queued','running')";
+
+nlohmann::json parse_json_column(const std::string& text) {
+  if (text.empty()) return nullptr;
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? nlohmann::json(text) : parsed;
+}
+
+std::string json_column(const nlohmann::json& value) {
+  return value.is_null() ? std::string() : value.dump(-1, ' ', false,
+                                                      nlohmann::json::error_handler_t::replace);
+}
+
+Job read_job(const Statement& s) {
+  Job j;
+  j.id = s.column_text(0);
+  j.kind = s.column_text(1);
+  j.title = s.column_text(2);
+  j.summary = s.column_text(3);
+  j.status = parse_job_status(s.column_text(4)).value_or(JobStatus::kFailed);
+  j.phase = s.column_text(5);
+  j.workspace_root = s.column_text(6);
+  j.session_id = s.column_text(7);
+  j.pid = s.column_int(8);
+  j.pid_start_time = static_cast<uint64_t>(s.column_int(9));
+  j.thread_id = s.column_text(10);
+  j.turn_id = s.column_text(11);
+  j.created_at = s.column_int(12);
+  j.started_at = s.column_int(13);
+  j.updated_at = s.column_int(14);
+  j.completed_at = s.column_int(15);
+  j.error_message = s.column_text(16);
+  j.end_reason = s.column_text(17);
+  j.log_file = s.column_text(18);
+  j.write = s.column_int(19) != 0;
+  j.request = parse_json_column(s.column_text(20));
+  j.result = parse_json_column(s.column_text(21));
+  j.rendered = s.column_text(22);
+  return j;
+}
+
+std::string_view terminal_phase(JobStatus status) {
+  switch (status) {
+    case JobStatus::kCompleted: return "done";
+    case JobStatus::kCancelled: return "cancelled";
+    default: return "failed";
+  }
+}
+
+}  // namespace
+
+JobStore::Options JobStore::default_options() {
+  Options o;
+  if (const char* keep = ::getenv("CODEX_COMPANION_KEEP_JOBS")) {
+    char* end = nullptr;
+    long long n = std::strtoll(keep, &end, 10);
+    if (end != keep && *end == '\0' && n > 0) o.keep_finished = static_cast<size_t>(n);
+  }
+  return o;
+}
+
+Result<JobStore> JobStore::open(const Workspace& ws, const Options& options) {
+  COMPANION_TRY(prepare_workspace_dirs(ws));
+  // SQLite gives its -wal and -shm files the mode of the database file: create it 0600 first.
+  if (!sys::path_exists(ws.db_path())) COMPANION_TRY(sys::append_file(ws.db_path(), ""));
+  auto db = Database::open(ws.db_path(), /*create=*/true, options.busy_timeout_ms);
+  if (!db) return db.error();
+  JobStore store(ws, std::move(*db), options);
+  COMPANION_TRY(store.migrate());
+  return store;
+}
+
+Result<std::optional<JobStore>> JobStore::open_existing(const Workspace& ws) {
+  if (!sys::path_exists(ws.db_path())) return std::optional<JobStore>();
+  auto store = open(ws, default_options());
+  if (!store) return store.error();
+  return std::optional<JobStore>(std::move(*store));
+}
+
+Status JobStore::migrate() {
+  // Fast path: a current store answers this single read.
+  if (auto probe = db_.prepare("SELECT max(version) FROM schema_version")) {
+    auto row = probe->step();
+    if (!row) return row.error();
+    if (*row && probe->column_int(0) == kSchemaVersion) return {};
+    if (*row && probe->column_int(0) > kSchemaVersion) {
+      return make_error("the job store {} was written by a newer codex-companion (schema {}); "
+                        "upgrade codex-companion",
+                        db_.path(), probe->column_int(0));
+    }
+  } else if (probe.error().message.find("no such table") == std::string::npos) {
+    return probe.error();
+  }
+  COMPANION_TRY(db_.exec("PRAGMA journal_mode=WAL"));
+  return with_write_transaction(db_, [&]() -> Status {
+    COMPANION_TRY(db_.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"));
+    auto current = db_.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+    if (!current) return current.error();
+    auto row = current->step();
+    if (!row) return row.error();
+    int64_t version = current->column_int(0);
+    if (version < 1) {
+      COMPANION_TRY(db_.exec(std::string(kSchemaV1)));
+      COMPANION_TRY(db_.exec("INSERT INTO schema_version(version) VALUES (1)"));
+    }
+    return {};
+  });
+}
+
+template <class Bind>
+Result<std::vector<Job>> JobStore::query(std::string_view tail, Bind&& bind) {
+  std::string sql = "SELECT ";
+  sql.append(kColumns).append(" FROM jobs ").append(tail);
+  auto stmt = db_.prepare(sql);
+  if (!stmt) return stmt.error();
+  bind(*stmt);
+  std::vector<Job> jobs;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    jobs.push_back(read_job(*stmt));
+  }
+  return jobs;
+}
+
+Result<CreatedJob> JobStore::create(const NewJob& spec) {
+  if (!is_valid_kind(spec.kind)) return make_error("unknown job kind '{}'", spec.kind);
+  int64_t now = sys::now_ms();
+  Job job;
+  job.id = new_job_id(spec.kind == "task" ? "task" : "review", now);
+  job.kind = spec.kind;
+  job.title = spec.title;
+  job.summary = spec.summary;
+  job.workspace_root = ws_.root;
+  job.session_id = spec.session_id;
+  job.pid = ::getpid();
+  job.pid_start_time = sys::process_start_time(::getpid()).value_or(0);
+  job.created_at = job.updated_at = now;
+  job.log_file = ws_.log_path(job.id);
+  job.write = spec.write;
+  job.request = spec.request;
+  auto lock = sys::create_locked_file(ws_.lock_path(job.id));
+  if (!lock) return lock.error();
+  auto stmt = db_.prepare(
+      "INSERT INTO jobs(id, kind, title, summary, status, phase, workspace_root, session_id, pid, "
+      "pid_start_time, created_at, updated_at, log_file, write, request) "
+      "VALUES (?,?,?,?,'queued','queued',?,?,?,?,?,?,?,?,?)");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, job.id).bind(2, job.kind).bind(3, job.title).bind(4, job.summary);
+  stmt->bind(5, job.workspace_root).bind(6, job.session_id).bind(7, job.pid);
+  stmt->bind(8, static_cast<int64_t>(job.pid_start_time)).bind(9, now).bind(10, now);
+  stmt->bind(11, job.log_file).bind(12, int64_t{job.write ? 1 : 0});
+  if (job.request.is_null()) {
+    stmt->bind_null(13);
+  } else {
+    stmt->bind(13, json_column(job.request));
+  }
+  if (auto done = stmt->run(); !done) {
+    (void)sys::remove_file(ws_.lock_path(job.id));
+    return done.error();
+  }
+  return CreatedJob{std::move(job), std::move(*lock)};
+}
+
+Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
+  std::string sql = "UPDATE jobs SET updated_at = ?1";
+  if (patch.mark_running) {
+    sql += ", status = 'running', started_at = CASE started_at WHEN 0 THEN ?1 ELSE started_at END";
+  }
+  if (patch.phase) sql += ", phase = ?3";
+  if (patch.thread_id) sql += ", thread_id = ?4";
+  if (patch.turn_id) sql += ", turn_id = ?5";
+  if (patch.title) sql += ", title = ?6";
+  if (patch.summary) sql += ", summary = ?7";
+  if (patch.pid) sql += ", pid = ?8";
+  if (patch.pid_start_time) sql += ", pid_start_time = ?9";
+  sql.append(" WHERE id = ?2 AND ").append(kActive);
+  auto stmt = db_.prepare(sql);
+  if (!stmt) return stmt.error();
+  stmt->bind(1, sys::now_ms()).bind(2, id);
+  if (patch.phase) stmt->bind(3, *patch.phase);
+  if (patch.thread_id) stmt->bind(4, *patch.thread_id);
+  if (patch.turn_id) stmt->bind(5, *patch.turn_id);
+  if (patch.title) stmt->bind(6, *patch.title);
+  if (patch.summary) stmt->bind(7, *patch.summary);
+  if (patch.pid) stmt->bind(8, *patch.pid);
+  if (patch.pid_start_time) stmt->bind(9, static_cast<int64_t>(*patch.pid_start_time));
+  auto changed = stmt->run();
+  if (!changed) return changed.error();
+  return *changed == 1;
+}
+
+Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
+  if (!is_terminal(t.status)) return make_error("finish() needs a terminal status");
+  auto stmt = db_.prepare(std::string(
+      "UPDATE jobs SET status = ?2, phase = ?3, end_reason = ?4, error_message = ?5, "
+      "result = coalesce(?6, result), rendered = ?7, updated_at = ?8, completed_at = ?8 "
+      "WHERE id = ?1 AND ") + std::string(kActive));
+  if (!stmt) return stmt.error();
+  stmt->bind(1, id).bind(2, to_string(t.status)).bind(3, terminal_phase(t.status));
+  stmt->bind(4, t.end_reason).bind(5, t.error_message);
+  if (t.result.is_null()) {
+    stmt->bind_null(6);
+  } else {
+    stmt->bind(6, json_column(t.result));
+  }
+  stmt->bind(7, t.rendered).bind(8, sys::now_ms());
+  auto changed = stmt->run();
+  if (!changed) return changed.error();
+  if (*changed != 1) return false;
+  (void)sys::remove_file(ws_.lock_path(id));
+  COMPANION_TRY(prune());
+  return true;
+}
+
+Result<bool> JobStore::reconcile_job(const Job& job) {
+  auto state = sys::probe_lock(ws_.lock_path(job.id));
+  if (!state) return state.error();
+  if (*state == sys::LockState::kHeld) return false;
+  std::string message = fmt::format("Worker exited unexpectedly (pid {}).", job.pid);
+  if (*state == sys::LockState::kMissing) message += " Its job lock is missing.";
+  Terminal t{JobStatus::kFailed, std::string(end_reason::kWorkerDied), message, nullptr, ""};
+  auto won = finish(job.id, t);
+  if (won && *won) (void)append_log_line(job.log_file, message + " Marked failed.");
+  return won;
+}
+
+Result<size_t> JobStore::reconcile() {
+  auto jobs = query(std::string("WHERE ") + std::string(kActive), [](Statement&) {});
+  if (!jobs) return jobs.error();
+  size_t count = 0;
+  for (const Job& job : *jobs) {
+    auto changed = reconcile_job(job);
+    if (!changed) return changed.error();
+    count += *changed ? 1 : 0;
+  }
+  return count;
+}
+
+Result<std::optional<Job>> JobStore::get(const std::string& id) {
+  auto jobs = query("WHERE id = ?1", [&](Statement& s) { s.bind(1, id); });
+  if (!jobs) return jobs.error();
+  if (jobs->empty()) return std::optional<Job>();
+  if (jobs->front().active()) {
+    auto changed = reconcile_job(jobs->front());
+    if (!changed) return changed.error();
+    if (*changed) return get(id);
+  }
+  return std::optional<Job>(std::move(jobs->front()));
+}
+
+Result<std::vector<Job>> JobStore::with_prefix(const std::string& prefix, size_t limit) {
+  COMPANION_TRY(reconcile());
+  return query("WHERE substr(id, 1, ?2) = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?3",
+               [&](Statement& s) {
+                 s.bind(1, prefix).bind(2, static_cast<int64_t>(prefix.size()));
+                 s.bind(3, static_cast<int64_t>(limit));
+               });
+}
+
+Result<std::vector<Job>> JobStore::active(const JobFilter& filter) {
+  COMPANION_TRY(reconcile());
+  return query(std::string("WHERE ") + std::string(kActive) +
+                   " AND (?1 IS NULL OR session_id = ?1) ORDER BY updated_at DESC, id DESC",
+               [&](Statement& s) {
+                 if (filter.session_id) s.bind(1, *filter.session_id);
+               });
+}
+
+Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limit) {
+  COMPANION_TRY(reconcile());
+  return query(
+      "WHERE status IN ('completed','failed','cancelled') AND (?1 IS NULL OR session_id = ?1) "
+      "ORDER BY updated_at DESC, id DESC LIMIT ?2",
+      [&](Statement& s) {
+        if (filter.session_id) s.bind(1, *filter.session_id);
+        s.bind(2, static_cast<int64_t>(limit));
+      });
+}
+
+Result<std::optional<std::string>> JobStore::config(const std::string& key) {
+  auto stmt = db_.prepare("SELECT value FROM config WHERE key = ?1");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, key);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->column_text(0));
+}
+
+Status JobStore::set_config(const std::string& key, const std::string& value) {
+  auto stmt = db_.prepare(
+      "INSERT INTO config(key, value) VALUES (?1, ?2) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, key).bind(2, value);
+  auto done = stmt->run();
+  if (!done) return done.error();
+  return {};
+}
+
+Status JobStore::prune() {
+  auto victims = query(
+      "WHERE status IN ('completed','failed','cancelled') ORDER BY updated_at DESC, id DESC "
+      "LIMIT -1 OFFSET ?1",
+      [&](Statement& s) { s.bind(1, static_cast<int64_t>(options_.keep_finished)); });
+  if (!victims) return victims.error();
+  for (const Job& job : *victims) {
+    auto stmt = db_.prepare(
+        "DELETE FROM jobs WHERE id = ?1 AND status IN ('completed','failed','cancelled')");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, job.id);
+    auto deleted = stmt->run();
+    if (!deleted) return deleted.error();
+    if (*deleted == 1 && validate_job_ref(job.id)) {
+      (void)sys::remove_file(ws_.log_path(job.id));
+      (void)sys::remove_file(ws_.lock_path(job.id));
+    }
+  }
+  return {};
+}
+
+}  // namespace companion::store

@@ -1,0 +1,121 @@
+// The per-workspace job store: one SQLite database (WAL) plus a jobs/ folder holding each job's
+// lock and log. Terminal transitions are compare-and-set; every read reconciles jobs whose owner
+// is gone (DESIGN.md invariants 2 and 3).
+//
+// Thread-safety: one JobStore per thread. Any number of processes may use the same workspace.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/job.h"
+#include "store/sqlite.h"
+#include "store/workspace.h"
+#include "sys/fd.h"
+#include "sys/result.h"
+
+namespace companion::store {
+
+struct NewJob {
+  std::string kind;  // task | review | adversarial-review
+  std::string title;
+  std::string summary;
+  std::string session_id;
+  bool write = false;
+  nlohmann::json request;
+};
+
+// A job just created, with the lock that proves its owner alive. Keep `lock` open for the life
+// of the owner, or hand it to the worker process.
+struct CreatedJob {
+  Job job;
+  sys::UniqueFd lock;
+};
+
+// Fields a live job may change. Applies only while the job is active.
+struct JobPatch {
+  bool mark_running = false;  // status → running, startedAt set once
+  std::optional<std::string> phase;
+  std::optional<std::string> thread_id;
+  std::optional<std::string> turn_id;
+  std::optional<std::string> title;
+  std::optional<std::string> summary;
+  std::optional<int64_t> pid;
+  std::optional<uint64_t> pid_start_time;
+};
+
+// The one terminal transition of a job.
+struct Terminal {
+  JobStatus status = JobStatus::kFailed;  // completed | failed | cancelled
+  std::string end_reason;
+  std::string error_message;
+  nlohmann::json result;  // null: keep none
+  std::string rendered;
+};
+
+struct JobFilter {
+  std::optional<std::string> session_id;  // nullopt: every session
+};
+
+class JobStore {
+ public:
+  struct Options {
+    size_t keep_finished = 50;   // retention of finished jobs; active jobs are never pruned
+    int busy_timeout_ms = 30000;
+  };
+
+  // Opens (creating directories, database and schema as needed) the store of `ws`.
+  static Result<JobStore> open(const Workspace& ws, const Options& options);
+  static Result<JobStore> open(const Workspace& ws) { return open(ws, default_options()); }
+  // Opens an existing store only: nullopt when the workspace has none.
+  static Result<std::optional<JobStore>> open_existing(const Workspace& ws);
+  // Options from the environment (CODEX_COMPANION_KEEP_JOBS for retention).
+  static Options default_options();
+
+  const Workspace& workspace() const { return ws_; }
+
+  // Creates a queued job whose lock the caller already holds (lock first, then the row, so no
+  // reader can ever see the job without a live owner).
+  Result<CreatedJob> create(const NewJob& spec);
+
+  // Applies `patch` while the job is active; false when it is terminal (or unknown).
+  Result<bool> update(const std::string& id, const JobPatch& patch);
+
+  // Compare-and-set to a terminal state: true when this call won; false when the job was already
+  // terminal, which then stays as it was. Removes the job's lock file and applies retention.
+  Result<bool> finish(const std::string& id, const Terminal& terminal);
+
+  // Reconciled reads.
+  Result<std::optional<Job>> get(const std::string& id);
+  Result<std::vector<Job>> with_prefix(const std::string& prefix, size_t limit);
+  Result<std::vector<Job>> active(const JobFilter& filter);
+  // Finished jobs, newest updatedAt first.
+  Result<std::vector<Job>> finished(const JobFilter& filter, size_t limit);
+
+  // Turns active jobs whose owner is gone into failed (worker-died). Returns how many.
+  Result<size_t> reconcile();
+
+  // Workspace configuration (key/value).
+  Result<std::optional<std::string>> config(const std::string& key);
+  Status set_config(const std::string& key, const std::string& value);
+
+  // Deletes the oldest finished jobs beyond the retention limit, and their logs.
+  Status prune();
+
+ private:
+  JobStore(Workspace ws, Database db, Options options)
+      : ws_(std::move(ws)), db_(std::move(db)), options_(options) {}
+  Status migrate();
+  // Rows of `SELECT <job columns> FROM jobs <tail>`, with parameters bound by `bind`.
+  template <class Bind>
+  Result<std::vector<Job>> query(std::string_view tail, Bind&& bind);
+  Result<bool> reconcile_job(const Job& job);
+
+  Workspace ws_;
+  Database db_;
+  Options options_;
+};
+
+}  // namespace companion::store

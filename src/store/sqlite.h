@@ -1,0 +1,78 @@
+// A thin RAII layer over SQLite: a connection and prepared statements, errors as values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sys/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace companion::store {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  ~Statement();
+
+  // Binds by 1-based index. Empty optionals and `null_if_empty` strings bind NULL.
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, int64_t value);
+  Statement& bind_null(int index);
+
+  // Steps once: true when a row is available, false when done.
+  Result<bool> step();
+  // Runs to completion; the number of rows changed.
+  Result<int> run();
+
+  int64_t column_int(int col) const;
+  std::string column_text(int col) const;
+  bool column_is_null(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Database {
+ public:
+  // Opens (creating when `create`) the database at `path` with a busy timeout.
+  static Result<Database> open(const std::string& path, bool create, int busy_timeout_ms);
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  ~Database();
+
+  Result<Statement> prepare(std::string_view sql);
+  Status exec(const std::string& sql);
+  const std::string& path() const { return path_; }
+  // The last error message of the connection.
+  std::string last_error() const;
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// Runs `fn` inside BEGIN IMMEDIATE ... COMMIT (rolled back when fn fails).
+template <class Fn>
+Status with_write_transaction(Database& db, Fn&& fn) {
+  COMPANION_TRY(db.exec("BEGIN IMMEDIATE"));
+  Status s = fn();
+  if (!s) {
+    (void)db.exec("ROLLBACK");
+    return s;
+  }
+  Status c = db.exec("COMMIT");
+  if (!c) (void)db.exec("ROLLBACK");
+  return c;
+}
+
+}  // namespace companion::store

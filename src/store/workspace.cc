@@ -1,0 +1,69 @@
+#include "store/workspace.h"
+
+#include <stdlib.h>
+
+#include "sys/fs.h"
+#include "sys/sha256.h"
+
+namespace companion::store {
+
+Result<std::string> state_root() {
+  auto env = [](const char* name) -> std::string {
+    const char* v = ::getenv(name);
+    return v ? v : "";
+  };
+  if (std::string data = env("CLAUDE_PLUGIN_DATA"); !data.empty()) return data + "/state";
+  if (std::string xdg = env("XDG_STATE_HOME"); !xdg.empty()) return xdg + "/codex-companion";
+  std::string home = env("HOME");
+  if (home.empty()) {
+    return make_error("cannot place the job store: HOME is not set (set CLAUDE_PLUGIN_DATA or "
+                      "XDG_STATE_HOME)");
+  }
+  return home + "/.local/state/codex-companion";
+}
+
+Result<std::string> workspace_root_of(const std::string& dir) {
+  auto real = sys::real_path(dir);
+  if (!real) return make_error("cannot use working directory {}: it does not exist", dir);
+  if (!sys::is_directory(*real)) return make_error("working directory {} is not a directory", dir);
+  for (std::string cur = *real;; cur = sys::dirname_of(cur)) {
+    if (sys::path_exists(sys::join_path(cur, ".git"))) return cur;
+    if (cur == "/") break;
+  }
+  return *real;
+}
+
+std::string workspace_dir_name(const std::string& root) {
+  std::string slug;
+  for (char c : sys::basename_of(root)) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (c >= 'A' && c <= 'Z') {
+      slug.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else if (alnum || c == '.' || c == '_') {
+      slug.push_back(c);
+    } else if (!slug.empty() && slug.back() != '-') {
+      slug.push_back('-');
+    }
+  }
+  while (!slug.empty() && (slug.back() == '-' || slug.back() == '.')) slug.pop_back();
+  while (!slug.empty() && slug.front() == '.') slug.erase(slug.begin());
+  if (slug.size() > 48) slug.resize(48);
+  if (slug.empty()) slug = "workspace";
+  return slug + "-" + sys::sha256_hex(root).substr(0, 16);
+}
+
+Result<Workspace> resolve_workspace(const std::string& cwd) {
+  auto root = workspace_root_of(cwd);
+  if (!root) return root.error();
+  auto base = state_root();
+  if (!base) return base.error();
+  return Workspace{*root, sys::join_path(*base, workspace_dir_name(*root))};
+}
+
+Status prepare_workspace_dirs(const Workspace& ws) {
+  COMPANION_TRY(sys::ensure_private_dir(sys::dirname_of(ws.state_dir)));
+  COMPANION_TRY(sys::ensure_private_dir(ws.state_dir));
+  return sys::ensure_private_dir(ws.jobs_dir());
+}
+
+}  // namespace companion::store
