@@ -213,6 +213,7 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
     (void)sys::remove_file(ws_.lock_path(job.id));
     return done.error();
   }
+  (void)append_log_line(job.log_file, fmt::format("Job {} created ({}).", job.id, job.title));
   return CreatedJob{std::move(job), std::move(*lock)};
 }
 

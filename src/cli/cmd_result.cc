@@ -1,0 +1,40 @@
+// `result [JOB] [--json]`
+#include "cli/commands.h"
+#include "cli/job_ref.h"
+#include "render/status.h"
+#include "sys/clock.h"
+
+namespace companion::cli {
+
+int run_result(Context& ctx) {
+  auto store = ctx.store();
+  if (!store) return fail(store.error());
+  if (ctx.args.positionals.size() > 1) return fail("result takes at most one job id");
+  store::Job job;
+  if (!ctx.args.positionals.empty()) {
+    auto resolved = resolve_job_ref(**store, ctx.args.positionals[0]);
+    if (!resolved) return fail(resolved.error());
+    job = std::move(resolved->job);
+  } else {
+    auto latest = (*store)->finished(ctx.session_filter(), 1);
+    if (!latest) return fail(latest.error());
+    if (latest->empty()) {
+      return fail("no finished job in this workspace yet; run `codex-companion status` to see "
+                  "active jobs");
+    }
+    job = std::move(latest->front());
+  }
+  if (job.active()) {
+    return fail(fmt::format("job {} is still {}; wait for it with `codex-companion status {} --wait`",
+                            job.id, store::to_string(job.status), job.id));
+  }
+  if (ctx.json()) {
+    print_json({{"job", render::job_snapshot(job, sys::now_ms(), true)},
+                {"storedJob", store::to_json(job)}});
+  } else {
+    print_text(render::render_stored_result(job));
+  }
+  return job.status == store::JobStatus::kCompleted ? 0 : 1;
+}
+
+}  // namespace companion::cli

@@ -1,0 +1,49 @@
+#include "cli/context.h"
+
+#include <stdlib.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace companion::cli {
+
+Result<store::JobStore*> Context::store() {
+  if (!store_) {
+    auto ws = store::resolve_workspace(cwd);
+    if (!ws) return ws.error();
+    auto opened = store::JobStore::open(*ws);
+    if (!opened) return opened.error();
+    store_.emplace(std::move(*opened));
+  }
+  return &*store_;
+}
+
+void print_json(const nlohmann::json& value) {
+  std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  text.push_back('\n');
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+void print_text(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+int fail(const Error& error) { return fail(error.message); }
+
+int fail(const std::string& message) {
+  std::string line = "codex-companion: ";
+  for (char c : message) line.push_back(c == '\n' ? ' ' : c);
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  return 1;
+}
+
+std::optional<std::string> env_value(const char* name) {
+  const char* v = ::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+}  // namespace companion::cli

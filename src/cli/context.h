@@ -1,0 +1,44 @@
+// What every command needs: parsed arguments, the workspace, its store, the session, output.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/args.h"
+#include "store/job_store.h"
+#include "sys/result.h"
+
+namespace companion::cli {
+
+
+struct Context {
+  std::string command;
+  ParsedArgs args;
+  std::string cwd;                         // --cwd, else the process's cwd
+  std::optional<std::string> session_id;  // CODEX_COMPANION_SESSION_ID
+
+  bool json() const { return args.flag("json"); }
+  // The store of the workspace containing `cwd` (opened on first use).
+  Result<store::JobStore*> store();
+  // Session filter for defaults (status/result/cancel without a job id).
+  store::JobFilter session_filter() const { return store::JobFilter{session_id}; }
+
+ private:
+  std::optional<store::JobStore> store_;
+};
+
+// Prints one JSON document on stdout.
+void print_json(const nlohmann::json& value);
+// Prints text on stdout as is.
+void print_text(const std::string& text);
+// Prints "codex-companion: <message>" on stderr; returns exit status 1.
+int fail(const Error& error);
+int fail(const std::string& message);
+
+// Reads an environment variable; nullopt when unset or empty.
+std::optional<std::string> env_value(const char* name);
+
+}  // namespace companion::cli

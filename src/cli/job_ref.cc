@@ -1,0 +1,68 @@
+#include "cli/job_ref.h"
+
+#include <dirent.h>
+
+#include "store/job_id.h"
+#include "sys/fs.h"
+
+namespace companion::cli {
+
+namespace {
+
+// Looks for an exact id in every other workspace under the state root.
+Result<std::optional<ResolvedJob>> find_elsewhere(const store::JobStore& local,
+                                                  const std::string& id) {
+  std::string root = sys::dirname_of(local.workspace().state_dir);
+  DIR* dir = ::opendir(root.c_str());
+  if (!dir) return std::optional<ResolvedJob>();
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(dir);
+  for (const auto& name : names) {
+    std::string state_dir = sys::join_path(root, name);
+    if (state_dir == local.workspace().state_dir) continue;
+    store::Workspace ws{"", state_dir};
+    if (!sys::path_exists(ws.log_path(id)) && !sys::path_exists(ws.lock_path(id))) continue;
+    auto other = store::JobStore::open_existing(ws);
+    if (!other || !other->has_value()) continue;  // an unreadable store elsewhere is not ours
+    auto owned = std::make_unique<store::JobStore>(std::move(**other));
+    auto job = owned->get(id);
+    if (!job) return job.error();
+    if (!job->has_value()) continue;
+    ResolvedJob found{std::move(**job), nullptr, std::move(owned)};
+    found.store = found.other_store.get();
+    return std::optional<ResolvedJob>(std::move(found));
+  }
+  return std::optional<ResolvedJob>();
+}
+
+}  // namespace
+
+Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const std::string& ref) {
+  COMPANION_TRY(store::validate_job_ref(ref));
+  auto exact = local.get(ref);
+  if (!exact) return exact.error();
+  if (exact->has_value()) return ResolvedJob{std::move(**exact), &local, nullptr};
+  auto matches = local.with_prefix(ref, 4);
+  if (!matches) return matches.error();
+  if (matches->size() == 1) return ResolvedJob{std::move(matches->front()), &local, nullptr};
+  if (matches->size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < matches->size() && i < 3; ++i) {
+      list += (i ? ", " : "") + (*matches)[i].id;
+    }
+    return make_error("job id prefix '{}' is ambiguous (matches {}{}); give more characters", ref,
+                      list, matches->size() > 3 ? ", …" : "");
+  }
+  auto elsewhere = find_elsewhere(local, ref);
+  if (!elsewhere) return elsewhere.error();
+  if (elsewhere->has_value()) return std::move(**elsewhere);
+  return make_error("no job '{}' in this workspace or any other; run `codex-companion status --all` "
+                    "to list jobs",
+                    ref);
+}
+
+}  // namespace companion::cli

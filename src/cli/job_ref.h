@@ -1,0 +1,24 @@
+// Resolving a user's job reference (SPEC.md section 1): an exact id or a unique prefix in this
+// workspace; a full id is also found in the other workspaces' stores.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "store/job_store.h"
+#include "sys/result.h"
+
+namespace companion::cli {
+
+struct ResolvedJob {
+  store::Job job;
+  // The store holding the job: the current workspace's, or another one opened for it.
+  store::JobStore* store = nullptr;
+  std::unique_ptr<store::JobStore> other_store;
+};
+
+// REQUIRES: `local` is the current workspace's store.
+Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const std::string& ref);
+
+}  // namespace companion::cli

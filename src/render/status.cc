@@ -1,0 +1,208 @@
+#include "render/status.h"
+
+#include <fmt/format.h>
+
+#include "store/job_log.h"
+
+namespace companion::render {
+
+namespace {
+
+std::string str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool is_active_status(const std::string& status) {
+  return status == "queued" || status == "running";
+}
+
+std::string ensure_newline(std::string text) {
+  if (!text.empty() && text.back() != '\n') text.push_back('\n');
+  return text;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out.append(l).push_back('\n');
+  while (out.size() > 1 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') out.pop_back();
+  return out;
+}
+
+struct DetailOptions {
+  bool elapsed = false;
+  bool duration = false;
+  bool log = false;
+  bool hints = false;
+};
+
+void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job,
+                      const DetailOptions& o) {
+  std::string status = str(job, "status");
+  std::string head = "- " + str(job, "id") + " | " + status + " | " + str(job, "kindLabel");
+  if (!str(job, "title").empty()) head += " | " + str(job, "title");
+  lines.push_back(head);
+  if (!str(job, "summary").empty()) lines.push_back("  Summary: " + str(job, "summary"));
+  if (!str(job, "phase").empty()) lines.push_back("  Phase: " + str(job, "phase"));
+  if (o.elapsed && !str(job, "elapsed").empty()) lines.push_back("  Elapsed: " + str(job, "elapsed"));
+  if (o.duration && !str(job, "duration").empty()) {
+    lines.push_back("  Duration: " + str(job, "duration"));
+  }
+  if (!str(job, "endReason").empty() && !is_active_status(status)) {
+    lines.push_back("  End reason: " + str(job, "endReason"));
+  }
+  if (!str(job, "errorMessage").empty()) lines.push_back("  Error: " + str(job, "errorMessage"));
+  if (std::string thread = str(job, "threadId"); !thread.empty()) {
+    lines.push_back("  Codex session ID: " + thread);
+    lines.push_back("  Resume in Codex: codex resume " + thread);
+  }
+  if (o.log && !str(job, "logFile").empty()) lines.push_back("  Log: " + str(job, "logFile"));
+  if (o.hints && is_active_status(status)) lines.push_back("  Cancel: /codex:cancel " + str(job, "id"));
+  if (o.hints && !is_active_status(status)) lines.push_back("  Result: /codex:result " + str(job, "id"));
+  auto preview = job.find("progressPreview");
+  if (preview != job.end() && preview->is_array() && !preview->empty()) {
+    lines.push_back("  Progress:");
+    for (const auto& p : *preview) {
+      if (p.is_string()) lines.push_back("    " + p.get<std::string>());
+    }
+  }
+}
+
+void push_active_table(std::vector<std::string>& lines, const nlohmann::json& running) {
+  lines.push_back("Active jobs:");
+  lines.push_back("| Job | Kind | Status | Phase | Elapsed | Codex Session ID | Summary | Actions |");
+  lines.push_back("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const auto& job : running) {
+    std::string id = str(job, "id");
+    lines.push_back(fmt::format("| {} | {} | {} | {} | {} | {} | {} | `/codex:status {}`<br>`/codex:cancel {}` |",
+                                markdown_cell(id), markdown_cell(str(job, "kindLabel")),
+                                markdown_cell(str(job, "status")), markdown_cell(str(job, "phase")),
+                                markdown_cell(str(job, "elapsed")),
+                                markdown_cell(str(job, "threadId")),
+                                markdown_cell(str(job, "summary")), id, id));
+  }
+}
+
+}  // namespace
+
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string format_duration(int64_t ms) {
+  if (ms < 0) ms = 0;
+  int64_t secs = ms / 1000;
+  if (secs < 60) return fmt::format("{}s", secs);
+  if (secs < 3600) return fmt::format("{}m {:02}s", secs / 60, secs % 60);
+  return fmt::format("{}h {:02}m", secs / 3600, (secs % 3600) / 60);
+}
+
+nlohmann::json job_snapshot(const store::Job& job, int64_t now_ms, bool with_preview) {
+  nlohmann::json j = store::to_json(job);
+  int64_t start = job.started_at != 0 ? job.started_at : job.created_at;
+  if (job.active()) {
+    j["elapsed"] = format_duration(now_ms - start);
+    j["duration"] = nullptr;
+  } else {
+    j["elapsed"] = nullptr;
+    j["duration"] = format_duration((job.completed_at != 0 ? job.completed_at : job.updated_at) - start);
+  }
+  if (with_preview) j["progressPreview"] = store::progress_preview(job.log_file, 4);
+  return j;
+}
+
+std::string render_status_report(const nlohmann::json& report) {
+  std::vector<std::string> lines = {"# Codex Status", ""};
+  lines.push_back("Workspace: " + str(report, "workspaceRoot"));
+  lines.push_back("Session runtime: " + str(report["sessionRuntime"], "label"));
+  bool gate = report["config"].value("stopReviewGate", false);
+  lines.push_back(std::string("Review gate: ") + (gate ? "enabled" : "disabled"));
+  lines.push_back("");
+  const auto& running = report["running"];
+  if (!running.empty()) {
+    push_active_table(lines, running);
+    lines.push_back("");
+    lines.push_back("Live details:");
+    for (const auto& job : running) push_job_details(lines, job, {.elapsed = true, .log = true});
+    lines.push_back("");
+  }
+  const auto& latest = report["latestFinished"];
+  if (latest.is_object()) {
+    lines.push_back("Latest finished:");
+    push_job_details(lines, latest,
+                     {.duration = true, .log = str(latest, "status") == "failed", .hints = true});
+    lines.push_back("");
+  }
+  const auto& recent = report["recent"];
+  if (!recent.empty()) {
+    lines.push_back("Recent jobs:");
+    for (const auto& job : recent) {
+      push_job_details(lines, job, {.duration = true, .log = str(job, "status") == "failed"});
+    }
+    lines.push_back("");
+  } else if (running.empty() && !latest.is_object()) {
+    lines.push_back("No jobs recorded yet.");
+  }
+  return join_lines(lines);
+}
+
+std::string render_job_status(const nlohmann::json& job) {
+  std::vector<std::string> lines = {"# Codex Job Status", ""};
+  bool active = is_active_status(str(job, "status"));
+  push_job_details(lines, job, {.elapsed = active, .duration = !active, .log = true, .hints = true});
+  return join_lines(lines);
+}
+
+std::string render_stored_result(const store::Job& job) {
+  std::string resume;
+  if (!job.thread_id.empty()) {
+    resume = "\nCodex session ID: " + job.thread_id + "\nResume in Codex: codex resume " +
+             job.thread_id + "\n";
+  }
+  if (!job.rendered.empty()) return ensure_newline(job.rendered) + resume;
+  if (job.result.is_object()) {
+    std::string raw = job.result.value("rawOutput", "");
+    if (raw.empty() && job.result.contains("codex") && job.result["codex"].is_object()) {
+      raw = job.result["codex"].value("stdout", "");
+    }
+    if (!raw.empty()) return ensure_newline(raw) + resume;
+  }
+  std::vector<std::string> lines = {"# " + (job.title.empty() ? "Codex Result" : job.title), "",
+                                    "Job: " + job.id,
+                                    "Status: " + std::string(store::to_string(job.status))};
+  if (!job.end_reason.empty()) lines.push_back("End reason: " + job.end_reason);
+  if (!job.thread_id.empty()) {
+    lines.push_back("Codex session ID: " + job.thread_id);
+    lines.push_back("Resume in Codex: codex resume " + job.thread_id);
+  }
+  if (!job.summary.empty()) lines.push_back("Summary: " + job.summary);
+  lines.push_back("");
+  lines.push_back(job.error_message.empty() ? "No captured result payload was stored for this job."
+                                            : job.error_message);
+  return join_lines(lines);
+}
+
+std::string render_cancel_report(const nlohmann::json& job, bool interrupt_attempted,
+                                 bool interrupted) {
+  std::vector<std::string> lines = {"# Codex Cancel", "", "Cancelled " + str(job, "id") + ".", ""};
+  if (!str(job, "title").empty()) lines.push_back("- Title: " + str(job, "title"));
+  if (!str(job, "summary").empty()) lines.push_back("- Summary: " + str(job, "summary"));
+  if (interrupt_attempted) {
+    lines.push_back(std::string("- Codex turn interrupt: ") +
+                    (interrupted ? "acknowledged" : "not acknowledged (the worker was stopped)"));
+  }
+  lines.push_back("- Check `/codex:status` for the updated queue.");
+  return join_lines(lines);
+}
+
+}  // namespace companion::render
