@@ -84,15 +84,15 @@ Result<store::Job> wait_for_job(store::JobStore& store, store::Job job, int64_t 
 }
 
 int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
+  auto timeout = parse_ms(ctx, "timeout-ms", 240000);
+  if (!timeout) return fail(timeout.error());
+  auto poll = parse_ms(ctx, "poll-interval-ms", 50);
+  if (!poll) return fail(poll.error());
   auto resolved = resolve_job_ref(local, ref);
   if (!resolved) return fail(resolved.error());
   store::Job job = std::move(resolved->job);
   bool wait = ctx.args.flag("wait");
   bool timed_out = false;
-  auto timeout = parse_ms(ctx, "timeout-ms", 240000);
-  if (!timeout) return fail(timeout.error());
-  auto poll = parse_ms(ctx, "poll-interval-ms", 50);
-  if (!poll) return fail(poll.error());
   if (wait) {
     // Never sleep longer than 100 ms between looks, whatever interval is asked for.
     auto waited = wait_for_job(*resolved->store, job, *timeout, std::clamp<int64_t>(*poll, 1, 100),

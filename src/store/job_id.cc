@@ -25,8 +25,9 @@ std::string new_job_id(std::string_view prefix, int64_t epoch_ms) {
 Status validate_job_ref(std::string_view ref) {
   if (ref.empty()) return make_error("empty job id; run `codex-companion status` to list jobs");
   if (ref.size() > kMaxJobRefLength) {
-    return make_error("job id is longer than {} characters; run `codex-companion status` to list jobs",
-                      kMaxJobRefLength);
+    return make_error(
+        "invalid job id: longer than {} characters; run `codex-companion status` to list jobs",
+        kMaxJobRefLength);
   }
   for (char c : ref) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';

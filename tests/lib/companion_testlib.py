@@ -1,0 +1,117 @@
+"""Shared helpers for the process-level suites: a private state root per test, running the built
+binary with a timeout, waiting on conditions with deadlines, and ending what a test started by pid."""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+
+BIN = os.environ.get("COMPANION_BIN", "")
+STORE_HELPER = os.environ.get("COMPANION_STORE_HELPER", "")
+SOURCE_DIR = os.environ.get("COMPANION_SOURCE_DIR",
+                            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def wait_until(predicate, timeout, interval=0.01, what="condition"):
+    """Polls predicate() until it returns a truthy value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def pid_alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+class CompanionTestCase(unittest.TestCase):
+    """Each test gets its own state root and workspace directory."""
+
+    def setUp(self):
+        if not BIN or not os.path.exists(BIN):
+            self.fail("COMPANION_BIN is not set to the built codex-companion")
+        self.tmp = tempfile.mkdtemp(prefix="companion-it-")
+        self.state_home = os.path.join(self.tmp, "state-home")
+        self.workspace = os.path.join(self.tmp, "workspace")
+        os.makedirs(self.workspace)
+        self.env = dict(os.environ)
+        for var in ("CLAUDE_PLUGIN_DATA", "CODEX_COMPANION_SESSION_ID",
+                    "CODEX_COMPANION_APP_SERVER_ENDPOINT"):
+            self.env.pop(var, None)
+        self.env["XDG_STATE_HOME"] = self.state_home
+        self.started = []  # Popen objects this test started; ended by pid in tearDown
+
+    def tearDown(self):
+        for proc in self.started:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    proc.kill()
+                proc.wait(timeout=10)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # Running things -------------------------------------------------------------------------
+
+    def run_cli(self, *args, cwd=None, env=None, timeout=30, input=None):
+        merged = dict(self.env)
+        merged.update(env or {})
+        return subprocess.run([BIN, *args], cwd=cwd or self.workspace, env=merged,
+                              input=input, capture_output=True, text=True, timeout=timeout)
+
+    def run_json(self, *args, **kwargs):
+        proc = self.run_cli(*args, "--json", **kwargs)
+        self.assertEqual(proc.returncode, 0, f"{args} failed: {proc.stderr}")
+        return json.loads(proc.stdout)
+
+    def spawn(self, argv, cwd=None, env=None, new_session=True, **kwargs):
+        merged = dict(self.env)
+        merged.update(env or {})
+        proc = subprocess.Popen(argv, cwd=cwd or self.workspace, env=merged,
+                                start_new_session=new_session, **kwargs)
+        self.started.append(proc)
+        return proc
+
+    def helper(self, *args, **kwargs):
+        return self.spawn([STORE_HELPER, *args], **kwargs)
+
+    # Assertions -----------------------------------------------------------------------------
+
+    def assert_one_line_error(self, proc, fragment=None):
+        self.assertEqual(proc.returncode, 1, f"expected exit 1, got {proc.returncode}: {proc.stderr}")
+        lines = proc.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, f"expected one error line, got: {proc.stderr!r}")
+        self.assertTrue(lines[0].startswith("codex-companion: "), lines[0])
+        if fragment:
+            self.assertIn(fragment, lines[0])
+        return lines[0]
+
+    # The store, read directly --------------------------------------------------------------------
+
+    def state_dirs(self):
+        root = os.path.join(self.state_home, "codex-companion")
+        return [os.path.join(root, d) for d in sorted(os.listdir(root))] if os.path.isdir(root) else []
+
+    def db_rows(self, sql, params=()):
+        dirs = self.state_dirs()
+        self.assertEqual(len(dirs), 1, f"expected one workspace store, found {dirs}")
+        con = sqlite3.connect(f"file:{os.path.join(dirs[0], 'state.db')}?mode=ro", uri=True)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
