@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS jobs(
   result TEXT,
   rendered TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, updated_at);
-CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs(updated_at);
+CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs(updated_at, id);
 CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
@@ -119,6 +119,9 @@ Result<JobStore> JobStore::open(const Workspace& ws, const Options& options) {
   auto db = Database::open(ws.db_path(), /*create=*/true, options.busy_timeout_ms);
   if (!db) return db.error();
   JobStore store(ws, std::move(*db), options);
+  // WAL with synchronous=NORMAL: a committed transaction survives any process crash (kill -9);
+  // only a power loss can roll back the last ones, and never corrupts the store.
+  COMPANION_TRY(store.db_.exec("PRAGMA synchronous=NORMAL"));
   COMPANION_TRY(store.migrate());
   return store;
 }
@@ -325,7 +328,9 @@ Result<std::vector<Job>> JobStore::active(const JobFilter& filter) {
 Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limit) {
   COMPANION_TRY(reconcile());
   return query(
-      "WHERE status IN ('completed','failed','cancelled') AND (?1 IS NULL OR session_id = ?1) "
+      // `+status` keeps SQLite on the updated_at index: it walks newest first and stops after
+      // `limit` rows instead of sorting every finished job.
+      "WHERE +status IN ('completed','failed','cancelled') AND (?1 IS NULL OR session_id = ?1) "
       "ORDER BY updated_at DESC, id DESC LIMIT ?2",
       [&](Statement& s) {
         if (filter.session_id) s.bind(1, *filter.session_id);
@@ -356,7 +361,7 @@ Status JobStore::set_config(const std::string& key, const std::string& value) {
 
 Status JobStore::prune() {
   auto victims = query(
-      "WHERE status IN ('completed','failed','cancelled') ORDER BY updated_at DESC, id DESC "
+      "WHERE +status IN ('completed','failed','cancelled') ORDER BY updated_at DESC, id DESC "
       "LIMIT -1 OFFSET ?1",
       [&](Statement& s) { s.bind(1, static_cast<int64_t>(options_.keep_finished)); });
   if (!victims) return victims.error();
