@@ -19,7 +19,9 @@
 
 namespace companion::sys {
 
-bool RunResult::success() const { return exit_code() == 0; }
+bool RunResult::success() const {
+  return exit_code() == 0;
+}
 
 int RunResult::exit_code() const {
   if (timed_out || !WIFEXITED(wait_status)) return -1;

@@ -91,7 +91,8 @@ TEST(RunCommand, KillOnOverflowEndsAnEndlessWriter) {
 }
 
 TEST(RunCommand, KeepsTheTailOfStderr) {
-  auto options = shell("i=0; while [ $i -lt 3000 ]; do echo line$i >&2; i=$((i+1)); done; echo END >&2");
+  auto options =
+      shell("i=0; while [ $i -lt 3000 ]; do echo line$i >&2; i=$((i+1)); done; echo END >&2");
   options.max_stderr_bytes = 100;
   auto r = run_command(options);
   ASSERT_TRUE(r.ok());

@@ -1,0 +1,48 @@
+// Running git for the review commands: stable, non-interactive settings, bounded output and
+// time, and error messages that say what failed.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "sys/result.h"
+#include "sys/run.h"
+
+namespace companion::git {
+
+inline constexpr int kGitTimeoutMs = 30000;
+
+struct GitOptions {
+  size_t max_stdout_bytes = 4 * 1024 * 1024;
+  bool kill_on_overflow = false;  // stop git once stdout passes the limit
+  int timeout_ms = kGitTimeoutMs;
+};
+
+// Runs `git <args>` in `dir` without a pager, colour, optional locks or prompts. A non-zero
+// exit is not an error here (callers inspect the result); failing to run git is.
+Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::string>& args,
+                               const GitOptions& options = {});
+
+// Runs git and returns its stdout. A non-zero exit, a timeout or truncated output is an error
+// naming the git command and quoting git's message.
+Result<std::string> git_output(const std::string& dir, const std::vector<std::string>& args,
+                               const GitOptions& options = {});
+
+// The top-level directory of the work tree containing `dir`. Errors: git missing, `dir` not
+// inside a git work tree.
+Result<std::string> find_repo_root(const std::string& dir);
+
+// True when HEAD points at a commit (false in a repository with no commits yet).
+bool has_head_commit(const std::string& repo_root);
+
+// Splits NUL-separated output (git's -z form) into its non-empty fields.
+std::vector<std::string> split_nul(const std::string& text);
+
+// Splits text into lines, dropping a trailing newline and empty lines.
+std::vector<std::string> split_lines(const std::string& text);
+
+// Removes trailing whitespace and newlines.
+std::string trim_right(std::string text);
+
+}  // namespace companion::git
