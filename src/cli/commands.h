@@ -9,5 +9,10 @@ int run_status(Context& ctx);
 int run_result(Context& ctx);
 int run_cancel(Context& ctx);
 int run_setup(Context& ctx);
+int run_task(Context& ctx);
+int run_task_worker(Context& ctx);
+int run_task_resume_candidate(Context& ctx);
+int run_review(Context& ctx);
+int run_adversarial_review(Context& ctx);
 
 }  // namespace companion::cli

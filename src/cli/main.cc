@@ -22,12 +22,36 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 4>& commands() {
-  static const std::array<Command, 4> table = {{
+const std::array<Command, 9>& commands() {
+  static const std::array<Command, 9> table = {{
       {"setup", "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
        {{}, {"enable-review-gate", "disable-review-gate"}},
        run_setup},
+      {"task",
+       "task [--background] [--write] [--resume-last|--resume|--fresh] [--model M|spark] "
+       "[--effort none|minimal|low|medium|high|xhigh] [--prompt-file F] [prompt…]",
+       "Delegate a task to Codex (prompt from text, --prompt-file or stdin).",
+       {{"model", "effort", "prompt-file"},
+        {"background", "wait", "write", "resume", "resume-last", "fresh"}},
+       run_task},
+      {"review",
+       "review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] [--model M]",
+       "Run Codex's built-in reviewer over the working tree or the branch.",
+       {{"base", "scope", "model", "effort"}, {"wait", "background"}},
+       run_review},
+      {"adversarial-review",
+       "adversarial-review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] "
+       "[--model M] [focus text…]",
+       "A steerable, read-only challenge review with structured findings.",
+       {{"base", "scope", "model", "effort"}, {"wait", "background"}},
+       run_adversarial_review},
+      {"task-worker", "task-worker --job-id ID", "Internal: runs one queued background job.",
+       {{"job-id"}, {}},
+       run_task_worker},
+      {"task-resume-candidate", "task-resume-candidate [--json]",
+       "The task whose Codex thread `task --resume` would continue.", {},
+       run_task_resume_candidate},
       {"status",
        "status [JOB] [--all] [--json] [--wait [--timeout-ms N] [--poll-interval-ms N]]",
        "Show active and recent jobs of this workspace and session, or one job in full.",

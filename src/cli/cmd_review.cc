@@ -1,0 +1,66 @@
+// `review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] [--model M]`
+// `adversarial-review [same flags] [focus text…]`
+#include "cli/commands.h"
+#include "cli/execute.h"
+#include "git/adversarial_prompt.h"
+#include "git/plugin_files.h"
+#include "git/review_context.h"
+#include "git/review_target.h"
+
+namespace companion::cli {
+
+namespace {
+
+Result<git::ReviewTarget> review_target(Context& ctx, const std::string& root) {
+  std::string scope = ctx.args.value("scope").value_or("auto");
+  return git::select_review_target(root, scope, ctx.args.value("base"));
+}
+
+Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::JobRequest& request) {
+  auto context = git::collect_review_context(request.cwd, target);
+  if (!context) return context.error();
+  auto plugin = git::find_plugin_root();
+  if (!plugin) return plugin.error();
+  auto tmpl = git::read_plugin_file(*plugin, "prompts/adversarial-review.md");
+  if (!tmpl) return tmpl.error();
+  auto schema = git::read_plugin_json(*plugin, "schemas/review-output.schema.json");
+  if (!schema) return schema.error();
+  request.focus = join_positionals(ctx.args.positionals);
+  auto prompt = git::render_adversarial_prompt(*tmpl, target, *context, request.focus);
+  if (!prompt) return prompt.error();
+  request.prompt = std::move(*prompt);
+  request.output_schema = std::move(*schema);
+  request.context = context->to_json();
+  return {};
+}
+
+int run_any_review(Context& ctx, bool adversarial) {
+  if (!adversarial && !ctx.args.positionals.empty()) {
+    return fail("review takes no focus text; use `codex-companion adversarial-review <focus>` for a "
+                "steerable review");
+  }
+  if (ctx.args.flag("wait") && ctx.args.flag("background")) {
+    return fail("--wait and --background contradict each other; choose one");
+  }
+  jobs::JobRequest request;
+  request.kind = adversarial ? "adversarial-review" : "review";
+  if (auto s = apply_model_options(ctx, request); !s) return fail(s.error());
+  auto store = ctx.store();
+  if (!store) return fail(store.error());
+  request.cwd = (*store)->workspace().root;
+  auto target = review_target(ctx, request.cwd);
+  if (!target) return fail(target.error());
+  request.target = target->to_json();
+  request.review_target = target->app_server_target;
+  if (adversarial) {
+    if (auto s = fill_adversarial(ctx, *target, request); !s) return fail(s.error());
+  }
+  return execute_request(ctx, request, ctx.args.flag("background"));
+}
+
+}  // namespace
+
+int run_review(Context& ctx) { return run_any_review(ctx, false); }
+int run_adversarial_review(Context& ctx) { return run_any_review(ctx, true); }
+
+}  // namespace companion::cli

@@ -1,0 +1,138 @@
+// `task [--background] [--write] [--resume-last|--resume|--fresh] [--model M|spark]
+//       [--effort E] [--prompt-file F] [prompt…]`, `task-resume-candidate [--json]`
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/execute.h"
+#include "sys/clock.h"
+#include "sys/fs.h"
+
+namespace companion::cli {
+
+namespace {
+
+constexpr size_t kMaxPromptBytes = 4 * 1024 * 1024;
+
+// Piped stdin, read only when something is (or will shortly be) there: an inherited pipe that
+// nobody writes to must not hang the command.
+Result<std::string> read_piped_stdin() {
+  struct stat st {};
+  if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) return std::string();
+  pollfd pfd{STDIN_FILENO, POLLIN, 0};
+  if (S_ISFIFO(st.st_mode) && ::poll(&pfd, 1, 200) <= 0) return std::string();
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error("cannot read the prompt from stdin: {}", sys::errno_text());
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxPromptBytes) return make_error("the prompt on stdin is larger than 4 MiB");
+  }
+  return text;
+}
+
+Result<std::string> task_prompt(const Context& ctx) {
+  std::string prompt = join_positionals(ctx.args.positionals);
+  if (auto file = ctx.args.value("prompt-file")) {
+    if (!prompt.empty()) return make_error("give the prompt either as text or with --prompt-file, not both");
+    auto text = sys::read_file(*file);
+    if (!text) return make_error("cannot read --prompt-file {}: it does not exist or is unreadable", *file);
+    prompt = std::move(*text);
+  }
+  if (prompt.empty()) {
+    auto piped = read_piped_stdin();
+    if (!piped) return piped.error();
+    prompt = std::move(*piped);
+  }
+  if (prompt.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return make_error("no prompt given: pass it as text, with --prompt-file FILE, or on stdin");
+  }
+  return prompt;
+}
+
+// The latest finished task of this workspace (and session) that has a Codex thread.
+Result<std::optional<store::Job>> resume_candidate(Context& ctx, store::JobStore& store) {
+  auto finished = store.finished(ctx.session_filter(), 200);
+  if (!finished) return finished.error();
+  for (auto& job : *finished) {
+    if (job.kind == "task" && !job.thread_id.empty()) return std::optional<store::Job>(std::move(job));
+  }
+  return std::optional<store::Job>();
+}
+
+Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& request) {
+  bool resume = ctx.args.flag("resume") || ctx.args.flag("resume-last");
+  bool fresh = ctx.args.flag("fresh");
+  if (resume && fresh) return make_error("--resume and --fresh contradict each other; choose one");
+  if (!resume) return {};
+  auto active = store.active(ctx.session_filter());
+  if (!active) return active.error();
+  for (const auto& job : *active) {
+    if (job.kind == "task") {
+      return make_error("task {} is still {}; wait for it (codex-companion status {} --wait) or cancel "
+                        "it before resuming",
+                        job.id, store::to_string(job.status), job.id);
+    }
+  }
+  auto candidate = resume_candidate(ctx, store);
+  if (!candidate) return candidate.error();
+  if (!candidate->has_value()) {
+    return make_error("no earlier task thread to resume in this workspace; run without --resume");
+  }
+  request.resume_thread_id = (*candidate)->thread_id;
+  return {};
+}
+
+}  // namespace
+
+int run_task(Context& ctx) {
+  jobs::JobRequest request;
+  request.kind = "task";
+  request.write = ctx.args.flag("write");
+  if (auto s = apply_model_options(ctx, request); !s) return fail(s.error());
+  if (ctx.args.flag("resume") && ctx.args.flag("fresh")) {
+    return fail("--resume and --fresh contradict each other; choose one");
+  }
+  auto prompt = task_prompt(ctx);
+  if (!prompt) return fail(prompt.error());
+  request.prompt = std::move(*prompt);
+  auto store = ctx.store();
+  if (!store) return fail(store.error());
+  request.cwd = (*store)->workspace().root;
+  if (auto s = choose_thread(ctx, **store, request); !s) return fail(s.error());
+  request.thread_name = "Codex Companion Task: " + jobs::excerpt(request.prompt, 60);
+  return execute_request(ctx, request, ctx.args.flag("background"));
+}
+
+int run_task_resume_candidate(Context& ctx) {
+  auto store = ctx.store();
+  if (!store) return fail(store.error());
+  auto candidate = resume_candidate(ctx, **store);
+  if (!candidate) return fail(candidate.error());
+  nlohmann::json out = {{"available", candidate->has_value()},
+                        {"sessionId", ctx.session_id ? nlohmann::json(*ctx.session_id) : nlohmann::json()},
+                        {"candidate", nullptr}};
+  if (candidate->has_value()) {
+    const store::Job& job = **candidate;
+    auto full = store::to_json(job);
+    out["candidate"] = {{"id", job.id},           {"status", full["status"]},
+                        {"title", job.title},     {"summary", job.summary},
+                        {"threadId", job.thread_id}, {"completedAt", full["completedAt"]},
+                        {"updatedAt", full["updatedAt"]}};
+  }
+  if (ctx.json()) {
+    print_json(out);
+  } else if (candidate->has_value()) {
+    print_text(fmt::format("Resumable task: {} ({}), Codex session {}.\n", (*candidate)->id,
+                           (*candidate)->summary, (*candidate)->thread_id));
+  } else {
+    print_text("No resumable task in this workspace.\n");
+  }
+  return 0;
+}
+
+}  // namespace companion::cli

@@ -1,0 +1,44 @@
+// `task-worker --job-id ID`: internal; runs one queued background job to its end.
+#include "cli/commands.h"
+#include "jobs/launch.h"
+#include "jobs/run_job.h"
+#include "store/job_id.h"
+#include "store/job_log.h"
+
+namespace companion::cli {
+
+namespace {
+
+// Ends the job as failed when the worker cannot even start it; nothing is left `queued`.
+int give_up(store::JobStore& store, const store::Job& job, const Error& error) {
+  (void)store::append_log_line(job.log_file, "Worker could not run the job: " + error.message);
+  (void)store.finish(job.id, store::Terminal{store::JobStatus::kFailed, "error", error.message,
+                                             nullptr, ""});
+  return fail(error);
+}
+
+}  // namespace
+
+int run_task_worker(Context& ctx) {
+  auto id = ctx.args.value("job-id");
+  if (!id) return fail("task-worker needs --job-id ID (it is started by `task --background`)");
+  if (auto valid = store::validate_job_ref(*id); !valid) return fail(valid.error());
+  auto store = ctx.store();
+  if (!store) return fail(store.error());
+  if (auto adopted = jobs::adopt_worker_lock((*store)->workspace().lock_path(*id)); !adopted) {
+    return fail(adopted.error());
+  }
+  auto job = (*store)->get(*id);
+  if (!job) return fail(job.error());
+  if (!job->has_value()) return fail("no job " + *id + " in this workspace");
+  if (!(*job)->active()) return 0;  // cancelled before the worker started: nothing to do
+  auto request = jobs::request_from_json((*job)->request);
+  if (!request) return give_up(**store, **job, request.error());
+  auto limits = jobs::limits_from_environment();
+  if (!limits) return give_up(**store, **job, limits.error());
+  auto run = jobs::run_job(**store, **job, *request, jobs::RunOptions{.limits = *limits});
+  if (!run) return give_up(**store, **job, run.error());
+  return run->job.status == store::JobStatus::kCompleted ? 0 : 1;
+}
+
+}  // namespace companion::cli

@@ -1,0 +1,87 @@
+#include "cli/execute.h"
+
+#include <array>
+
+#include "jobs/launch.h"
+#include "jobs/run_job.h"
+
+namespace companion::cli {
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kEfforts = {"none", "minimal", "low",
+                                                      "medium", "high", "xhigh"};
+
+int launch(Context& ctx, store::JobStore& store, store::CreatedJob& created) {
+  auto pid = jobs::launch_worker(store, created.job, created.lock.get());
+  if (!pid) {
+    (void)store.finish(created.job.id, store::Terminal{store::JobStatus::kFailed, "error",
+                                                       pid.error().message, nullptr, ""});
+    return fail(pid.error());
+  }
+  created.lock.reset();  // the worker holds it now
+  const auto& job = created.job;
+  if (ctx.json()) {
+    print_json({{"jobId", job.id},
+                {"status", "queued"},
+                {"title", job.title},
+                {"summary", job.summary},
+                {"logFile", job.log_file}});
+  } else {
+    print_text(fmt::format(
+        "{} started in the background as {}.\n- Check on it: /codex:status {}\n- Its result when "
+        "done: /codex:result {}\n- Cancel it: /codex:cancel {}\n",
+        job.title, job.id, job.id, job.id, job.id));
+  }
+  return 0;
+}
+
+}  // namespace
+
+Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
+  if (auto model = ctx.args.value("model")) {
+    if (model->empty()) return make_error("--model needs a model name");
+    request.model = *model == "spark" ? "gpt-5.3-codex-spark" : *model;
+  }
+  if (auto effort = ctx.args.value("effort")) {
+    bool known = false;
+    for (auto e : kEfforts) known = known || e == *effort;
+    if (!known) {
+      return make_error("unknown --effort '{}'; use one of none, minimal, low, medium, high, xhigh",
+                        *effort);
+    }
+    request.effort = *effort;
+  }
+  return {};
+}
+
+int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {
+  auto limits = jobs::limits_from_environment();
+  if (!limits) return fail(limits.error());
+  auto store = ctx.store();
+  if (!store) return fail(store.error());
+  store::NewJob spec{request.kind, jobs::job_title(request), jobs::job_summary(request),
+                     ctx.session_id.value_or(""), request.write, jobs::to_json(request)};
+  auto created = (*store)->create(spec);
+  if (!created) return fail(created.error());
+  if (background) return launch(ctx, **store, *created);
+  jobs::RunOptions options{.echo_progress = !ctx.json(), .limits = *limits};
+  auto run = jobs::run_job(**store, created->job, request, options);
+  if (!run) return fail(run.error());
+  const store::Job& job = run->job;
+  if (ctx.json()) {
+    print_json(job.result.is_null() ? nlohmann::json{{"jobId", job.id}} : job.result);
+  } else {
+    print_text(job.rendered.empty() ? job.error_message + "\n" : job.rendered);
+    if (!job.thread_id.empty() && request.kind == "task") {
+      std::fprintf(stderr, "[codex] Resume in Codex: codex resume %s\n", job.thread_id.c_str());
+    }
+  }
+  if (job.status != store::JobStatus::kCompleted && !ctx.json()) {
+    std::fprintf(stderr, "codex-companion: %s %s: %s\n", job.id.c_str(),
+                 std::string(store::to_string(job.status)).c_str(), job.error_message.c_str());
+  }
+  return job.status == store::JobStatus::kCompleted ? 0 : 1;
+}
+
+}  // namespace companion::cli

@@ -1,0 +1,42 @@
+// What a job runs, as stored in the job's `request` field, so a background worker can run exactly
+// what its launcher prepared (the git context and the prompt are collected at launch).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "codex/run_turn.h"
+#include "sys/result.h"
+
+namespace companion::jobs {
+
+struct JobRequest {
+  std::string kind;  // task | review | adversarial-review
+  std::string cwd;   // the workspace root the app-server runs in
+  std::string prompt;  // task: the user's prompt; adversarial-review: the filled template
+  std::optional<std::string> model;
+  std::optional<std::string> effort;
+  bool write = false;
+  std::string resume_thread_id;  // empty: a new thread
+  std::string thread_name;       // persistent name for task threads
+  nlohmann::json output_schema;  // adversarial-review: the JSON schema of the answer
+  nlohmann::json review_target;  // review: the app-server target
+  nlohmann::json target;         // reviews: {mode, label, baseRef, explicit}
+  nlohmann::json context;        // adversarial-review: {repoRoot, branch, summary}
+  std::string focus;             // adversarial-review: the user's focus text
+};
+
+nlohmann::json to_json(const JobRequest& request);
+Result<JobRequest> request_from_json(const nlohmann::json& json);
+codex::TurnSpec to_turn_spec(const JobRequest& request);
+
+// Title and summary shown by `status` for a request.
+std::string job_title(const JobRequest& request);
+std::string job_summary(const JobRequest& request);
+
+// The first `max` characters of `text` on one line, with an ellipsis when cut.
+std::string excerpt(const std::string& text, size_t max);
+
+}  // namespace companion::jobs
