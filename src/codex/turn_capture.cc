@@ -1,0 +1,437 @@
+#include "codex/turn_capture.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <utility>
+
+namespace companion::codex {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kExcerptChars = 120;
+constexpr size_t kMaxIdSet = 4 * TurnCapture::kMaxItems;
+
+// --- tolerant JSON access: a missing field or a wrong type reads as absent -------------------
+
+const json* field(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+std::string str(const json& obj, const char* key) {
+  const json* v = field(obj, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+std::optional<int> int_field(const json& obj, const char* key) {
+  const json* v = field(obj, key);
+  if (!v || !v->is_number_integer()) return std::nullopt;
+  int64_t n = v->get<int64_t>();
+  if (n < INT32_MIN || n > INT32_MAX) return std::nullopt;
+  return static_cast<int>(n);
+}
+
+const json& obj_field(const json& obj, const char* key) {
+  static const json kEmpty = json::object();
+  const json* v = field(obj, key);
+  return v && v->is_object() ? *v : kEmpty;
+}
+
+std::vector<std::string> strings(const json& obj, const char* key) {
+  std::vector<std::string> out;
+  const json* v = field(obj, key);
+  if (!v || !v->is_array()) return out;
+  for (const json& e : *v) {
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+// --- text -------------------------------------------------------------------------------
+
+// Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence.
+std::string cap(std::string text, size_t max = TurnCapture::kMaxTextBytes) {
+  if (text.size() <= max) return text;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  text.resize(n);
+  return text;
+}
+
+// One line of at most kExcerptChars: whitespace runs collapse, the rest is cut with "...".
+std::string excerpt(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+    if (out.size() > kExcerptChars + 8) break;
+  }
+  if (out.size() <= kExcerptChars) return out;
+  return cap(std::move(out), kExcerptChars) + "...";
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+TurnCapture::TurnCapture(std::string root_thread_id) : root_thread_id_(std::move(root_thread_id)) {}
+
+std::vector<ProgressEvent> TurnCapture::set_turn_id(std::string turn_id) {
+  Events out;
+  if (!turn_id_.empty() || turn_id.empty()) return out;
+  turn_id_ = std::move(turn_id);
+  std::vector<Buffered> buffered = std::move(buffered_);
+  buffered_.clear();
+  for (const Buffered& b : buffered) handle(b.method, b.params, out);
+  return out;
+}
+
+void TurnCapture::track_thread(const std::string& thread_id) {
+  Events ignored;
+  if (thread_id != root_thread_id_) adopt(thread_id, false, ignored);
+}
+
+std::vector<ProgressEvent> TurnCapture::on_notification(const std::string& method,
+                                                        const json& params) {
+  Events out;
+  if (finished()) return out;
+  if (turn_id_.empty()) {
+    bool has_thread = !str(params, "threadId").empty() || method == "thread/started";
+    if (has_thread && buffered_.size() < kMaxBuffered) buffered_.push_back({method, params});
+    return out;
+  }
+  handle(method, params, out);
+  return out;
+}
+
+std::optional<int64_t> TurnCapture::grace_ms() const {
+  if (finished()) return std::nullopt;
+  if (error_pending_) return kErrorGraceMs;
+  if (final_seen_ && pending_.empty() && spawning_.empty()) return kInferredGraceMs;
+  return std::nullopt;
+}
+
+std::vector<ProgressEvent> TurnCapture::on_grace_expired() {
+  Events out;
+  if (!grace_ms()) return out;
+  inferred_ = true;
+  if (error_pending_) {
+    emit(out, "Turn failed: " + excerpt(error_message_), "failed");
+    status_ = "failed";
+  } else {
+    emit(out, "Turn completed (inferred from the final answer).", "done");
+    status_ = "completed";
+  }
+  return out;
+}
+
+TurnResult TurnCapture::result() const {
+  TurnResult r;
+  r.status = status_;
+  r.thread_id = root_thread_id_;
+  r.turn_id = turn_id_;
+  r.final_message = !final_message_.empty() ? final_message_ : last_root_message_;
+  r.review_text = review_text_;
+  r.error_message = error_message_;
+  r.reasoning_summary = reasoning_;
+  r.touched_files = touched_files_;
+  r.commands = commands_;
+  r.inferred = inferred_;
+  return r;
+}
+
+// --- routing ------------------------------------------------------------------------------
+
+bool TurnCapture::accepts(const std::string& method, const std::string& thread,
+                          const json& params) {
+  const json& turn = obj_field(params, "turn");
+  if (thread == root_thread_id_) {
+    if (method == "turn/started" || method == "turn/completed") {
+      return str(turn, "id") == turn_id_ || str(turn, "rootTurnId") == turn_id_;
+    }
+    std::string turn_id = str(params, "turnId");
+    return turn_id.empty() || turn_id == turn_id_;
+  }
+  if (threads_.count(thread)) return true;
+  // A subagent turn started on behalf of ours names our turn as its root.
+  if (method == "turn/started" && !turn_id_.empty() && str(turn, "rootTurnId") == turn_id_) {
+    Events ignored;
+    adopt(thread, true, ignored);
+    return threads_.count(thread) > 0;
+  }
+  return false;
+}
+
+void TurnCapture::handle(const std::string& method, const json& params, Events& out) {
+  if (finished()) return;
+  if (method == "thread/started") {
+    const json& thread = obj_field(params, "thread");
+    std::string parent = str(thread, "parentThreadId");
+    std::string id = str(thread, "id");
+    if (!parent.empty() && is_tracked(parent) && !id.empty() && id != root_thread_id_) {
+      adopt(id, true, out);
+    }
+    return;
+  }
+  std::string thread = str(params, "threadId");
+  if (thread.empty() || !accepts(method, thread, params)) return;
+  if (method == "turn/started") {
+    on_turn_started(thread, out);
+  } else if (method == "turn/completed") {
+    on_turn_completed(thread, params, out);
+  } else if (method == "item/started" || method == "item/completed") {
+    on_item(thread, method == "item/completed", obj_field(params, "item"), out);
+  } else if (method == "error") {
+    on_error(thread, params, out);
+  }
+}
+
+void TurnCapture::adopt(const std::string& thread, bool pending, Events& out) {
+  if (thread.empty() || thread == root_thread_id_) return;
+  if (!threads_.count(thread)) {
+    if (threads_.size() >= kMaxItems) return;
+    threads_.insert(thread);
+    emit(out, "Subagent thread started (" + thread + ").");
+  }
+  if (pending) pending_.insert(thread);
+}
+
+void TurnCapture::on_turn_started(const std::string& thread, Events& out) {
+  if (thread != root_thread_id_) {
+    pending_.insert(thread);
+    return;
+  }
+  if (turn_started_) return;
+  turn_started_ = true;
+  // review/start reports enteredReviewMode before turn/started: keep the later phase.
+  emit(out, "Turn started (" + turn_id_ + ").", phase_.empty() ? "starting" : "");
+}
+
+void TurnCapture::on_turn_completed(const std::string& thread, const json& params, Events& out) {
+  const json& turn = obj_field(params, "turn");
+  std::string status = str(turn, "status");
+  std::string error = str(obj_field(turn, "error"), "message");
+  if (thread != root_thread_id_) {
+    pending_.erase(thread);
+    emit(out, "Subagent turn " + (status.empty() ? std::string("ended") : status) + " (" + thread +
+                  ").");
+    return;
+  }
+  if (str(turn, "id") != turn_id_) return;  // an inner turn (review) of ours, not the end
+  if (!error.empty()) error_message_ = cap(error);
+  if (status == "completed" || status == "interrupted" || status == "failed") {
+    finish(status, out);
+  } else {
+    if (error_message_.empty()) error_message_ = "turn ended with status '" + status + "'";
+    finish("failed", out);
+  }
+}
+
+void TurnCapture::finish(std::string status, Events& out) {
+  status_ = std::move(status);
+  if (status_ == "completed") {
+    emit(out, "Turn completed.", "done");
+  } else if (status_ == "interrupted") {
+    emit(out, "Turn interrupted.", "cancelled");
+  } else {
+    emit(out,
+         "Turn failed: " + (error_message_.empty() ? "no error message" : excerpt(error_message_)),
+         "failed");
+  }
+}
+
+void TurnCapture::emit(Events& out, std::string line, const std::string& phase) {
+  ProgressEvent e{std::move(line), {}};
+  if (!phase.empty() && phase != phase_) {
+    phase_ = phase;
+    e.phase = phase;
+  }
+  out.push_back(std::move(e));
+}
+
+// --- items -------------------------------------------------------------------------------
+
+void TurnCapture::on_item(const std::string& thread, bool completed, const json& item,
+                          Events& out) {
+  std::string type = str(item, "type");
+  bool root = thread == root_thread_id_;
+  // Work on the root thread after a final answer means the answer was not the last word.
+  if (root && !completed && type != "agentMessage" && type != "reasoning" && !type.empty() &&
+      type != "exitedReviewMode") {
+    final_seen_ = false;
+  }
+  if (type == "commandExecution") {
+    on_command(item, completed, out);
+  } else if (type == "fileChange") {
+    on_file_change(item, completed, out);
+  } else if (type == "agentMessage") {
+    if (completed) on_agent_message(thread, item, out);
+  } else if (type == "reasoning") {
+    on_reasoning(item, out);
+  } else if (type == "collabAgentToolCall") {
+    on_collab(item, completed, out);
+  } else if (type == "enteredReviewMode" || type == "exitedReviewMode") {
+    on_review(thread, type == "enteredReviewMode", item, completed, out);
+  } else if (!completed &&
+             (type == "webSearch" || type == "mcpToolCall" || type == "dynamicToolCall")) {
+    std::string what = type == "webSearch" ? "Searching the web: " + str(item, "query")
+                       : type == "mcpToolCall"
+                           ? "Calling tool " + str(item, "server") + "/" + str(item, "tool")
+                           : "Calling tool " + str(item, "tool");
+    emit(out, excerpt(what), type == "webSearch" ? "investigating" : "running");
+  }
+}
+
+void TurnCapture::on_command(const json& item, bool completed, Events& out) {
+  std::string id = str(item, "id");
+  std::string command = display_command(str(item, "command"));
+  std::string phase = is_verification_command(command) ? "verifying" : "running";
+  auto it = id.empty() ? command_index_.end() : command_index_.find(id);
+  size_t index = it == command_index_.end() ? commands_.size() : it->second;
+  if (index == commands_.size()) {
+    if (commands_.size() >= kMaxItems) return;
+    commands_.push_back({cap(command, 64 * 1024), std::nullopt, "inProgress"});
+    if (!id.empty()) command_index_.emplace(id, index);
+  }
+  CommandRecord& rec = commands_[index];
+  std::string status = str(item, "status");
+  if (!status.empty()) rec.status = status;
+  if (auto code = int_field(item, "exitCode")) rec.exit_code = code;
+  if (!completed) {
+    emit(out, "Running command: " + excerpt(command), phase);
+    return;
+  }
+  std::string exit = rec.exit_code ? " (exit " + std::to_string(*rec.exit_code) + ")" : "";
+  if (rec.status == "declined") {
+    emit(out, "Command declined: " + excerpt(command), phase);
+  } else if (rec.status == "failed") {
+    emit(out, "Command failed: " + excerpt(command) + exit, phase);
+  } else {
+    emit(out, "Command completed: " + excerpt(command) + exit, phase);
+  }
+}
+
+void TurnCapture::on_file_change(const json& item, bool completed, Events& out) {
+  std::vector<std::string> paths;
+  if (const json* changes = field(item, "changes"); changes && changes->is_array()) {
+    for (const json& c : *changes) {
+      std::string path = str(c, "path");
+      if (!path.empty()) paths.push_back(path);
+    }
+  }
+  if (!completed) {
+    emit(out, "Applying " + std::to_string(paths.size()) + " file change(s).", "editing");
+    return;
+  }
+  std::string status = str(item, "status");
+  if (status == "declined" || status == "failed") {
+    emit(out, "File change " + status + ": " + excerpt(paths.empty() ? "" : paths.front()));
+    return;
+  }
+  for (const std::string& p : paths) {
+    if (touched_files_.size() >= kMaxItems) break;
+    if (std::find(touched_files_.begin(), touched_files_.end(), p) == touched_files_.end()) {
+      touched_files_.push_back(cap(p, 4096));
+    }
+  }
+  emit(out, "Applied " + std::to_string(paths.size()) + " file change(s).", "editing");
+}
+
+void TurnCapture::on_agent_message(const std::string& thread, const json& item, Events& out) {
+  std::string text = str(item, "text");
+  if (thread != root_thread_id_) {
+    if (!text.empty()) emit(out, "Subagent message: " + excerpt(text));
+    return;
+  }
+  last_root_message_ = cap(text);
+  bool final_answer = str(item, "phase") == "final_answer";
+  if (final_answer) {
+    final_message_ = last_root_message_;
+    final_seen_ = true;
+  }
+  emit(out, "Assistant message captured: " + excerpt(text), final_answer ? "finalizing" : "");
+}
+
+void TurnCapture::on_reasoning(const json& item, Events& out) {
+  for (const std::string& raw : strings(item, "summary")) {
+    std::string text(trim(raw));
+    if (text.empty() || reasoning_seen_.count(text) || reasoning_.size() >= kMaxItems) continue;
+    if (reasoning_seen_.size() < kMaxIdSet) reasoning_seen_.insert(text);
+    reasoning_.push_back(cap(text, 64 * 1024));
+    emit(out, "Reasoning: " + excerpt(text), "investigating");
+  }
+}
+
+void TurnCapture::on_collab(const json& item, bool completed, Events& out) {
+  std::string id = str(item, "id");
+  std::string tool = str(item, "tool");
+  bool starts_work = tool == "spawnAgent" || tool == "sendInput" || tool == "resumeAgent" ||
+                     tool == "followupTask" || tool == "sendMessage";
+  std::vector<std::string> receivers = strings(item, "receiverThreadIds");
+  if (tool == "spawnAgent") {
+    if (!completed && receivers.empty() && spawning_.size() < kMaxIdSet) spawning_.insert(id);
+    if (completed) spawning_.erase(id);
+    if (!completed && announced_.size() < kMaxIdSet && announced_.insert(id).second) {
+      emit(out, "Starting a subagent: " + excerpt(str(item, "prompt")), "running");
+    }
+  }
+  for (const std::string& r : receivers) adopt(r, starts_work, out);
+  const json& states = obj_field(item, "agentsStates");
+  for (const auto& [thread, state] : states.items()) {
+    std::string s = str(state, "status");
+    if (!threads_.count(thread)) continue;
+    if (s == "pendingInit" || s == "running") {
+      pending_.insert(thread);
+    } else if (!s.empty()) {
+      pending_.erase(thread);
+    }
+  }
+}
+
+void TurnCapture::on_review(const std::string& thread, bool entered, const json& item,
+                            bool completed, Events& out) {
+  std::string review = str(item, "review");
+  std::string id = str(item, "id");
+  if (entered) {
+    if (announced_.size() < kMaxIdSet && announced_.insert(id).second) {
+      emit(out, "Reviewer started: " + excerpt(review), "reviewing");
+    }
+    return;
+  }
+  if (!completed) return;
+  review_text_ = cap(review);
+  if (thread == root_thread_id_) final_seen_ = true;
+  emit(out, "Review output captured.", "finalizing");
+}
+
+void TurnCapture::on_error(const std::string& thread, const json& params, Events& out) {
+  std::string message = str(obj_field(params, "error"), "message");
+  const json* retry = field(params, "willRetry");
+  bool will_retry = retry && retry->is_boolean() && retry->get<bool>();
+  if (will_retry) {
+    emit(out, "Codex error (retrying): " + excerpt(message));
+    return;
+  }
+  if (thread != root_thread_id_) {
+    emit(out, "Subagent error: " + excerpt(message));
+    return;
+  }
+  error_message_ = cap(message.empty() ? std::string("unknown error") : message);
+  error_pending_ = true;
+  emit(out, "Codex error: " + excerpt(error_message_));
+}
+
+}  // namespace companion::codex
