@@ -1,0 +1,138 @@
+#include "codex/app_server.h"
+
+#include <fmt/format.h>
+
+#include "codex/codex_binary.h"
+#include "rpc/child_transport.h"
+
+namespace companion::codex {
+
+using Json = nlohmann::json;
+
+std::string describe_rpc_error(const std::string& method, const rpc::RpcError& error) {
+  if (error.kind == rpc::RpcError::Kind::kRemote) {
+    return fmt::format("Codex rejected {}: {} (code {})", method, error.message, error.code);
+  }
+  return error.message;
+}
+
+Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_executor& executor,
+                                                           const AppServerOptions& options) {
+  auto codex = resolve_codex();
+  if (!codex) return codex.error();
+  rpc::ChildSpec spec;
+  spec.argv = {codex->program, "app-server"};
+  spec.cwd = options.cwd;
+  spec.env = codex->env;
+  spec.display_name = "Codex app-server";
+  spec.stop_step = options.stop_step;
+  auto child = rpc::ChildTransport::start(executor, std::move(spec));
+  if (!child) {
+    return make_error("cannot start the Codex app-server: {}", child.error().message);
+  }
+  pid_t pid = (*child)->pid();
+  return std::make_unique<AppServer>(executor, std::move(*child), options, pid);
+}
+
+AppServer::AppServer(const asio::any_io_executor& executor,
+                     std::unique_ptr<rpc::Transport> transport, const AppServerOptions& options,
+                     pid_t pid)
+    : options_(options), pid_(pid) {
+  rpc::ConnectionOptions connection_options;
+  connection_options.max_line = options.max_line;
+  connection_options.log = options.log;
+  connection_options.peer_name = "Codex app-server";
+  connection_ = std::make_unique<rpc::Connection>(executor, std::move(transport),
+                                                  std::move(connection_options));
+  connection_->start();
+}
+
+asio::awaitable<Result<Json>> AppServer::call(std::string method, Json params,
+                                              std::optional<std::chrono::milliseconds> timeout) {
+  rpc::Reply reply = co_await connection_->request(method, std::move(params),
+                                                   timeout.value_or(options_.request_timeout));
+  if (!reply.ok()) co_return Error{describe_rpc_error(method, *reply.error)};
+  co_return std::move(reply.result);
+}
+
+asio::awaitable<Result<Json>> AppServer::initialize() {
+  auto result = co_await call("initialize", initialize_params());
+  if (result) connection_->notify("initialized", Json::object());
+  co_return result;
+}
+
+asio::awaitable<Result<Json>> AppServer::start_thread(ThreadOptions options) {
+  auto result = co_await call("thread/start", thread_start_params(options));
+  if (result && thread_id_of(*result).empty()) {
+    co_return make_error("Codex answered thread/start without a thread id");
+  }
+  co_return result;
+}
+
+asio::awaitable<Result<Json>> AppServer::resume_thread(std::string thread_id,
+                                                       ThreadOptions options) {
+  auto result = co_await call("thread/resume", thread_resume_params(thread_id, options));
+  if (result && thread_id_of(*result).empty()) {
+    co_return make_error("Codex answered thread/resume without a thread id");
+  }
+  co_return result;
+}
+
+asio::awaitable<Status> AppServer::set_thread_name(std::string thread_id, std::string name) {
+  rpc::Reply reply = co_await connection_->request(
+      "thread/name/set", thread_name_params(thread_id, name), options_.request_timeout);
+  if (reply.ok()) co_return Status();
+  const rpc::RpcError& error = *reply.error;
+  bool unknown = error.kind == rpc::RpcError::Kind::kRemote &&
+                 (error.code == rpc::kMethodNotFound ||
+                  error.message.find("unknown variant") != std::string::npos ||
+                  error.message.find("unknown method") != std::string::npos);
+  if (unknown) co_return Status();
+  co_return Error{describe_rpc_error("thread/name/set", error)};
+}
+
+asio::awaitable<Result<Json>> AppServer::start_turn(std::string thread_id, std::string prompt,
+                                                    std::optional<std::string> model,
+                                                    std::optional<std::string> effort,
+                                                    Json output_schema) {
+  auto result = co_await call("turn/start",
+                              turn_start_params(thread_id, prompt, model, effort, output_schema));
+  if (result && turn_id_of(*result).empty()) {
+    co_return make_error("Codex answered turn/start without a turn id");
+  }
+  co_return result;
+}
+
+asio::awaitable<Result<Json>> AppServer::start_review(std::string thread_id, Json target) {
+  auto result = co_await call("review/start", review_start_params(thread_id, target));
+  if (result && turn_id_of(*result).empty()) {
+    co_return make_error("Codex answered review/start without a turn id");
+  }
+  co_return result;
+}
+
+asio::awaitable<Status> AppServer::interrupt_turn(std::string thread_id, std::string turn_id,
+                                                  std::chrono::milliseconds timeout) {
+  auto result = co_await call("turn/interrupt", turn_interrupt_params(thread_id, turn_id), timeout);
+  if (!result) co_return result.error();
+  co_return Status();
+}
+
+asio::awaitable<Result<Json>> AppServer::read_account() {
+  co_return co_await call("account/read", account_read_params());
+}
+
+asio::awaitable<Result<Json>> AppServer::read_config(std::string cwd) {
+  co_return co_await call("config/read", config_read_params(cwd));
+}
+
+asio::awaitable<Result<Json>> AppServer::list_threads(std::string cwd, int limit,
+                                                      std::string search_term) {
+  co_return co_await call("thread/list", thread_list_params(cwd, limit, search_term));
+}
+
+asio::awaitable<void> AppServer::shutdown(std::string reason) {
+  co_await connection_->shutdown(std::move(reason));
+}
+
+}  // namespace companion::codex

@@ -1,0 +1,86 @@
+// A client of `codex app-server`: the typed operations over an rpc::Connection (Asio-based; the
+// synchronous entry points for the rest of the program are in run_turn.h).
+//
+// Errors are values: a rejected request becomes "Codex rejected <method>: <message> (code N)",
+// a closed connection the close reason ("Codex app-server exited (exit code 1) while waiting for
+// the answer to turn/start: <stderr tail>").
+#pragma once
+
+#include <sys/types.h>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "codex/protocol.h"
+#include "rpc/connection.h"
+#include "sys/result.h"
+
+namespace companion::codex {
+
+struct AppServerOptions {
+  std::string cwd;  // the workspace: the app-server's working directory
+  std::size_t max_line = rpc::kDefaultMaxLine;
+  std::function<void(std::string_view)> log;          // diagnostics; may be empty
+  std::chrono::milliseconds stop_step{1500};          // each step of stopping the child
+  std::chrono::milliseconds request_timeout{120000};  // for requests that are not a turn's wait
+};
+
+// "Codex rejected <method>: <message> (code N)" for a remote error; the message otherwise.
+std::string describe_rpc_error(const std::string& method, const rpc::RpcError& error);
+
+class AppServer {
+ public:
+  // Starts `<codex> app-server` (see codex_binary.h) in options.cwd. Not yet initialized.
+  static Result<std::unique_ptr<AppServer>> start_direct(const asio::any_io_executor& executor,
+                                                         const AppServerOptions& options);
+  // Uses an existing transport (e.g. a broker's socket). The connection starts reading once the
+  // executor runs: handlers set on connection() before the first co_await see every message.
+  AppServer(const asio::any_io_executor& executor, std::unique_ptr<rpc::Transport> transport,
+            const AppServerOptions& options, pid_t pid = -1);
+
+  rpc::Connection& connection() { return *connection_; }
+  // The child's pid in direct mode, else -1.
+  pid_t pid() const { return pid_; }
+
+  // initialize, then the `initialized` notification. Returns the initialize result.
+  asio::awaitable<Result<nlohmann::json>> initialize();
+  asio::awaitable<Result<nlohmann::json>> start_thread(ThreadOptions options);
+  asio::awaitable<Result<nlohmann::json>> resume_thread(std::string thread_id,
+                                                        ThreadOptions options);
+  // Succeeds when the CLI does not know the method (older versions).
+  asio::awaitable<Status> set_thread_name(std::string thread_id, std::string name);
+  asio::awaitable<Result<nlohmann::json>> start_turn(std::string thread_id, std::string prompt,
+                                                     std::optional<std::string> model,
+                                                     std::optional<std::string> effort,
+                                                     nlohmann::json output_schema);
+  asio::awaitable<Result<nlohmann::json>> start_review(std::string thread_id,
+                                                       nlohmann::json target);
+  asio::awaitable<Status> interrupt_turn(std::string thread_id, std::string turn_id,
+                                         std::chrono::milliseconds timeout);
+  asio::awaitable<Result<nlohmann::json>> read_account();
+  asio::awaitable<Result<nlohmann::json>> read_config(std::string cwd);
+  asio::awaitable<Result<nlohmann::json>> list_threads(std::string cwd, int limit,
+                                                       std::string search_term);
+  // Any request, with the default timeout unless one is given.
+  asio::awaitable<Result<nlohmann::json>> call(
+      std::string method, nlohmann::json params,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Closes the connection and stops the app-server (bounded). Idempotent.
+  asio::awaitable<void> shutdown(std::string reason = "the connection was closed");
+
+ private:
+  std::unique_ptr<rpc::Connection> connection_;
+  AppServerOptions options_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace companion::codex

@@ -1,0 +1,127 @@
+#include "codex/codex_binary.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sys/fs.h"
+
+namespace companion::codex {
+namespace {
+
+using ::testing::HasSubstr;
+
+#if defined(__linux__) && defined(__x86_64__)
+constexpr const char* kNativeTail =
+    "node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex";
+#elif defined(__linux__) && defined(__aarch64__)
+constexpr const char* kNativeTail =
+    "node_modules/@openai/codex-linux-arm64/vendor/aarch64-unknown-linux-musl/bin/codex";
+#else
+constexpr const char* kNativeTail = nullptr;
+#endif
+
+void make_executable(const std::string& path) {
+  std::string dir = sys::dirname_of(path);
+  ASSERT_EQ(::system(("mkdir -p '" + dir + "'").c_str()), 0);
+  ASSERT_TRUE(sys::write_file_atomic(path, "#!/bin/sh\nexit 0\n").ok());
+  ASSERT_EQ(::chmod(path.c_str(), 0755), 0);
+}
+
+// A global npm install: <root>/bin/codex -> ../lib/node_modules/@openai/codex/bin/codex.js
+class CodexBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (kNativeTail == nullptr) GTEST_SKIP() << "no native Codex package for this platform";
+    root_ = ::testing::TempDir() + "/codex_binary_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_EQ(::system(("rm -rf '" + root_ + "'").c_str()), 0);
+    ASSERT_TRUE(sys::ensure_private_dir(root_).ok());
+    root_ = *sys::real_path(root_);
+    lib_ = root_ + "/lib";
+    make_executable(lib_ + "/node_modules/@openai/codex/bin/codex.js");
+    native_ = lib_ + "/" + kNativeTail;
+    make_executable(native_);
+    ASSERT_TRUE(sys::ensure_private_dir(root_ + "/bin").ok());
+    launcher_ = root_ + "/bin/codex";
+    ASSERT_EQ(::symlink("../lib/node_modules/@openai/codex/bin/codex.js", launcher_.c_str()), 0);
+    for (const char* name : {"npm_config_user_agent", "npm_execpath", "CODEX_MANAGED_BY_NPM",
+                             "CODEX_MANAGED_BY_BUN", "CODEX_MANAGED_BY_PNPM"}) {
+      ::unsetenv(name);
+    }
+  }
+
+  std::string root_, lib_, native_, launcher_;
+};
+
+TEST_F(CodexBinaryTest, NpmLauncherIsBypassedWithItsEnvironment) {
+  CodexCommand c = direct_codex_command(launcher_);
+  EXPECT_EQ(c.program, native_);
+  EXPECT_EQ(c.launcher, launcher_);
+  using Env = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(c.env, (Env{{"CODEX_MANAGED_PACKAGE_ROOT", lib_ + "/node_modules/@openai/codex"},
+                        {"CODEX_MANAGED_BY_NPM", "1"}}));
+}
+
+TEST_F(CodexBinaryTest, PnpmAndBunInstallsKeepTheLauncher) {
+  ASSERT_TRUE(sys::write_file_atomic(lib_ + "/node_modules/.modules.yaml", "x").ok());
+  EXPECT_EQ(direct_codex_command(launcher_).program, launcher_);
+  ASSERT_TRUE(sys::remove_file(lib_ + "/node_modules/.modules.yaml").ok());
+  ::setenv("npm_config_user_agent", "bun/1.1.0 npm/? node/v20", 1);
+  EXPECT_EQ(direct_codex_command(launcher_).program, launcher_);
+  ::unsetenv("npm_config_user_agent");
+  ::setenv("CODEX_MANAGED_BY_NPM", "1", 1);
+  EXPECT_EQ(direct_codex_command(launcher_).program, launcher_);
+  ::unsetenv("CODEX_MANAGED_BY_NPM");
+  EXPECT_EQ(direct_codex_command(launcher_).program, native_);
+}
+
+TEST_F(CodexBinaryTest, MissingNativeKeepsTheLauncher) {
+  ASSERT_TRUE(sys::remove_file(native_).ok());
+  CodexCommand c = direct_codex_command(launcher_);
+  EXPECT_EQ(c.program, launcher_);
+  EXPECT_TRUE(c.env.empty());
+  EXPECT_TRUE(c.launcher.empty());
+}
+
+TEST_F(CodexBinaryTest, OtherProgramsRunAsGiven) {
+  EXPECT_EQ(direct_codex_command(native_).program, native_);
+  EXPECT_EQ(direct_codex_command("/bin/sh").program, "/bin/sh");
+}
+
+TEST_F(CodexBinaryTest, ConfiguredProgramMustExist) {
+  ::setenv("CODEX_COMPANION_CODEX", (root_ + "/nope").c_str(), 1);
+  auto r = resolve_codex();
+  ::unsetenv("CODEX_COMPANION_CODEX");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("CODEX_COMPANION_CODEX=" + root_ + "/nope"));
+}
+
+TEST_F(CodexBinaryTest, ConfiguredRelativePathBecomesAbsolute) {
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(root_.c_str()), 0);
+  ::setenv("CODEX_COMPANION_CODEX", "bin/codex", 1);
+  auto r = resolve_codex();
+  ::unsetenv("CODEX_COMPANION_CODEX");
+  ASSERT_EQ(::chdir(cwd), 0);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->program, native_);
+  EXPECT_EQ(r->launcher, root_ + "/bin/codex");
+}
+
+TEST_F(CodexBinaryTest, FoundOnPath) {
+  std::string path = ::getenv("PATH") ? ::getenv("PATH") : "";
+  ::setenv("PATH", (root_ + "/bin").c_str(), 1);
+  ::unsetenv("CODEX_COMPANION_CODEX");
+  auto r = resolve_codex();
+  ::setenv("PATH", path.c_str(), 1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->program, native_);
+}
+
+}  // namespace
+}  // namespace companion::codex
