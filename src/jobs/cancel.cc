@@ -61,6 +61,10 @@ Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
   if (!after) return after.error();
   if (!after->has_value()) return make_error("job {} vanished while being cancelled", job.id);
   out.job = std::move(**after);
+  if (out.job.result.is_object()) {
+    out.turn_interrupt_attempted = out.job.result.value("turnInterruptAttempted", false);
+    out.turn_interrupted = out.job.result.value("turnInterrupted", false);
+  }
   return out;
 }
 

@@ -107,6 +107,11 @@ JobOutcome build_outcome(const JobRequest& request, const codex::TurnOutcome& tu
   JobOutcome out = request.kind == "task"     ? task_outcome(turn)
                    : request.kind == "review" ? review_outcome(request, turn)
                                               : adversarial_outcome(request, turn);
+  if (turn.interrupt_attempted) {
+    // Read back by `cancel`, which asked the worker to stop: did Codex stop the turn?
+    out.payload["turnInterruptAttempted"] = true;
+    out.payload["turnInterrupted"] = turn.interrupted;
+  }
   out.terminal.status = status_for(turn.end_reason);
   out.terminal.end_reason = turn.end_reason.empty() ? "error" : turn.end_reason;
   out.terminal.error_message = out.terminal.status == store::JobStatus::kCompleted
