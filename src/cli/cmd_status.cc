@@ -7,6 +7,7 @@
 #include "cli/job_ref.h"
 #include "render/status.h"
 #include "sys/clock.h"
+#include "sys/lock.h"
 
 namespace companion::cli {
 
@@ -62,19 +63,29 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   return report;
 }
 
-// Polls the job until it is terminal or `timeout_ms` passes. Every poll is a reconciling read,
-// so a dead owner ends the wait too.
+// Waits until the job is terminal or `timeout_ms` passes. The owner holds the job's lock until
+// it exits, right after writing the terminal state, so a cheap lock probe every few
+// milliseconds notices the end at once; the store is read when the lock is free, and every
+// `poll_ms` anyway (a terminal state written by someone else while the owner still runs).
+// Every store read reconciles, so a dead owner ends the wait too.
 Result<store::Job> wait_for_job(store::JobStore& store, store::Job job, int64_t timeout_ms,
                                 int64_t poll_ms, bool& timed_out) {
+  constexpr int64_t kProbeMs = 5;
+  const std::string lock = store.workspace().lock_path(job.id);
   int64_t deadline = sys::monotonic_ms() + timeout_ms;
+  int64_t next_read = sys::monotonic_ms() + poll_ms;
   timed_out = false;
   while (job.active()) {
-    int64_t left = deadline - sys::monotonic_ms();
-    if (left <= 0) {
+    int64_t now = sys::monotonic_ms();
+    if (now >= deadline) {
       timed_out = true;
       break;
     }
-    ::usleep(static_cast<useconds_t>(std::min(poll_ms, left) * 1000));
+    ::usleep(static_cast<useconds_t>(std::min(kProbeMs, deadline - now) * 1000));
+    auto state = sys::probe_lock(lock);
+    bool owner_gone = state && *state != sys::LockState::kHeld;
+    if (!owner_gone && sys::monotonic_ms() < next_read) continue;
+    next_read = sys::monotonic_ms() + poll_ms;
     auto fresh = store.get(job.id);
     if (!fresh) return fresh.error();
     if (!fresh->has_value()) return make_error("job {} was removed while waiting", job.id);
@@ -94,7 +105,7 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   bool wait = ctx.args.flag("wait");
   bool timed_out = false;
   if (wait) {
-    // Never sleep longer than 100 ms between looks, whatever interval is asked for.
+    // Read the store at least every 100 ms, whatever interval is asked for.
     auto waited = wait_for_job(*resolved->store, job, *timeout, std::clamp<int64_t>(*poll, 1, 100),
                                timed_out);
     if (!waited) return fail(waited.error());
