@@ -1,0 +1,104 @@
+#include "render/status.h"
+
+#include <gtest/gtest.h>
+
+namespace companion::render {
+namespace {
+
+store::Job finished_job() {
+  store::Job j;
+  j.id = "task-abc-123456";
+  j.kind = "task";
+  j.title = "Codex Task";
+  j.summary = "fix | the bug";
+  j.status = store::JobStatus::kFailed;
+  j.phase = "failed";
+  j.created_at = 1000;
+  j.started_at = 2000;
+  j.completed_at = 2000 + 125000;
+  j.updated_at = j.completed_at;
+  j.end_reason = "stalled";
+  j.error_message = "No activity from Codex for 600 s";
+  j.thread_id = "thr-1";
+  j.log_file = "/nonexistent/log";
+  return j;
+}
+
+TEST(Duration, Formats) {
+  EXPECT_EQ(format_duration(-5), "0s");
+  EXPECT_EQ(format_duration(999), "0s");
+  EXPECT_EQ(format_duration(45000), "45s");
+  EXPECT_EQ(format_duration(192000), "3m 12s");
+  EXPECT_EQ(format_duration(7500000), "2h 05m");
+}
+
+TEST(Snapshot, ActiveHasElapsedFinishedHasDuration) {
+  store::Job j = finished_job();
+  auto snap = job_snapshot(j, 999999999, false);
+  EXPECT_TRUE(snap["elapsed"].is_null());
+  EXPECT_EQ(snap["duration"], "2m 05s");
+  EXPECT_EQ(snap["kindLabel"], "rescue");
+  EXPECT_EQ(snap["jobClass"], "task");
+  EXPECT_FALSE(snap.contains("progressPreview"));
+  j.status = store::JobStatus::kRunning;
+  snap = job_snapshot(j, 2000 + 61000, true);
+  EXPECT_EQ(snap["elapsed"], "1m 01s");
+  EXPECT_TRUE(snap["duration"].is_null());
+  EXPECT_TRUE(snap["progressPreview"].is_array());
+}
+
+TEST(StatusReport, HeadingTableAndSections) {
+  store::Job running = finished_job();
+  running.status = store::JobStatus::kRunning;
+  running.phase = "verifying";
+  nlohmann::json report = {{"workspaceRoot", "/ws"},
+                           {"config", {{"stopReviewGate", true}}},
+                           {"sessionRuntime", {{"label", "direct"}}},
+                           {"running", {job_snapshot(running, 10000, false)}},
+                           {"latestFinished", job_snapshot(finished_job(), 0, false)},
+                           {"recent", nlohmann::json::array()},
+                           {"needsReview", true}};
+  std::string text = render_status_report(report);
+  EXPECT_EQ(text.rfind("# Codex Status\n", 0), 0u);
+  EXPECT_NE(text.find("Review gate: enabled"), std::string::npos);
+  EXPECT_NE(text.find("| Job | Kind | Status | Phase | Elapsed | Codex Session ID | Summary | Actions |"),
+            std::string::npos);
+  EXPECT_NE(text.find("| task-abc-123456 | rescue | running | verifying | 8s | thr-1 | fix \\| the bug |"),
+            std::string::npos);
+  EXPECT_NE(text.find("`/codex:cancel task-abc-123456`"), std::string::npos);
+  EXPECT_NE(text.find("Latest finished:"), std::string::npos);
+  EXPECT_NE(text.find("  Duration: 2m 05s"), std::string::npos);
+  EXPECT_NE(text.find("  Error: No activity from Codex for 600 s"), std::string::npos);
+}
+
+TEST(StatusReport, EmptyWorkspace) {
+  nlohmann::json report = {{"workspaceRoot", "/ws"},
+                           {"config", {{"stopReviewGate", false}}},
+                           {"sessionRuntime", {{"label", "direct"}}},
+                           {"running", nlohmann::json::array()},
+                           {"latestFinished", nullptr},
+                           {"recent", nlohmann::json::array()},
+                           {"needsReview", false}};
+  std::string text = render_status_report(report);
+  EXPECT_NE(text.find("No jobs recorded yet."), std::string::npos);
+  EXPECT_EQ(text.find("Active jobs:"), std::string::npos);
+}
+
+TEST(StoredResult, RenderedThenRawThenError) {
+  store::Job j = finished_job();
+  std::string text = render_stored_result(j);
+  EXPECT_NE(text.find("Status: failed"), std::string::npos);
+  EXPECT_NE(text.find("No activity from Codex"), std::string::npos);
+  EXPECT_NE(text.find("Resume in Codex: codex resume thr-1"), std::string::npos);
+  j.result = {{"rawOutput", "the answer"}};
+  EXPECT_EQ(render_stored_result(j).rfind("the answer\n", 0), 0u);
+  j.rendered = "# Rendered";
+  text = render_stored_result(j);
+  EXPECT_EQ(text.rfind("# Rendered\n", 0), 0u);
+  EXPECT_NE(text.find("Codex session ID: thr-1"), std::string::npos);
+}
+
+TEST(Cells, EscapePipesAndNewlines) { EXPECT_EQ(markdown_cell("a|b\nc"), "a\\|b c"); }
+
+}  // namespace
+}  // namespace companion::render
