@@ -5,6 +5,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
 #include <exception>
+#include <variant>
 
 #include "codex/app_server.h"
 #include "codex/run_turn.h"

@@ -12,6 +12,7 @@
 #include <exception>
 #include <memory>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "codex/app_server.h"

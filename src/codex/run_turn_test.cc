@@ -1,14 +1,14 @@
 // run_turn() against tests/fixtures/fake_app_server.py in each of its modes.
 #include "codex/run_turn.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "sys/clock.h"
 #include "sys/fs.h"
@@ -36,7 +36,18 @@ class RecordingObserver : public TurnObserver {
 };
 
 // Dead and reaped: no such process any more.
-bool gone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool gone(int pid) {
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+// Alive and not a zombie (an orphan stays a zombie until init reaps it).
+bool running(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
 
 class RunTurnTest : public ::testing::Test {
  protected:
@@ -122,8 +133,8 @@ TEST_F(RunTurnTest, SendsTheProtocolShapes) {
   EXPECT_EQ(thread["cwd"], dir_);
   EXPECT_EQ(received("thread/name/set")["params"]["name"], "Codex Companion Task: hello");
   Json turn = received("turn/start")["params"];
-  EXPECT_EQ(turn["input"][0], Json({{"type", "text"}, {"text", "hello there"},
-                                    {"text_elements", Json::array()}}));
+  EXPECT_EQ(turn["input"][0],
+            Json({{"type", "text"}, {"text", "hello there"}, {"text_elements", Json::array()}}));
   EXPECT_EQ(turn["model"], "gpt-5.3-codex-spark");
   EXPECT_EQ(turn["effort"], "high");
   EXPECT_EQ(turn["outputSchema"], spec_.output_schema);
@@ -259,6 +270,39 @@ TEST_F(RunTurnTest, StubbornAppServerIsKilled) {
   EXPECT_EQ(o.end_reason, "completed");
   EXPECT_GE(elapsed_ms_, 600);  // waited out stdin close and SIGTERM, then SIGKILL
   EXPECT_LT(elapsed_ms_, 3000);
+}
+
+TEST_F(RunTurnTest, AppServerDiesWithItsOwner) {
+  // Only the parent-death signal can end this fake: it ignores the end of stdin and SIGTERM.
+  ::setenv("FAKE_APP_SERVER_MODE", "hang", 1);
+  ::setenv("FAKE_APP_SERVER_IGNORE_EOF", "1", 1);
+  ::setenv("FAKE_APP_SERVER_IGNORE_SIGTERM", "1", 1);
+  pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    RecordingObserver observer;
+    run_turn(spec_, limits_, observer);
+    ::_exit(0);
+  }
+  int fake = -1;
+  int64_t deadline = sys::monotonic_ms() + 5000;
+  while (sys::monotonic_ms() < deadline) {
+    auto log = fake_log();
+    bool turn_started = false;
+    for (const auto& entry : log) {
+      if (entry.value("event", "") == "start") fake = entry["pid"];
+      turn_started = turn_started || entry.value("method", "") == "turn/start";
+    }
+    if (fake > 0 && turn_started) break;
+    ::usleep(20000);
+  }
+  ::kill(owner, SIGKILL);
+  int status = 0;
+  ::waitpid(owner, &status, 0);
+  ASSERT_GT(fake, 0);
+  deadline = sys::monotonic_ms() + 3000;
+  while (running(fake) && sys::monotonic_ms() < deadline) ::usleep(20000);
+  EXPECT_FALSE(running(fake));
 }
 
 TEST_F(RunTurnTest, MissingCodexIsOneClearLine) {

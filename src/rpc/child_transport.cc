@@ -54,16 +54,24 @@ std::string trim(std::string s) {
   return s.substr(begin, end - begin + 1);
 }
 
+bool is_noise(const std::string& line, const std::vector<std::string>& noise) {
+  for (const auto& prefix : noise) {
+    if (line.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-std::string summarize_stderr(const std::string& tail, std::size_t max_chars) {
+std::string summarize_stderr(const std::string& tail, std::size_t max_chars,
+                             const std::vector<std::string>& noise) {
   std::vector<std::string> lines;
   std::size_t start = 0;
   while (start < tail.size()) {
     std::size_t end = tail.find('\n', start);
     if (end == std::string::npos) end = tail.size();
     std::string line = trim(strip_controls(std::string_view(tail).substr(start, end - start)));
-    if (!line.empty()) lines.push_back(std::move(line));
+    if (!line.empty() && !is_noise(line, noise)) lines.push_back(std::move(line));
     start = end + 1;
   }
   std::string out;
@@ -142,11 +150,12 @@ asio::awaitable<void> drain_stderr(std::shared_ptr<State> state) {
 asio::awaitable<void> watch_exit(std::shared_ptr<State> state) {
   while (!state->reap()) {
     if (state->exit_watch.is_open()) {
-      auto [ec] = co_await state->exit_watch.async_wait(asio::posix::descriptor_base::wait_read,
-                                                        kNoThrow);
-      if (ec == asio::error::operation_aborted && !state->exit_watch.is_open()) {
-        if (!state->stopping) continue;  // fall back to polling
-        co_return;
+      auto [ec] =
+          co_await state->exit_watch.async_wait(asio::posix::descriptor_base::wait_read, kNoThrow);
+      if (ec) {
+        if (state->stopping) co_return;
+        asio::error_code ignored;
+        state->exit_watch.close(ignored);  // fall back to polling
       }
     } else {
       if (state->stopping && !state->out.is_open()) co_return;
@@ -200,17 +209,27 @@ Result<std::unique_ptr<ChildTransport>> ChildTransport::start(const asio::any_io
   state->in.assign(stdin_pipe->second.release());
   state->out.assign(stdout_pipe->first.release());
   state->err.assign(stderr_pipe->first.release());
-  if (auto watch = sys::open_exit_fd(*pid)) state->exit_watch.assign(watch->release());
+  if (!state->spec.poll_exit) {
+    if (auto watch = sys::open_exit_fd(*pid)) state->exit_watch.assign(watch->release());
+  }
   asio::co_spawn(ex, drain_stderr(state), asio::detached);
   asio::co_spawn(ex, watch_exit(state), asio::detached);
   return std::unique_ptr<ChildTransport>(new ChildTransport(std::move(state)));
 }
 
-ChildTransport::~ChildTransport() { abort(); }
+ChildTransport::~ChildTransport() {
+  abort();
+}
 
-pid_t ChildTransport::pid() const { return state_->pid; }
-std::string ChildTransport::stderr_tail() const { return state_->stderr_tail.text(); }
-std::optional<int> ChildTransport::exit_status() const { return state_->status; }
+pid_t ChildTransport::pid() const {
+  return state_->pid;
+}
+std::string ChildTransport::stderr_tail() const {
+  return state_->stderr_tail.text();
+}
+std::optional<int> ChildTransport::exit_status() const {
+  return state_->status;
+}
 
 asio::awaitable<IoResult> ChildTransport::read_some(asio::mutable_buffer buffer) {
   if (!state_->out.is_open()) co_return IoResult{asio::error::eof, 0};
@@ -240,7 +259,7 @@ asio::awaitable<CloseInfo> ChildTransport::close_info(asio::error_code ec) {
   } else {
     info.reason = name + " connection failed (" + ec.message() + ")";
   }
-  info.detail = summarize_stderr(state->stderr_tail.text());
+  info.detail = summarize_stderr(state->stderr_tail.text(), 800, state->spec.stderr_noise);
   co_return info;
 }
 

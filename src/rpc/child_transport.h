@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -13,8 +14,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <asio/any_io_executor.hpp>
 
 #include "rpc/transport.h"
 #include "sys/result.h"
@@ -28,6 +27,11 @@ struct ChildSpec {
   std::string display_name = "Codex app-server";         // the child in messages
   std::size_t stderr_limit = 64 * 1024;                  // stderr bytes kept
   std::chrono::milliseconds stop_step{1500};             // each step of the stop sequence
+  // stderr lines starting with one of these are left out of close messages (known noise).
+  std::vector<std::string> stderr_noise;
+  // Notice the child's exit by polling even where an exit descriptor exists (the fallback path;
+  // for tests).
+  bool poll_exit = false;
 };
 
 // Keeps the last bytes of a stream: appends past `limit` drop the oldest bytes.
@@ -42,9 +46,11 @@ class TailBuffer {
   std::string text_;
 };
 
-// The last lines of a child's stderr as one line for a message: escape sequences and blank lines
-// dropped, lines joined with " | ", at most `max_chars` (the newest text is kept).
-std::string summarize_stderr(const std::string& tail, std::size_t max_chars = 800);
+// The last lines of a child's stderr as one line for a message: escape sequences, blank lines
+// and lines starting with a `noise` prefix dropped, lines joined with " | ", at most `max_chars`
+// (the newest text is kept).
+std::string summarize_stderr(const std::string& tail, std::size_t max_chars = 800,
+                             const std::vector<std::string>& noise = {});
 
 class ChildTransport : public Transport {
  public:

@@ -1,12 +1,11 @@
 #include "rpc/child_transport.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "rpc/connection.h"
 #include "rpc/event.h"
@@ -20,10 +19,12 @@ namespace {
 using test_support::run_coroutine;
 using Json = nlohmann::json;
 using Ex = asio::any_io_executor;
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
-bool pid_alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+bool pid_alive(pid_t pid) {
+  return ::kill(pid, 0) == 0;
+}
 
 // Alive and not a zombie (a killed orphan stays a zombie until init reaps it).
 bool pid_running(pid_t pid) {
@@ -70,6 +71,7 @@ TEST(SummarizeStderrTest, JoinsTheLastLines) {
   EXPECT_EQ(summarize_stderr("aaaa\nbbbb\ncccc\n", 12), "bbbb | cccc");
   EXPECT_EQ(summarize_stderr(std::string(50, 'x'), 10), "...xxxxxxx");
   EXPECT_EQ(summarize_stderr("\n\n"), "");
+  EXPECT_EQ(summarize_stderr("WARNING: noise\nreal\n", 100, {"WARNING: no"}), "real");
 }
 
 TEST(ChildTransportTest, MissingProgramIsAnError) {
@@ -81,17 +83,24 @@ TEST(ChildTransportTest, MissingProgramIsAnError) {
   EXPECT_THAT(t.error().message, HasSubstr("/nonexistent/codex"));
 }
 
-TEST(ChildTransportTest, ExitNamesTheCodeAndStderrTail) {
-  auto [reply, info] = run_coroutine([](Ex ex) -> asio::awaitable<std::tuple<Reply, CloseInfo>> {
-    auto t = ChildTransport::start(ex, shell("read line; echo 'fatal: no auth' >&2; exit 3"));
-    EXPECT_TRUE(t.ok());
-    Connection c(ex, std::move(*t));
-    c.start();
-    Reply r = co_await c.request("initialize", Json::object());
-    CloseInfo i = c.close_info();
-    co_await c.shutdown();
-    co_return std::make_tuple(r, i);
-  });
+// Each test runs with the exit descriptor (false) and with the polling fallback (true).
+class ExitWatchTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ExitWatchTest, ExitNamesTheCodeAndStderrTail) {
+  bool poll = GetParam();
+  auto [reply, info] =
+      run_coroutine([poll](Ex ex) -> asio::awaitable<std::tuple<Reply, CloseInfo>> {
+        ChildSpec spec = shell("read line; echo 'fatal: no auth' >&2; exit 3");
+        spec.poll_exit = poll;
+        auto t = ChildTransport::start(ex, spec);
+        EXPECT_TRUE(t.ok());
+        Connection c(ex, std::move(*t));
+        c.start();
+        Reply r = co_await c.request("initialize", Json::object());
+        CloseInfo i = c.close_info();
+        co_await c.shutdown();
+        co_return std::make_tuple(r, i);
+      });
   EXPECT_EQ(info.reason, "Test child exited (exit code 3)");
   EXPECT_EQ(info.detail, "fatal: no auth");
   ASSERT_FALSE(reply.ok());
@@ -101,12 +110,13 @@ TEST(ChildTransportTest, ExitNamesTheCodeAndStderrTail) {
 }
 
 TEST(ChildTransportTest, EchoesOverStdioAndStopsOnShutdown) {
-  std::string tmp = ::testing::TempDir() + "/child_echo_pid";
-  sys::remove_file(tmp).ok();
+  std::string tmp = ::testing::TempDir() + "/child_echo_pid_" + std::to_string(::getpid());
+  (void)sys::remove_file(tmp);
   auto [notes, status] = run_coroutine([&](Ex ex) -> asio::awaitable<std::tuple<int, int>> {
     // Echo each request line back as a notification, and ignore the end of stdin.
     std::string script =
-        "echo $$ > " + tmp + "; trap '' TERM;"
+        "echo $$ > " + tmp +
+        "; trap '' TERM;"
         " while read -r line; do echo '{\"method\":\"echo\",\"params\":{}}'; done; sleep 30";
     auto t = ChildTransport::start(ex, shell(script));
     EXPECT_TRUE(t.ok());
@@ -135,22 +145,26 @@ TEST(ChildTransportTest, EchoesOverStdioAndStopsOnShutdown) {
   EXPECT_FALSE(pid_alive(pid));
 }
 
-TEST(ChildTransportTest, LeaderDeathEndsTheStreamAndTheGroupIsKilled) {
-  std::string tmp = ::testing::TempDir() + "/child_grandchild_pid";
-  sys::remove_file(tmp).ok();
-  auto info = run_coroutine([&](Ex ex) -> asio::awaitable<CloseInfo> {
-    // A grandchild keeps stdout open after the leader is killed, as the Node launcher's native
-    // child would.
-    std::string script = "sleep 30 & echo $! > " + tmp + "; kill -9 $$";
-    auto t = ChildTransport::start(ex, shell(script));
-    EXPECT_TRUE(t.ok());
-    Connection c(ex, std::move(*t));
-    c.start();
-    co_await c.wait_closed();
-    CloseInfo i = c.close_info();
-    co_await c.shutdown();
-    co_return i;
-  }, milliseconds(5000));
+TEST_P(ExitWatchTest, LeaderDeathEndsTheStreamAndTheGroupIsKilled) {
+  bool poll = GetParam();
+  std::string tmp = ::testing::TempDir() + "/child_grandchild_pid_" + std::to_string(::getpid());
+  (void)sys::remove_file(tmp);
+  auto info = run_coroutine(
+      [&, poll](Ex ex) -> asio::awaitable<CloseInfo> {
+        // A grandchild keeps stdout open after the leader is killed, as the Node launcher's native
+        // child would.
+        ChildSpec spec = shell("sleep 30 & echo $! > " + tmp + "; kill -9 $$");
+        spec.poll_exit = poll;
+        auto t = ChildTransport::start(ex, spec);
+        EXPECT_TRUE(t.ok());
+        Connection c(ex, std::move(*t));
+        c.start();
+        co_await c.wait_closed();
+        CloseInfo i = c.close_info();
+        co_await c.shutdown();
+        co_return i;
+      },
+      milliseconds(5000));
   EXPECT_EQ(info.reason, "Test child exited (signal 9)");
   pid_t grandchild = read_pid_file(tmp);
   ASSERT_GT(grandchild, 0);
@@ -158,6 +172,8 @@ TEST(ChildTransportTest, LeaderDeathEndsTheStreamAndTheGroupIsKilled) {
   while (pid_running(grandchild) && sys::monotonic_ms() < deadline) ::usleep(10000);
   EXPECT_FALSE(pid_running(grandchild));
 }
+
+INSTANTIATE_TEST_SUITE_P(ExitDescriptorAndPolling, ExitWatchTest, ::testing::Bool());
 
 TEST(ChildTransportTest, DestructorReapsWithoutShutdown) {
   pid_t pid = -1;

@@ -1,15 +1,15 @@
 #include "rpc/connection.h"
 
-#include <deque>
-#include <exception>
-#include <map>
-#include <vector>
+#include <fmt/format.h>
 
 #include <asio/buffer.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
-#include <fmt/format.h>
+#include <deque>
+#include <exception>
+#include <map>
+#include <vector>
 
 #include "rpc/event.h"
 
@@ -249,17 +249,19 @@ Connection::~Connection() {
 void Connection::start() {
   auto impl = impl_;
   impl->started = true;
-  asio::co_spawn(impl->ex, [impl]() { return impl->read_loop(); }, asio::detached);
-  asio::co_spawn(impl->ex, [impl]() { return impl->write_loop(); }, asio::detached);
+  asio::co_spawn(
+      impl->ex, [impl]() { return impl->read_loop(); }, asio::detached);
+  asio::co_spawn(
+      impl->ex, [impl]() { return impl->write_loop(); }, asio::detached);
 }
 
 asio::awaitable<Reply> Connection::request(std::string method, Json params,
                                            std::optional<std::chrono::milliseconds> timeout) {
   auto impl = impl_;
   if (impl->closed) {
-    co_return Reply{nullptr, RpcError{RpcError::Kind::kClosed, 0,
-                                      impl->info.describe("before " + method + " was sent"),
-                                      nullptr}};
+    co_return Reply{nullptr,
+                    RpcError{RpcError::Kind::kClosed, 0,
+                             impl->info.describe("before " + method + " was sent"), nullptr}};
   }
   int64_t id = impl->next_id++;
   auto p = std::make_shared<Pending>(impl->ex, method);
@@ -299,10 +301,18 @@ void Connection::set_activity_handler(std::function<void()> handler) {
   impl_->on_activity = std::move(handler);
 }
 
-bool Connection::closed() const { return impl_->closed; }
-const CloseInfo& Connection::close_info() const { return impl_->info; }
-std::size_t Connection::malformed_lines() const { return impl_->malformed; }
-Transport& Connection::transport() { return *impl_->transport; }
+bool Connection::closed() const {
+  return impl_->closed;
+}
+const CloseInfo& Connection::close_info() const {
+  return impl_->info;
+}
+std::size_t Connection::malformed_lines() const {
+  return impl_->malformed;
+}
+Transport& Connection::transport() {
+  return *impl_->transport;
+}
 
 asio::awaitable<void> Connection::wait_closed() {
   auto impl = impl_;

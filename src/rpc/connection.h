@@ -16,18 +16,17 @@
 // transport synchronously (bounded).
 #pragma once
 
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <asio/any_io_executor.hpp>
-#include <asio/awaitable.hpp>
-#include <nlohmann/json.hpp>
 
 #include "rpc/line_codec.h"
 #include "rpc/server_requests.h"

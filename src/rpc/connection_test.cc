@@ -24,8 +24,8 @@ using test_support::run_coroutine;
 using Json = nlohmann::json;
 using Socket = asio::local::stream_protocol::socket;
 using Ex = asio::any_io_executor;
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 // The far end of a socketpair, speaking lines by hand.
 class Peer {
@@ -91,8 +91,8 @@ TEST(ConnectionTest, RequestGetsItsResponse) {
     auto p = make_pair(ex);
     Json params = {{"a", 1}};
     Json answer = {{"result", {{"userAgent", "x"}}}};
-    auto both = co_await (p->connection->request("initialize", params) &&
-                          answer_next(*p->peer, answer));
+    auto both =
+        co_await (p->connection->request("initialize", params) && answer_next(*p->peer, answer));
     co_await p->connection->shutdown();
     co_return both;
   });
@@ -133,8 +133,8 @@ TEST(ConnectionTest, ResponsesMatchedByIdOutOfOrder) {
     };
     Json none = Json::object();
     asio::co_spawn(ex, server(), asio::detached);
-    auto [r1, r2] = co_await (p->connection->request("one", none) &&
-                              p->connection->request("two", none));
+    auto [r1, r2] =
+        co_await (p->connection->request("one", none) && p->connection->request("two", none));
     co_await p->connection->shutdown();
     co_return std::make_tuple(r1, r2);
   });
@@ -143,21 +143,22 @@ TEST(ConnectionTest, ResponsesMatchedByIdOutOfOrder) {
 }
 
 TEST(ConnectionTest, NotificationsDeliveredInOrderEvenBeforeResponses) {
-  auto p_notes = run_coroutine([](Ex ex) -> asio::awaitable<std::vector<std::pair<std::string, Json>>> {
-    auto p = make_pair(ex);
-    auto server = [&]() -> asio::awaitable<void> {
-      Json request = co_await p->peer->receive();
-      co_await p->peer->send_raw(
-          "{\"method\":\"configWarning\",\"params\":{\"summary\":\"s\"}}\n"
-          "{\"method\":\"initialized\"}\n");
-      Json answer = {{"id", request["id"]}, {"result", Json::object()}};
-      co_await p->peer->send(answer);
-    };
-    Json none = Json::object();
-    co_await (p->connection->request("initialize", none) && server());
-    co_await p->connection->shutdown();
-    co_return p->notifications;
-  });
+  auto p_notes =
+      run_coroutine([](Ex ex) -> asio::awaitable<std::vector<std::pair<std::string, Json>>> {
+        auto p = make_pair(ex);
+        auto server = [&]() -> asio::awaitable<void> {
+          Json request = co_await p->peer->receive();
+          co_await p->peer->send_raw(
+              "{\"method\":\"configWarning\",\"params\":{\"summary\":\"s\"}}\n"
+              "{\"method\":\"initialized\"}\n");
+          Json answer = {{"id", request["id"]}, {"result", Json::object()}};
+          co_await p->peer->send(answer);
+        };
+        Json none = Json::object();
+        co_await (p->connection->request("initialize", none) && server());
+        co_await p->connection->shutdown();
+        co_return p->notifications;
+      });
   ASSERT_EQ(p_notes.size(), 2u);
   EXPECT_EQ(p_notes[0].first, "configWarning");
   EXPECT_EQ(p_notes[0].second["summary"], "s");
@@ -201,7 +202,8 @@ TEST(ConnectionTest, ServerRequestsAreAnsweredAtOnce) {
 }
 
 TEST(ConnectionTest, MalformedLinesAreSkippedAndCounted) {
-  auto [reply, malformed] = run_coroutine([](Ex ex) -> asio::awaitable<std::tuple<Reply, std::size_t>> {
+  auto [reply,
+        malformed] = run_coroutine([](Ex ex) -> asio::awaitable<std::tuple<Reply, std::size_t>> {
     auto p = make_pair(ex);
     auto server = [&]() -> asio::awaitable<void> {
       Json request = co_await p->peer->receive();
@@ -222,19 +224,20 @@ TEST(ConnectionTest, MalformedLinesAreSkippedAndCounted) {
 }
 
 TEST(ConnectionTest, OversizedLineFailsTheConnectionAndPendingRequests) {
-  auto [reply, reason] = run_coroutine([](Ex ex) -> asio::awaitable<std::tuple<Reply, std::string>> {
-    auto p = make_pair(ex, 1024);
-    auto server = [&]() -> asio::awaitable<void> {
-      co_await p->peer->receive();
-      co_await p->peer->send_raw(std::string(5000, 'x'));
-    };
-    Json none = Json::object();
-    Reply r = co_await (p->connection->request("a", none) && server());
-    EXPECT_TRUE(p->connection->closed());
-    std::string why = p->connection->close_info().describe();
-    co_await p->connection->shutdown();
-    co_return std::make_tuple(r, why);
-  });
+  auto [reply, reason] =
+      run_coroutine([](Ex ex) -> asio::awaitable<std::tuple<Reply, std::string>> {
+        auto p = make_pair(ex, 1024);
+        auto server = [&]() -> asio::awaitable<void> {
+          co_await p->peer->receive();
+          co_await p->peer->send_raw(std::string(5000, 'x'));
+        };
+        Json none = Json::object();
+        Reply r = co_await (p->connection->request("a", none) && server());
+        EXPECT_TRUE(p->connection->closed());
+        std::string why = p->connection->close_info().describe();
+        co_await p->connection->shutdown();
+        co_return std::make_tuple(r, why);
+      });
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.error->kind, RpcError::Kind::kClosed);
   EXPECT_THAT(reply.error->message, HasSubstr("longer than the 1 KiB limit"));
@@ -288,8 +291,8 @@ TEST(ConnectionTest, CancelledRequestIsForgottenAndLateAnswerIgnored) {
     Json two = {{"result", 2}};
     co_await answer_next(*p->peer, one);
     // The late response is dropped, and the connection still works.
-    auto [r, request] = co_await (p->connection->request("next", none) &&
-                                  answer_next(*p->peer, two));
+    auto [r, request] =
+        co_await (p->connection->request("next", none) && answer_next(*p->peer, two));
     EXPECT_EQ(r.result, 2);
     co_await p->connection->shutdown();
     co_return p->logs;

@@ -1,14 +1,13 @@
 // Small coroutine helpers over Asio timers: a settable event and a sleep. Single-threaded use.
 #pragma once
 
-#include <chrono>
-
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+#include <chrono>
 
 namespace companion::rpc {
 

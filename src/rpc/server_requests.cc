@@ -55,7 +55,8 @@ ServerAnswer answer_server_request(const std::string& method, const nlohmann::js
                   "Declined permissions request");
   }
   if (method == "item/tool/requestUserInput") {
-    return result({{"answers", nlohmann::json::object()}}, "Answered user input request with no input");
+    return result({{"answers", nlohmann::json::object()}},
+                  "Answered user input request with no input");
   }
   if (method == "mcpServer/elicitation/request") {
     return result({{"action", "decline"}, {"content", nullptr}}, "Declined MCP elicitation");

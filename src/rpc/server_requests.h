@@ -2,9 +2,8 @@
 // empty answers, at once, so a turn never waits on a human who is not there (sans-IO).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace companion::rpc {
 

@@ -27,8 +27,7 @@ TEST(ServerRequestsTest, ApprovalsAreDeclined) {
 TEST(ServerRequestsTest, QuestionsGetEmptyAnswers) {
   EXPECT_EQ(answer_server_request("item/tool/requestUserInput", {}).result,
             Json({{"answers", Json::object()}}));
-  EXPECT_EQ(answer_server_request("mcpServer/elicitation/request", {}).result["action"],
-            "decline");
+  EXPECT_EQ(answer_server_request("mcpServer/elicitation/request", {}).result["action"], "decline");
   EXPECT_EQ(answer_server_request("item/tool/call", {{"tool", "x"}}).result["success"], false);
 }
 

@@ -1,17 +1,17 @@
 #include "rpc/stream_transport.h"
 
-#include <asio/read.hpp>
 #include <asio/write.hpp>
 
 #include "rpc/event.h"
 
 namespace companion::rpc {
 
-StreamTransport::StreamTransport(asio::local::stream_protocol::socket socket,
-                                 std::string peer_name)
+StreamTransport::StreamTransport(asio::local::stream_protocol::socket socket, std::string peer_name)
     : socket_(std::move(socket)), peer_name_(std::move(peer_name)) {}
 
-StreamTransport::~StreamTransport() { abort(); }
+StreamTransport::~StreamTransport() {
+  abort();
+}
 
 asio::awaitable<IoResult> StreamTransport::read_some(asio::mutable_buffer buffer) {
   auto [ec, n] = co_await socket_.async_read_some(buffer, kNoThrow);

@@ -1,9 +1,8 @@
 // A Transport over a connected stream socket (unix socket, socketpair).
 #pragma once
 
-#include <string>
-
 #include <asio/local/stream_protocol.hpp>
+#include <string>
 
 #include "rpc/transport.h"
 

@@ -1,13 +1,12 @@
 // Test helper: runs a coroutine to completion on a fresh io_context, with a wall-clock bound.
 #pragma once
 
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
 #include <chrono>
 #include <exception>
 #include <optional>
 #include <stdexcept>
-
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
 
 namespace companion::rpc::test_support {
 

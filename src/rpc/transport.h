@@ -2,13 +2,12 @@
 // (stream_transport.h). Asio-based; include only from code that runs an event loop.
 #pragma once
 
-#include <cstddef>
-#include <string>
-#include <string_view>
-
 #include <asio/awaitable.hpp>
 #include <asio/buffer.hpp>
 #include <asio/error_code.hpp>
+#include <cstddef>
+#include <string>
+#include <string_view>
 
 namespace companion::rpc {
 
@@ -19,8 +18,8 @@ struct IoResult {
 
 // Why a connection ended, phrased for the user.
 struct CloseInfo {
-  std::string reason;  // "Codex app-server exited (exit code 1)"
-  std::string detail;  // the peer's last words (a child's stderr tail); may be empty
+  std::string reason;           // "Codex app-server exited (exit code 1)"
+  std::string detail;           // the peer's last words (a child's stderr tail); may be empty
   bool protocol_error = false;  // we closed it because the peer broke the protocol
   // "<reason> <context>: <detail>", leaving out the parts that are empty.
   std::string describe(std::string_view context = {}) const;
