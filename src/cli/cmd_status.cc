@@ -20,8 +20,10 @@ Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback)
   if (!text) return fallback;
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value < 0) {
-    return make_error("--{} takes a number of milliseconds, not '{}'", name, *text);
+  constexpr int64_t kMaxMs = 30LL * 24 * 3600 * 1000;
+  if (ec != std::errc() || end != text->data() + text->size() || value < 0 || value > kMaxMs) {
+    return make_error("--{} takes a number of milliseconds up to {} (30 days), not '{}'", name,
+                      kMaxMs, *text);
   }
   return value;
 }

@@ -23,12 +23,18 @@ bool wait_lock_released(const std::string& lock_path, int timeout_ms) {
   }
 }
 
-// Signals the owner: its whole process group when it leads one (a background worker), else the
-// process alone (a foreground command sharing the user's shell group). Never a recycled pid.
+bool is_session_leader(const store::Job& job) {
+  auto pid = static_cast<pid_t>(job.pid);
+  return ::getsid(pid) == pid;
+}
+
+// Signals the owner: its whole process group when it leads its own session (a background
+// worker), else the process alone (a foreground command: its shell's group, a pipeline, is not
+// ours to end). Never a recycled pid.
 void signal_owner(const store::Job& job, int sig) {
   auto pid = static_cast<pid_t>(job.pid);
   if (pid <= 1 || !sys::process_matches(pid, job.pid_start_time)) return;
-  if (::getpgid(pid) == pid) {
+  if (is_session_leader(job)) {
     (void)sys::signal_group(pid, sig);
   } else {
     ::kill(pid, sig);
@@ -44,12 +50,19 @@ Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
   }
   const std::string lock = store.workspace().lock_path(job.id);
   CancelOutcome out;
+  // Recorded first: if the owner dies before it writes `cancelled` itself, whoever reads the job
+  // next finishes it as cancelled, not as a dead worker.
+  auto requested = store.update(job.id, store::JobPatch{.request_cancel = true});
+  if (!requested) return requested.error();
   if (static_cast<pid_t>(job.pid) != ::getpid()) {
+    bool worker = is_session_leader(job);
     signal_owner(job, SIGTERM);
     signal_owner(job, SIGCONT);  // a stopped owner must run to handle SIGTERM
     if (!wait_lock_released(lock, options.term_grace_ms)) {
       signal_owner(job, SIGKILL);
       wait_lock_released(lock, options.kill_grace_ms);
+      // The worker had no time to stop its app-server: end everything left in its session.
+      if (worker) sys::signal_session(static_cast<pid_t>(job.pid), SIGKILL);
     }
   }
   store::Terminal t{store::JobStatus::kCancelled, std::string(store::end_reason::kCancelled),

@@ -29,17 +29,22 @@ Result<pid_t> launch_worker(store::JobStore& store, const store::Job& job, int l
   if (!log.valid()) return make_error("cannot open the job log {}: {}", job.log_file, sys::errno_text());
   sys::SpawnOptions opts;
   opts.argv = {*exe, "task-worker", "--job-id", job.id, "--cwd", store.workspace().root};
+  // The worker runs from the workspace root: give it the launcher's state root, not a
+  // recomputation that could differ (a relative CLAUDE_PLUGIN_DATA, say).
+  opts.env = {{store::kStateRootVariable, sys::dirname_of(store.workspace().state_dir)}};
   opts.cwd = store.workspace().root;
   opts.stderr_fd = log.get();
   opts.keep_fds = {{lock_fd, kWorkerLockFd}};
   opts.new_session = true;
   auto pid = sys::spawn(opts);
   if (!pid) return pid.error();
+  // Best effort: the worker records its own pid when it starts running. Failing the launch here
+  // would leave a live worker behind a job marked failed.
   auto recorded = store.update(job.id, store::JobPatch{.pid = *pid,
                                                        .pid_start_time = sys::process_start_time(*pid)});
-  if (!recorded) return recorded.error();
-  (void)store::append_log_line(job.log_file,
-                               "Queued for background execution (worker pid " + std::to_string(*pid) + ").");
+  std::string note = recorded ? "" : " (its pid is not recorded yet: " + recorded.error().message + ")";
+  (void)store::append_log_line(job.log_file, "Queued for background execution (worker pid " +
+                                                 std::to_string(*pid) + ")." + note);
   return *pid;
 }
 

@@ -13,13 +13,16 @@ namespace companion::jobs {
 
 namespace {
 
+constexpr int64_t kMaxLimitMs = 30LL * 24 * 3600 * 1000;
+
 Result<int64_t> env_ms(const char* name, int64_t fallback) {
   const char* text = ::getenv(name);
   if (!text || !*text) return fallback;
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text, text + std::char_traits<char>::length(text), value);
-  if (ec != std::errc() || *end != '\0' || value <= 0) {
-    return make_error("{} must be a positive number of milliseconds, not '{}'", name, text);
+  if (ec != std::errc() || *end != '\0' || value <= 0 || value > kMaxLimitMs) {
+    return make_error("{} must be a number of milliseconds between 1 and {} (30 days), not '{}'",
+                      name, kMaxLimitMs, text);
   }
   return value;
 }
@@ -81,6 +84,11 @@ Result<codex::TurnLimits> limits_from_environment() {
   if (!deadline) return deadline.error();
   limits.stall_ms = *stall;
   limits.deadline_ms = *deadline;
+  // A cancelled worker gets SIGTERM and about three seconds before SIGKILL: its interrupt and
+  // the app-server's shutdown must fit in that (the app-server exits within milliseconds of its
+  // stdin closing).
+  limits.interrupt_ms = 1000;
+  limits.stop_step_ms = 500;
   return limits;
 }
 

@@ -58,6 +58,7 @@ struct Job {
   nlohmann::json request;  // null when absent
   nlohmann::json result;   // null when absent
   std::string rendered;
+  bool cancel_requested = false;  // `cancel` has asked the owner to stop
 
   bool active() const { return !is_terminal(status); }
 };

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS jobs(
   end_reason TEXT NOT NULL DEFAULT '',
   log_file TEXT NOT NULL,
   write INTEGER NOT NULL DEFAULT 0,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
   request TEXT,
   result TEXT,
   rendered TEXT NOT NULL DEFAULT '');
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 constexpr std::string_view kColumns =
     "id, kind, title, summary, status, phase, workspace_root, session_id, pid, pid_start_time, "
     "thread_id, turn_id, created_at, started_at, updated_at, completed_at, error_message, "
-    "end_reason, log_file, write, request, result, rendered";
+    "end_reason, log_file, write, request, result, rendered, cancel_requested";
 
 constexpr std::string_view kActive = "status IN ('queued','running')";
 
@@ -89,6 +90,7 @@ Job read_job(const Statement& s) {
   j.request = parse_json_column(s.column_text(20));
   j.result = parse_json_column(s.column_text(21));
   j.rendered = s.column_text(22);
+  j.cancel_requested = s.column_int(23) != 0;
   return j;
 }
 
@@ -232,6 +234,7 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
   if (patch.summary) sql += ", summary = ?7";
   if (patch.pid) sql += ", pid = ?8";
   if (patch.pid_start_time) sql += ", pid_start_time = ?9";
+  if (patch.request_cancel) sql += ", cancel_requested = 1";
   sql.append(" WHERE id = ?2 AND ").append(kActive);
   auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
@@ -267,19 +270,35 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
   if (!changed) return changed.error();
   if (*changed != 1) return false;
   (void)sys::remove_file(ws_.lock_path(id));
-  COMPANION_TRY(prune());
+  (void)prune();  // best effort: the transition has happened whatever retention does
   return true;
 }
 
 Result<bool> JobStore::reconcile_job(const Job& job) {
+  if (!validate_job_ref(job.id)) return false;  // not a row this store wrote: leave it alone
   auto state = sys::probe_lock(ws_.lock_path(job.id));
   if (!state) return state.error();
   if (*state == sys::LockState::kHeld) return false;
-  std::string message = fmt::format("Worker exited unexpectedly (pid {}).", job.pid);
-  if (*state == sys::LockState::kMissing) message += " Its job lock is missing.";
-  Terminal t{JobStatus::kFailed, std::string(end_reason::kWorkerDied), message, nullptr, ""};
+  if (*state == sys::LockState::kMissing &&
+      sys::process_matches(static_cast<pid_t>(job.pid), job.pid_start_time) &&
+      job.pid_start_time != 0) {
+    return false;  // the lock file was removed under a live owner: trust its identity instead
+  }
+  Terminal t;
+  if (job.cancel_requested) {
+    // The owner was told to stop and is gone: the cancel it was asked for is what happened.
+    t = Terminal{JobStatus::kCancelled, std::string(end_reason::kCancelled), "Cancelled by user.",
+                 nullptr, ""};
+  } else {
+    std::string message = fmt::format("Worker exited unexpectedly (pid {}).", job.pid);
+    if (*state == sys::LockState::kMissing) message += " Its job lock is missing.";
+    t = Terminal{JobStatus::kFailed, std::string(end_reason::kWorkerDied), message, nullptr, ""};
+  }
   auto won = finish(job.id, t);
-  if (won && *won) (void)append_log_line(job.log_file, message + " Marked failed.");
+  if (won && *won) {
+    (void)append_log_line(ws_.log_path(job.id), t.error_message + " Marked " +
+                                                    std::string(to_string(t.status)) + ".");
+  }
   return won;
 }
 

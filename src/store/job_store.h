@@ -44,6 +44,9 @@ struct JobPatch {
   std::optional<std::string> summary;
   std::optional<int64_t> pid;
   std::optional<uint64_t> pid_start_time;
+  // Records that the job was asked to stop: if its owner then dies without writing a terminal
+  // state, the next reader ends the job as cancelled rather than as a dead worker.
+  bool request_cancel = false;
 };
 
 // The one terminal transition of a job.

@@ -114,6 +114,34 @@ TEST_F(JobStoreTest, LivePidWithFreeLockIsStillReconciled) {
   EXPECT_EQ((*job)->status, JobStatus::kFailed);
 }
 
+TEST_F(JobStoreTest, OwnerGoneAfterCancelRequestEndsCancelled) {
+  JobStore store = open();
+  std::string id;
+  {
+    auto created = store.create(task_spec());
+    ASSERT_TRUE(created.ok());
+    id = created->job.id;
+    ASSERT_TRUE(*store.update(id, JobPatch{.request_cancel = true}));
+  }  // the owner dies before writing a terminal state
+  auto job = store.get(id);
+  EXPECT_EQ((*job)->status, JobStatus::kCancelled);
+  EXPECT_EQ((*job)->end_reason, "cancelled");
+}
+
+TEST_F(JobStoreTest, MissingLockFileUnderLiveOwnerIsNotReconciled) {
+  JobStore store = open();
+  auto created = store.create(task_spec());
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(sys::remove_file(ws_.lock_path(created->job.id)).ok());
+  // The row names this live process with its real start time: the owner is alive.
+  EXPECT_EQ((*store.get(created->job.id))->status, JobStatus::kQueued);
+  // A row whose process identity does not match is reconciled.
+  ASSERT_TRUE(*store.update(created->job.id, JobPatch{.pid_start_time = 1}));
+  auto job = store.get(created->job.id);
+  EXPECT_EQ((*job)->status, JobStatus::kFailed);
+  EXPECT_NE((*job)->error_message.find("lock is missing"), std::string::npos);
+}
+
 TEST_F(JobStoreTest, HeldLockKeepsJobActive) {
   JobStore store = open();
   auto created = store.create(task_spec());
@@ -237,6 +265,20 @@ TEST(Workspace, StateRootFollowsEnvironment) {
   ::unsetenv("XDG_STATE_HOME");
   ::setenv("HOME", "/home/someone", 1);
   EXPECT_EQ(*state_root(), "/home/someone/.local/state/codex-companion");
+}
+
+TEST(Workspace, RelativeStateVariables) {
+  ::unsetenv("CLAUDE_PLUGIN_DATA");
+  ::setenv("HOME", "/home/someone", 1);
+  ::setenv("XDG_STATE_HOME", "relative/dir", 1);
+  EXPECT_EQ(*state_root(), "/home/someone/.local/state/codex-companion");
+  ::unsetenv("XDG_STATE_HOME");
+  ::setenv("CLAUDE_PLUGIN_DATA", ".", 1);
+  EXPECT_EQ(*state_root(), *sys::real_path(".") + "/state");
+  ::setenv(kStateRootVariable, "/fixed/root", 1);
+  EXPECT_EQ(*state_root(), "/fixed/root");
+  ::unsetenv(kStateRootVariable);
+  ::unsetenv("CLAUDE_PLUGIN_DATA");
 }
 
 TEST(Workspace, GitTopLevelWins) {

@@ -24,6 +24,11 @@ Error db_error(sqlite3* db, const std::string& path, std::string_view doing) {
   if ((code & 0xff) == SQLITE_FULL) {
     return make_error("cannot write the job store {}: the disk is full; free space and retry", path);
   }
+  if ((code & 0xff) == SQLITE_IOERR) {
+    return make_error("cannot access the job store {} ({}); check free disk space and that its "
+                      "directory is writable, then retry",
+                      path, msg);
+  }
   return make_error("job store {} failed while {}: {}", path, doing, msg);
 }
 }  // namespace

@@ -12,8 +12,20 @@ Result<std::string> state_root() {
     const char* v = ::getenv(name);
     return v ? v : "";
   };
-  if (std::string data = env("CLAUDE_PLUGIN_DATA"); !data.empty()) return data + "/state";
-  if (std::string xdg = env("XDG_STATE_HOME"); !xdg.empty()) return xdg + "/codex-companion";
+  // Set by a launcher for its background worker, which runs from another directory.
+  if (std::string fixed = env(kStateRootVariable); !fixed.empty() && fixed[0] == '/') return fixed;
+  if (std::string data = env("CLAUDE_PLUGIN_DATA"); !data.empty()) {
+    if (data[0] != '/') {
+      auto absolute = sys::real_path(data);
+      if (!absolute) return make_error("CLAUDE_PLUGIN_DATA={} does not exist", data);
+      data = *absolute;
+    }
+    return data + "/state";
+  }
+  // The XDG specification says to ignore a relative XDG_STATE_HOME.
+  if (std::string xdg = env("XDG_STATE_HOME"); !xdg.empty() && xdg[0] == '/') {
+    return xdg + "/codex-companion";
+  }
   std::string home = env("HOME");
   if (home.empty()) {
     return make_error("cannot place the job store: HOME is not set (set CLAUDE_PLUGIN_DATA or "

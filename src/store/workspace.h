@@ -19,8 +19,11 @@ struct Workspace {
   }
 };
 
-// $CLAUDE_PLUGIN_DATA/state, else $XDG_STATE_HOME/codex-companion, else
-// ~/.local/state/codex-companion. Not created.
+// Internal: the absolute state root a launcher passes to its background worker.
+inline constexpr const char* kStateRootVariable = "CODEX_COMPANION_STATE_ROOT";
+
+// $CODEX_COMPANION_STATE_ROOT (internal), else $CLAUDE_PLUGIN_DATA/state (made absolute), else $XDG_STATE_HOME/codex-companion, else
+// ~/.local/state/codex-companion (a relative XDG_STATE_HOME is ignored). Not created.
 Result<std::string> state_root();
 
 // The git top-level containing `dir` (a directory holding `.git`), else `dir` itself; real path.

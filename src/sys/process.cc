@@ -1,5 +1,6 @@
 #include "sys/process.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -123,12 +124,13 @@ void mark_all_cloexec_from(int first) {
     if (::dup2(keep_tmp[i], o.keep_fds[i].second) < 0) fail();
   }
   if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) fail();
+  // Default dispositions first, then unblock (the parent blocked everything around fork).
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) {
-    ::signal(sig, SIG_DFL);
-  }
   ::execve(exe, argv, envp);
   fail();
   ::_exit(127);
@@ -155,9 +157,15 @@ Result<pid_t> spawn(const SpawnOptions& options) {
   if (!pipe) return pipe.error();
   auto& [err_read, err_write] = *pipe;
   pid_t parent = ::getpid();
+  // No signal handler of the parent may run in the child between fork and exec.
+  sigset_t all, previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   pid_t pid = ::fork();
-  if (pid < 0) return make_error("cannot start {}: {}", options.argv[0], errno_text());
   if (pid == 0) exec_child(options, exe->c_str(), argv.data(), envp.data(), err_write.get(), parent);
+  int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (pid < 0) return make_error("cannot start {}: {}", options.argv[0], strerror(fork_errno));
   err_write.reset();
   int child_errno = 0;
   ssize_t n;
@@ -202,6 +210,35 @@ Status signal_group(pid_t pgid, int sig) {
     return make_error("cannot signal process group {}: {}", pgid, errno_text());
   }
   return {};
+}
+
+int signal_session(pid_t sid, int sig) {
+  if (sid <= 1) return 0;
+  int count = 0;
+#ifdef __linux__
+  DIR* proc = ::opendir("/proc");
+  if (proc != nullptr) {
+    while (dirent* entry = ::readdir(proc)) {
+      char* end = nullptr;
+      long pid = std::strtol(entry->d_name, &end, 10);
+      if (*end != '\0' || pid <= 1) continue;
+      std::ifstream in(std::string("/proc/") + entry->d_name + "/stat");
+      std::string line;
+      if (!std::getline(in, line)) continue;
+      auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      std::string state;
+      long ppid = 0, pgrp = 0, session = 0;
+      if (!(rest >> state >> ppid >> pgrp >> session) || session != sid) continue;
+      if (::kill(static_cast<pid_t>(pid), sig) == 0) ++count;
+    }
+    ::closedir(proc);
+    return count;
+  }
+#endif
+  if (::kill(-sid, sig) == 0) ++count;
+  return count;
 }
 
 std::optional<int> try_reap(pid_t pid) {

@@ -48,6 +48,11 @@ bool process_matches(pid_t pid, uint64_t start_time);
 // Sends `sig` to the process group `pgid`; a vanished group is not an error.
 Status signal_group(pid_t pgid, int sig);
 
+// Sends `sig` to every process of the session `sid` (all its process groups, such as a worker's
+// app-server group and the app-server's children). Linux reads /proc; elsewhere only the
+// session leader's group is signalled. Returns how many processes were signalled.
+int signal_session(pid_t sid, int sig);
+
 // Non-blocking reap: the raw wait status if `pid` exited.
 std::optional<int> try_reap(pid_t pid);
 

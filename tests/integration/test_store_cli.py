@@ -7,7 +7,7 @@ import subprocess
 import time
 import unittest
 
-from companion_testlib import CompanionTestCase, pid_alive, wait_until
+from companion_testlib import CompanionTestCase, pid_alive, read_text, wait_until
 
 
 class CliBasics(CompanionTestCase):
@@ -90,7 +90,7 @@ class CrashReconcile(CompanionTestCase):
     def start_holder(self):
         ready = os.path.join(self.tmp, "ready")
         holder = self.helper("hold", self.workspace, ready)
-        job_id = wait_until(lambda: os.path.exists(ready) and open(ready).read().strip(), 10,
+        job_id = wait_until(lambda: read_text(ready).strip(), 10,
                             what="the holder's job")
         return holder, job_id
 
@@ -140,7 +140,7 @@ class Cancel(CompanionTestCase):
     def start_holder(self):
         ready = os.path.join(self.tmp, "ready")
         holder = self.helper("hold", self.workspace, ready)
-        job_id = wait_until(lambda: os.path.exists(ready) and open(ready).read().strip(), 10,
+        job_id = wait_until(lambda: read_text(ready).strip(), 10,
                             what="the holder's job")
         return holder, job_id
 
@@ -211,10 +211,12 @@ class BadInput(CompanionTestCase):
                 os.remove(db + suffix)
         with open(db, "r+b") as f:
             f.write(b"this is not a database" * 8)
-        before = open(db, "rb").read()
+        with open(db, "rb") as f:
+            before = f.read()
         self.assert_one_line_error(self.run_cli("status"), "move it aside")
         self.assert_one_line_error(self.run_cli("result"), "unreadable")
-        self.assertEqual(open(db, "rb").read(), before)
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), before)
 
     def test_read_only_state_directory(self):
         ids = self.make_jobs(1)

@@ -29,6 +29,15 @@ def wait_until(predicate, timeout, interval=0.01, what="condition"):
         time.sleep(interval)
 
 
+def read_text(path):
+    """The contents of path, or "" when it does not exist (yet)."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def pid_alive(pid):
     """True while pid exists and is not a zombie."""
     try:
