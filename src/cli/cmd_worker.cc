@@ -4,6 +4,7 @@
 #include "jobs/run_job.h"
 #include "store/job_id.h"
 #include "store/job_log.h"
+#include "sys/stop.h"
 
 namespace companion::cli {
 
@@ -20,6 +21,7 @@ int give_up(store::JobStore& store, const store::Job& job, const Error& error) {
 }  // namespace
 
 int run_task_worker(Context& ctx) {
+  sys::install_stop_handlers();  // a cancel before the turn starts must still end as cancelled
   auto id = ctx.args.value("job-id");
   if (!id) return fail("task-worker needs --job-id ID (it is started by `task --background`)");
   if (auto valid = store::validate_job_ref(*id); !valid) return fail(valid.error());

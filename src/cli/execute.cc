@@ -2,8 +2,10 @@
 
 #include <array>
 
+#include "codex/codex_binary.h"
 #include "jobs/launch.h"
 #include "jobs/run_job.h"
+#include "sys/stop.h"
 
 namespace companion::cli {
 
@@ -58,8 +60,11 @@ Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {
   auto limits = jobs::limits_from_environment();
   if (!limits) return fail(limits.error());
+  // A missing Codex CLI is the user's to fix before any job exists (foreground or background).
+  if (auto codex = codex::resolve_codex(); !codex) return fail(codex.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  if (!background) sys::install_stop_handlers();  // this process will own the job
   store::NewJob spec{request.kind, jobs::job_title(request), jobs::job_summary(request),
                      ctx.session_id.value_or(""), request.write, jobs::to_json(request)};
   auto created = (*store)->create(spec);

@@ -27,7 +27,8 @@ Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_ex
   spec.display_name = "Codex app-server";
   spec.stop_step = options.stop_step;
   // Printed at every start when CODEX_HOME is under a temporary directory.
-  spec.stderr_noise = {"WARNING: proceeding, even though we could not"};
+  spec.stderr_noise = {"WARNING: proceeding, even though we could not",
+                       "could not find bubblewrap on PATH"};
   auto child = rpc::ChildTransport::start(executor, std::move(spec));
   if (!child) {
     return make_error("cannot start the Codex app-server: {}", child.error().message);

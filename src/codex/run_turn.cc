@@ -1,4 +1,5 @@
 #include "codex/run_turn.h"
+#include "sys/stop.h"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -234,6 +235,8 @@ class TurnRun {
       co_return End{};
     }
     asio::signal_set signals(ex_, SIGINT, SIGTERM);
+    // A stop that arrived before this set took the signals over (sys/stop.h) counts too.
+    if (sys::stop_requested()) co_return End{"cancelled", "Cancelled by user.", true};
     auto [ec, signal_number] = co_await signals.async_wait(rpc::kNoThrow);
     if (ec) co_return End{};
     (void)signal_number;
@@ -244,7 +247,9 @@ class TurnRun {
     auto& connection = app_->connection();
     if (end.interrupt && !turn_id_.empty() && !connection.closed()) {
       outcome_.interrupt_attempted = true;
-      Status st = co_await app_->interrupt_turn(thread_id_, turn_id_, Millis(limits_.interrupt_ms));
+      // A review runs an inner turn: name the one Codex reports as active.
+      std::string target = capture_ ? capture_->active_turn_id() : turn_id_;
+      Status st = co_await app_->interrupt_turn(thread_id_, target, Millis(limits_.interrupt_ms));
       outcome_.interrupted = st.ok();
       observer_.on_progress(
           {st.ok() ? "Turn interrupted." : "Interrupting the turn failed: " + st.error().message,

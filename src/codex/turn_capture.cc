@@ -189,6 +189,9 @@ void TurnCapture::handle(const std::string& method, const json& params, Events& 
   std::string thread = str(params, "threadId");
   if (thread.empty() || !accepts(method, thread, params)) return;
   if (method == "turn/started") {
+    if (thread == root_thread_id_ && !str(obj_field(params, "turn"), "id").empty()) {
+      active_turn_id_ = str(obj_field(params, "turn"), "id");
+    }
     on_turn_started(thread, out);
   } else if (method == "turn/completed") {
     on_turn_completed(thread, params, out);

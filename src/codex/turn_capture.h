@@ -95,6 +95,11 @@ class TurnCapture {
   const std::string& phase() const { return phase_; }
   const std::string& root_thread_id() const { return root_thread_id_; }
   const std::string& turn_id() const { return turn_id_; }
+  // The turn turn/interrupt must name: the root thread's latest turn/started of this turn (a
+  // review's inner turn; codex 0.169.0 rejects the id review/start returned), else turn_id().
+  const std::string& active_turn_id() const {
+    return active_turn_id_.empty() ? turn_id_ : active_turn_id_;
+  }
   TurnResult result() const;
 
  private:
@@ -126,6 +131,7 @@ class TurnCapture {
 
   std::string root_thread_id_;
   std::string turn_id_;
+  std::string active_turn_id_;  // turn.id of the root thread's turn/started, when seen
   std::vector<Buffered> buffered_;
   std::set<std::string> threads_;    // subagent threads (not the root), at most kMaxItems
   std::set<std::string> pending_;    // subagent threads with work not finished yet

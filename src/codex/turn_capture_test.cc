@@ -371,6 +371,24 @@ TEST(TurnCaptureTest, ReviewModeKeepsTheReviewText) {
   EXPECT_EQ(f.capture.grace_ms(), TurnCapture::kInferredGraceMs);
 }
 
+TEST(TurnCaptureTest, ReviewInterruptNamesTheInnerTurn) {
+  Feed f;
+  EXPECT_EQ(f.capture.active_turn_id(), kTurn);  // nothing started yet: the root turn
+  f.note("turn/started", turn_note(kRoot, "inner-turn", "inProgress"));
+  EXPECT_EQ(f.capture.active_turn_id(), "inner-turn");
+  EXPECT_EQ(f.capture.turn_id(), kTurn);
+  f.note("turn/started", turn_note("thread-other", "foreign", "inProgress", "other-root"));
+  f.note("turn/started", turn_note("thread-sub", "sub-turn", "inProgress"));  // a subagent's
+  f.note("turn/started", turn_note(kRoot, "later-turn", "inProgress", "other-root"));
+  EXPECT_EQ(f.capture.active_turn_id(), "inner-turn");
+}
+
+TEST(TurnCaptureTest, PlainTurnInterruptNamesItself) {
+  Feed f;
+  f.started();
+  EXPECT_EQ(f.capture.active_turn_id(), kTurn);
+}
+
 TEST(TurnCaptureTest, MalformedInputNeverThrows) {
   const std::vector<std::string> methods = {
       "turn/started",          "turn/completed", "item/started",

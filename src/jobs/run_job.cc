@@ -8,6 +8,7 @@
 
 #include "store/job_log.h"
 #include "sys/process.h"
+#include "sys/stop.h"
 
 namespace companion::jobs {
 
@@ -104,7 +105,16 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
   if (*marked) {
     (void)store::append_log_line(job.log_file, "Starting Codex " + request.kind + ".");
     JobObserver observer(store, job, options.echo_progress);
-    codex::TurnOutcome turn = codex::run_turn(to_turn_spec(request), options.limits, observer);
+    codex::TurnOutcome turn;
+    if (sys::stop_requested()) {
+      turn.end_reason = "cancelled";  // stopped before the turn began: do not start Codex at all
+      turn.error_message = "Cancelled by user.";
+    } else {
+      turn = codex::run_turn(to_turn_spec(request), options.limits, observer);
+      // run_turn left SIGINT/SIGTERM at their default action: until the outcome is stored, a stop
+      // must not kill this process and lose it.
+      sys::install_stop_handlers();
+    }
     run.end_reason = turn.end_reason;
     run.outcome = build_outcome(request, turn);
     log_blocks(job, turn, run.outcome);

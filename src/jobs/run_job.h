@@ -26,7 +26,8 @@ struct JobRun {
   std::string end_reason;  // the turn's end reason
 };
 
-// REQUIRES: this process holds the job's lock.
+// REQUIRES: this process holds the job's lock, and sys::install_stop_handlers() was called
+// before the job was created (so a SIGINT/SIGTERM at any point ends the job as cancelled).
 Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobRequest& request,
                        const RunOptions& options);
 

@@ -55,8 +55,9 @@ std::string trim(std::string s) {
 }
 
 bool is_noise(const std::string& line, const std::vector<std::string>& noise) {
-  for (const auto& prefix : noise) {
-    if (line.rfind(prefix, 0) == 0) return true;
+  // Anywhere in the line: Codex prefixes some of its notices with a time stamp and a level.
+  for (const auto& fragment : noise) {
+    if (line.find(fragment) != std::string::npos) return true;
   }
   return false;
 }

@@ -27,7 +27,7 @@ struct ChildSpec {
   std::string display_name = "Codex app-server";         // the child in messages
   std::size_t stderr_limit = 64 * 1024;                  // stderr bytes kept
   std::chrono::milliseconds stop_step{1500};             // each step of the stop sequence
-  // stderr lines starting with one of these are left out of close messages (known noise).
+  // stderr lines containing one of these are left out of close messages (known noise).
   std::vector<std::string> stderr_noise;
   // Notice the child's exit by polling even where an exit descriptor exists (the fallback path;
   // for tests).
@@ -47,7 +47,7 @@ class TailBuffer {
 };
 
 // The last lines of a child's stderr as one line for a message: escape sequences, blank lines
-// and lines starting with a `noise` prefix dropped, lines joined with " | ", at most `max_chars`
+// and lines containing a `noise` fragment dropped, lines joined with " | ", at most `max_chars`
 // (the newest text is kept).
 std::string summarize_stderr(const std::string& tail, std::size_t max_chars = 800,
                              const std::vector<std::string>& noise = {});

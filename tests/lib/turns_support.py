@@ -1,0 +1,208 @@
+"""Support for the end-to-end suites that run real Codex turns through codex-companion.
+
+    from turns_support import CodexTurnCase, descendants, processes_with_env
+
+CodexTurnCase is a CompanionTestCase with a Responses API stand-in (ResponsesStub) and a private
+CODEX_HOME (CodexEnv) per test; its environment runs the real Codex CLI offline. tearDown checks
+for, and ends by pid, any process that still carries the test's CODEX_HOME.
+
+Process helpers read /proc: descendants(pid) walks /proc/<pid>/task/*/children, processes_with_env
+finds processes by one environment entry, native_codex_among(pids) picks the native codex binary
+(not the Node launcher) by its executable.
+"""
+
+import json
+import os
+import signal
+import subprocess
+
+from codex_env import CodexEnv, codex_native
+from companion_testlib import BIN, CompanionTestCase, pid_alive, wait_until
+import responses_stub
+from responses_stub import ResponsesStub
+
+# Findings in an order that is not the severity order, for the renderer's sort.
+UNSORTED_FINDINGS = [
+    {"severity": "low", "title": "Low finding", "body": "Minor.", "file": "b.txt",
+     "line_start": 3, "line_end": 3, "confidence": 0.3, "recommendation": "Maybe later."},
+    {"severity": "critical", "title": "Critical finding", "body": "Data loss.", "file": "a.txt",
+     "line_start": 1, "line_end": 2, "confidence": 0.9, "recommendation": "Fix now."},
+    {"severity": "medium", "title": "Medium finding", "body": "Edge case.", "file": "a.txt",
+     "line_start": 5, "line_end": 5, "confidence": 0.5, "recommendation": "Add a check."},
+    {"severity": "high", "title": "High finding", "body": "Crash.", "file": "a.txt",
+     "line_start": 4, "line_end": 4, "confidence": 0.8, "recommendation": "Guard it."},
+]
+MULTI_FINDINGS_TOKEN = "MULTI-FINDINGS"  # in a prompt with [[stub:adversarial-json]]
+
+
+class _MultiFindingsHandler(responses_stub._Handler):
+    """The stand-in's handler, except that an adversarial-json request whose prompt holds
+    MULTI_FINDINGS_TOKEN is answered with UNSORTED_FINDINGS."""
+
+    def _answer(self, stub, behaviour, arg, body):
+        text = responses_stub._input_text(body)
+        if behaviour != "adversarial-json" or MULTI_FINDINGS_TOKEN not in text:
+            return super()._answer(stub, behaviour, arg, body)
+        self.close_connection = True
+        sse = responses_stub._Sse(self, stub._next_id())
+        sse.start()
+        sse.message(0, json.dumps({"verdict": "needs-attention", "summary": "Four findings.",
+                                   "findings": UNSORTED_FINDINGS,
+                                   "next_steps": ["Fix the critical one."]}))
+        sse.completed()
+        return None
+
+
+def read_children(pid):
+    kids = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    kids.extend(int(p) for p in f.read().split())
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return kids
+
+
+def descendants(pid):
+    """Every live descendant of pid (children, grandchildren, ...)."""
+    found, todo = [], [pid]
+    while todo:
+        for kid in read_children(todo.pop()):
+            if kid not in found:
+                found.append(kid)
+                todo.append(kid)
+    return [p for p in found if pid_alive(p)]
+
+
+def processes_with_env(name, value):
+    """Live pids whose environment holds name=value (processes of this uid only)."""
+    needle = f"{name}={value}".encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if needle in env and pid_alive(int(entry)):
+            pids.append(int(entry))
+    return pids
+
+
+def exe_of(pid):
+    try:
+        return os.path.realpath(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
+
+
+def native_codex_among(pids):
+    """The pids running the native codex binary."""
+    native = os.path.realpath(codex_native())
+    return [p for p in pids if exe_of(p) == native]
+
+
+def git(cwd, *args):
+    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {out.stderr}")
+    return out.stdout
+
+
+def init_repo(path):
+    """A git repository on branch main with one commit (README.md)."""
+    os.makedirs(path, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.email", "tests@example.invalid")
+    git(path, "config", "user.name", "Tests")
+    git(path, "config", "commit.gpgsign", "false")
+    with open(os.path.join(path, "README.md"), "w") as f:
+        f.write("# Demo\n\nFirst line.\n")
+    git(path, "add", "README.md")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+class CodexTurnCase(CompanionTestCase):
+    """A CompanionTestCase whose environment runs the real Codex against a local stand-in."""
+
+    def setUp(self):
+        super().setUp()
+        self.stub = ResponsesStub(default="normal", hang_limit_s=60)
+        self.stub._server.RequestHandlerClass = _MultiFindingsHandler
+        self.stub.start()
+        self.addCleanup(self.stub.stop)
+        self.codex = CodexEnv(self.stub.port)
+        self.addCleanup(self.codex.cleanup)
+        state_home = self.env["XDG_STATE_HOME"]
+        self.env.update(self.codex.env)
+        self.env["XDG_STATE_HOME"] = state_home
+        # A private HOME: Codex's shell snapshot runs `bash -l` in its own session, and a user's
+        # profile may leave background jobs behind (pyenv's rehash does) that no process group
+        # kill reaches. The tests check for processes left by Codex, not by dotfiles.
+        self.env["HOME"] = os.path.join(self.tmp, "home")
+        os.makedirs(self.env["HOME"], mode=0o700)
+        for var in ("CODEX_COMPANION_TURN_STALL_MS", "CODEX_COMPANION_JOB_TIMEOUT_MS",
+                    "CLAUDE_PLUGIN_DATA"):
+            self.env.pop(var, None)
+
+    def tearDown(self):
+        leftovers = self.codex_processes()
+        for pid in leftovers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        super().tearDown()
+        self.assertEqual(leftovers, [], "processes outlived the test")
+
+    def codex_processes(self):
+        """Live processes carrying this test's CODEX_HOME (companion, launcher, native codex)."""
+        return processes_with_env("CODEX_HOME", self.codex.home)
+
+    def assert_no_processes_left(self, timeout=5):
+        wait_until(lambda: not self.codex_processes(), timeout,
+                   what=f"no process with CODEX_HOME={self.codex.home}")
+
+    def jobs(self):
+        """(id, kind, status, end_reason, error_message, thread_id, log_file) of every job."""
+        if not self.state_dirs():
+            return []
+        return self.db_rows("SELECT id, kind, status, end_reason, error_message, thread_id, "
+                            "log_file FROM jobs ORDER BY created_at, id")
+
+    def only_job(self):
+        rows = self.jobs()
+        self.assertEqual(len(rows), 1, f"expected one job, found {rows}")
+        return self.job(rows[0][0])
+
+    def job(self, job_id):
+        """The job in full, read through `status JOB --json`."""
+        return self.run_json("status", job_id)["job"]
+
+    def assert_terminal(self, job, status, end_reason):
+        """Exactly one terminal state, the log kept, the lock gone."""
+        self.assertEqual((job["status"], job["endReason"]), (status, end_reason),
+                         f"job ended as {job['status']}/{job['endReason']}: {job['errorMessage']}")
+        self.assertIsNotNone(job["completedAt"])
+        self.assertTrue(os.path.isfile(job["logFile"]), job["logFile"])
+        self.assertEqual(self.lock_files(), [])
+
+    def lock_files(self):
+        found = []
+        for d in self.state_dirs():
+            jobs_dir = os.path.join(d, "jobs")
+            if os.path.isdir(jobs_dir):
+                found += [n for n in os.listdir(jobs_dir) if n.endswith(".lock")]
+        return found
+
+    def spawn_cli(self, *args, env=None, cwd=None):
+        """Starts the companion in its own session, stdout and stderr piped; returns the Popen."""
+        return self.spawn([BIN, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
