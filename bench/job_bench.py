@@ -80,7 +80,9 @@ def worker_memory_and_wait(bin_path, tmp, rounds):
     os.makedirs(ws)
     peak_rss, reactions = 0, []
     with ResponsesStub(default="normal") as stub, CodexEnv(stub.port) as cenv:
-        env = dict(cenv.env, XDG_STATE_HOME=os.path.join(tmp, "state-bg"))
+        home = os.path.join(tmp, "home")
+        os.makedirs(home)
+        env = dict(cenv.env, XDG_STATE_HOME=os.path.join(tmp, "state-bg"), HOME=home)
         for i in range(rounds):
             out = subprocess.run([bin_path, "task", "--background", "--json",
                                   f"bench ECHO:r{i} [[stub:slow:1500]]"], cwd=ws, env=env,

@@ -50,7 +50,11 @@ def main():
         with ResponsesStub(default="normal") as stub, CodexEnv(stub.port) as cenv:
             workspace = os.path.join(tmp, "fib-project")
             make_repo(workspace)
-            env = dict(cenv.env, XDG_STATE_HOME=os.path.join(tmp, "state"))
+            # A private HOME: Codex's shell start-up reads ~/.bashrc, whose background jobs (a
+            # pyenv rehash, say) would otherwise outlive the demo.
+            home = os.path.join(tmp, "home")
+            os.makedirs(home)
+            env = dict(cenv.env, XDG_STATE_HOME=os.path.join(tmp, "state"), HOME=home)
             env.pop("CLAUDE_PLUGIN_DATA", None)
             print(f"Responses API stand-in on 127.0.0.1:{stub.port}; Codex: {cenv.codex}")
             show("setup", ["setup"], env, workspace)
