@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "store/job_id.h"
 #include "store/job_log.h"
 #include "sys/clock.h"
@@ -14,7 +16,7 @@ namespace companion::store {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS jobs(
@@ -38,7 +40,6 @@ CREATE TABLE IF NOT EXISTS jobs(
   end_reason TEXT NOT NULL DEFAULT '',
   log_file TEXT NOT NULL,
   write INTEGER NOT NULL DEFAULT 0,
-  cancel_requested INTEGER NOT NULL DEFAULT 0,
   request TEXT,
   result TEXT,
   rendered TEXT NOT NULL DEFAULT '');
@@ -46,6 +47,10 @@ CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, updated_at);
 CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs(updated_at, id);
 CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
+
+// Version 2: a cancel was requested for the job (see reconcile_job).
+constexpr std::string_view kSchemaV2 =
+    "ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0";
 
 constexpr std::string_view kColumns =
     "id, kind, title, summary, status, phase, workspace_root, session_id, pid, pid_start_time, "
@@ -102,6 +107,23 @@ std::string_view terminal_phase(JobStatus status) {
   }
 }
 
+// `job` as `t` ends it, in memory only: the end could not be written, for the reason `why`.
+Job ended_unrecorded(Job job, const Terminal& t, const Error& why) {
+  job.status = t.status;
+  job.phase = terminal_phase(t.status);
+  job.end_reason = t.end_reason;
+  job.error_message = fmt::format("{} (Not recorded yet: {}.)", t.error_message, why.message);
+  job.updated_at = job.completed_at = sys::now_ms();
+  return job;
+}
+
+// The order of every list: updated_at DESC, id DESC.
+void sort_newest_first(std::vector<Job>& jobs) {
+  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+    return a.updated_at != b.updated_at ? a.updated_at > b.updated_at : a.id > b.id;
+  });
+}
+
 }  // namespace
 
 JobStore::Options JobStore::default_options() {
@@ -118,6 +140,15 @@ Result<JobStore> JobStore::open(const Workspace& ws, const Options& options) {
   COMPANION_TRY(prepare_workspace_dirs(ws));
   // SQLite gives its -wal and -shm files the mode of the database file: create it 0600 first.
   if (!sys::path_exists(ws.db_path())) COMPANION_TRY(sys::append_file(ws.db_path(), ""));
+  auto store = open_writable(ws, options);
+  if (store) return store;
+  // The failed connection is closed by now, so the reader does not share its -shm mapping.
+  auto reader = open_read_only(ws, options, store.error());
+  if (!reader) return store.error();  // the first cause is the one to report
+  return reader;
+}
+
+Result<JobStore> JobStore::open_writable(const Workspace& ws, const Options& options) {
   auto db = Database::open(ws.db_path(), /*create=*/true, options.busy_timeout_ms);
   if (!db) return db.error();
   JobStore store(ws, std::move(*db), options);
@@ -126,6 +157,29 @@ Result<JobStore> JobStore::open(const Workspace& ws, const Options& options) {
   COMPANION_TRY(store.db_.exec("PRAGMA synchronous=NORMAL"));
   COMPANION_TRY(store.migrate());
   return store;
+}
+
+Result<JobStore> JobStore::open_read_only(const Workspace& ws, const Options& options,
+                                          const Error& why) {
+  auto db = Database::open_read_only(ws.db_path(), options.busy_timeout_ms);
+  if (!db) return db.error();
+  JobStore store(ws, std::move(*db), options);
+  store.read_only_ = why;
+  COMPANION_TRY(store.check_readable());
+  return store;
+}
+
+Status JobStore::check_readable() {
+  auto probe = db_.prepare("SELECT max(version) FROM schema_version");
+  if (!probe) return probe.error();
+  auto row = probe->step();
+  if (!row) return row.error();
+  if (!*row || probe->column_int(0) > kSchemaVersion) {
+    return make_error("the job store {} has no schema this build reads", db_.path());
+  }
+  COMPANION_TRY(db_.prepare("SELECT " + std::string(kColumns) + " FROM jobs LIMIT 0"));
+  COMPANION_TRY(db_.prepare("SELECT key, value FROM config LIMIT 0"));
+  return {};
 }
 
 Result<std::optional<JobStore>> JobStore::open_existing(const Workspace& ws) {
@@ -161,6 +215,13 @@ Status JobStore::migrate() {
       COMPANION_TRY(db_.exec(std::string(kSchemaV1)));
       COMPANION_TRY(db_.exec("INSERT INTO schema_version(version) VALUES (1)"));
     }
+    if (version < 2) {
+      // Development builds created version 1 stores that already have the column.
+      if (!db_.prepare("SELECT cancel_requested FROM jobs LIMIT 0")) {
+        COMPANION_TRY(db_.exec(std::string(kSchemaV2)));
+      }
+      COMPANION_TRY(db_.exec("INSERT INTO schema_version(version) VALUES (2)"));
+    }
     return {};
   });
 }
@@ -183,6 +244,7 @@ Result<std::vector<Job>> JobStore::query(std::string_view tail, Bind&& bind) {
 }
 
 Result<CreatedJob> JobStore::create(const NewJob& spec) {
+  if (read_only_) return *read_only_;
   if (!is_valid_kind(spec.kind)) return make_error("unknown job kind '{}'", spec.kind);
   int64_t now = sys::now_ms();
   Job job;
@@ -223,6 +285,7 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
 }
 
 Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
+  if (read_only_) return *read_only_;
   std::string sql = "UPDATE jobs SET updated_at = ?1";
   if (patch.mark_running) {
     sql += ", status = 'running', started_at = CASE started_at WHEN 0 THEN ?1 ELSE started_at END";
@@ -253,6 +316,7 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
 
 Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
   if (!is_terminal(t.status)) return make_error("finish() needs a terminal status");
+  if (read_only_) return *read_only_;
   auto stmt = db_.prepare(std::string(
       "UPDATE jobs SET status = ?2, phase = ?3, end_reason = ?4, error_message = ?5, "
       "result = coalesce(?6, result), rendered = ?7, updated_at = ?8, completed_at = ?8 "
@@ -275,6 +339,7 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
 }
 
 Result<bool> JobStore::reconcile_job(const Job& job) {
+  unrecorded_.erase(job.id);
   if (!validate_job_ref(job.id)) return false;  // not a row this store wrote: leave it alone
   auto state = sys::probe_lock(ws_.lock_path(job.id));
   if (!state) return state.error();
@@ -295,14 +360,28 @@ Result<bool> JobStore::reconcile_job(const Job& job) {
     t = Terminal{JobStatus::kFailed, std::string(end_reason::kWorkerDied), message, nullptr, ""};
   }
   auto won = finish(job.id, t);
-  if (won && *won) {
+  if (!won) {
+    // The end cannot be written (a full or read-only disk): reads still show the job as it is,
+    // ended, saying so; the next read able to write records it. The lock file and the log stay
+    // as they are until then.
+    unrecorded_.emplace(job.id, ended_unrecorded(job, t, won.error()));
+    return true;
+  }
+  if (*won) {
     (void)append_log_line(ws_.log_path(job.id), t.error_message + " Marked " +
                                                     std::string(to_string(t.status)) + ".");
   }
   return won;
 }
 
+void JobStore::show_unrecorded(std::vector<Job>& jobs) const {
+  for (Job& job : jobs) {
+    if (auto it = unrecorded_.find(job.id); it != unrecorded_.end()) job = it->second;
+  }
+}
+
 Result<size_t> JobStore::reconcile() {
+  unrecorded_.clear();
   auto jobs = query(std::string("WHERE ") + std::string(kActive), [](Statement&) {});
   if (!jobs) return jobs.error();
   size_t count = 0;
@@ -321,6 +400,9 @@ Result<std::optional<Job>> JobStore::get(const std::string& id) {
   if (jobs->front().active()) {
     auto changed = reconcile_job(jobs->front());
     if (!changed) return changed.error();
+    if (auto it = unrecorded_.find(id); it != unrecorded_.end()) {
+      return std::optional<Job>(it->second);
+    }
     if (*changed) return get(id);
   }
   return std::optional<Job>(std::move(jobs->front()));
@@ -328,25 +410,31 @@ Result<std::optional<Job>> JobStore::get(const std::string& id) {
 
 Result<std::vector<Job>> JobStore::with_prefix(const std::string& prefix, size_t limit) {
   COMPANION_TRY(reconcile());
-  return query("WHERE substr(id, 1, ?2) = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?3",
-               [&](Statement& s) {
-                 s.bind(1, prefix).bind(2, static_cast<int64_t>(prefix.size()));
-                 s.bind(3, static_cast<int64_t>(limit));
-               });
+  auto jobs = query("WHERE substr(id, 1, ?2) = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?3",
+                    [&](Statement& s) {
+                      s.bind(1, prefix).bind(2, static_cast<int64_t>(prefix.size()));
+                      s.bind(3, static_cast<int64_t>(limit));
+                    });
+  if (!jobs || unrecorded_.empty()) return jobs;
+  show_unrecorded(*jobs);
+  sort_newest_first(*jobs);
+  return jobs;
 }
 
 Result<std::vector<Job>> JobStore::active(const JobFilter& filter) {
   COMPANION_TRY(reconcile());
-  return query(std::string("WHERE ") + std::string(kActive) +
-                   " AND (?1 IS NULL OR session_id = ?1) ORDER BY updated_at DESC, id DESC",
-               [&](Statement& s) {
-                 if (filter.session_id) s.bind(1, *filter.session_id);
-               });
+  auto jobs = query(std::string("WHERE ") + std::string(kActive) +
+                        " AND (?1 IS NULL OR session_id = ?1) ORDER BY updated_at DESC, id DESC",
+                    [&](Statement& s) {
+                      if (filter.session_id) s.bind(1, *filter.session_id);
+                    });
+  if (jobs) std::erase_if(*jobs, [&](const Job& job) { return unrecorded_.count(job.id) != 0; });
+  return jobs;
 }
 
 Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limit) {
   COMPANION_TRY(reconcile());
-  return query(
+  auto jobs = query(
       // `+status` keeps SQLite on the updated_at index: it walks newest first and stops after
       // `limit` rows instead of sorting every finished job.
       "WHERE +status IN ('completed','failed','cancelled') AND (?1 IS NULL OR session_id = ?1) "
@@ -355,6 +443,15 @@ Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limi
         if (filter.session_id) s.bind(1, *filter.session_id);
         s.bind(2, static_cast<int64_t>(limit));
       });
+  if (!jobs || unrecorded_.empty()) return jobs;
+  for (const auto& [id, job] : unrecorded_) {
+    if (!filter.session_id || job.session_id == *filter.session_id) jobs->push_back(job);
+  }
+  sort_newest_first(*jobs);
+  if (jobs->size() > limit) {
+    jobs->erase(jobs->begin() + static_cast<std::ptrdiff_t>(limit), jobs->end());
+  }
+  return jobs;
 }
 
 Result<std::optional<std::string>> JobStore::config(const std::string& key) {
@@ -368,6 +465,7 @@ Result<std::optional<std::string>> JobStore::config(const std::string& key) {
 }
 
 Status JobStore::set_config(const std::string& key, const std::string& value) {
+  if (read_only_) return *read_only_;
   auto stmt = db_.prepare(
       "INSERT INTO config(key, value) VALUES (?1, ?2) "
       "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
@@ -379,6 +477,7 @@ Status JobStore::set_config(const std::string& key, const std::string& value) {
 }
 
 Status JobStore::prune() {
+  if (read_only_) return *read_only_;
   auto victims = query(
       "WHERE +status IN ('completed','failed','cancelled') ORDER BY updated_at DESC, id DESC "
       "LIMIT -1 OFFSET ?1",

@@ -2,10 +2,15 @@
 // lock and log. Terminal transitions are compare-and-set; every read reconciles jobs whose owner
 // is gone (DESIGN.md invariants 2 and 3).
 //
+// A full (or read-only) disk never hides the jobs already stored: the store then opens for
+// reading only (see read_only()), every write fails with the reason, and a job whose owner is
+// gone but whose end cannot be written is shown ended, with a note that it is not recorded yet.
+//
 // Thread-safety: one JobStore per thread. Any number of processes may use the same workspace.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,7 +74,8 @@ class JobStore {
     int busy_timeout_ms = 30000;
   };
 
-  // Opens (creating directories, database and schema as needed) the store of `ws`.
+  // Opens (creating directories, database and schema as needed) the store of `ws`. When that
+  // cannot write (a full or read-only disk), opens the existing store for reading only.
   static Result<JobStore> open(const Workspace& ws, const Options& options);
   static Result<JobStore> open(const Workspace& ws) { return open(ws, default_options()); }
   // Opens an existing store only: nullopt when the workspace has none.
@@ -78,6 +84,10 @@ class JobStore {
   static Options default_options();
 
   const Workspace& workspace() const { return ws_; }
+
+  // True when the store could only be opened for reading; create, update, finish, set_config
+  // and prune then fail with why (such as "the disk holding <dir> is full; free space and retry").
+  bool read_only() const { return read_only_.has_value(); }
 
   // Creates a queued job whose lock the caller already holds (lock first, then the row, so no
   // reader can ever see the job without a live owner).
@@ -90,14 +100,17 @@ class JobStore {
   // terminal, which then stays as it was. Removes the job's lock file and applies retention.
   Result<bool> finish(const std::string& id, const Terminal& terminal);
 
-  // Reconciled reads.
+  // Reconciled reads. A job whose owner is gone but whose end could not be written (the store
+  // is read-only, or the write failed) is returned ended anyway: its error message says that
+  // it is not recorded yet, and the next read that can write records it.
   Result<std::optional<Job>> get(const std::string& id);
   Result<std::vector<Job>> with_prefix(const std::string& prefix, size_t limit);
   Result<std::vector<Job>> active(const JobFilter& filter);
   // Finished jobs, newest updatedAt first.
   Result<std::vector<Job>> finished(const JobFilter& filter, size_t limit);
 
-  // Turns active jobs whose owner is gone into failed (worker-died). Returns how many.
+  // Turns active jobs whose owner is gone into failed (worker-died). Returns how many, counting
+  // those it could only end in memory (see "Reconciled reads").
   Result<size_t> reconcile();
 
   // Workspace configuration (key/value).
@@ -110,15 +123,26 @@ class JobStore {
  private:
   JobStore(Workspace ws, Database db, Options options)
       : ws_(std::move(ws)), db_(std::move(db)), options_(options) {}
+  static Result<JobStore> open_writable(const Workspace& ws, const Options& options);
+  // The read-only fallback of open(); `why` is the error of the writable open.
+  static Result<JobStore> open_read_only(const Workspace& ws, const Options& options,
+                                         const Error& why);
   Status migrate();
+  // OK when this build can read the store as it is (schema not newer, the tables it reads).
+  Status check_readable();
   // Rows of `SELECT <job columns> FROM jobs <tail>`, with parameters bound by `bind`.
   template <class Bind>
   Result<std::vector<Job>> query(std::string_view tail, Bind&& bind);
   Result<bool> reconcile_job(const Job& job);
+  // Replaces rows by their unrecorded ended form (see unrecorded_).
+  void show_unrecorded(std::vector<Job>& jobs) const;
 
   Workspace ws_;
   Database db_;
   Options options_;
+  std::optional<Error> read_only_;  // why writes are refused
+  // Jobs the last reconcile found ownerless but could not end in the store, by id, as ended.
+  std::map<std::string, Job> unrecorded_;
 };
 
 }  // namespace companion::store

@@ -1,15 +1,40 @@
 #include "store/sqlite.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <utility>
+
+#include "sys/fd.h"
+#include "sys/fs.h"
 
 namespace companion::store {
 
 namespace {
+
+// A WAL file no longer than its header holds no transaction.
+constexpr off_t kWalHeaderBytes = 32;
+
+// SQLite reports a write that found no space as SQLITE_FULL, but a shared-memory file it cannot
+// grow, or a file it cannot create, as an I/O error: the system errno tells that cause apart.
+bool out_of_space(sqlite3* db) {
+  int code = sqlite3_extended_errcode(db) & 0xff;
+  if (code == SQLITE_FULL) return true;
+  int sys_errno = sqlite3_system_errno(db);
+  return (code == SQLITE_IOERR || code == SQLITE_CANTOPEN) &&
+         (sys_errno == ENOSPC || sys_errno == EDQUOT);
+}
+
 Error db_error(sqlite3* db, const std::string& path, std::string_view doing) {
   int code = sqlite3_extended_errcode(db);
   std::string msg = sqlite3_errmsg(db);
+  if (out_of_space(db)) {
+    return make_error("cannot write the job store: the disk holding {} is full; free space and "
+                      "retry",
+                      sys::dirname_of(path));
+  }
   if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT) {
     return make_error(
         "the job store {} is unreadable ({}); move it aside (mv '{}' '{}.corrupt') to start a fresh "
@@ -21,9 +46,6 @@ Error db_error(sqlite3* db, const std::string& path, std::string_view doing) {
     return make_error("cannot write the job store {} ({}); check that its directory is writable",
                       path, msg);
   }
-  if ((code & 0xff) == SQLITE_FULL) {
-    return make_error("cannot write the job store {}: the disk is full; free space and retry", path);
-  }
   if ((code & 0xff) == SQLITE_IOERR) {
     return make_error("cannot access the job store {} ({}); check free disk space and that its "
                       "directory is writable, then retry",
@@ -31,6 +53,27 @@ Error db_error(sqlite3* db, const std::string& path, std::string_view doing) {
   }
   return make_error("job store {} failed while {}: {}", path, doing, msg);
 }
+
+// `path` as the path part of a "file:" URI.
+std::string uri_path(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '/' || c == '.' || c == '-' || c == '_' || c == '~';
+    if (plain) {
+      out.push_back(c);
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
+off_t file_size(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
@@ -72,7 +115,9 @@ Result<int> Statement::run() {
   return sqlite3_changes(db_);
 }
 
-int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+int64_t Statement::column_int(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
 
 std::string Statement::column_text(int col) const {
   const unsigned char* text = sqlite3_column_text(stmt_, col);
@@ -86,9 +131,37 @@ bool Statement::column_is_null(int col) const {
 }
 
 Result<Database> Database::open(const std::string& path, bool create, int busy_timeout_ms) {
+  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+  return open_with(path, path, flags, busy_timeout_ms);
+}
+
+Result<Database> Database::open_read_only(const std::string& path, int busy_timeout_ms) {
+  // `readonly_shm` keeps the WAL index in this connection's memory when the -shm file cannot be
+  // written, but the file must exist: create it empty when missing (that needs no free space).
+  // Where even that fails, the database file alone is complete only while the -wal file holds
+  // no transaction; `immutable` then reads it without the WAL and without locks.
+  std::string shm = path + "-shm";
+  std::string params = "?readonly_shm=1";
+  if (!sys::path_exists(shm)) {
+    sys::UniqueFd fd(
+        ::open(shm.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid() && errno != EEXIST) {
+      std::string why = sys::errno_text();
+      if (file_size(path + "-wal") > kWalHeaderBytes) {
+        return make_error("cannot read the job store {}: its WAL cannot be indexed without {} ({})",
+                          path, shm, why);
+      }
+      params = "?immutable=1";
+    }
+  }
+  return open_with(path, "file:" + uri_path(path) + params, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                   busy_timeout_ms);
+}
+
+Result<Database> Database::open_with(const std::string& path, const std::string& name, int flags,
+                                     int busy_timeout_ms) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error e = db ? db_error(db, path, "opening") : make_error("cannot open {}", path);
     sqlite3_close(db);

@@ -44,6 +44,13 @@ class Database {
  public:
   // Opens (creating when `create`) the database at `path` with a busy timeout.
   static Result<Database> open(const std::string& path, bool create, int busy_timeout_ms);
+  // Opens the existing WAL database at `path` for reading only, for when the disk is full or
+  // read-only: the WAL index then lives in this process's memory, so nothing needs to grow on
+  // disk (at most an empty -shm or -wal file is created). Reads see every committed transaction,
+  // including those still in the -wal file. Writes through it fail with SQLITE_READONLY.
+  // Open it only once the process has no other connection to `path` (SQLite shares one -shm
+  // mapping between the connections of a process).
+  static Result<Database> open_read_only(const std::string& path, int busy_timeout_ms);
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
@@ -57,6 +64,8 @@ class Database {
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  static Result<Database> open_with(const std::string& path, const std::string& name, int flags,
+                                    int busy_timeout_ms);
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -63,11 +63,20 @@ Status ensure_private_dir(const std::string& path) {
 Status append_file(const std::string& path, const std::string& data) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) return make_error("cannot open {} for appending: {}", path, errno_text());
+  struct stat st {};
+  off_t start = ::fstat(fd.get(), &st) == 0 ? st.st_size : -1;
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return make_error("cannot write to {}: {}", path, errno_text());
+    if (n < 0) {
+      Error error = make_error("cannot write to {}: {}", path, errno_text());
+      if (done > 0 && start >= 0 && ::fstat(fd.get(), &st) == 0 &&
+          st.st_size == start + static_cast<off_t>(done)) {
+        (void)::ftruncate(fd.get(), start);
+      }
+      return error;
+    }
     done += static_cast<size_t>(n);
   }
   return {};

@@ -16,7 +16,9 @@ Result<std::string> real_path(const std::string& path);
 // REQUIRES: the parents that exist are searchable.
 Status ensure_private_dir(const std::string& path);
 
-// Appends `data` to `path`, creating it with mode 0600.
+// Appends `data` to `path`, creating it with mode 0600. When the write fails part way (a full
+// disk), the part written is removed again unless another writer appended meanwhile, so the file
+// never ends in half a record.
 Status append_file(const std::string& path, const std::string& data);
 
 Result<std::string> read_file(const std::string& path);
