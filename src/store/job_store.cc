@@ -7,6 +7,7 @@
 
 #include "store/job_id.h"
 #include "store/job_log.h"
+#include "store/schema.h"
 #include "sys/clock.h"
 #include "sys/fs.h"
 #include "sys/lock.h"
@@ -16,94 +17,16 @@ namespace companion::store {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
-
-constexpr std::string_view kSchemaV1 = R"sql(
-CREATE TABLE IF NOT EXISTS jobs(
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  title TEXT NOT NULL DEFAULT '',
-  summary TEXT NOT NULL DEFAULT '',
-  status TEXT NOT NULL,
-  phase TEXT NOT NULL,
-  workspace_root TEXT NOT NULL,
-  session_id TEXT NOT NULL DEFAULT '',
-  pid INTEGER NOT NULL DEFAULT 0,
-  pid_start_time INTEGER NOT NULL DEFAULT 0,
-  thread_id TEXT NOT NULL DEFAULT '',
-  turn_id TEXT NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL,
-  started_at INTEGER NOT NULL DEFAULT 0,
-  updated_at INTEGER NOT NULL,
-  completed_at INTEGER NOT NULL DEFAULT 0,
-  error_message TEXT NOT NULL DEFAULT '',
-  end_reason TEXT NOT NULL DEFAULT '',
-  log_file TEXT NOT NULL,
-  write INTEGER NOT NULL DEFAULT 0,
-  request TEXT,
-  result TEXT,
-  rendered TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, updated_at);
-CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs(updated_at, id);
-CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-)sql";
-
-// Version 2: a cancel was requested for the job (see reconcile_job).
-constexpr std::string_view kSchemaV2 =
-    "ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0";
-
-constexpr std::string_view kColumns =
-    "id, kind, title, summary, status, phase, workspace_root, session_id, pid, pid_start_time, "
-    "thread_id, turn_id, created_at, started_at, updated_at, completed_at, error_message, "
-    "end_reason, log_file, write, request, result, rendered, cancel_requested";
-
 constexpr std::string_view kActive = "status IN ('queued','running')";
-
-nlohmann::json parse_json_column(const std::string& text) {
-  if (text.empty()) return nullptr;
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return parsed.is_discarded() ? nlohmann::json(text) : parsed;
-}
-
-std::string json_column(const nlohmann::json& value) {
-  return value.is_null() ? std::string() : value.dump(-1, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace);
-}
-
-Job read_job(const Statement& s) {
-  Job j;
-  j.id = s.column_text(0);
-  j.kind = s.column_text(1);
-  j.title = s.column_text(2);
-  j.summary = s.column_text(3);
-  j.status = parse_job_status(s.column_text(4)).value_or(JobStatus::kFailed);
-  j.phase = s.column_text(5);
-  j.workspace_root = s.column_text(6);
-  j.session_id = s.column_text(7);
-  j.pid = s.column_int(8);
-  j.pid_start_time = static_cast<uint64_t>(s.column_int(9));
-  j.thread_id = s.column_text(10);
-  j.turn_id = s.column_text(11);
-  j.created_at = s.column_int(12);
-  j.started_at = s.column_int(13);
-  j.updated_at = s.column_int(14);
-  j.completed_at = s.column_int(15);
-  j.error_message = s.column_text(16);
-  j.end_reason = s.column_text(17);
-  j.log_file = s.column_text(18);
-  j.write = s.column_int(19) != 0;
-  j.request = parse_json_column(s.column_text(20));
-  j.result = parse_json_column(s.column_text(21));
-  j.rendered = s.column_text(22);
-  j.cancel_requested = s.column_int(23) != 0;
-  return j;
-}
 
 std::string_view terminal_phase(JobStatus status) {
   switch (status) {
-    case JobStatus::kCompleted: return "done";
-    case JobStatus::kCancelled: return "cancelled";
-    default: return "failed";
+    case JobStatus::kCompleted:
+      return "done";
+    case JobStatus::kCancelled:
+      return "cancelled";
+    default:
+      return "failed";
   }
 }
 
@@ -155,7 +78,7 @@ Result<JobStore> JobStore::open_writable(const Workspace& ws, const Options& opt
   // WAL with synchronous=NORMAL: a committed transaction survives any process crash (kill -9);
   // only a power loss can roll back the last ones, and never corrupts the store.
   COMPANION_TRY(store.db_.exec("PRAGMA synchronous=NORMAL"));
-  COMPANION_TRY(store.migrate());
+  COMPANION_TRY(migrate_schema(store.db_));
   return store;
 }
 
@@ -165,21 +88,8 @@ Result<JobStore> JobStore::open_read_only(const Workspace& ws, const Options& op
   if (!db) return db.error();
   JobStore store(ws, std::move(*db), options);
   store.read_only_ = why;
-  COMPANION_TRY(store.check_readable());
+  COMPANION_TRY(check_schema_readable(store.db_));
   return store;
-}
-
-Status JobStore::check_readable() {
-  auto probe = db_.prepare("SELECT max(version) FROM schema_version");
-  if (!probe) return probe.error();
-  auto row = probe->step();
-  if (!row) return row.error();
-  if (!*row || probe->column_int(0) > kSchemaVersion) {
-    return make_error("the job store {} has no schema this build reads", db_.path());
-  }
-  COMPANION_TRY(db_.prepare("SELECT " + std::string(kColumns) + " FROM jobs LIMIT 0"));
-  COMPANION_TRY(db_.prepare("SELECT key, value FROM config LIMIT 0"));
-  return {};
 }
 
 Result<std::optional<JobStore>> JobStore::open_existing(const Workspace& ws) {
@@ -189,47 +99,10 @@ Result<std::optional<JobStore>> JobStore::open_existing(const Workspace& ws) {
   return std::optional<JobStore>(std::move(*store));
 }
 
-Status JobStore::migrate() {
-  // Fast path: a current store answers this single read.
-  if (auto probe = db_.prepare("SELECT max(version) FROM schema_version")) {
-    auto row = probe->step();
-    if (!row) return row.error();
-    if (*row && probe->column_int(0) == kSchemaVersion) return {};
-    if (*row && probe->column_int(0) > kSchemaVersion) {
-      return make_error("the job store {} was written by a newer codex-companion (schema {}); "
-                        "upgrade codex-companion",
-                        db_.path(), probe->column_int(0));
-    }
-  } else if (probe.error().message.find("no such table") == std::string::npos) {
-    return probe.error();
-  }
-  COMPANION_TRY(db_.exec("PRAGMA journal_mode=WAL"));
-  return with_write_transaction(db_, [&]() -> Status {
-    COMPANION_TRY(db_.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"));
-    auto current = db_.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
-    if (!current) return current.error();
-    auto row = current->step();
-    if (!row) return row.error();
-    int64_t version = current->column_int(0);
-    if (version < 1) {
-      COMPANION_TRY(db_.exec(std::string(kSchemaV1)));
-      COMPANION_TRY(db_.exec("INSERT INTO schema_version(version) VALUES (1)"));
-    }
-    if (version < 2) {
-      // Development builds created version 1 stores that already have the column.
-      if (!db_.prepare("SELECT cancel_requested FROM jobs LIMIT 0")) {
-        COMPANION_TRY(db_.exec(std::string(kSchemaV2)));
-      }
-      COMPANION_TRY(db_.exec("INSERT INTO schema_version(version) VALUES (2)"));
-    }
-    return {};
-  });
-}
-
 template <class Bind>
 Result<std::vector<Job>> JobStore::query(std::string_view tail, Bind&& bind) {
   std::string sql = "SELECT ";
-  sql.append(kColumns).append(" FROM jobs ").append(tail);
+  sql.append(kJobColumns).append(" FROM jobs ").append(tail);
   auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
   bind(*stmt);
@@ -238,7 +111,7 @@ Result<std::vector<Job>> JobStore::query(std::string_view tail, Bind&& bind) {
     auto row = stmt->step();
     if (!row) return row.error();
     if (!*row) break;
-    jobs.push_back(read_job(*stmt));
+    jobs.push_back(read_job_row(*stmt));
   }
   return jobs;
 }
@@ -317,10 +190,12 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
 Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
   if (!is_terminal(t.status)) return make_error("finish() needs a terminal status");
   if (read_only_) return *read_only_;
-  auto stmt = db_.prepare(std::string(
-      "UPDATE jobs SET status = ?2, phase = ?3, end_reason = ?4, error_message = ?5, "
-      "result = coalesce(?6, result), rendered = ?7, updated_at = ?8, completed_at = ?8 "
-      "WHERE id = ?1 AND ") + std::string(kActive));
+  auto stmt = db_.prepare(
+      std::string(
+          "UPDATE jobs SET status = ?2, phase = ?3, end_reason = ?4, error_message = ?5, "
+          "result = coalesce(?6, result), rendered = ?7, updated_at = ?8, completed_at = ?8 "
+          "WHERE id = ?1 AND ") +
+      std::string(kActive));
   if (!stmt) return stmt.error();
   stmt->bind(1, id).bind(2, to_string(t.status)).bind(3, terminal_phase(t.status));
   stmt->bind(4, t.end_reason).bind(5, t.error_message);
@@ -368,8 +243,8 @@ Result<bool> JobStore::reconcile_job(const Job& job) {
     return true;
   }
   if (*won) {
-    (void)append_log_line(ws_.log_path(job.id), t.error_message + " Marked " +
-                                                    std::string(to_string(t.status)) + ".");
+    (void)append_log_line(ws_.log_path(job.id),
+                          t.error_message + " Marked " + std::string(to_string(t.status)) + ".");
   }
   return won;
 }

@@ -127,9 +127,7 @@ class JobStore {
   // The read-only fallback of open(); `why` is the error of the writable open.
   static Result<JobStore> open_read_only(const Workspace& ws, const Options& options,
                                          const Error& why);
-  Status migrate();
   // OK when this build can read the store as it is (schema not newer, the tables it reads).
-  Status check_readable();
   // Rows of `SELECT <job columns> FROM jobs <tail>`, with parameters bound by `bind`.
   template <class Bind>
   Result<std::vector<Job>> query(std::string_view tail, Bind&& bind);

@@ -1,0 +1,134 @@
+#include "store/schema.h"
+
+namespace companion::store {
+
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE IF NOT EXISTS jobs(
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  workspace_root TEXT NOT NULL,
+  session_id TEXT NOT NULL DEFAULT '',
+  pid INTEGER NOT NULL DEFAULT 0,
+  pid_start_time INTEGER NOT NULL DEFAULT 0,
+  thread_id TEXT NOT NULL DEFAULT '',
+  turn_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  completed_at INTEGER NOT NULL DEFAULT 0,
+  error_message TEXT NOT NULL DEFAULT '',
+  end_reason TEXT NOT NULL DEFAULT '',
+  log_file TEXT NOT NULL,
+  write INTEGER NOT NULL DEFAULT 0,
+  request TEXT,
+  result TEXT,
+  rendered TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, updated_at);
+CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs(updated_at, id);
+CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+// Version 2: a cancel was requested for the job (see reconcile_job).
+constexpr std::string_view kSchemaV2 =
+    "ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0";
+
+nlohmann::json parse_json_column(const std::string& text) {
+  if (text.empty()) return nullptr;
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? nlohmann::json(text) : parsed;
+}
+
+}  // namespace
+
+std::string json_column(const nlohmann::json& value) {
+  return value.is_null() ? std::string()
+                         : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Job read_job_row(const Statement& s) {
+  Job j;
+  j.id = s.column_text(0);
+  j.kind = s.column_text(1);
+  j.title = s.column_text(2);
+  j.summary = s.column_text(3);
+  j.status = parse_job_status(s.column_text(4)).value_or(JobStatus::kFailed);
+  j.phase = s.column_text(5);
+  j.workspace_root = s.column_text(6);
+  j.session_id = s.column_text(7);
+  j.pid = s.column_int(8);
+  j.pid_start_time = static_cast<uint64_t>(s.column_int(9));
+  j.thread_id = s.column_text(10);
+  j.turn_id = s.column_text(11);
+  j.created_at = s.column_int(12);
+  j.started_at = s.column_int(13);
+  j.updated_at = s.column_int(14);
+  j.completed_at = s.column_int(15);
+  j.error_message = s.column_text(16);
+  j.end_reason = s.column_text(17);
+  j.log_file = s.column_text(18);
+  j.write = s.column_int(19) != 0;
+  j.request = parse_json_column(s.column_text(20));
+  j.result = parse_json_column(s.column_text(21));
+  j.rendered = s.column_text(22);
+  j.cancel_requested = s.column_int(23) != 0;
+  return j;
+}
+
+Status check_schema_readable(Database& db) {
+  auto probe = db.prepare("SELECT max(version) FROM schema_version");
+  if (!probe) return probe.error();
+  auto row = probe->step();
+  if (!row) return row.error();
+  if (!*row || probe->column_int(0) > kSchemaVersion) {
+    return make_error("the job store {} has no schema this build reads", db.path());
+  }
+  COMPANION_TRY(db.prepare("SELECT " + std::string(kJobColumns) + " FROM jobs LIMIT 0"));
+  COMPANION_TRY(db.prepare("SELECT key, value FROM config LIMIT 0"));
+  return {};
+}
+
+Status migrate_schema(Database& db) {
+  // Fast path: a current store answers this single read.
+  if (auto probe = db.prepare("SELECT max(version) FROM schema_version")) {
+    auto row = probe->step();
+    if (!row) return row.error();
+    if (*row && probe->column_int(0) == kSchemaVersion) return {};
+    if (*row && probe->column_int(0) > kSchemaVersion) {
+      return make_error(
+          "the job store {} was written by a newer codex-companion (schema {}); "
+          "upgrade codex-companion",
+          db.path(), probe->column_int(0));
+    }
+  } else if (probe.error().message.find("no such table") == std::string::npos) {
+    return probe.error();
+  }
+  COMPANION_TRY(db.exec("PRAGMA journal_mode=WAL"));
+  return with_write_transaction(db, [&]() -> Status {
+    COMPANION_TRY(db.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"));
+    auto current = db.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+    if (!current) return current.error();
+    auto row = current->step();
+    if (!row) return row.error();
+    int64_t version = current->column_int(0);
+    if (version < 1) {
+      COMPANION_TRY(db.exec(std::string(kSchemaV1)));
+      COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (1)"));
+    }
+    if (version < 2) {
+      // Development builds created version 1 stores that already have the column.
+      if (!db.prepare("SELECT cancel_requested FROM jobs LIMIT 0")) {
+        COMPANION_TRY(db.exec(std::string(kSchemaV2)));
+      }
+      COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (2)"));
+    }
+    return {};
+  });
+}
+
+}  // namespace companion::store
