@@ -2,19 +2,20 @@
 // handshake, thread and turn requests at once and completes every turn immediately.
 // Speaks the same line protocol as `codex app-server` (SPEC.md section 5); exits on EOF.
 #include <iostream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace {
 
-void send(const nlohmann::json& message) { std::cout << message.dump() << '\n' << std::flush; }
+void send(const nlohmann::json& message) {
+  std::cout << message.dump() << '\n' << std::flush;
+}
 
 void complete_turn(const std::string& thread, const std::string& turn) {
   send({{"method", "turn/started"},
         {"params", {{"threadId", thread}, {"turn", {{"id", turn}, {"status", "inProgress"}}}}}});
-  nlohmann::json item = {{"type", "agentMessage"}, {"id", "msg-1"}, {"text", "done"},
-                         {"phase", "final_answer"}};
+  nlohmann::json item = {
+      {"type", "agentMessage"}, {"id", "msg-1"}, {"text", "done"}, {"phase", "final_answer"}};
   send({{"method", "item/completed"},
         {"params", {{"threadId", thread}, {"turnId", turn}, {"item", item}}}});
   send({{"method", "turn/completed"},
@@ -34,7 +35,9 @@ int main() {
     std::string method = msg["method"].get<std::string>();
     nlohmann::json result = nlohmann::json::object();
     if (method == "initialize") {
-      result = {{"userAgent", "zero/0"}, {"codexHome", "/tmp"}, {"platformFamily", "unix"},
+      result = {{"userAgent", "zero/0"},
+                {"codexHome", "/tmp"},
+                {"platformFamily", "unix"},
                 {"platformOs", "linux"}};
     } else if (method == "thread/start" || method == "thread/resume") {
       result = {{"thread", {{"id", thread}}}, {"model", "zero"}};

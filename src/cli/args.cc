@@ -18,7 +18,9 @@ size_t take_double_quoted(const std::string& raw, size_t i, std::string& word) {
   return i + 1;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 }  // namespace
 
@@ -61,7 +63,9 @@ Result<std::vector<std::string>> split_raw_arguments(const std::string& raw) {
 
 namespace {
 
-std::string canonical_name(const std::string& name) { return name == "C" ? "cwd" : name; }
+std::string canonical_name(const std::string& name) {
+  return name == "C" ? "cwd" : name;
+}
 
 Result<bool> parse_bool(const std::string& name, const std::string& text) {
   if (text == "true" || text == "1" || text == "yes" || text.empty()) return true;

@@ -13,7 +13,8 @@ namespace companion::cli {
 
 // Splits one raw argument string as a POSIX shell would: whitespace separates words; single
 // quotes keep everything literally; double quotes keep everything but `\"`, `\\`, `\$` and `` \` ``
-// escapes; a backslash outside quotes escapes the next character. An unterminated quote is an error.
+// escapes; a backslash outside quotes escapes the next character. An unterminated quote is an
+// error.
 Result<std::vector<std::string>> split_raw_arguments(const std::string& raw);
 
 // Which options a command knows.

@@ -19,14 +19,16 @@ int run_result(Context& ctx) {
     auto latest = (*store)->finished(ctx.session_filter(), 1);
     if (!latest) return fail(latest.error());
     if (latest->empty()) {
-      return fail("no finished job in this workspace yet; run `codex-companion status` to see "
-                  "active jobs");
+      return fail(
+          "no finished job in this workspace yet; run `codex-companion status` to see "
+          "active jobs");
     }
     job = std::move(latest->front());
   }
   if (job.active()) {
-    return fail(fmt::format("job {} is still {}; wait for it with `codex-companion status {} --wait`",
-                            job.id, store::to_string(job.status), job.id));
+    return fail(
+        fmt::format("job {} is still {}; wait for it with `codex-companion status {} --wait`",
+                    job.id, store::to_string(job.status), job.id));
   }
   if (ctx.json()) {
     print_json({{"job", render::job_snapshot(job, sys::now_ms(), true)},

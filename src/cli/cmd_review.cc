@@ -36,8 +36,9 @@ Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::Job
 
 int run_any_review(Context& ctx, bool adversarial) {
   if (!adversarial && !ctx.args.positionals.empty()) {
-    return fail("review takes no focus text; use `codex-companion adversarial-review <focus>` for a "
-                "steerable review");
+    return fail(
+        "review takes no focus text; use `codex-companion adversarial-review <focus>` for a "
+        "steerable review");
   }
   if (ctx.args.flag("wait") && ctx.args.flag("background")) {
     return fail("--wait and --background contradict each other; choose one");
@@ -60,7 +61,11 @@ int run_any_review(Context& ctx, bool adversarial) {
 
 }  // namespace
 
-int run_review(Context& ctx) { return run_any_review(ctx, false); }
-int run_adversarial_review(Context& ctx) { return run_any_review(ctx, true); }
+int run_review(Context& ctx) {
+  return run_any_review(ctx, false);
+}
+int run_adversarial_review(Context& ctx) {
+  return run_any_review(ctx, true);
+}
 
 }  // namespace companion::cli

@@ -31,8 +31,9 @@ nlohmann::json check_codex(Readiness& r) {
   std::string name = env_value("CODEX_COMPANION_CODEX").value_or("codex");
   auto exe = sys::find_executable(name);
   if (!exe) {
-    r.next_steps.push_back("Install the Codex CLI: `npm install -g @openai/codex` (or set "
-                           "CODEX_COMPANION_CODEX to its path).");
+    r.next_steps.push_back(
+        "Install the Codex CLI: `npm install -g @openai/codex` (or set "
+        "CODEX_COMPANION_CODEX to its path).");
     return check(false, exe.error().message);
   }
   auto version = sys::run_command({.argv = {*exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
@@ -42,10 +43,12 @@ nlohmann::json check_codex(Readiness& r) {
     r.next_steps.push_back("Reinstall the Codex CLI: `npm install -g @openai/codex`.");
     return check(false, *exe + " --version failed (" + why + ")");
   }
-  auto help = sys::run_command({.argv = {*exe, "app-server", "--help"}, .timeout_ms = kCheckTimeoutMs});
+  auto help =
+      sys::run_command({.argv = {*exe, "app-server", "--help"}, .timeout_ms = kCheckTimeoutMs});
   if (!help || !help->success()) {
-    r.next_steps.push_back("Upgrade the Codex CLI to a version with `codex app-server`: "
-                           "`npm install -g @openai/codex@latest`.");
+    r.next_steps.push_back(
+        "Upgrade the Codex CLI to a version with `codex app-server`: "
+        "`npm install -g @openai/codex@latest`.");
     return check(false, first_line(version->out) + " at " + *exe + ", but without `app-server`");
   }
   nlohmann::json out = check(true, first_line(version->out) + " (" + *exe + ")");
@@ -99,7 +102,9 @@ nlohmann::json check_auth(Readiness& r, const std::string& cwd, bool codex_ok) {
 
 nlohmann::json session_runtime() {
   if (auto endpoint = env_value("CODEX_COMPANION_APP_SERVER_ENDPOINT")) {
-    return {{"mode", "shared"}, {"label", "shared broker (" + *endpoint + ")"}, {"endpoint", *endpoint}};
+    return {{"mode", "shared"},
+            {"label", "shared broker (" + *endpoint + ")"},
+            {"endpoint", *endpoint}};
   }
   return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
 }
@@ -150,8 +155,9 @@ int run_setup(Context& ctx) {
   bool ready = codex["available"].get<bool>() && auth["available"].get<bool>();
   bool gate_on = gate->value_or("false") == "true";
   if (ready && !gate_on) {
-    r.next_steps.push_back("Optional: `codex-companion setup --enable-review-gate` to have Codex "
-                           "review changes before a Claude Code session stops.");
+    r.next_steps.push_back(
+        "Optional: `codex-companion setup --enable-review-gate` to have Codex "
+        "review changes before a Claude Code session stops.");
   }
   nlohmann::json report = {{"ready", ready},
                            {"codex", codex},

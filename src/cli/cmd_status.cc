@@ -30,7 +30,9 @@ Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback)
 
 nlohmann::json session_runtime() {
   if (auto endpoint = env_value("CODEX_COMPANION_APP_SERVER_ENDPOINT")) {
-    return {{"mode", "shared"}, {"label", "shared broker (" + *endpoint + ")"}, {"endpoint", *endpoint}};
+    return {{"mode", "shared"},
+            {"label", "shared broker (" + *endpoint + ")"},
+            {"endpoint", *endpoint}};
   }
   return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
 }
@@ -52,7 +54,8 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
                            {"latestFinished", nullptr},
                            {"recent", nlohmann::json::array()},
                            {"needsReview", gate_on}};
-  for (const auto& job : *running) report["running"].push_back(render::job_snapshot(job, now, true));
+  for (const auto& job : *running)
+    report["running"].push_back(render::job_snapshot(job, now, true));
   for (size_t i = 0; i < finished->size(); ++i) {
     bool latest = i == 0;
     auto snap = render::job_snapshot((*finished)[i], now, latest);
@@ -137,7 +140,8 @@ int run_status(Context& ctx) {
     return fail("status takes at most one job id; run `codex-companion status --help`");
   }
   if (!ctx.args.positionals.empty()) return job_status(ctx, **store, ctx.args.positionals[0]);
-  if (ctx.args.flag("wait")) return fail("--wait needs a job id: codex-companion status JOB --wait");
+  if (ctx.args.flag("wait"))
+    return fail("--wait needs a job id: codex-companion status JOB --wait");
   auto report = workspace_report(ctx, **store);
   if (!report) return fail(report.error());
   if (ctx.json()) {

@@ -19,7 +19,8 @@ constexpr size_t kMaxPromptBytes = 4 * 1024 * 1024;
 // nobody writes to must not hang the command.
 Result<std::string> read_piped_stdin() {
   struct stat st {};
-  if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) return std::string();
+  if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+    return std::string();
   pollfd pfd{STDIN_FILENO, POLLIN, 0};
   if (S_ISFIFO(st.st_mode) && ::poll(&pfd, 1, 200) <= 0) return std::string();
   std::string text;
@@ -30,7 +31,8 @@ Result<std::string> read_piped_stdin() {
     if (n < 0) return make_error("cannot read the prompt from stdin: {}", sys::errno_text());
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxPromptBytes) return make_error("the prompt on stdin is larger than 4 MiB");
+    if (text.size() > kMaxPromptBytes)
+      return make_error("the prompt on stdin is larger than 4 MiB");
   }
   return text;
 }
@@ -38,9 +40,11 @@ Result<std::string> read_piped_stdin() {
 Result<std::string> task_prompt(const Context& ctx) {
   std::string prompt = join_positionals(ctx.args.positionals);
   if (auto file = ctx.args.value("prompt-file")) {
-    if (!prompt.empty()) return make_error("give the prompt either as text or with --prompt-file, not both");
+    if (!prompt.empty())
+      return make_error("give the prompt either as text or with --prompt-file, not both");
     auto text = sys::read_file(*file);
-    if (!text) return make_error("cannot read --prompt-file {}: it does not exist or is unreadable", *file);
+    if (!text)
+      return make_error("cannot read --prompt-file {}: it does not exist or is unreadable", *file);
     prompt = std::move(*text);
   }
   if (prompt.empty()) {
@@ -59,7 +63,8 @@ Result<std::optional<store::Job>> resume_candidate(Context& ctx, store::JobStore
   auto finished = store.finished(ctx.session_filter(), 200);
   if (!finished) return finished.error();
   for (auto& job : *finished) {
-    if (job.kind == "task" && !job.thread_id.empty()) return std::optional<store::Job>(std::move(job));
+    if (job.kind == "task" && !job.thread_id.empty())
+      return std::optional<store::Job>(std::move(job));
   }
   return std::optional<store::Job>();
 }
@@ -73,9 +78,10 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
   if (!active) return active.error();
   for (const auto& job : *active) {
     if (job.kind == "task") {
-      return make_error("task {} is still {}; wait for it (codex-companion status {} --wait) or cancel "
-                        "it before resuming",
-                        job.id, store::to_string(job.status), job.id);
+      return make_error(
+          "task {} is still {}; wait for it (codex-companion status {} --wait) or cancel "
+          "it before resuming",
+          job.id, store::to_string(job.status), job.id);
     }
   }
   auto candidate = resume_candidate(ctx, store);
@@ -113,15 +119,19 @@ int run_task_resume_candidate(Context& ctx) {
   if (!store) return fail(store.error());
   auto candidate = resume_candidate(ctx, **store);
   if (!candidate) return fail(candidate.error());
-  nlohmann::json out = {{"available", candidate->has_value()},
-                        {"sessionId", ctx.session_id ? nlohmann::json(*ctx.session_id) : nlohmann::json()},
-                        {"candidate", nullptr}};
+  nlohmann::json out = {
+      {"available", candidate->has_value()},
+      {"sessionId", ctx.session_id ? nlohmann::json(*ctx.session_id) : nlohmann::json()},
+      {"candidate", nullptr}};
   if (candidate->has_value()) {
     const store::Job& job = **candidate;
     auto full = store::to_json(job);
-    out["candidate"] = {{"id", job.id},           {"status", full["status"]},
-                        {"title", job.title},     {"summary", job.summary},
-                        {"threadId", job.thread_id}, {"completedAt", full["completedAt"]},
+    out["candidate"] = {{"id", job.id},
+                        {"status", full["status"]},
+                        {"title", job.title},
+                        {"summary", job.summary},
+                        {"threadId", job.thread_id},
+                        {"completedAt", full["completedAt"]},
                         {"updatedAt", full["updatedAt"]}};
   }
   if (ctx.json()) {

@@ -13,8 +13,8 @@ namespace {
 // Ends the job as failed when the worker cannot even start it; nothing is left `queued`.
 int give_up(store::JobStore& store, const store::Job& job, const Error& error) {
   (void)store::append_log_line(job.log_file, "Worker could not run the job: " + error.message);
-  (void)store.finish(job.id, store::Terminal{store::JobStatus::kFailed, "error", error.message,
-                                             nullptr, ""});
+  (void)store.finish(
+      job.id, store::Terminal{store::JobStatus::kFailed, "error", error.message, nullptr, ""});
   return fail(error);
 }
 

@@ -30,7 +30,9 @@ void print_text(const std::string& text) {
   std::fflush(stdout);
 }
 
-int fail(const Error& error) { return fail(error.message); }
+int fail(const Error& error) {
+  return fail(error.message);
+}
 
 int fail(const std::string& message) {
   std::string line = "codex-companion: ";

@@ -1,11 +1,10 @@
 // What every command needs: parsed arguments, the workspace, its store, the session, output.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/args.h"
 #include "store/job_store.h"
@@ -13,11 +12,10 @@
 
 namespace companion::cli {
 
-
 struct Context {
   std::string command;
   ParsedArgs args;
-  std::string cwd;                         // --cwd, else the process's cwd
+  std::string cwd;                        // --cwd, else the process's cwd
   std::optional<std::string> session_id;  // CODEX_COMPANION_SESSION_ID
 
   bool json() const { return args.flag("json"); }

@@ -11,8 +11,8 @@ namespace companion::cli {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kEfforts = {"none", "minimal", "low",
-                                                      "medium", "high", "xhigh"};
+constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low",
+                                                      "medium", "high",    "xhigh"};
 
 int launch(Context& ctx, store::JobStore& store, store::CreatedJob& created) {
   auto pid = jobs::launch_worker(store, created.job, created.lock.get());
@@ -65,8 +65,12 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
   auto store = ctx.store();
   if (!store) return fail(store.error());
   if (!background) sys::install_stop_handlers();  // this process will own the job
-  store::NewJob spec{request.kind, jobs::job_title(request), jobs::job_summary(request),
-                     ctx.session_id.value_or(""), request.write, jobs::to_json(request)};
+  store::NewJob spec{request.kind,
+                     jobs::job_title(request),
+                     jobs::job_summary(request),
+                     ctx.session_id.value_or(""),
+                     request.write,
+                     jobs::to_json(request)};
   auto created = (*store)->create(spec);
   if (!created) return fail(created.error());
   if (background) return launch(ctx, **store, *created);

@@ -60,9 +60,10 @@ Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const std::string& r
   auto elsewhere = find_elsewhere(local, ref);
   if (!elsewhere) return elsewhere.error();
   if (elsewhere->has_value()) return std::move(**elsewhere);
-  return make_error("no job '{}' in this workspace or any other; run `codex-companion status --all` "
-                    "to list jobs",
-                    ref);
+  return make_error(
+      "no job '{}' in this workspace or any other; run `codex-companion status --all` "
+      "to list jobs",
+      ref);
 }
 
 }  // namespace companion::cli

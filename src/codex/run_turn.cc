@@ -1,5 +1,4 @@
 #include "codex/run_turn.h"
-#include "sys/stop.h"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -18,6 +17,7 @@
 
 #include "codex/app_server.h"
 #include "rpc/event.h"
+#include "sys/stop.h"
 
 namespace companion::codex {
 namespace {

@@ -46,7 +46,8 @@ void signal_owner(const store::Job& job, int sig) {
 Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
                                  const CancelOptions& options) {
   if (!job.active()) {
-    return make_error("job {} is already {}; nothing to cancel", job.id, store::to_string(job.status));
+    return make_error("job {} is already {}; nothing to cancel", job.id,
+                      store::to_string(job.status));
   }
   const std::string lock = store.workspace().lock_path(job.id);
   CancelOutcome out;

@@ -26,7 +26,8 @@ Result<pid_t> launch_worker(store::JobStore& store, const store::Job& job, int l
   auto exe = self_executable();
   if (!exe) return exe.error();
   sys::UniqueFd log(::open(job.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!log.valid()) return make_error("cannot open the job log {}: {}", job.log_file, sys::errno_text());
+  if (!log.valid())
+    return make_error("cannot open the job log {}: {}", job.log_file, sys::errno_text());
   sys::SpawnOptions opts;
   opts.argv = {*exe, "task-worker", "--job-id", job.id, "--cwd", store.workspace().root};
   // The worker runs from the workspace root: give it the launcher's state root, not a
@@ -40,9 +41,10 @@ Result<pid_t> launch_worker(store::JobStore& store, const store::Job& job, int l
   if (!pid) return pid.error();
   // Best effort: the worker records its own pid when it starts running. Failing the launch here
   // would leave a live worker behind a job marked failed.
-  auto recorded = store.update(job.id, store::JobPatch{.pid = *pid,
-                                                       .pid_start_time = sys::process_start_time(*pid)});
-  std::string note = recorded ? "" : " (its pid is not recorded yet: " + recorded.error().message + ")";
+  auto recorded = store.update(
+      job.id, store::JobPatch{.pid = *pid, .pid_start_time = sys::process_start_time(*pid)});
+  std::string note =
+      recorded ? "" : " (its pid is not recorded yet: " + recorded.error().message + ")";
   (void)store::append_log_line(job.log_file, "Queued for background execution (worker pid " +
                                                  std::to_string(*pid) + ")." + note);
   return *pid;
@@ -53,8 +55,9 @@ Status adopt_worker_lock(const std::string& lock_path) {
   struct stat expected {};
   if (::fstat(kWorkerLockFd, &held) != 0 || ::stat(lock_path.c_str(), &expected) != 0 ||
       held.st_ino != expected.st_ino || held.st_dev != expected.st_dev) {
-    return make_error("task-worker must be started by codex-companion with the job's lock; run "
-                      "`codex-companion task --background` instead");
+    return make_error(
+        "task-worker must be started by codex-companion with the job's lock; run "
+        "`codex-companion task --background` instead");
   }
   // Re-locking our own open file description succeeds; anything else means we do not own it.
   if (::flock(kWorkerLockFd, LOCK_EX | LOCK_NB) != 0) {

@@ -6,7 +6,9 @@ namespace companion::jobs {
 
 namespace {
 
-nlohmann::json text_or_null(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
+nlohmann::json text_or_null(const std::string& s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
 
 std::string target_label(const JobRequest& r) {
   return r.target.is_object() && r.target.contains("label") && r.target["label"].is_string()
@@ -32,7 +34,7 @@ JobOutcome task_outcome(const codex::TurnOutcome& turn) {
                  {"touchedFiles", r.touched_files},
                  {"reasoningSummary", r.reasoning_summary}};
   if (!ok) out.payload["failureMessage"] = turn.error_message;
-  out.rendered = !r.final_message.empty() ? r.final_message
+  out.rendered = !r.final_message.empty()      ? r.final_message
                  : !turn.error_message.empty() ? turn.error_message
                                                : "Codex did not return a final message.";
   if (out.rendered.back() != '\n') out.rendered.push_back('\n');
@@ -73,15 +75,16 @@ JobOutcome adversarial_outcome(const JobRequest& req, const codex::TurnOutcome& 
     }
   }
   JobOutcome out;
-  out.payload = {{"review", "Adversarial Review"},
-                 {"target", req.target},
-                 {"threadId", text_or_null(r.thread_id)},
-                 {"context", req.context},
-                 {"codex", codex_section(turn, r.final_message)},
-                 {"result", parsed},
-                 {"rawOutput", r.final_message},
-                 {"parseError", ok ? text_or_null(parse_error) : nlohmann::json(turn.error_message)},
-                 {"reasoningSummary", r.reasoning_summary}};
+  out.payload = {
+      {"review", "Adversarial Review"},
+      {"target", req.target},
+      {"threadId", text_or_null(r.thread_id)},
+      {"context", req.context},
+      {"codex", codex_section(turn, r.final_message)},
+      {"result", parsed},
+      {"rawOutput", r.final_message},
+      {"parseError", ok ? text_or_null(parse_error) : nlohmann::json(turn.error_message)},
+      {"reasoningSummary", r.reasoning_summary}};
   render::AdversarialReviewView view;
   view.target_label = target_label(req);
   view.result = parsed;
@@ -114,9 +117,8 @@ JobOutcome build_outcome(const JobRequest& request, const codex::TurnOutcome& tu
   }
   out.terminal.status = status_for(turn.end_reason);
   out.terminal.end_reason = turn.end_reason.empty() ? "error" : turn.end_reason;
-  out.terminal.error_message = out.terminal.status == store::JobStatus::kCompleted
-                                   ? std::string()
-                                   : turn.error_message;
+  out.terminal.error_message =
+      out.terminal.status == store::JobStatus::kCompleted ? std::string() : turn.error_message;
   out.terminal.result = out.payload;
   out.terminal.rendered = out.rendered;
   return out;

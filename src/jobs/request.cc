@@ -51,7 +51,8 @@ nlohmann::json to_json(const JobRequest& r) {
           {"model", optional_text(r.model)},
           {"effort", optional_text(r.effort)},
           {"write", r.write},
-          {"resumeThreadId", r.resume_thread_id.empty() ? nlohmann::json() : nlohmann::json(r.resume_thread_id)},
+          {"resumeThreadId",
+           r.resume_thread_id.empty() ? nlohmann::json() : nlohmann::json(r.resume_thread_id)},
           {"threadName", r.thread_name},
           {"outputSchema", r.output_schema},
           {"reviewTarget", r.review_target},
@@ -113,7 +114,8 @@ std::string job_summary(const JobRequest& r) {
           : "";
   if (r.kind == "task") return excerpt(r.prompt, 96);
   if (r.kind == "review") return "Review of the " + label;
-  return excerpt("Adversarial review of the " + label + (r.focus.empty() ? "" : ": " + r.focus), 96);
+  return excerpt("Adversarial review of the " + label + (r.focus.empty() ? "" : ": " + r.focus),
+                 96);
 }
 
 }  // namespace companion::jobs

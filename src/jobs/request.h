@@ -2,10 +2,9 @@
 // what its launcher prepared (the git context and the prompt are collected at launch).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "codex/run_turn.h"
 #include "sys/result.h"
@@ -13,8 +12,8 @@
 namespace companion::jobs {
 
 struct JobRequest {
-  std::string kind;  // task | review | adversarial-review
-  std::string cwd;   // the workspace root the app-server runs in
+  std::string kind;    // task | review | adversarial-review
+  std::string cwd;     // the workspace root the app-server runs in
   std::string prompt;  // task: the user's prompt; adversarial-review: the filled template
   std::optional<std::string> model;
   std::optional<std::string> effort;

@@ -68,7 +68,8 @@ void log_blocks(const store::Job& job, const codex::TurnOutcome& turn, const Job
     for (const auto& s : r.reasoning_summary) body += "- " + s + "\n";
     (void)store::append_log_block(job.log_file, "Reasoning summary", body);
   }
-  if (!r.review_text.empty()) (void)store::append_log_block(job.log_file, "Review output", r.review_text);
+  if (!r.review_text.empty())
+    (void)store::append_log_block(job.log_file, "Review output", r.review_text);
   if (!r.final_message.empty()) {
     (void)store::append_log_block(job.log_file, "Assistant message", r.final_message);
   }
@@ -96,10 +97,11 @@ Result<codex::TurnLimits> limits_from_environment() {
 Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobRequest& request,
                        const RunOptions& options) {
   pid_t self = ::getpid();
-  auto marked = store.update(job.id, store::JobPatch{.mark_running = true,
-                                                     .phase = "starting",
-                                                     .pid = self,
-                                                     .pid_start_time = sys::process_start_time(self)});
+  auto marked =
+      store.update(job.id, store::JobPatch{.mark_running = true,
+                                           .phase = "starting",
+                                           .pid = self,
+                                           .pid_start_time = sys::process_start_time(self)});
   if (!marked) return marked.error();
   JobRun run;
   if (*marked) {
@@ -121,7 +123,8 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
     auto won = store.finish(job.id, run.outcome.terminal);
     if (!won) return won.error();
     std::string ending = "Job ended: " + std::string(store::to_string(run.outcome.terminal.status));
-    if (!run.outcome.terminal.error_message.empty()) ending += " — " + run.outcome.terminal.error_message;
+    if (!run.outcome.terminal.error_message.empty())
+      ending += " — " + run.outcome.terminal.error_message;
     (void)store::append_log_line(job.log_file, *won ? ending : "Job had already ended elsewhere.");
   }
   auto final_job = store.get(job.id);

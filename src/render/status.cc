@@ -25,7 +25,8 @@ std::string ensure_newline(std::string text) {
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out.append(l).push_back('\n');
-  while (out.size() > 1 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') out.pop_back();
+  while (out.size() > 1 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n')
+    out.pop_back();
   return out;
 }
 
@@ -44,7 +45,8 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   lines.push_back(head);
   if (!str(job, "summary").empty()) lines.push_back("  Summary: " + str(job, "summary"));
   if (!str(job, "phase").empty()) lines.push_back("  Phase: " + str(job, "phase"));
-  if (o.elapsed && !str(job, "elapsed").empty()) lines.push_back("  Elapsed: " + str(job, "elapsed"));
+  if (o.elapsed && !str(job, "elapsed").empty())
+    lines.push_back("  Elapsed: " + str(job, "elapsed"));
   if (o.duration && !str(job, "duration").empty()) {
     lines.push_back("  Duration: " + str(job, "duration"));
   }
@@ -57,8 +59,10 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
     lines.push_back("  Resume in Codex: codex resume " + thread);
   }
   if (o.log && !str(job, "logFile").empty()) lines.push_back("  Log: " + str(job, "logFile"));
-  if (o.hints && is_active_status(status)) lines.push_back("  Cancel: /codex:cancel " + str(job, "id"));
-  if (o.hints && !is_active_status(status)) lines.push_back("  Result: /codex:result " + str(job, "id"));
+  if (o.hints && is_active_status(status))
+    lines.push_back("  Cancel: /codex:cancel " + str(job, "id"));
+  if (o.hints && !is_active_status(status))
+    lines.push_back("  Result: /codex:result " + str(job, "id"));
   auto preview = job.find("progressPreview");
   if (preview != job.end() && preview->is_array() && !preview->empty()) {
     lines.push_back("  Progress:");
@@ -70,16 +74,16 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
 
 void push_active_table(std::vector<std::string>& lines, const nlohmann::json& running) {
   lines.push_back("Active jobs:");
-  lines.push_back("| Job | Kind | Status | Phase | Elapsed | Codex Session ID | Summary | Actions |");
+  lines.push_back(
+      "| Job | Kind | Status | Phase | Elapsed | Codex Session ID | Summary | Actions |");
   lines.push_back("| --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const auto& job : running) {
     std::string id = str(job, "id");
-    lines.push_back(fmt::format("| {} | {} | {} | {} | {} | {} | {} | `/codex:status {}`<br>`/codex:cancel {}` |",
-                                markdown_cell(id), markdown_cell(str(job, "kindLabel")),
-                                markdown_cell(str(job, "status")), markdown_cell(str(job, "phase")),
-                                markdown_cell(str(job, "elapsed")),
-                                markdown_cell(str(job, "threadId")),
-                                markdown_cell(str(job, "summary")), id, id));
+    lines.push_back(fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} | `/codex:status {}`<br>`/codex:cancel {}` |",
+        markdown_cell(id), markdown_cell(str(job, "kindLabel")), markdown_cell(str(job, "status")),
+        markdown_cell(str(job, "phase")), markdown_cell(str(job, "elapsed")),
+        markdown_cell(str(job, "threadId")), markdown_cell(str(job, "summary")), id, id));
   }
 }
 
@@ -115,7 +119,8 @@ nlohmann::json job_snapshot(const store::Job& job, int64_t now_ms, bool with_pre
     j["duration"] = nullptr;
   } else {
     j["elapsed"] = nullptr;
-    j["duration"] = format_duration((job.completed_at != 0 ? job.completed_at : job.updated_at) - start);
+    j["duration"] =
+        format_duration((job.completed_at != 0 ? job.completed_at : job.updated_at) - start);
   }
   if (with_preview) j["progressPreview"] = store::progress_preview(job.log_file, 4);
   return j;
@@ -159,7 +164,8 @@ std::string render_status_report(const nlohmann::json& report) {
 std::string render_job_status(const nlohmann::json& job) {
   std::vector<std::string> lines = {"# Codex Job Status", ""};
   bool active = is_active_status(str(job, "status"));
-  push_job_details(lines, job, {.elapsed = active, .duration = !active, .log = true, .hints = true});
+  push_job_details(lines, job,
+                   {.elapsed = active, .duration = !active, .log = true, .hints = true});
   return join_lines(lines);
 }
 

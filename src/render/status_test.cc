@@ -61,10 +61,13 @@ TEST(StatusReport, HeadingTableAndSections) {
   std::string text = render_status_report(report);
   EXPECT_EQ(text.rfind("# Codex Status\n", 0), 0u);
   EXPECT_NE(text.find("Review gate: enabled"), std::string::npos);
-  EXPECT_NE(text.find("| Job | Kind | Status | Phase | Elapsed | Codex Session ID | Summary | Actions |"),
-            std::string::npos);
-  EXPECT_NE(text.find("| task-abc-123456 | rescue | running | verifying | 8s | thr-1 | fix \\| the bug |"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("| Job | Kind | Status | Phase | Elapsed | Codex Session ID | Summary | Actions |"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "| task-abc-123456 | rescue | running | verifying | 8s | thr-1 | fix \\| the bug |"),
+      std::string::npos);
   EXPECT_NE(text.find("`/codex:cancel task-abc-123456`"), std::string::npos);
   EXPECT_NE(text.find("Latest finished:"), std::string::npos);
   EXPECT_NE(text.find("  Duration: 2m 05s"), std::string::npos);
@@ -98,7 +101,9 @@ TEST(StoredResult, RenderedThenRawThenError) {
   EXPECT_NE(text.find("Codex session ID: thr-1"), std::string::npos);
 }
 
-TEST(Cells, EscapePipesAndNewlines) { EXPECT_EQ(markdown_cell("a|b\nc"), "a\\|b c"); }
+TEST(Cells, EscapePipesAndNewlines) {
+  EXPECT_EQ(markdown_cell("a|b\nc"), "a\\|b c");
+}
 
 }  // namespace
 }  // namespace companion::render

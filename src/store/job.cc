@@ -6,11 +6,16 @@ namespace companion::store {
 
 std::string_view to_string(JobStatus status) {
   switch (status) {
-    case JobStatus::kQueued: return "queued";
-    case JobStatus::kRunning: return "running";
-    case JobStatus::kCompleted: return "completed";
-    case JobStatus::kFailed: return "failed";
-    case JobStatus::kCancelled: return "cancelled";
+    case JobStatus::kQueued:
+      return "queued";
+    case JobStatus::kRunning:
+      return "running";
+    case JobStatus::kCompleted:
+      return "completed";
+    case JobStatus::kFailed:
+      return "failed";
+    case JobStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -27,12 +32,18 @@ bool is_valid_kind(std::string_view kind) {
   return kind == "task" || kind == "review" || kind == "adversarial-review";
 }
 
-std::string_view kind_label(std::string_view kind) { return kind == "task" ? "rescue" : kind; }
+std::string_view kind_label(std::string_view kind) {
+  return kind == "task" ? "rescue" : kind;
+}
 
-std::string_view job_class(std::string_view kind) { return kind == "task" ? "task" : "review"; }
+std::string_view job_class(std::string_view kind) {
+  return kind == "task" ? "task" : "review";
+}
 
 namespace {
-nlohmann::json text_or_null(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
+nlohmann::json text_or_null(const std::string& s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
 nlohmann::json time_or_null(int64_t ms) {
   return ms == 0 ? nlohmann::json() : nlohmann::json(sys::iso_time(ms));
 }

@@ -2,11 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace companion::store {
 
@@ -14,7 +13,9 @@ enum class JobStatus { kQueued, kRunning, kCompleted, kFailed, kCancelled };
 
 std::string_view to_string(JobStatus status);
 std::optional<JobStatus> parse_job_status(std::string_view text);
-inline bool is_terminal(JobStatus s) { return s != JobStatus::kQueued && s != JobStatus::kRunning; }
+inline bool is_terminal(JobStatus s) {
+  return s != JobStatus::kQueued && s != JobStatus::kRunning;
+}
 
 // Why a job reached its terminal state (the `endReason` field).
 namespace end_reason {

@@ -9,7 +9,9 @@ namespace {
 constexpr size_t kPreviewBytes = 64 * 1024;
 constexpr std::string_view kBlockMark = "== ";
 
-std::string stamp() { return "[" + sys::iso_time(sys::now_ms()) + "] "; }
+std::string stamp() {
+  return "[" + sys::iso_time(sys::now_ms()) + "] ";
+}
 }  // namespace
 
 Status append_log_line(const std::string& path, const std::string& message) {
@@ -27,7 +29,8 @@ Status append_log_block(const std::string& path, const std::string& title,
   while (start <= body.size()) {
     size_t end = body.find('\n', start);
     if (end == std::string::npos) end = body.size();
-    if (end > start || end < body.size()) text.append("  ").append(body, start, end - start) += '\n';
+    if (end > start || end < body.size())
+      text.append("  ").append(body, start, end - start) += '\n';
     start = end + 1;
   }
   return sys::append_file(path, text);

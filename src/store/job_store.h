@@ -70,7 +70,7 @@ struct JobFilter {
 class JobStore {
  public:
   struct Options {
-    size_t keep_finished = 50;   // retention of finished jobs; active jobs are never pruned
+    size_t keep_finished = 50;  // retention of finished jobs; active jobs are never pruned
     int busy_timeout_ms = 30000;
   };
 

@@ -1,11 +1,10 @@
 #include "store/job_store.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "store/job_id.h"
 #include "store/job_log.h"
@@ -62,7 +61,8 @@ TEST_F(JobStoreTest, TerminalTransitionIsCompareAndSet) {
   ASSERT_TRUE(created.ok());
   const std::string id = created->job.id;
   ASSERT_TRUE(*store.update(id, JobPatch{.mark_running = true, .phase = "running"}));
-  auto first = store.finish(id, Terminal{JobStatus::kCompleted, "completed", "", {{"ok", 1}}, "done"});
+  auto first =
+      store.finish(id, Terminal{JobStatus::kCompleted, "completed", "", {{"ok", 1}}, "done"});
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(*first);
   // A second writer (another process opening the same store) cannot overwrite it.
@@ -160,7 +160,8 @@ TEST_F(JobStoreTest, RetentionKeepsNewestFinishedAndNeverActive) {
     auto c = store.create(task_spec("job " + std::to_string(i)));
     ASSERT_TRUE(c.ok());
     ASSERT_TRUE(append_log_line(c->job.log_file, "hello").ok());
-    ASSERT_TRUE(*store.finish(c->job.id, Terminal{JobStatus::kCompleted, "completed", "", nullptr, ""}));
+    ASSERT_TRUE(
+        *store.finish(c->job.id, Terminal{JobStatus::kCompleted, "completed", "", nullptr, ""}));
     ids.push_back(c->job.id);
     ::usleep(2000);  // distinct updatedAt values
   }
@@ -233,8 +234,7 @@ TEST(JobLog, PreviewSkipsBlocksAndKeepsLastLines) {
       "garbage\n"
       "[2026-01-01T00:00:04.000Z] four\n";
   EXPECT_EQ(progress_lines_in(tail, 3), (std::vector<std::string>{"two", "three", "four"}));
-  EXPECT_EQ(progress_lines_in(tail, 10),
-            (std::vector<std::string>{"one", "two", "three", "four"}));
+  EXPECT_EQ(progress_lines_in(tail, 10), (std::vector<std::string>{"one", "two", "three", "four"}));
   EXPECT_TRUE(progress_lines_in("", 4).empty());
 }
 

@@ -31,13 +31,15 @@ Error db_error(sqlite3* db, const std::string& path, std::string_view doing) {
   int code = sqlite3_extended_errcode(db);
   std::string msg = sqlite3_errmsg(db);
   if (out_of_space(db)) {
-    return make_error("cannot write the job store: the disk holding {} is full; free space and "
-                      "retry",
-                      sys::dirname_of(path));
+    return make_error(
+        "cannot write the job store: the disk holding {} is full; free space and "
+        "retry",
+        sys::dirname_of(path));
   }
   if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT) {
     return make_error(
-        "the job store {} is unreadable ({}); move it aside (mv '{}' '{}.corrupt') to start a fresh "
+        "the job store {} is unreadable ({}); move it aside (mv '{}' '{}.corrupt') to start a "
+        "fresh "
         "store",
         path, msg, path, path);
   }
@@ -47,9 +49,10 @@ Error db_error(sqlite3* db, const std::string& path, std::string_view doing) {
                       path, msg);
   }
   if ((code & 0xff) == SQLITE_IOERR) {
-    return make_error("cannot access the job store {} ({}); check free disk space and that its "
-                      "directory is writable, then retry",
-                      path, msg);
+    return make_error(
+        "cannot access the job store {} ({}); check free disk space and that its "
+        "directory is writable, then retry",
+        path, msg);
   }
   return make_error("job store {} failed while {}: {}", path, doing, msg);
 }
@@ -203,6 +206,8 @@ Status Database::exec(const std::string& sql) {
   return {};
 }
 
-std::string Database::last_error() const { return sqlite3_errmsg(db_); }
+std::string Database::last_error() const {
+  return sqlite3_errmsg(db_);
+}
 
 }  // namespace companion::store

@@ -28,8 +28,9 @@ Result<std::string> state_root() {
   }
   std::string home = env("HOME");
   if (home.empty()) {
-    return make_error("cannot place the job store: HOME is not set (set CLAUDE_PLUGIN_DATA or "
-                      "XDG_STATE_HOME)");
+    return make_error(
+        "cannot place the job store: HOME is not set (set CLAUDE_PLUGIN_DATA or "
+        "XDG_STATE_HOME)");
   }
   return home + "/.local/state/codex-companion";
 }

@@ -13,7 +13,9 @@ struct Workspace {
 
   std::string db_path() const { return state_dir + "/state.db"; }
   std::string jobs_dir() const { return state_dir + "/jobs"; }
-  std::string log_path(const std::string& job_id) const { return jobs_dir() + "/" + job_id + ".log"; }
+  std::string log_path(const std::string& job_id) const {
+    return jobs_dir() + "/" + job_id + ".log";
+  }
   std::string lock_path(const std::string& job_id) const {
     return jobs_dir() + "/" + job_id + ".lock";
   }
@@ -22,7 +24,8 @@ struct Workspace {
 // Internal: the absolute state root a launcher passes to its background worker.
 inline constexpr const char* kStateRootVariable = "CODEX_COMPANION_STATE_ROOT";
 
-// $CODEX_COMPANION_STATE_ROOT (internal), else $CLAUDE_PLUGIN_DATA/state (made absolute), else $XDG_STATE_HOME/codex-companion, else
+// $CODEX_COMPANION_STATE_ROOT (internal), else $CLAUDE_PLUGIN_DATA/state (made absolute), else
+// $XDG_STATE_HOME/codex-companion, else
 // ~/.local/state/codex-companion (a relative XDG_STATE_HOME is ignored). Not created.
 Result<std::string> state_root();
 

@@ -14,8 +14,12 @@ int64_t read_clock(clockid_t id) {
 }
 }  // namespace
 
-int64_t now_ms() { return read_clock(CLOCK_REALTIME); }
-int64_t monotonic_ms() { return read_clock(CLOCK_MONOTONIC); }
+int64_t now_ms() {
+  return read_clock(CLOCK_REALTIME);
+}
+int64_t monotonic_ms() {
+  return read_clock(CLOCK_MONOTONIC);
+}
 
 std::string iso_time(int64_t epoch_ms) {
   time_t secs = static_cast<time_t>(epoch_ms / 1000);
@@ -35,8 +39,8 @@ std::string iso_time(int64_t epoch_ms) {
 std::optional<int64_t> parse_iso_time(std::string_view text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
   std::string str(text);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
-                  &consumed) != 6) {
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6) {
     return std::nullopt;
   }
   int ms = 0;

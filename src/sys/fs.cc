@@ -12,7 +12,9 @@
 
 namespace companion::sys {
 
-std::string errno_text() { return strerror(errno); }
+std::string errno_text() {
+  return strerror(errno);
+}
 
 Result<std::string> real_path(const std::string& path) {
   char buf[PATH_MAX];
@@ -26,7 +28,8 @@ namespace {
 
 Status check_existing_dir(const std::string& path, const struct stat& st) {
   if (S_ISLNK(st.st_mode)) {
-    return make_error("refusing {}: it is a symlink where a directory is expected; remove it", path);
+    return make_error("refusing {}: it is a symlink where a directory is expected; remove it",
+                      path);
   }
   if (!S_ISDIR(st.st_mode)) {
     return make_error("refusing {}: it is not a directory; remove it", path);
@@ -56,7 +59,8 @@ Status ensure_private_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     return make_error("cannot create directory {}: {}", path, errno_text());
   }
-  if (::lstat(path.c_str(), &st) != 0) return make_error("cannot inspect {}: {}", path, errno_text());
+  if (::lstat(path.c_str(), &st) != 0)
+    return make_error("cannot inspect {}: {}", path, errno_text());
   return check_existing_dir(path, st);
 }
 
@@ -98,7 +102,9 @@ Result<std::string> read_from(int fd, const std::string& path, off_t offset) {
 }
 }  // namespace
 
-Result<std::string> read_file(const std::string& path) { return read_tail(path, SIZE_MAX); }
+Result<std::string> read_file(const std::string& path) {
+  return read_tail(path, SIZE_MAX);
+}
 
 Result<std::string> read_tail(const std::string& path, size_t max_bytes) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -162,7 +162,8 @@ Result<pid_t> spawn(const SpawnOptions& options) {
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   pid_t pid = ::fork();
-  if (pid == 0) exec_child(options, exe->c_str(), argv.data(), envp.data(), err_write.get(), parent);
+  if (pid == 0)
+    exec_child(options, exe->c_str(), argv.data(), envp.data(), err_write.get(), parent);
   int fork_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) return make_error("cannot start {}: {}", options.argv[0], strerror(fork_errno));

@@ -1,5 +1,6 @@
 // Processes: spawning (own session or group, descriptors handed over, parent-death signal),
-// identity (pid + start time, so a recycled pid never passes for the original), signalling, reaping.
+// identity (pid + start time, so a recycled pid never passes for the original), signalling,
+// reaping.
 #pragma once
 
 #include <sys/types.h>
@@ -26,9 +27,9 @@ struct SpawnOptions {
   std::vector<std::pair<int, int>> keep_fds;
   // Environment overrides (NAME, value) on top of the inherited environment.
   std::vector<std::pair<std::string, std::string>> env;
-  bool new_session = false;       // setsid(): own session and process group
-  bool new_process_group = false; // setpgid(0, 0)
-  bool die_with_parent = false;   // PR_SET_PDEATHSIG(SIGKILL) where the platform has it
+  bool new_session = false;        // setsid(): own session and process group
+  bool new_process_group = false;  // setpgid(0, 0)
+  bool die_with_parent = false;    // PR_SET_PDEATHSIG(SIGKILL) where the platform has it
 };
 
 // Starts a child. The executable is resolved before forking so that a missing program is an

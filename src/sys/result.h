@@ -1,11 +1,11 @@
 // Errors as values: every fallible call across a module boundary returns Result<T> or Status.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <string>
 #include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 namespace companion {
 
@@ -22,8 +22,8 @@ Error make_error(fmt::format_string<Args...> format, Args&&... args) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -46,7 +46,8 @@ class [[nodiscard]] Result {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  Status(Error error)
+      : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
   static Status success() { return {}; }
 
   bool ok() const { return ok_; }
@@ -61,8 +62,8 @@ class [[nodiscard]] Status {
 }  // namespace companion
 
 // Propagates an error out of the enclosing function returning Result<...> or Status.
-#define COMPANION_TRY(expr)                       \
-  do {                                            \
-    auto companion_try_ = (expr);                 \
+#define COMPANION_TRY(expr)                             \
+  do {                                                  \
+    auto companion_try_ = (expr);                       \
     if (!companion_try_) return companion_try_.error(); \
   } while (0)

@@ -10,7 +10,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void record_stop(int /*signal*/) { g_stop.store(true); }
+void record_stop(int /*signal*/) {
+  g_stop.store(true);
+}
 
 }  // namespace
 
@@ -23,6 +25,8 @@ void install_stop_handlers() {
   ::sigaction(SIGTERM, &action, nullptr);
 }
 
-bool stop_requested() { return g_stop.load(); }
+bool stop_requested() {
+  return g_stop.load();
+}
 
 }  // namespace companion::sys

@@ -37,8 +37,8 @@ JobStore open_or_die(const std::string& cwd) {
 int hammer(const std::string& cwd, int ops, const std::string& tag) {
   JobStore store = open_or_die(cwd);
   for (int i = 0; i < ops / 4; ++i) {
-    auto created = store.create(NewJob{"task", tag + "-" + std::to_string(i), "s", tag, false,
-                                       {{"tag", tag}, {"i", i}}});
+    auto created = store.create(
+        NewJob{"task", tag + "-" + std::to_string(i), "s", tag, false, {{"tag", tag}, {"i", i}}});
     if (!created) return die(created.error().message);
     const std::string id = created->job.id;
     auto a = store.update(id, JobPatch{.mark_running = true, .phase = "running"});
