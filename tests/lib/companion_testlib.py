@@ -58,8 +58,6 @@ class CompanionTestCase(unittest.TestCase):
         self.state_home = os.path.join(self.tmp, "state-home")
         self.workspace = os.path.join(self.tmp, "workspace")
         os.makedirs(self.workspace)
-        # Its own git top-level, so a stray .git in a parent directory never changes the workspace.
-        subprocess.run(["git", "init", "-q", self.workspace], check=True)
         self.env = dict(os.environ)
         for var in ("CLAUDE_PLUGIN_DATA", "CODEX_COMPANION_SESSION_ID",
                     "CODEX_COMPANION_APP_SERVER_ENDPOINT"):
