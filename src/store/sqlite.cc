@@ -4,15 +4,36 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
+#include "sys/clock.h"
 #include "sys/fd.h"
 #include "sys/fs.h"
 
 namespace companion::store {
 
 namespace {
+
+// SQLite returns SQLITE_BUSY without consulting the busy handler in a few cases, such as a
+// journal-mode change or WAL recovery racing another connection (seen with twenty processes
+// opening a new store at once). Those are retried here, with a bounded back-off.
+constexpr int64_t kBusyRetryBudgetMs = 10000;
+
+template <class Fn>
+int with_busy_retry(Fn&& attempt) {
+  int64_t deadline = sys::monotonic_ms() + kBusyRetryBudgetMs;
+  int delay_ms = 1;
+  for (;;) {
+    int rc = attempt();
+    bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+    if (!busy || sys::monotonic_ms() >= deadline) return rc;
+    ::usleep(static_cast<useconds_t>(delay_ms) * 1000);
+    delay_ms = std::min(delay_ms * 2, 50);
+  }
+}
 
 // A WAL file no longer than its header holds no transaction.
 constexpr off_t kWalHeaderBytes = 32;
@@ -102,7 +123,7 @@ Statement& Statement::bind_null(int index) {
 }
 
 Result<bool> Statement::step() {
-  int rc = sqlite3_step(stmt_);
+  int rc = with_busy_retry([this] { return sqlite3_step(stmt_); });
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   const char* file = sqlite3_db_filename(db_, "main");
@@ -199,9 +220,12 @@ Result<Statement> Database::prepare(std::string_view sql) {
 }
 
 Status Database::exec(const std::string& sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-  sqlite3_free(err);
+  int rc = with_busy_retry([&] {
+    char* err = nullptr;
+    int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    return code;
+  });
   if (rc != SQLITE_OK) return db_error(db_, path_, "updating");
   return {};
 }
