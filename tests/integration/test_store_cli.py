@@ -86,6 +86,21 @@ class Concurrency(CompanionTestCase):
         self.assertGreater(reads, 0)
 
 
+    def test_twenty_processes_creating_the_store_at_once(self):
+        # Regression: a new store opened by many processes at once surfaced "database is locked"
+        # (SQLite answers some of those races without consulting the busy handler).
+        for round_ in range(3):
+            self.env["XDG_STATE_HOME"] = os.path.join(self.tmp, f"fresh-{round_}")
+            procs = [self.spawn([os.environ["COMPANION_BIN"], "status", "--json"] if i % 2 else
+                                [os.environ["COMPANION_BIN"], "setup", "--disable-review-gate",
+                                 "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, env={"CODEX_COMPANION_CODEX": "/nonexistent"})
+                     for i in range(20)]
+            for proc in procs:
+                _, err = proc.communicate(timeout=60)
+                self.assertEqual(proc.returncode, 0, err)
+
+
 class CrashReconcile(CompanionTestCase):
     def start_holder(self):
         ready = os.path.join(self.tmp, "ready")
