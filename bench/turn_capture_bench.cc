@@ -92,22 +92,25 @@ void replay(benchmark::State& state, const Trace& t) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * t.notes.size()));
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): Google Benchmark BM_ name, shown in reports
 void BM_SyntheticTurn(benchmark::State& state) {
-  static const Trace t = synthetic(static_cast<int>(state.range(0)));
-  replay(state, t);
+  static const Trace kTrace = synthetic(static_cast<int>(state.range(0)));
+  replay(state, kTrace);
 }
 BENCHMARK(BM_SyntheticTurn)->Arg(500);
 
 #ifdef COMPANION_TESTDATA_DIR
+// NOLINTNEXTLINE(readability-identifier-naming): Google Benchmark BM_ name, shown in reports
 void BM_RecordedSubagentTrace(benchmark::State& state) {
-  static const Trace t = load("subagent");
-  replay(state, t);
+  static const Trace kTrace = load("subagent");
+  replay(state, kTrace);
 }
 BENCHMARK(BM_RecordedSubagentTrace);
 
+// NOLINTNEXTLINE(readability-identifier-naming): Google Benchmark BM_ name, shown in reports
 void BM_RecordedShellTrace(benchmark::State& state) {
-  static const Trace t = load("shell");
-  replay(state, t);
+  static const Trace kTrace = load("shell");
+  replay(state, kTrace);
 }
 BENCHMARK(BM_RecordedShellTrace);
 #endif

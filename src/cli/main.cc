@@ -23,7 +23,7 @@ struct Command {
 };
 
 const std::array<Command, 9>& commands() {
-  static const std::array<Command, 9> table = {{
+  static const std::array<Command, 9> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -73,7 +73,7 @@ const std::array<Command, 9>& commands() {
        {},
        run_cancel},
   }};
-  return table;
+  return kTable;
 }
 
 std::string usage_text() {

@@ -14,6 +14,7 @@
 namespace companion::codex {
 namespace {
 
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator||;
 using Json = nlohmann::json;
 
@@ -58,7 +59,7 @@ AccountProbe probe_account(const std::string& cwd, int64_t timeout_ms) {
   asio::io_context io;
   std::exception_ptr failure;
   asio::co_spawn(io, probe(cwd, timeout_ms, out), [&](std::exception_ptr e) {
-    failure = e;
+    failure = std::move(e);
     io.stop();
   });
   io.run();

@@ -99,11 +99,10 @@ size_t program_index(const std::vector<std::string>& w) {
     if (assignment || name == "env" || name == "sudo" || name == "time" || name == "npx" ||
         name == "bunx" || name == "exec" || name == "nice") {
       ++i;
-    } else if (name.rfind("python", 0) == 0 && i + 1 < w.size() && w[i + 1] == "-m") {
-      i += 2;
-    } else if ((name == "uv" || name == "poetry" || name == "pipenv") && i + 1 < w.size() &&
-               w[i + 1] == "run") {
-      i += 2;
+    } else if (i + 1 < w.size() &&
+               ((name.rfind("python", 0) == 0 && w[i + 1] == "-m") ||
+                ((name == "uv" || name == "poetry" || name == "pipenv") && w[i + 1] == "run"))) {
+      i += 2;  // a two-word wrapper: `python -m`, `uv run`, …
     } else {
       break;
     }
@@ -127,14 +126,16 @@ bool verifies(const std::vector<std::string>& w) {
   if (i >= w.size()) return false;
   std::string name = basename(w[i]);
   if (std::find(kTools.begin(), kTools.end(), name) != kTools.end()) return true;
-  if (name == "cmake") return std::find(w.begin() + i, w.end(), "--build") != w.end();
+  if (name == "cmake") {
+    return std::find(w.begin() + static_cast<std::ptrdiff_t>(i), w.end(), "--build") != w.end();
+  }
   if (std::find(kRunners.begin(), kRunners.end(), name) == kRunners.end()) return false;
   size_t verb = i + 1;
   if (verb < w.size() && (w[verb] == "run" || w[verb] == "-s")) ++verb;
   if (verb < w.size() && std::find(kVerbs.begin(), kVerbs.end(), w[verb]) != kVerbs.end()) {
     return true;
   }
-  return name == "make" && (verb >= w.size() || w[verb].rfind("-", 0) == 0);
+  return name == "make" && (verb >= w.size() || w[verb].rfind('-', 0) == 0);
 }
 
 }  // namespace

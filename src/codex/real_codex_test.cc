@@ -85,10 +85,10 @@ class RealCodexTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!sys::path_exists(kLauncher) || !sys::path_exists(kStub)) return;
-    dir_ = ::testing::TempDir() + "/real_codex_" + std::to_string(::getpid());
-    (void)sys::ensure_private_dir(dir_);
-    dir_ = *sys::real_path(dir_);
-    std::string port_file = dir_ + "/port";
+    dir = ::testing::TempDir() + "/real_codex_" + std::to_string(::getpid());
+    (void)sys::ensure_private_dir(dir);
+    dir = *sys::real_path(dir);
+    std::string port_file = dir + "/port";
     sys::SpawnOptions stub;
     stub.argv = {"python3",        kStub, "--port-file",   port_file, "--default", "normal",
                  "--hang-limit-s", "30",  "--max-seconds", "300"};
@@ -96,7 +96,7 @@ class RealCodexTest : public ::testing::Test {
     stub.die_with_parent = true;
     auto pid = sys::spawn(stub);
     if (!pid) return;
-    stub_pid_ = *pid;
+    stub_pid = *pid;
     int64_t deadline = sys::monotonic_ms() + 10000;
     while (!sys::path_exists(port_file) && sys::monotonic_ms() < deadline) ::usleep(20000);
     auto port = sys::read_file(port_file);
@@ -107,7 +107,7 @@ class RealCodexTest : public ::testing::Test {
                          std::to_string(std::stoi(*port)) + "))";
     auto config = sys::run_command({{"python3", "-c", script}});
     if (!config || !config->success()) return;
-    std::string home = dir_ + "/codex-home";
+    std::string home = dir + "/codex-home";
     (void)sys::ensure_private_dir(home);
     (void)sys::write_file_atomic(home + "/config.toml", config->out);
     ::setenv("CODEX_HOME", home.c_str(), 1);
@@ -117,25 +117,25 @@ class RealCodexTest : public ::testing::Test {
     for (const char* name : {"OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"}) {
       ::unsetenv(name);
     }
-    ready_ = true;
+    ready = true;
   }
 
   static void TearDownTestSuite() {
     for (const char* name : {"CODEX_HOME", "CODEX_COMPANION_CODEX", "RUST_LOG", "NO_COLOR"}) {
       ::unsetenv(name);
     }
-    if (stub_pid_ > 0) {
-      (void)sys::signal_group(stub_pid_, SIGTERM);
-      if (!sys::reap_within(stub_pid_, 3000)) {
-        (void)sys::signal_group(stub_pid_, SIGKILL);
-        (void)sys::reap_within(stub_pid_, 3000);
+    if (stub_pid > 0) {
+      (void)sys::signal_group(stub_pid, SIGTERM);
+      if (!sys::reap_within(stub_pid, 3000)) {
+        (void)sys::signal_group(stub_pid, SIGKILL);
+        (void)sys::reap_within(stub_pid, 3000);
       }
     }
   }
 
   void SetUp() override {
-    if (!ready_) GTEST_SKIP() << "the project-local Codex CLI or the Responses stand-in is missing";
-    spec_.cwd = dir_;
+    if (!ready) GTEST_SKIP() << "the project-local Codex CLI or the Responses stand-in is missing";
+    spec_.cwd = dir;
     limits_.handle_signals = false;
     limits_.stall_ms = 20000;
     limits_.deadline_ms = 60000;
@@ -150,9 +150,9 @@ class RealCodexTest : public ::testing::Test {
     return o;
   }
 
-  static inline std::string dir_;
-  static inline pid_t stub_pid_ = -1;
-  static inline bool ready_ = false;
+  static inline std::string dir;
+  static inline pid_t stub_pid = -1;
+  static inline bool ready = false;
   TurnSpec spec_;
   TurnLimits limits_;
   Observer observer_;
@@ -221,7 +221,7 @@ TEST_F(RealCodexTest, ThroughTheNodeLauncherStallIsInterruptedAndBothProcessesGo
 }
 
 TEST_F(RealCodexTest, ReviewOfTheWorkingTreeCompletes) {
-  std::string repo = dir_ + "/repo";
+  std::string repo = dir + "/repo";
   auto setup = sys::run_command(
       {{"/bin/sh", "-c",
         "mkdir -p '" + repo + "' && cd '" + repo +
@@ -238,7 +238,7 @@ TEST_F(RealCodexTest, ReviewOfTheWorkingTreeCompletes) {
 }
 
 TEST_F(RealCodexTest, ProbeAccount) {
-  AccountProbe p = probe_account(dir_, 20000);
+  AccountProbe p = probe_account(dir, 20000);
   EXPECT_EQ(p.error, "");
   EXPECT_TRUE(p.account.contains("requiresOpenaiAuth")) << p.account.dump();
   EXPECT_EQ(p.config["config"]["model_provider"], "mock") << p.config.dump().substr(0, 300);

@@ -22,6 +22,7 @@
 namespace companion::codex {
 namespace {
 
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator||;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
@@ -286,7 +287,7 @@ TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, TurnObserve
   std::exception_ptr failure;
   bool done = false;
   asio::co_spawn(io, run.run(), [&](std::exception_ptr e) {
-    failure = e;
+    failure = std::move(e);
     done = true;
     io.stop();  // the app-server was shut down: nothing left worth waiting for
   });

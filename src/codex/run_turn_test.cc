@@ -17,7 +17,6 @@ namespace companion::codex {
 namespace {
 
 using Json = nlohmann::json;
-using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 

@@ -39,13 +39,13 @@ std::vector<Trace> load_traces() {
 }
 
 const Trace& trace(const std::string& name) {
-  static const std::vector<Trace> traces = load_traces();
-  for (const Trace& t : traces) {
+  static const std::vector<Trace> kTraces = load_traces();
+  for (const Trace& t : kTraces) {
     if (t.name == name) return t;
   }
-  static const Trace missing;
+  static const Trace kMissing;
   ADD_FAILURE() << "no recorded trace named " << name << " in " << COMPANION_TESTDATA_DIR;
-  return missing;
+  return kMissing;
 }
 
 // Index of the root turn's turn/completed, or nullopt.

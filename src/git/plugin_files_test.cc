@@ -104,7 +104,7 @@ void expect_strict(const nlohmann::json& schema, const std::string& where) {
     std::set<std::string> declared;
     for (const auto& [key, value] : schema.at("properties").items()) {
       declared.insert(key);
-      expect_strict(value, where + "." + key);
+      expect_strict(value, std::string(where).append(".").append(key));
     }
     std::set<std::string> required;
     for (const auto& key : schema.at("required")) required.insert(key.get<std::string>());

@@ -9,7 +9,7 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-const char* kValid = R"({
+constexpr const char* kValid = R"({
   "verdict": "needs-attention",
   "summary": "Do not ship: the lock can leak.",
   "findings": [

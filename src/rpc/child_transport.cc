@@ -14,6 +14,7 @@
 
 namespace companion::rpc {
 
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator||;
 using Millis = std::chrono::milliseconds;
 
@@ -47,7 +48,7 @@ std::string strip_controls(std::string_view line) {
   return out;
 }
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
   auto begin = s.find_first_not_of(" \t");
   if (begin == std::string::npos) return {};
   auto end = s.find_last_not_of(" \t");

@@ -15,6 +15,7 @@
 
 namespace companion::rpc {
 
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator||;
 using Json = nlohmann::json;
 

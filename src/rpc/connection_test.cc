@@ -18,7 +18,9 @@
 namespace companion::rpc {
 namespace {
 
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator||;
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a && b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator&&;
 using test_support::run_coroutine;
 using Json = nlohmann::json;
@@ -185,6 +187,7 @@ TEST(ConnectionTest, ServerRequestsAreAnsweredAtOnce) {
         {{"id", 12}, {"method", "something/new"}}};
     for (const auto& request : requests) co_await p->peer->send(request);
     std::vector<Json> out;
+    out.reserve(6);
     for (int i = 0; i < 6; ++i) out.push_back(co_await p->peer->receive());
     EXPECT_EQ(observed.size(), 6u);
     co_await p->connection->shutdown();

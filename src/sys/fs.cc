@@ -53,8 +53,7 @@ Status ensure_private_dir(const std::string& path) {
   std::string parent = dirname_of(path);
   if (parent != path && !path_exists(parent)) {
     // Parents outside the state root (such as ~/.local/state) are created, not tightened.
-    std::string grand = parent;
-    COMPANION_TRY(ensure_private_dir(grand));
+    COMPANION_TRY(ensure_private_dir(parent));
   }
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     return make_error("cannot create directory {}: {}", path, errno_text());

@@ -58,7 +58,7 @@ std::vector<std::string> build_environment(
     for (const auto& [k, v] : overrides) overridden = overridden || k == key;
     if (!overridden) env.push_back(std::move(entry));
   }
-  for (const auto& [k, v] : overrides) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : overrides) env.push_back(std::string(k).append("=").append(v));
   return env;
 }
 
