@@ -100,15 +100,6 @@ nlohmann::json check_auth(Readiness& r, const std::string& cwd, bool codex_ok) {
   return out;
 }
 
-nlohmann::json session_runtime() {
-  if (auto endpoint = env_value("CODEX_COMPANION_APP_SERVER_ENDPOINT")) {
-    return {{"mode", "shared"},
-            {"label", "shared broker (" + *endpoint + ")"},
-            {"endpoint", *endpoint}};
-  }
-  return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
-}
-
 std::string render_setup(const nlohmann::json& r) {
   std::string out = "# Codex Setup\n\n";
   out += std::string("Status: ") + (r["ready"].get<bool>() ? "ready" : "needs attention") + "\n\n";

@@ -28,15 +28,6 @@ Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback)
   return value;
 }
 
-nlohmann::json session_runtime() {
-  if (auto endpoint = env_value("CODEX_COMPANION_APP_SERVER_ENDPOINT")) {
-    return {{"mode", "shared"},
-            {"label", "shared broker (" + *endpoint + ")"},
-            {"endpoint", *endpoint}};
-  }
-  return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
-}
-
 Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   int64_t now = sys::now_ms();
   auto running = store.active(ctx.session_filter());

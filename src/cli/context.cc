@@ -42,6 +42,15 @@ int fail(const std::string& message) {
   return 1;
 }
 
+nlohmann::json session_runtime() {
+  if (auto endpoint = env_value("CODEX_COMPANION_APP_SERVER_ENDPOINT")) {
+    return {{"mode", "shared"},
+            {"label", "shared broker (" + *endpoint + ")"},
+            {"endpoint", *endpoint}};
+  }
+  return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
+}
+
 std::optional<std::string> env_value(const char* name) {
   const char* v = ::getenv(name);
   if (!v || !*v) return std::nullopt;

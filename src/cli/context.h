@@ -36,6 +36,9 @@ void print_text(const std::string& text);
 int fail(const Error& error);
 int fail(const std::string& message);
 
+// How jobs reach Codex: {mode: direct|shared, label, endpoint}, for status and setup.
+nlohmann::json session_runtime();
+
 // Reads an environment variable; nullopt when unset or empty.
 std::optional<std::string> env_value(const char* name);
 

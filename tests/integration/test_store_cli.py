@@ -101,14 +101,17 @@ class Concurrency(CompanionTestCase):
                 self.assertEqual(proc.returncode, 0, err)
 
 
-class CrashReconcile(CompanionTestCase):
+class HolderCase(CompanionTestCase):
+    """Tests with a helper process that owns a running job until it is killed."""
+
     def start_holder(self):
         ready = os.path.join(self.tmp, "ready")
         holder = self.helper("hold", self.workspace, ready)
-        job_id = wait_until(lambda: read_text(ready).strip(), 10,
-                            what="the holder's job")
+        job_id = wait_until(lambda: read_text(ready).strip(), 10, what="the holder's job")
         return holder, job_id
 
+
+class CrashReconcile(HolderCase):
     def test_killed_owner_is_failed_on_next_read(self):
         holder, job_id = self.start_holder()
         running = self.run_json("status")["running"]
@@ -151,14 +154,7 @@ class CrashReconcile(CompanionTestCase):
         self.assertEqual(self.run_json("status", job_id)["job"]["status"], "failed")
 
 
-class Cancel(CompanionTestCase):
-    def start_holder(self):
-        ready = os.path.join(self.tmp, "ready")
-        holder = self.helper("hold", self.workspace, ready)
-        job_id = wait_until(lambda: read_text(ready).strip(), 10,
-                            what="the holder's job")
-        return holder, job_id
-
+class Cancel(HolderCase):
     def test_cancel_ends_owner_and_marks_cancelled(self):
         holder, job_id = self.start_holder()
         t0 = time.monotonic()

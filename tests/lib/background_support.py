@@ -21,7 +21,8 @@ import threading
 import time
 
 from codex_env import CodexEnv, codex_native
-from companion_testlib import BIN, CompanionTestCase, pid_alive, wait_until
+from companion_testlib import (BIN, CompanionTestCase, children, descendants, pid_alive,
+                               processes_with_env, wait_until)
 from responses_stub import ResponsesStub, _input_text
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -30,50 +31,6 @@ TERMINAL = ("completed", "failed", "cancelled")
 # or, for a job whose cancel was requested, "… Marked cancelled.").
 _WINNER_LINE = re.compile(
     r"^\[[^\]]+\] (Job ended: .*|Cancelled by user\.|.*Marked (failed|cancelled)\.)$")
-
-
-def children(pid):
-    """Direct children of pid (every thread's list)."""
-    kids = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return kids
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                kids.extend(int(p) for p in f.read().split())
-        except OSError:
-            pass
-    return kids
-
-
-def descendants(pid):
-    """Every live descendant of pid."""
-    found, todo = [], [pid]
-    while todo:
-        for kid in children(todo.pop()):
-            if kid not in found:
-                found.append(kid)
-                todo.append(kid)
-    return [p for p in found if pid_alive(p)]
-
-
-def processes_with_env(name, value):
-    """Live pids (not zombies) whose environment holds name=value."""
-    needle = f"{name}={value}".encode()
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-        except OSError:
-            continue
-        if needle in env and pid_alive(int(entry)):
-            pids.append(int(entry))
-    return pids
 
 
 def is_native_codex(pid):

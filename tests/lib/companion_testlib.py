@@ -48,6 +48,50 @@ def pid_alive(pid):
         return False
 
 
+def children(pid):
+    """Direct children of pid (every thread's list)."""
+    kids = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                kids.extend(int(p) for p in f.read().split())
+        except OSError:
+            pass
+    return kids
+
+
+def descendants(pid):
+    """Every live descendant of pid."""
+    found, todo = [], [pid]
+    while todo:
+        for kid in children(todo.pop()):
+            if kid not in found:
+                found.append(kid)
+                todo.append(kid)
+    return [p for p in found if pid_alive(p)]
+
+
+def processes_with_env(name, value):
+    """Live pids (not zombies) whose environment holds name=value."""
+    needle = f"{name}={value}".encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if needle in env and pid_alive(int(entry)):
+            pids.append(int(entry))
+    return pids
+
+
 class CompanionTestCase(unittest.TestCase):
     """Each test gets its own state root and workspace directory."""
 

@@ -17,7 +17,8 @@ import signal
 import subprocess
 
 from codex_env import CodexEnv, codex_native
-from companion_testlib import BIN, CompanionTestCase, pid_alive, wait_until
+from companion_testlib import BIN, CompanionTestCase, descendants, pid_alive, processes_with_env, wait_until
+from companion_testlib import children as read_children
 import responses_stub
 from responses_stub import ResponsesStub
 
@@ -51,48 +52,6 @@ class _MultiFindingsHandler(responses_stub._Handler):
                                    "next_steps": ["Fix the critical one."]}))
         sse.completed()
         return None
-
-
-def read_children(pid):
-    kids = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{task}/children") as f:
-                    kids.extend(int(p) for p in f.read().split())
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return kids
-
-
-def descendants(pid):
-    """Every live descendant of pid (children, grandchildren, ...)."""
-    found, todo = [], [pid]
-    while todo:
-        for kid in read_children(todo.pop()):
-            if kid not in found:
-                found.append(kid)
-                todo.append(kid)
-    return [p for p in found if pid_alive(p)]
-
-
-def processes_with_env(name, value):
-    """Live pids whose environment holds name=value (processes of this uid only)."""
-    needle = f"{name}={value}".encode()
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-        except OSError:
-            continue
-        if needle in env and pid_alive(int(entry)):
-            pids.append(int(entry))
-    return pids
 
 
 def exe_of(pid):
