@@ -37,8 +37,8 @@ Result<std::string> find_executable(const std::string& name) {
   while (start <= path.size()) {
     size_t end = path.find(':', start);
     if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    if (dir.empty()) dir = ".";
+    // An empty PATH entry means the current directory.
+    std::string dir = end > start ? path.substr(start, end - start) : std::string(".");
     std::string candidate = join_path(dir, name);
     if (::access(candidate.c_str(), X_OK) == 0 && !is_directory(candidate)) return candidate;
     start = end + 1;
@@ -58,7 +58,13 @@ std::vector<std::string> build_environment(
     for (const auto& [k, v] : overrides) overridden = overridden || k == key;
     if (!overridden) env.push_back(std::move(entry));
   }
-  for (const auto& [k, v] : overrides) env.push_back(std::string(k).append("=").append(v));
+  for (const auto& [k, v] : overrides) {
+    std::string entry;
+    entry.reserve(k.size() + 1 + v.size());
+    entry.append(k).push_back('=');
+    entry.append(v);
+    env.push_back(std::move(entry));
+  }
   return env;
 }
 
