@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -93,14 +94,19 @@ def worker_memory_and_wait(bin_path, tmp, rounds):
             pid = status["job"]["pid"]
             waiter = subprocess.Popen([bin_path, "status", job, "--wait", "--json"], cwd=ws, env=env,
                                       stdout=subprocess.PIPE, text=True)
-            while waiter.poll() is None:
+            # The return time is taken by a thread blocked on the waiter, not by the sampling loop.
+            returned = []
+            watcher = threading.Thread(
+                target=lambda: returned.append((waiter.communicate()[0], time.time() * 1000)))
+            watcher.start()
+            while watcher.is_alive():
                 if pid_alive(pid):
                     peak_rss = max(peak_rss, vm_kib(pid, "VmRSS") or 0)
                 time.sleep(0.02)
-            returned = time.time() * 1000
-            done = json.loads(waiter.stdout.read())["job"]
-            waiter.stdout.close()
-            reactions.append(returned - iso_ms(done["completedAt"]))
+            watcher.join()
+            output, returned_ms = returned[0]
+            done = json.loads(output)["job"]
+            reactions.append(returned_ms - iso_ms(done["completedAt"]))
     return peak_rss / 1024, statistics.median(reactions), max(reactions)
 
 
