@@ -2,7 +2,7 @@
 
     from background_support import BackgroundCase
 
-BackgroundCase is a CompanionTestCase whose environment runs the real Codex CLI offline against a
+BackgroundCase is a RealCodexCase (real_codex_case.py) whose environment runs the real Codex CLI offline against a
 Responses API stand-in (ResponsesStub) with a private CODEX_HOME (CodexEnv). It launches background
 jobs, finds the processes behind them through /proc (the worker, its native codex app-server, any
 process carrying this test's CODEX_HOME), and checks the end of a job: exactly one terminal state,
@@ -14,16 +14,15 @@ import datetime
 import json
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import threading
 import time
 
-from codex_env import CodexEnv, codex_native
-from companion_testlib import (BIN, CompanionTestCase, children, descendants, pid_alive,
-                               processes_with_env, wait_until)
-from responses_stub import ResponsesStub, _input_text
+from codex_env import codex_native
+from companion_testlib import BIN, descendants, pid_alive, wait_until
+from real_codex_case import RealCodexCase
+from responses_stub import _input_text
 
 TERMINAL = ("completed", "failed", "cancelled")
 # Log lines written by whoever wins a job's terminal transition: the worker ("Job ended: …"),
@@ -79,40 +78,16 @@ CREATE TABLE config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-class BackgroundCase(CompanionTestCase):
-    """A CompanionTestCase with the real Codex pointed at a local stand-in."""
+class BackgroundCase(RealCodexCase):
+    """The real Codex pointed at a local stand-in, in a workspace that is its own repository."""
 
     def setUp(self):
         super().setUp()
-        self.stub = ResponsesStub(default="normal", hang_limit_s=60).start()
-        self.addCleanup(self.stub.stop)
-        self.codex = CodexEnv(self.stub.port)
-        self.addCleanup(self.codex.cleanup)
-        state_home = self.env["XDG_STATE_HOME"]
-        self.env.update(self.codex.env)
-        self.env["XDG_STATE_HOME"] = state_home
-        # Codex snapshots the user's login shell in a session of its own; a private, empty HOME
-        # keeps the machine's shell profile (and whatever it starts in the background) out.
-        self.env["HOME"] = os.path.join(self.tmp, "home")
-        os.makedirs(self.env["HOME"])
-        for var in ("CODEX_COMPANION_TURN_STALL_MS", "CODEX_COMPANION_JOB_TIMEOUT_MS",
-                    "CODEX_COMPANION_SESSION_ID", "CLAUDE_PLUGIN_DATA"):
-            self.env.pop(var, None)
         # Its own repository, so the workspace root never depends on what lies above it (a stray
         # .git in a parent directory would make that parent the workspace).
         subprocess.run(["git", "init", "-q", self.workspace], check=True, capture_output=True,
                        timeout=30)
         self._tokens = 0
-
-    def tearDown(self):
-        leftovers = self.codex_processes()
-        for pid in leftovers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        super().tearDown()
-        self.assertEqual(leftovers, [], "processes outlived the test")
 
     # Launching -------------------------------------------------------------------------------
 
@@ -189,10 +164,6 @@ class BackgroundCase(CompanionTestCase):
                              what=f"the app-server of worker {worker}")
         return worker, natives
 
-    def codex_processes(self):
-        """Live processes carrying this test's CODEX_HOME (workers, launchers, app-servers)."""
-        return processes_with_env("CODEX_HOME", self.codex.home)
-
     # Assertions ------------------------------------------------------------------------------
 
     def assert_terminal(self, job, status, end_reason):
@@ -217,10 +188,6 @@ class BackgroundCase(CompanionTestCase):
         again = self.job(job["id"])
         for field in ("status", "endReason", "completedAt", "errorMessage"):
             self.assertEqual(again[field], job[field], field)
-
-    def assert_no_processes_left(self, timeout=5):
-        wait_until(lambda: not self.codex_processes(), timeout,
-                   what=f"no process with CODEX_HOME={self.codex.home}")
 
     def assert_gone(self, pids, timeout, what):
         wait_until(lambda: not [p for p in pids if pid_alive(p)], timeout, what=what)

@@ -2,7 +2,7 @@
 
     from turns_support import CodexTurnCase, descendants, processes_with_env
 
-CodexTurnCase is a CompanionTestCase with a Responses API stand-in (ResponsesStub) and a private
+CodexTurnCase is a RealCodexCase (real_codex_case.py): a Responses API stand-in and a private
 CODEX_HOME (CodexEnv) per test; its environment runs the real Codex CLI offline. tearDown checks
 for, and ends by pid, any process that still carries the test's CODEX_HOME.
 
@@ -13,14 +13,14 @@ finds processes by one environment entry, native_codex_among(pids) picks the nat
 
 import json
 import os
-import signal
 import subprocess
 
-from codex_env import CodexEnv, codex_native
-from companion_testlib import BIN, CompanionTestCase, descendants, pid_alive, processes_with_env, wait_until
-from companion_testlib import children as read_children
+from codex_env import codex_native
+# Re-exported for the suites that import them from here.
+from companion_testlib import BIN, descendants, processes_with_env  # noqa: F401
+from companion_testlib import children as read_children  # noqa: F401
 import responses_stub
-from responses_stub import ResponsesStub
+from real_codex_case import RealCodexCase
 
 # Findings in an order that is not the severity order, for the renderer's sort.
 UNSORTED_FINDINGS = [
@@ -88,46 +88,10 @@ def init_repo(path):
     return path
 
 
-class CodexTurnCase(CompanionTestCase):
-    """A CompanionTestCase whose environment runs the real Codex against a local stand-in."""
+class CodexTurnCase(RealCodexCase):
+    """The real Codex against a local stand-in that also answers MULTI-FINDINGS prompts."""
 
-    def setUp(self):
-        super().setUp()
-        self.stub = ResponsesStub(default="normal", hang_limit_s=60)
-        self.stub._server.RequestHandlerClass = _MultiFindingsHandler
-        self.stub.start()
-        self.addCleanup(self.stub.stop)
-        self.codex = CodexEnv(self.stub.port)
-        self.addCleanup(self.codex.cleanup)
-        state_home = self.env["XDG_STATE_HOME"]
-        self.env.update(self.codex.env)
-        self.env["XDG_STATE_HOME"] = state_home
-        # A private HOME: Codex's shell snapshot runs `bash -l` in its own session, and a user's
-        # profile may leave background jobs behind (pyenv's rehash does) that no process group
-        # kill reaches. The tests check for processes left by Codex, not by dotfiles.
-        self.env["HOME"] = os.path.join(self.tmp, "home")
-        os.makedirs(self.env["HOME"], mode=0o700)
-        for var in ("CODEX_COMPANION_TURN_STALL_MS", "CODEX_COMPANION_JOB_TIMEOUT_MS",
-                    "CLAUDE_PLUGIN_DATA"):
-            self.env.pop(var, None)
-
-    def tearDown(self):
-        leftovers = self.codex_processes()
-        for pid in leftovers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        super().tearDown()
-        self.assertEqual(leftovers, [], "processes outlived the test")
-
-    def codex_processes(self):
-        """Live processes carrying this test's CODEX_HOME (companion, launcher, native codex)."""
-        return processes_with_env("CODEX_HOME", self.codex.home)
-
-    def assert_no_processes_left(self, timeout=5):
-        wait_until(lambda: not self.codex_processes(), timeout,
-                   what=f"no process with CODEX_HOME={self.codex.home}")
+    stub_handler = _MultiFindingsHandler
 
     def jobs(self):
         """(id, kind, status, end_reason, error_message, thread_id, log_file) of every job."""
