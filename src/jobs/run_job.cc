@@ -108,8 +108,9 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
     (void)store::append_log_line(job.log_file, "Starting Codex " + request.kind + ".");
     JobObserver observer(store, job, options.echo_progress);
     codex::TurnOutcome turn;
-    if (sys::stop_requested()) {
-      turn.end_reason = "cancelled";  // stopped before the turn began: do not start Codex at all
+    if (sys::stop_requested() || job.cancel_requested) {
+      // Stopped (or cancelled while still queued) before the turn began: do not start Codex.
+      turn.end_reason = "cancelled";
       turn.error_message = "Cancelled by user.";
     } else {
       turn = codex::run_turn(to_turn_spec(request), options.limits, observer);
