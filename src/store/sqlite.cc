@@ -19,8 +19,9 @@ namespace {
 
 // SQLite returns SQLITE_BUSY without consulting the busy handler in a few cases, such as a
 // journal-mode change or WAL recovery racing another connection (seen with twenty processes
-// opening a new store at once). Those are retried here, with a bounded back-off.
-constexpr int64_t kBusyRetryBudgetMs = 10000;
+// opening a new store at once). Those are retried here, with a short bounded back-off, so the
+// retries add little to the connection's own busy timeout.
+constexpr int64_t kBusyRetryBudgetMs = 2000;  // those races last milliseconds
 
 template <class Fn>
 int with_busy_retry(Fn&& attempt) {
