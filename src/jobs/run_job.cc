@@ -46,12 +46,7 @@ class JobObserver : public codex::TurnObserver {
   }
 
   void on_ids(const std::string& thread_id, const std::string& turn_id) override {
-    store::JobPatch patch{.thread_id = thread_id, .turn_id = turn_id};
-    if (!turn_id.empty() && phase_.empty()) {
-      phase_ = "running";  // the turn is under way; Codex's own events refine this
-      patch.phase = phase_;
-    }
-    (void)store_.update(job_.id, patch);
+    (void)store_.update(job_.id, store::JobPatch{.thread_id = thread_id, .turn_id = turn_id});
   }
 
  private:
