@@ -1,8 +1,6 @@
 // `status [JOB] [--all] [--json] [--wait [--timeout-ms N] [--poll-interval-ms N]]`
 #include <unistd.h>
 
-#include <charconv>
-
 #include "cli/commands.h"
 #include "cli/job_ref.h"
 #include "render/status.h"
@@ -18,14 +16,12 @@ constexpr size_t kRecentJobs = 8;
 Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback) {
   auto text = ctx.args.value(name);
   if (!text) return fallback;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  constexpr int64_t kMaxMs = 30LL * 24 * 3600 * 1000;
-  if (ec != std::errc() || end != text->data() + text->size() || value < 0 || value > kMaxMs) {
+  auto value = sys::parse_duration_ms(*text, 0);
+  if (!value) {
     return make_error("--{} takes a number of milliseconds up to {} (30 days), not '{}'", name,
-                      kMaxMs, *text);
+                      sys::kMaxDurationMs, *text);
   }
-  return value;
+  return *value;
 }
 
 Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {

@@ -10,12 +10,6 @@ nlohmann::json text_or_null(const std::string& s) {
   return s.empty() ? nlohmann::json() : nlohmann::json(s);
 }
 
-std::string target_label(const JobRequest& r) {
-  return r.target.is_object() && r.target.contains("label") && r.target["label"].is_string()
-             ? r.target["label"].get<std::string>()
-             : std::string();
-}
-
 nlohmann::json codex_section(const codex::TurnOutcome& turn, const std::string& stdout_text) {
   bool ok = turn.end_reason == "completed";
   return {{"status", ok ? 0 : 1},

@@ -107,11 +107,13 @@ std::string job_title(const JobRequest& r) {
   return "Codex Adversarial Review";
 }
 
+std::string target_label(const JobRequest& r) {
+  auto it = r.target.find("label");  // end() for a null or non-object target
+  return it != r.target.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string job_summary(const JobRequest& r) {
-  std::string label =
-      r.target.is_object() && r.target.contains("label") && r.target["label"].is_string()
-          ? r.target["label"].get<std::string>()
-          : "";
+  std::string label = target_label(r);
   if (r.kind == "task") return excerpt(r.prompt, 96);
   if (r.kind == "review") return "Review of the " + label;
   return excerpt("Adversarial review of the " + label + (r.focus.empty() ? "" : ": " + r.focus),

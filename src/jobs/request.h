@@ -31,6 +31,9 @@ nlohmann::json to_json(const JobRequest& request);
 Result<JobRequest> request_from_json(const nlohmann::json& json);
 codex::TurnSpec to_turn_spec(const JobRequest& request);
 
+// The review target's label ("working tree diff", …); empty for a task.
+std::string target_label(const JobRequest& request);
+
 // Title and summary shown by `status` for a request.
 std::string job_title(const JobRequest& request);
 std::string job_summary(const JobRequest& request);

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdio>
 
 #include "store/job_log.h"
+#include "sys/clock.h"
 #include "sys/process.h"
 #include "sys/stop.h"
 
@@ -14,18 +14,15 @@ namespace companion::jobs {
 
 namespace {
 
-constexpr int64_t kMaxLimitMs = 30LL * 24 * 3600 * 1000;
-
 Result<int64_t> env_ms(const char* name, int64_t fallback) {
   const char* text = ::getenv(name);
   if (!text || !*text) return fallback;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text, text + std::char_traits<char>::length(text), value);
-  if (ec != std::errc() || *end != '\0' || value <= 0 || value > kMaxLimitMs) {
+  auto value = sys::parse_duration_ms(text, 1);
+  if (!value) {
     return make_error("{} must be a number of milliseconds between 1 and {} (30 days), not '{}'",
-                      name, kMaxLimitMs, text);
+                      name, sys::kMaxDurationMs, text);
   }
-  return value;
+  return *value;
 }
 
 // Writes every progress event to the job log, phase and ids to the store, and optionally stderr.

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <charconv>
 #include <cstdio>
 
 namespace companion::sys {
@@ -61,6 +62,14 @@ std::optional<int64_t> parse_iso_time(std::string_view text) {
   parts.tm_min = mi;
   parts.tm_sec = s;
   return static_cast<int64_t>(timegm(&parts)) * 1000 + ms;
+}
+
+std::optional<int64_t> parse_duration_ms(std::string_view text, int64_t min_ms) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (value < min_ms || value > kMaxDurationMs) return std::nullopt;
+  return value;
 }
 
 }  // namespace companion::sys

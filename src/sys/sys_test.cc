@@ -36,6 +36,18 @@ TEST(Clock, IsoRoundTrip) {
   EXPECT_FALSE(parse_iso_time("2026-11-18T11:06:40").has_value());
 }
 
+TEST(Clock, DurationBounds) {
+  EXPECT_EQ(parse_duration_ms("0", 0), 0);
+  EXPECT_FALSE(parse_duration_ms("0", 1).has_value());
+  EXPECT_EQ(parse_duration_ms("2000", 1), 2000);
+  EXPECT_EQ(parse_duration_ms(std::to_string(kMaxDurationMs), 0), kMaxDurationMs);
+  EXPECT_FALSE(parse_duration_ms(std::to_string(kMaxDurationMs + 1), 0).has_value());
+  EXPECT_FALSE(parse_duration_ms("9223372036854775807", 0).has_value());
+  EXPECT_FALSE(parse_duration_ms("-5", 0).has_value());
+  EXPECT_FALSE(parse_duration_ms("10s", 0).has_value());
+  EXPECT_FALSE(parse_duration_ms("", 0).has_value());
+}
+
 TEST(Fs, PrivateDirRefusesSymlinkAndTightensMode) {
   std::string dir = temp_dir();
   std::string target = dir + "/real";

@@ -144,14 +144,6 @@ class BackgroundCase(RealCodexCase):
         self.assertEqual(len(dirs), 1, dirs)
         return os.path.join(dirs[0], "state.db")
 
-    def lock_files(self):
-        found = []
-        for d in self.state_dirs():
-            jobs_dir = os.path.join(d, "jobs")
-            if os.path.isdir(jobs_dir):
-                found += [n for n in os.listdir(jobs_dir) if n.endswith(".lock")]
-        return found
-
     def winner_lines(self, job):
         with open(job["logFile"]) as f:
             return [line for line in f.read().splitlines() if _WINNER_LINE.match(line)]

@@ -160,6 +160,15 @@ class CompanionTestCase(unittest.TestCase):
         root = os.path.join(self.state_home, "codex-companion")
         return [os.path.join(root, d) for d in sorted(os.listdir(root))] if os.path.isdir(root) else []
 
+    def lock_files(self):
+        """Names of the job lock files left in every workspace store."""
+        found = []
+        for d in self.state_dirs():
+            jobs_dir = os.path.join(d, "jobs")
+            if os.path.isdir(jobs_dir):
+                found += [n for n in os.listdir(jobs_dir) if n.endswith(".lock")]
+        return found
+
     def db_rows(self, sql, params=()):
         dirs = self.state_dirs()
         self.assertEqual(len(dirs), 1, f"expected one workspace store, found {dirs}")

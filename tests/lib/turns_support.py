@@ -117,14 +117,6 @@ class CodexTurnCase(RealCodexCase):
         self.assertTrue(os.path.isfile(job["logFile"]), job["logFile"])
         self.assertEqual(self.lock_files(), [])
 
-    def lock_files(self):
-        found = []
-        for d in self.state_dirs():
-            jobs_dir = os.path.join(d, "jobs")
-            if os.path.isdir(jobs_dir):
-                found += [n for n in os.listdir(jobs_dir) if n.endswith(".lock")]
-        return found
-
     def spawn_cli(self, *args, env=None, cwd=None):
         """Starts the companion in its own session, stdout and stderr piped; returns the Popen."""
         return self.spawn([BIN, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
