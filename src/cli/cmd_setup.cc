@@ -121,7 +121,7 @@ std::string render_setup(const nlohmann::json& r) {
 Status apply_gate(Context& ctx, store::JobStore& store, nlohmann::json& actions) {
   for (bool enable : {true, false}) {
     if (!ctx.args.flag(enable ? "enable-review-gate" : "disable-review-gate")) continue;
-    COMPANION_TRY(store.set_config("stopReviewGate", enable ? "true" : "false"));
+    COMPANION_TRY(store.set_review_gate(enable));
     actions.push_back(std::string(enable ? "Enabled" : "Disabled") +
                       " the stop-time review gate for " + store.workspace().root + ".");
   }
@@ -138,13 +138,13 @@ int run_setup(Context& ctx) {
   if (!store) return fail(store.error());
   nlohmann::json actions = nlohmann::json::array();
   if (auto s = apply_gate(ctx, **store, actions); !s) return fail(s.error());
-  auto gate = (*store)->config("stopReviewGate");
+  auto gate = (*store)->review_gate();
   if (!gate) return fail(gate.error());
   Readiness r;
   nlohmann::json codex = check_codex(r);
   nlohmann::json auth = check_auth(r, (*store)->workspace().root, codex["available"].get<bool>());
   bool ready = codex["available"].get<bool>() && auth["available"].get<bool>();
-  bool gate_on = gate->value_or("false") == "true";
+  bool gate_on = *gate;
   if (ready && !gate_on) {
     r.next_steps.push_back(
         "Optional: `codex-companion setup --enable-review-gate` to have Codex "

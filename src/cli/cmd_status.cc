@@ -31,9 +31,9 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   size_t limit = ctx.args.flag("all") ? 100000 : kRecentJobs + 1;
   auto finished = store.finished(ctx.session_filter(), limit);
   if (!finished) return finished.error();
-  auto gate = store.config("stopReviewGate");
+  auto gate = store.review_gate();
   if (!gate) return gate.error();
-  bool gate_on = gate->value_or("false") == "true";
+  bool gate_on = *gate;
   nlohmann::json report = {{"workspaceRoot", store.workspace().root},
                            {"config", {{"stopReviewGate", gate_on}}},
                            {"sessionRuntime", session_runtime()},

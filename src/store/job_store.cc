@@ -351,6 +351,16 @@ Status JobStore::set_config(const std::string& key, const std::string& value) {
   return {};
 }
 
+Result<bool> JobStore::review_gate() {
+  auto value = config("stopReviewGate");
+  if (!value) return value.error();
+  return value->value_or("false") == "true";
+}
+
+Status JobStore::set_review_gate(bool enabled) {
+  return set_config("stopReviewGate", enabled ? "true" : "false");
+}
+
 Status JobStore::prune() {
   if (read_only_) return *read_only_;
   auto victims = query(

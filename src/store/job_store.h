@@ -116,6 +116,9 @@ class JobStore {
   // Workspace configuration (key/value).
   Result<std::optional<std::string>> config(const std::string& key);
   Status set_config(const std::string& key, const std::string& value);
+  // The stop-time review gate of the workspace (config key stopReviewGate; off by default).
+  Result<bool> review_gate();
+  Status set_review_gate(bool enabled);
 
   // Deletes the oldest finished jobs beyond the retention limit, and their logs.
   Status prune();

@@ -196,6 +196,10 @@ TEST_F(JobStoreTest, ConfigRoundTrip) {
   ASSERT_TRUE(store.set_config("stopReviewGate", "true").ok());
   ASSERT_TRUE(store.set_config("stopReviewGate", "false").ok());
   EXPECT_EQ(**store.config("stopReviewGate"), "false");
+  EXPECT_FALSE(*store.review_gate());
+  ASSERT_TRUE(store.set_review_gate(true).ok());
+  EXPECT_TRUE(*store.review_gate());
+  EXPECT_EQ(**store.config("stopReviewGate"), "true");
 }
 
 TEST_F(JobStoreTest, CorruptDatabaseIsAClearErrorAndUntouched) {
