@@ -44,7 +44,7 @@ int run_any_review(Context& ctx, bool adversarial) {
     return fail("--wait and --background contradict each other; choose one");
   }
   jobs::JobRequest request;
-  request.kind = adversarial ? "adversarial-review" : "review";
+  request.kind = adversarial ? store::JobKind::kAdversarialReview : store::JobKind::kReview;
   if (auto s = apply_model_options(ctx, request); !s) return fail(s.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());

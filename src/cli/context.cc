@@ -1,17 +1,20 @@
 #include "cli/context.h"
 
-#include <stdlib.h>
-
 #include <cstdio>
-#include <iostream>
 
 namespace companion::cli {
 
+store::JobStore::Options Context::store_options() const {
+  store::JobStore::Options options;
+  options.keep_finished = config.keep_jobs;
+  return options;
+}
+
 Result<store::JobStore*> Context::store() {
   if (!store_) {
-    auto ws = store::resolve_workspace(cwd);
+    auto ws = store::resolve_workspace(cwd, config.state_root);
     if (!ws) return ws.error();
-    auto opened = store::JobStore::open(*ws);
+    auto opened = store::JobStore::open(*ws, env, store_options());
     if (!opened) return opened.error();
     store_.emplace(std::move(*opened));
   }
@@ -42,19 +45,13 @@ int fail(const std::string& message) {
   return 1;
 }
 
-nlohmann::json session_runtime() {
-  if (auto endpoint = env_value("CODEX_COMPANION_APP_SERVER_ENDPOINT")) {
+nlohmann::json session_runtime(const sys::Config& config) {
+  if (config.app_server_endpoint) {
     return {{"mode", "shared"},
-            {"label", "shared broker (" + *endpoint + ")"},
-            {"endpoint", *endpoint}};
+            {"label", "shared broker (" + *config.app_server_endpoint + ")"},
+            {"endpoint", *config.app_server_endpoint}};
   }
   return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
-}
-
-std::optional<std::string> env_value(const char* name) {
-  const char* v = ::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::string(v);
 }
 
 }  // namespace companion::cli

@@ -1,14 +1,14 @@
 #include "cli/main.h"
 
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
-#include <cstring>
+#include <exception>
+#include <functional>
 #include <string_view>
 
 #include "cli/commands.h"
+#include "sys/config.h"
+#include "sys/env.h"
+#include "sys/process.h"
 
 namespace companion::cli {
 
@@ -89,18 +89,7 @@ std::string usage_text() {
   return out;
 }
 
-std::string current_dir() {
-  char buf[4096];
-  if (::getcwd(buf, sizeof buf) == nullptr) return ".";
-  return buf;
-}
-
-}  // namespace
-
-int run_main(int argc, char** argv) {
-  ::umask(077);
-  ::signal(SIGPIPE, SIG_IGN);
-  std::vector<std::string> args(argv + 1, argv + argc);
+int dispatch(sys::Env& env, const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_text(usage_text());
     return args.empty() ? 1 : 0;
@@ -127,12 +116,32 @@ int run_main(int argc, char** argv) {
     print_text("codex-companion " COMPANION_VERSION "\n");
     return 0;
   }
-  Context ctx;
+  auto config = sys::load_config(env);
+  if (!config) return fail(config.error());
+  Context ctx(env, std::move(*config));
   ctx.command = std::string(cmd->name);
   ctx.args = std::move(*parsed);
-  ctx.cwd = ctx.args.value("cwd").value_or(current_dir());
-  ctx.session_id = env_value("CODEX_COMPANION_SESSION_ID");
+  ctx.cwd = ctx.args.value("cwd").value_or(ctx.config.cwd);
   return cmd->run(ctx);
+}
+
+}  // namespace
+
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what() +
+                " (please report it; nothing stored was changed by this error)");
+  } catch (...) {
+    return fail("internal error: an unknown exception (please report it)");
+  }
+}
+
+int run_main(int argc, char** argv) {
+  sys::prepare_process();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return guarded([&] { return dispatch(sys::default_env(), args); });
 }
 
 }  // namespace companion::cli

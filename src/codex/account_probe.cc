@@ -37,9 +37,11 @@ asio::awaitable<std::string> probe_timeout(int64_t timeout_ms) {
                         static_cast<double>(timeout_ms) / 1000.0);
 }
 
-asio::awaitable<void> probe(std::string cwd, int64_t timeout_ms, AccountProbe& out) {
+asio::awaitable<void> probe(CodexCommand codex, std::string cwd, int64_t timeout_ms,
+                            AccountProbe& out) {
   auto ex = co_await asio::this_coro::executor;
   AppServerOptions options;
+  options.codex = std::move(codex);
   options.cwd = cwd;
   auto started = AppServer::start_direct(ex, options);
   if (!started) {
@@ -54,11 +56,11 @@ asio::awaitable<void> probe(std::string cwd, int64_t timeout_ms, AccountProbe& o
 
 }  // namespace
 
-AccountProbe probe_account(const std::string& cwd, int64_t timeout_ms) {
+AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms) {
   AccountProbe out;
   asio::io_context io;
   std::exception_ptr failure;
-  asio::co_spawn(io, probe(cwd, timeout_ms, out), [&](std::exception_ptr e) {
+  asio::co_spawn(io, probe(codex, cwd, timeout_ms, out), [&](std::exception_ptr e) {
     failure = std::move(e);
     io.stop();
   });

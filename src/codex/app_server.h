@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "codex/codex_binary.h"
 #include "codex/protocol.h"
 #include "rpc/connection.h"
 #include "sys/result.h"
@@ -26,7 +27,8 @@
 namespace companion::codex {
 
 struct AppServerOptions {
-  std::string cwd;  // the workspace: the app-server's working directory
+  CodexCommand codex;  // the Codex CLI (resolve_codex); start_direct runs `<codex> app-server`
+  std::string cwd;     // the workspace: the app-server's working directory
   std::size_t max_line = rpc::kDefaultMaxLine;
   std::function<void(std::string_view)> log;          // diagnostics; may be empty
   std::chrono::milliseconds stop_step{1500};          // each step of stopping the child
@@ -38,7 +40,8 @@ std::string describe_rpc_error(const std::string& method, const rpc::RpcError& e
 
 class AppServer {
  public:
-  // Starts `<codex> app-server` (see codex_binary.h) in options.cwd. Not yet initialized.
+  // Starts `<options.codex> app-server` in options.cwd, leading its own session. Not yet
+  // initialized.
   static Result<std::unique_ptr<AppServer>> start_direct(const asio::any_io_executor& executor,
                                                          const AppServerOptions& options);
   // Uses an existing transport (e.g. a broker's socket). The connection starts reading once the

@@ -53,6 +53,7 @@ class TurnRun {
 
   asio::awaitable<void> run() {
     AppServerOptions options;
+    options.codex = spec_.codex;
     options.cwd = spec_.cwd;
     options.stop_step = Millis(limits_.stop_step_ms);
     options.log = [this](std::string_view line) { diagnostic(line); };
@@ -64,6 +65,7 @@ class TurnRun {
     }
     app_ = std::move(*started);
     outcome_.app_server_pid = app_->pid();
+    observer_.on_app_server_started(app_->pid());
     attach_handlers();
     last_activity_ = Clock::now();
     auto winner = co_await (drive() || watch_closed() || watch_stall() || watch_deadline() ||
@@ -248,13 +250,19 @@ class TurnRun {
     auto& connection = app_->connection();
     if (end.interrupt && !turn_id_.empty() && !connection.closed()) {
       outcome_.interrupt_attempted = true;
+      observer_.on_interrupt_requested();
       // A review runs an inner turn: name the one Codex reports as active.
       std::string target = capture_ ? capture_->active_turn_id() : turn_id_;
       Status st = co_await app_->interrupt_turn(thread_id_, target, Millis(limits_.interrupt_ms));
       outcome_.interrupted = st.ok();
-      observer_.on_progress(
-          {st.ok() ? "Turn interrupted." : "Interrupting the turn failed: " + st.error().message,
-           ""});
+      if (st.ok()) observer_.on_interrupted();
+      // Codex's turn/completed (interrupted) may have been reported by the capture already.
+      bool reported = capture_ && capture_->finished();
+      if (!st.ok()) {
+        observer_.on_progress({"Interrupting the turn failed: " + st.error().message, ""});
+      } else if (!reported) {
+        observer_.on_progress({"Turn interrupted.", ""});
+      }
     }
     co_await app_->shutdown("the turn ended");
     outcome_.end_reason = end.reason;

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "codex/codex_binary.h"
 #include "codex/turn_capture.h"
 
 namespace companion::codex {
@@ -29,6 +30,7 @@ namespace companion::codex {
 struct TurnSpec {
   enum class Kind { kTask, kReview, kAdversarialReview };
   Kind kind = Kind::kTask;
+  CodexCommand codex;  // the Codex CLI to start `app-server` with (resolve_codex)
   std::string cwd;
   std::string prompt;  // task and adversarial review
   std::optional<std::string> model, effort;
@@ -54,6 +56,11 @@ class TurnObserver {
   virtual void on_progress(const ProgressEvent& event) = 0;
   // The thread id once known (turn_id empty), then both once the turn started.
   virtual void on_ids(const std::string& thread_id, const std::string& turn_id) = 0;
+  // The app-server child was started (it leads its own session).
+  virtual void on_app_server_started(int /*pid*/) {}
+  // About to ask Codex to interrupt the turn; then whether Codex confirmed the interrupt.
+  virtual void on_interrupt_requested() {}
+  virtual void on_interrupted() {}
 };
 
 struct TurnOutcome {
@@ -76,6 +83,6 @@ struct AccountProbe {
   nlohmann::json config;      // {config{model_provider, model_providers, ...}}
 };
 
-AccountProbe probe_account(const std::string& cwd, int64_t timeout_ms);
+AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms);
 
 }  // namespace companion::codex

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::store {
@@ -21,25 +22,18 @@ struct Workspace {
   }
 };
 
-// Internal: the absolute state root a launcher passes to its background worker.
-inline constexpr const char* kStateRootVariable = "CODEX_COMPANION_STATE_ROOT";
-
-// $CODEX_COMPANION_STATE_ROOT (internal), else $CLAUDE_PLUGIN_DATA/state (made absolute), else
-// $XDG_STATE_HOME/codex-companion, else
-// ~/.local/state/codex-companion (a relative XDG_STATE_HOME is ignored). Not created.
-Result<std::string> state_root();
-
 // The git top-level containing `dir` (a directory holding `.git`), else `dir` itself; real path.
 Result<std::string> workspace_root_of(const std::string& dir);
 
 // "<basename slug>-<first 16 hex of sha256(root)>".
 std::string workspace_dir_name(const std::string& root);
 
-// Resolves the workspace of `cwd` without touching the disk beyond path resolution.
-Result<Workspace> resolve_workspace(const std::string& cwd);
+// Resolves the workspace of `cwd` under `state_root` (sys::Config::state_root) without touching
+// the disk beyond path resolution.
+Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root);
 
 // Creates the state root, the workspace directory and its jobs/ folder: 0700, owned by us, no
 // symlinks. Refusals are errors naming the path and the fix.
-Status prepare_workspace_dirs(const Workspace& ws);
+Status prepare_workspace_dirs(sys::Env& env, const Workspace& ws);
 
 }  // namespace companion::store
