@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import uuid
 
 from claude_env import ClaudeEnv, claude_binary
 from companion_testlib import BIN, SOURCE_DIR, wait_until
@@ -66,6 +67,11 @@ class ClaudeCase(unittest.TestCase):
         if not os.path.exists(claude_binary()):
             self.fail(f"Claude Code is not installed at {claude_binary()}; run scripts/setup")
         self.rules = []
+        # Every run_claude of a test is one Claude Code session (the first creates it, the next
+        # ones resume it), so jobs made with companion(session=True) belong to it whether or not
+        # the plugin's SessionStart hook exports CODEX_COMPANION_SESSION_ID.
+        self.session_id = str(uuid.uuid4())
+        self._session_started = False
         self.stub = MessagesStub(rules=[self._dispatch]).start()
         self.addCleanup(self.stub.stop)
         self.tmp = tempfile.mkdtemp(prefix="claude-case-")
@@ -99,8 +105,10 @@ class ClaudeCase(unittest.TestCase):
     # Running --------------------------------------------------------------------------------
 
     def run_claude(self, prompt, plugin_dir=PLUGIN_DIR, extra_args=(), timeout=120, env=None):
-        run = self.cenv.run_prompt(prompt, plugin_dir=plugin_dir, extra_args=extra_args,
-                                   timeout=timeout, env=env)
+        session = ["--resume" if self._session_started else "--session-id", self.session_id]
+        self._session_started = True
+        run = self.cenv.run_prompt(prompt, plugin_dir=plugin_dir,
+                                   extra_args=[*session, *extra_args], timeout=timeout, env=env)
         self.assertFalse(run.timed_out, run.describe())
         return run
 
@@ -117,9 +125,11 @@ class ClaudeCase(unittest.TestCase):
             f.write(text)
         return path
 
-    def companion(self, *args, input_text=None, timeout=60):
-        """The built binary, run directly in the project with the test's environment."""
-        return subprocess.run([BIN, *args], cwd=self.cenv.project, env=self.cenv.env(),
+    def companion(self, *args, input_text=None, timeout=60, session=False):
+        """The built binary, run directly in the project with the test's environment; with
+        `session`, as part of the test's Claude Code session (else it sees every session)."""
+        env = self.cenv.env({"CODEX_COMPANION_SESSION_ID": self.session_id} if session else None)
+        return subprocess.run([BIN, *args], cwd=self.cenv.project, env=env,
                               input=input_text, capture_output=True, text=True, timeout=timeout)
 
     # What reached the runtime and Codex ------------------------------------------------------

@@ -148,6 +148,11 @@ class ClaudeFactsTest(ClaudeCase):
         text = self.prompt_text(run)
         self.assertIn("ROOT<unset> DATA<unset>", text)
         self.assertIn(os.path.join(self.no_hooks, "bin"), between(text, "PATH<", ">").split(":"))
+        # Headless (-p) runs offer no AskUserQuestion: the commands fall back to their
+        # recommendation.
+        tools = MessagesRequest(run.message_bodies()[0]).tool_names
+        self.assertIn("Agent", tools)
+        self.assertNotIn("AskUserQuestion", tools)
 
     def test_braced_plugin_root_is_replaced_in_command_text_though_unset_in_its_shell(self):
         # 2.1.332 substitutes ${CLAUDE_PLUGIN_ROOT} and ${CLAUDE_PLUGIN_DATA} in the file's text

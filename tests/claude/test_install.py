@@ -72,7 +72,7 @@ class InstallTest(ClaudeCase):
     def test_installed_plugin_runs_status_result_and_setup_headless(self):
         result = self.install()
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
-        out = self.companion("task", "--json", "say ECHO-INSTALLED-3")
+        out = self.companion("task", "--json", "say ECHO-INSTALLED-3", session=True)
         self.assertEqual(out.returncode, 0, out.stderr)
 
         status = self.run_claude("/codex:status", plugin_dir=None)

@@ -10,9 +10,11 @@ tests/fixtures/fake_app_server.py, whose final answer echoes the prompt.
 import json
 import os
 import re
+import shutil
 import unittest
 
-from claude_case import (ClaudeCase, bash_template, between, command_request, main, tagged)
+from claude_case import (PLUGIN_DIR, ClaudeCase, bash_template, between, command_request, main,
+                         tagged)
 
 # A task the user types: both quote kinds, a Windows path, shell syntax, and the word --write.
 TASK = ('Diagnose only, change nothing: why does "make check" fail for it\'s C:\\Users\\me\\repo '
@@ -131,7 +133,7 @@ class PluginCommandsTest(ClaudeCase):
                              f"a shell ran the user's text ({name} exists)")
 
     def finished_task(self, prompt):
-        out = self.companion("task", "--json", prompt)
+        out = self.companion("task", "--json", prompt, session=True)
         self.assertEqual(out.returncode, 0, out.stderr)
         return json.loads(out.stdout)
 
@@ -195,6 +197,26 @@ class PluginCommandsTest(ClaudeCase):
         self.assertEqual(len(turn), 1)
         self.assertEqual(turn[0]["params"]["input"][0]["text"].rstrip("\n"), TASK)
         self.assertIn("ECHO: " + TASK, run.stdout)
+
+    def test_rescue_continues_the_sessions_last_thread_when_asked_to_resume(self):
+        first = self.finished_task("first pass ECHO-FIRST")
+        self.rules = rescue_rules(write=False)
+        run = self.run_claude("/codex:rescue --resume dig deeper")
+        self.assertIn('"available": true', self.prompt_of(run))
+        tasks = self.native_calls("task")
+        self.assertEqual([t["argv"] for t in tasks], [["task", "--resume-last"]], run.describe())
+        self.assertEqual(tasks[0]["stdin"], "dig deeper\n")
+        resumed = self.app_server_messages("thread/resume")
+        self.assertEqual([r["params"]["threadId"] for r in resumed], [first["threadId"]])
+
+    def test_rescue_without_a_runtime_shows_what_to_run_before_the_model_is_asked(self):
+        self.cenv.extra_env.pop("CODEX_COMPANION_NATIVE")
+        plugin = os.path.join(self.tmp, "plugin")  # a copy without native/ and no build beside it
+        shutil.copytree(PLUGIN_DIR, plugin, ignore=shutil.ignore_patterns("native"))
+        run = self.run_claude("/codex:rescue fix it", plugin_dir=plugin)
+        self.assertEqual(run.message_bodies(), [], run.describe())
+        self.assertIn("codex-companion: the native runtime is not installed", run.stdout)
+        self.assertIn("scripts/install", run.stdout)
 
     def test_rescue_background_is_a_durable_job(self):
         self.rules = rescue_rules(write=True)
