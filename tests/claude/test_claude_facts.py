@@ -22,12 +22,14 @@ for a in "$@"; do printf 'ARG<%s>\n' "$a"; done
 printf 'ROOT<%s> DATA<%s> SID<%s>\n' "${CLAUDE_PLUGIN_ROOT-unset}" "${CLAUDE_PLUGIN_DATA-unset}" \
   "${PROBE_SESSION-unset}"
 printf 'PATH<%s>\n' "$PATH"
+printf 'STDINTYPE<%s>\n' "$(stat -L -c %F /proc/$$/fd/0)"
 if [ "$1" = "--stdin" ]; then printf 'STDIN<'; cat; printf '>\n'; fi
 exit 0
 """
 FAILING = "#!/bin/sh\necho 'probe stdout line'\necho 'probe: it failed; run the fix' >&2\nexit 3\n"
 HOOK = r"""#!/bin/sh
 event=$1
+stat -L -c %F /proc/$$/fd/0 > "$PROBE_HOOK_DIR/stdin-type.$event"
 input=$(cat)
 printf '%s\n' "$input" > "$PROBE_HOOK_DIR/$event.$(date +%s%N).json"
 case "$event" in
@@ -128,7 +130,8 @@ class ClaudeFactsTest(ClaudeCase):
         return MessagesRequest(bodies[index]).last_user_text()
 
     def hook_inputs(self, event):
-        names = sorted(n for n in os.listdir(self.hook_dir) if n.startswith(event + "."))
+        names = sorted(n for n in os.listdir(self.hook_dir)
+                       if n.startswith(event + ".") and n.endswith(".json"))
         out = []
         for name in names:
             with open(os.path.join(self.hook_dir, name), encoding="utf-8") as f:
@@ -148,6 +151,7 @@ class ClaudeFactsTest(ClaudeCase):
         text = self.prompt_text(run)
         self.assertIn("ROOT<unset> DATA<unset>", text)
         self.assertIn(os.path.join(self.no_hooks, "bin"), between(text, "PATH<", ">").split(":"))
+        self.assertIn("STDINTYPE<character special file>", text)  # /dev/null
         # Headless (-p) runs offer no AskUserQuestion: the commands fall back to their
         # recommendation.
         tools = MessagesRequest(run.message_bodies()[0]).tool_names
@@ -297,6 +301,10 @@ class ClaudeFactsTest(ClaudeCase):
         end = self.hook_inputs("SessionEnd")
         self.assertEqual(len(end), 1)
         self.assertIn("reason", end[0])  # "other" for a -p run that simply finished
+        # A hook's stdin is a socket, not a pipe: a reader that only trusts pipes reads nothing.
+        for event in ("SessionStart", "UserPromptSubmit", "Stop", "SessionEnd"):
+            with open(os.path.join(self.hook_dir, "stdin-type." + event), encoding="utf-8") as f:
+                self.assertEqual(f.read().strip(), "socket", event)
 
     def test_session_end_hooks_are_cut_at_about_one_and_a_half_seconds(self):
         run = self.run_probe("/probe:inline end", self.all_hooks)
