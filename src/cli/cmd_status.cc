@@ -1,6 +1,7 @@
 // `status [JOB] [--all] [--json] [--wait [--timeout-ms N] [--poll-interval-ms N]]`
 #include "cli/commands.h"
 #include "cli/job_ref.h"
+#include "jobs/wait.h"
 #include "render/status.h"
 #include "sys/config.h"
 
@@ -48,38 +49,6 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   return report;
 }
 
-// Waits until the job is terminal or `timeout_ms` passes. The owner holds the job's lock until
-// it exits, right after writing the terminal state, so a cheap lock probe every few
-// milliseconds notices the end at once; the store is read when the lock is free, and every
-// `poll_ms` anyway (a terminal state written by someone else while the owner still runs).
-// Every store read reconciles, so a dead owner ends the wait too.
-Result<store::Job> wait_for_job(store::JobStore& store, store::Job job, int64_t timeout_ms,
-                                int64_t poll_ms, bool& timed_out) {
-  constexpr int64_t kProbeMs = 5;
-  sys::Env& env = store.env();
-  const std::string lock = store.workspace().lock_path(job.id);
-  int64_t deadline = env.monotonic_ms() + timeout_ms;
-  int64_t next_read = env.monotonic_ms() + poll_ms;
-  timed_out = false;
-  while (job.active()) {
-    int64_t now = env.monotonic_ms();
-    if (now >= deadline) {
-      timed_out = true;
-      break;
-    }
-    env.sleep_ms(std::min(kProbeMs, deadline - now));
-    auto state = env.probe_lock(lock);
-    bool owner_gone = state && *state != sys::LockState::kHeld;
-    if (!owner_gone && env.monotonic_ms() < next_read) continue;
-    next_read = env.monotonic_ms() + poll_ms;
-    auto fresh = store.get(job.id);
-    if (!fresh) return fresh.error();
-    if (!fresh->has_value()) return make_error("job {} was removed while waiting", job.id);
-    job = std::move(**fresh);
-  }
-  return job;
-}
-
 int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   auto timeout = parse_ms(ctx, "timeout-ms", 240000);
   if (!timeout) return fail(timeout.error());
@@ -92,10 +61,11 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   bool timed_out = false;
   if (wait) {
     // Read the store at least every 100 ms, whatever interval is asked for.
-    auto waited = wait_for_job(*resolved->store, job, *timeout, std::clamp<int64_t>(*poll, 1, 100),
-                               timed_out);
+    auto waited =
+        jobs::wait_for_job(*resolved->store, job, *timeout, std::clamp<int64_t>(*poll, 1, 100));
     if (!waited) return fail(waited.error());
-    job = std::move(*waited);
+    job = std::move(waited->job);
+    timed_out = waited->timed_out;
   }
   auto snap = render::job_snapshot(ctx.env, job, ctx.env.now_ms(), true);
   if (ctx.json()) {
