@@ -3,7 +3,8 @@
 #include <stdlib.h>
 
 #include <cstdio>
-#include <iostream>
+
+#include "sys/terminal_text.h"
 
 namespace companion::cli {
 
@@ -19,15 +20,19 @@ Result<store::JobStore*> Context::store() {
 }
 
 void print_json(const nlohmann::json& value) {
-  std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = sys::escape_json_controls(
+      value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   text.push_back('\n');
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
 
 void print_text(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  sys::write_text(stdout, text);
+}
+
+void print_note(const std::string& text) {
+  sys::write_text(stderr, text);
 }
 
 int fail(const Error& error) {
@@ -38,7 +43,7 @@ int fail(const std::string& message) {
   std::string line = "codex-companion: ";
   for (char c : message) line.push_back(c == '\n' ? ' ' : c);
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  sys::write_text(stderr, line);
   return 1;
 }
 

@@ -9,6 +9,7 @@
 #include "sys/clock.h"
 #include "sys/process.h"
 #include "sys/stop.h"
+#include "sys/terminal_text.h"
 
 namespace companion::jobs {
 
@@ -34,7 +35,7 @@ class JobObserver : public codex::TurnObserver {
   void on_progress(const codex::ProgressEvent& event) override {
     if (!event.line.empty()) {
       (void)store::append_log_line(job_.log_file, event.line);
-      if (echo_) std::fprintf(stderr, "[codex] %s\n", event.line.c_str());
+      if (echo_) sys::write_text(stderr, "[codex] " + event.line + "\n");
     }
     if (!event.phase.empty() && event.phase != phase_) {
       phase_ = event.phase;

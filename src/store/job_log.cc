@@ -2,6 +2,7 @@
 
 #include "sys/clock.h"
 #include "sys/fs.h"
+#include "sys/terminal_text.h"
 
 namespace companion::store {
 
@@ -16,15 +17,20 @@ std::string stamp() {
 
 Status append_log_line(const std::string& path, const std::string& message) {
   std::string line = stamp();
-  for (char c : message) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  std::string flat;
+  for (char c : message) flat.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  line += sys::printable_text(flat);
   line.push_back('\n');
   return sys::append_file(path, line);
 }
 
 Status append_log_block(const std::string& path, const std::string& title,
-                        const std::string& body) {
+                        const std::string& raw_body) {
+  std::string body = sys::printable_text(raw_body);
   std::string text = stamp();
-  text.append(kBlockMark).append(title).append(" ==\n");
+  std::string flat_title;
+  for (char c : title) flat_title.push_back(c == '\n' ? ' ' : c);
+  text.append(kBlockMark).append(sys::printable_text(flat_title)).append(" ==\n");
   size_t start = 0;
   while (start <= body.size()) {
     size_t end = body.find('\n', start);
