@@ -38,7 +38,7 @@ Result<std::string> read_piped_stdin() {
 }
 
 Result<std::string> task_prompt(const Context& ctx) {
-  std::string prompt = join_positionals(ctx.args.positionals);
+  std::string prompt = ctx.args.text;  // verbatim: no word in it is an option
   if (auto file = ctx.args.value("prompt-file")) {
     if (!prompt.empty())
       return make_error("give the prompt either as text or with --prompt-file, not both");
