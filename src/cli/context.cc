@@ -12,6 +12,12 @@ Result<store::JobStore*> Context::store() {
   if (!store_) {
     auto ws = store::resolve_workspace(cwd);
     if (!ws) return ws.error();
+    if (!ws->ignored_repository.empty()) {
+      print_note(fmt::format(
+          "codex-companion: note: not using the git repository at {}: it belongs to another user "
+          "(or lies beyond a directory that does); the workspace is {}\n",
+          ws->ignored_repository, ws->root));
+    }
     auto opened = store::JobStore::open(*ws);
     if (!opened) return opened.error();
     store_.emplace(std::move(*opened));

@@ -19,7 +19,8 @@ struct Context {
   std::optional<std::string> session_id;  // CODEX_COMPANION_SESSION_ID
 
   bool json() const { return args.flag("json"); }
-  // The store of the workspace containing `cwd` (opened on first use).
+  // The store of the workspace containing `cwd` (opened on first use). Notes on stderr a
+  // repository above `cwd` that was ignored because another user owns it.
   Result<store::JobStore*> store();
   // Session filter for defaults (status/result/cancel without a job id).
   store::JobFilter session_filter() const { return store::JobFilter{session_id}; }
