@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/workspace_guard.h"
 #include "sys/terminal_text.h"
 
 namespace companion::cli {
@@ -12,6 +13,7 @@ Result<store::JobStore*> Context::store() {
   if (!store_) {
     auto ws = store::resolve_workspace(cwd);
     if (!ws) return ws.error();
+    COMPANION_TRY(check_workspace_root(ws->root, allow_any_workspace));
     if (!ws->ignored_repository.empty()) {
       print_note(fmt::format(
           "codex-companion: note: not using the git repository at {}: it belongs to another user "

@@ -17,9 +17,11 @@ struct Context {
   ParsedArgs args;
   std::string cwd;                        // --cwd, else the process's cwd
   std::optional<std::string> session_id;  // CODEX_COMPANION_SESSION_ID
+  bool allow_any_workspace = false;       // CODEX_COMPANION_ALLOW_ANY_WORKSPACE=1
 
   bool json() const { return args.flag("json"); }
-  // The store of the workspace containing `cwd` (opened on first use). Notes on stderr a
+  // The store of the workspace containing `cwd` (opened on first use). Refuses the filesystem
+  // root and pseudo-filesystems as workspaces (check_workspace_root); notes on stderr a
   // repository above `cwd` that was ignored because another user owns it.
   Result<store::JobStore*> store();
   // Session filter for defaults (status/result/cancel without a job id).

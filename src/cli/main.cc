@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
+#include "cli/workspace_guard.h"
 
 namespace companion::cli {
 
@@ -150,6 +151,7 @@ int run_main(int argc, char** argv) {
   ctx.args = std::move(*parsed);
   ctx.cwd = ctx.args.value("cwd").value_or(current_dir());
   ctx.session_id = env_value("CODEX_COMPANION_SESSION_ID");
+  ctx.allow_any_workspace = env_value(kAllowAnyWorkspaceVariable) == "1";
   return cmd->run(ctx);
 }
 

@@ -1,0 +1,19 @@
+// Which directories may be a workspace: Codex runs there, and with --write edits files there.
+#pragma once
+
+#include <string>
+
+#include "sys/result.h"
+
+namespace companion::cli {
+
+// The environment variable that lifts the refusal below (value "1").
+inline constexpr const char* kAllowAnyWorkspaceVariable = "CODEX_COMPANION_ALLOW_ANY_WORKSPACE";
+
+// Refuses, unless `allow_any`, a workspace root that is the filesystem root or lies on a kernel
+// pseudo-filesystem (/proc, /sys, /dev, cgroups, … — see sys::pseudo_filesystem_of): a careless
+// `--cwd /` or `--cwd /proc/self` must not become the place a write task runs. The error is one
+// line naming the directory, why, and how to proceed. `root` is a real path.
+Status check_workspace_root(const std::string& root, bool allow_any);
+
+}  // namespace companion::cli
