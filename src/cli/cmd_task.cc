@@ -26,7 +26,7 @@ Result<std::string> prompt_from_file(const Context& ctx, const std::string& file
 }
 
 Result<std::string> task_prompt(const Context& ctx) {
-  std::string prompt = join_positionals(ctx.args.positionals);
+  std::string prompt = ctx.args.text;  // verbatim: no word in it is an option
   if (prompt.size() > kMaxPromptBytes) {
     return make_error("the prompt is larger than {}", sys::describe_bytes(kMaxPromptBytes));
   }

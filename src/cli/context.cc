@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "cli/workspace_guard.h"
+#include "sys/terminal_text.h"
+
 namespace companion::cli {
 
 store::JobStore::Options Context::store_options() const {
@@ -14,6 +17,13 @@ Result<store::JobStore*> Context::store() {
   if (!store_) {
     auto ws = store::resolve_workspace(cwd, config.state_root);
     if (!ws) return ws.error();
+    COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
+    if (!ws->ignored_repository.empty()) {
+      print_note(fmt::format(
+          "codex-companion: note: not using the git repository at {}: it belongs to another user "
+          "(or lies beyond a directory that does); the workspace is {}\n",
+          ws->ignored_repository, ws->root));
+    }
     auto opened = store::JobStore::open(*ws, env, store_options());
     if (!opened) return opened.error();
     store_.emplace(std::move(*opened));
@@ -22,15 +32,19 @@ Result<store::JobStore*> Context::store() {
 }
 
 void print_json(const nlohmann::json& value) {
-  std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = sys::escape_json_controls(
+      value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   text.push_back('\n');
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
 
 void print_text(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  sys::write_text(stdout, text);
+}
+
+void print_note(const std::string& text) {
+  sys::write_text(stderr, text);
 }
 
 int fail(const Error& error) {
@@ -41,7 +55,7 @@ int fail(const std::string& message) {
   std::string line = "codex-companion: ";
   for (char c : message) line.push_back(c == '\n' ? ' ' : c);
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  sys::write_text(stderr, line);
   return 1;
 }
 

@@ -26,7 +26,10 @@ struct Context {
 
   bool json() const { return args.flag("json"); }
   const std::optional<std::string>& session_id() const { return config.session_id; }
-  // The store of the workspace containing `cwd` (opened on first use).
+  // The store of the workspace containing `cwd` (opened on first use). Refuses the filesystem
+  // root and pseudo-filesystems as workspaces (check_workspace_root) unless
+  // CODEX_COMPANION_ALLOW_ANY_WORKSPACE=1; notes on stderr a repository above `cwd` that was
+  // ignored because another user owns it.
   Result<store::JobStore*> store();
   // Options for opening any workspace's store (retention from the configuration).
   store::JobStore::Options store_options() const;
@@ -37,11 +40,17 @@ struct Context {
   std::optional<store::JobStore> store_;
 };
 
-// Prints one JSON document on stdout.
+// Output. These and sys::write_text are the only writers of stdout and stderr: text goes out
+// through sys::printable_text (control characters made visible), JSON through
+// sys::escape_json_controls, so nothing untrusted reaches the terminal as a control sequence.
+//
+// Prints one JSON document on stdout (exact JSON; C1 and DEL escaped too).
 void print_json(const nlohmann::json& value);
-// Prints text on stdout as is.
+// Prints text on stdout.
 void print_text(const std::string& text);
-// Prints "codex-companion: <message>" on stderr; returns exit status 1.
+// Prints text on stderr (progress and hints; not an error).
+void print_note(const std::string& text);
+// Prints "codex-companion: <message>" on stderr as one line; returns exit status 1.
 int fail(const Error& error);
 int fail(const std::string& message);
 

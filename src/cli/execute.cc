@@ -89,12 +89,11 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
   } else {
     print_text(job.rendered.empty() ? job.error_message + "\n" : job.rendered);
     if (!job.thread_id.empty() && request.kind == store::JobKind::kTask) {
-      std::fprintf(stderr, "[codex] Resume in Codex: codex resume %s\n", job.thread_id.c_str());
+      print_note("[codex] Resume in Codex: codex resume " + job.thread_id + "\n");
     }
   }
   if (job.status != store::JobStatus::kCompleted && !ctx.json()) {
-    std::fprintf(stderr, "codex-companion: %s %s: %s\n", job.id.c_str(),
-                 std::string(store::to_string(job.status)).c_str(), job.error_message.c_str());
+    (void)fail(fmt::format("{} {}: {}", job.id, store::to_string(job.status), job.error_message));
   }
   return job.status == store::JobStatus::kCompleted ? 0 : 1;
 }

@@ -34,18 +34,19 @@ const std::array<Command, 9>& commands() {
        "[--effort none|minimal|low|medium|high|xhigh] [--prompt-file F] [prompt…]",
        "Delegate a task to Codex (prompt from text, --prompt-file or stdin).",
        {{"model", "effort", "prompt-file"},
-        {"background", "wait", "write", "resume", "resume-last", "fresh"}},
+        {"background", "wait", "write", "resume", "resume-last", "fresh"},
+        true},
        run_task},
       {"review",
        "review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] [--model M]",
        "Run Codex's built-in reviewer over the working tree or the branch.",
-       {{"base", "scope", "model", "effort"}, {"wait", "background"}},
+       {{"base", "scope", "model", "effort"}, {"wait", "background"}, true},
        run_review},
       {"adversarial-review",
        "adversarial-review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] "
        "[--model M] [focus text…]",
        "A steerable, read-only challenge review with structured findings.",
-       {{"base", "scope", "model", "effort"}, {"wait", "background"}},
+       {{"base", "scope", "model", "effort"}, {"wait", "background"}, true},
        run_adversarial_review},
       {"task-worker",
        "task-worker --job-id ID",
@@ -85,7 +86,25 @@ std::string usage_text() {
   for (const auto& c : commands()) {
     out += "  " + std::string(c.usage) + "\n      " + std::string(c.summary) + "\n";
   }
-  out += "\nEvery command takes --cwd DIR (-C DIR), --help and --version.\n";
+  out +=
+      "\nEvery command takes --cwd DIR (-C DIR), --help and --version. For task, review and\n"
+      "adversarial-review, options come first: from the first word that is not an option (or\n"
+      "after `--`) the rest is the prompt or focus text, taken literally.\n";
+  return out;
+}
+
+// How a free-text command reads its words (SPEC.md section 1).
+constexpr std::string_view kFreeTextHelp =
+    "\nOptions come first. From the first word that is not an option of this command (or after\n"
+    "`--`) everything is text, taken literally: words like --write or --cwd, quotes, apostrophes\n"
+    "and backslashes in it are part of the text and change nothing else. When the command gets\n"
+    "one argument (Claude Code's \"$ARGUMENTS\"), its leading options are split like a shell\n"
+    "would and the text is the rest of that string, byte for byte.\n";
+
+std::string command_help(const Command& cmd) {
+  std::string out =
+      "Usage: codex-companion " + std::string(cmd.usage) + "\n\n" + std::string(cmd.summary) + "\n";
+  if (cmd.options.free_text) out += kFreeTextHelp;
   return out;
 }
 
@@ -108,8 +127,7 @@ int dispatch(sys::Env& env, const std::vector<std::string>& args) {
   auto parsed = parse_arguments({args.begin() + 1, args.end()}, cmd->options);
   if (!parsed) return fail(parsed.error());
   if (parsed->flag("help")) {
-    print_text("Usage: codex-companion " + std::string(cmd->usage) + "\n\n" +
-               std::string(cmd->summary) + "\n");
+    print_text(command_help(*cmd));
     return 0;
   }
   if (parsed->flag("version")) {

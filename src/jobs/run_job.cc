@@ -5,6 +5,7 @@
 #include "store/job_log.h"
 #include "sys/process.h"
 #include "sys/stop.h"
+#include "sys/terminal_text.h"
 
 namespace companion::jobs {
 
@@ -22,7 +23,7 @@ class JobObserver : public codex::TurnObserver {
   void on_progress(const codex::ProgressEvent& event) override {
     if (!event.line.empty()) {
       (void)store::append_log_line(store_.env(), job_.log_file, event.line);
-      if (echo_) std::fprintf(stderr, "[codex] %s\n", event.line.c_str());
+      if (echo_) sys::write_text(stderr, "[codex] " + event.line + "\n");
     }
     auto phase = store::parse_phase(event.phase);
     if (phase && phase != phase_) {

@@ -1,6 +1,7 @@
 #include "store/job_log.h"
 
 #include "sys/clock.h"
+#include "sys/terminal_text.h"
 
 namespace companion::store {
 
@@ -15,15 +16,20 @@ std::string stamp(sys::Env& env) {
 
 Status append_log_line(sys::Env& env, const std::string& path, const std::string& message) {
   std::string line = stamp(env);
-  for (char c : message) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  std::string flat;
+  for (char c : message) flat.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  line += sys::printable_text(flat);
   line.push_back('\n');
   return env.append_file(path, line);
 }
 
 Status append_log_block(sys::Env& env, const std::string& path, const std::string& title,
-                        const std::string& body) {
+                        const std::string& raw_body) {
+  std::string body = sys::printable_text(raw_body);
   std::string text = stamp(env);
-  text.append(kBlockMark).append(title).append(" ==\n");
+  std::string flat_title;
+  for (char c : title) flat_title.push_back(c == '\n' ? ' ' : c);
+  text.append(kBlockMark).append(sys::printable_text(flat_title)).append(" ==\n");
   size_t start = 0;
   while (start <= body.size()) {
     size_t end = body.find('\n', start);

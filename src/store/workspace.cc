@@ -1,19 +1,37 @@
 #include "store/workspace.h"
 
 #include "sys/fs.h"
+#include "sys/path_checks.h"
 #include "sys/sha256.h"
 
 namespace companion::store {
 
-Result<std::string> workspace_root_of(const std::string& dir) {
+Result<WorkspaceRoot> find_workspace_root(const std::string& dir) {
   auto real = sys::real_path(dir);
   if (!real) return make_error("cannot use working directory {}: it does not exist", dir);
   if (!sys::is_directory(*real)) return make_error("working directory {} is not a directory", dir);
+  const uid_t me = sys::effective_uid();
+  auto ours = [me](const std::string& path) {
+    auto owner = sys::owner_of(path);
+    return owner.ok() && *owner == me;
+  };
+  bool trusted = true;  // no directory of another user between `dir` and `cur`
   for (std::string cur = *real;; cur = sys::dirname_of(cur)) {
-    if (sys::path_exists(sys::join_path(cur, ".git"))) return cur;
+    if (cur != *real && trusted && !ours(cur)) trusted = false;
+    std::string git = sys::join_path(cur, ".git");
+    if (sys::path_exists(git)) {
+      if (cur == *real || (trusted && ours(git))) return WorkspaceRoot{cur, ""};
+      return WorkspaceRoot{*real, cur};  // someone else's repository: not ours
+    }
     if (cur == "/") break;
   }
-  return *real;
+  return WorkspaceRoot{*real, ""};
+}
+
+Result<std::string> workspace_root_of(const std::string& dir) {
+  auto found = find_workspace_root(dir);
+  if (!found) return found.error();
+  return found->root;
 }
 
 std::string workspace_dir_name(const std::string& root) {
@@ -36,9 +54,10 @@ std::string workspace_dir_name(const std::string& root) {
 }
 
 Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root) {
-  auto root = workspace_root_of(cwd);
+  auto root = find_workspace_root(cwd);
   if (!root) return root.error();
-  return Workspace{*root, sys::join_path(state_root, workspace_dir_name(*root))};
+  return Workspace{root->root, sys::join_path(state_root, workspace_dir_name(root->root)),
+                   root->ignored_repository};
 }
 
 Status prepare_workspace_dirs(sys::Env& env, const Workspace& ws) {

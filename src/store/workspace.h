@@ -11,6 +11,9 @@ namespace companion::store {
 struct Workspace {
   std::string root;       // git top-level of the cwd, else the cwd (real path)
   std::string state_dir;  // <state root>/<slug>-<16 hex>
+  // A repository above the cwd that was NOT taken as the workspace because another user owns
+  // it, its .git, or a directory on the way up to it (see find_workspace_root); else empty.
+  std::string ignored_repository;
 
   std::string db_path() const { return state_dir + "/state.db"; }
   std::string jobs_dir() const { return state_dir + "/jobs"; }
@@ -22,7 +25,19 @@ struct Workspace {
   }
 };
 
-// The git top-level containing `dir` (a directory holding `.git`), else `dir` itself; real path.
+struct WorkspaceRoot {
+  std::string root;                // real path
+  std::string ignored_repository;  // see Workspace::ignored_repository
+};
+
+// The git top-level containing `dir` (a directory holding `.git`), else `dir` itself; real
+// paths. Like git's safe.directory check, a repository belonging to another user is not ours:
+// the walk up from `dir` stops at the first directory owned by another user, and a `.git` owned
+// by another user is not taken (anyone can create /tmp/.git). `dir` itself is always
+// acceptable: the user chose it. Errors: `dir` does not exist or is not a directory.
+Result<WorkspaceRoot> find_workspace_root(const std::string& dir);
+
+// find_workspace_root(dir).root.
 Result<std::string> workspace_root_of(const std::string& dir);
 
 // "<basename slug>-<first 16 hex of sha256(root)>".

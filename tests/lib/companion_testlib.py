@@ -128,7 +128,9 @@ class CompanionTestCase(unittest.TestCase):
                               input=input, capture_output=True, text=True, timeout=timeout)
 
     def run_json(self, *args, **kwargs):
-        proc = self.run_cli(*args, "--json", **kwargs)
+        # --json right after the command: for task and the reviews, words after the first text
+        # word are text (SPEC.md section 1).
+        proc = self.run_cli(args[0], "--json", *args[1:], **kwargs)
         self.assertEqual(proc.returncode, 0, f"{args} failed: {proc.stderr}")
         return json.loads(proc.stdout)
 
