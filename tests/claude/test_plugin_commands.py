@@ -244,8 +244,6 @@ class PluginCommandsTest(ClaudeCase):
                          run.describe())
         self.assert_nothing_executed()
 
-    @unittest.expectedFailure  # NEEDS the runtime's raw-argument fix (SPEC.md section 1: text
-    # after the options is kept byte for byte); today the apostrophe is an unterminated quote.
     def test_adversarial_review_focus_text_reaches_codex_unchanged(self):
         self.git_repository_with_change()
         self.rules = [review_rule("adversarial-review")]
