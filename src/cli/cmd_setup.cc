@@ -101,19 +101,22 @@ nlohmann::json check_auth(const sys::Config& config, Readiness& r, const std::st
 }
 
 std::string render_setup(const nlohmann::json& r) {
+  using sys::json_bool, sys::json_object, sys::json_text;
   std::string out = "# Codex Setup\n\n";
-  out += std::string("Status: ") + (r["ready"].get<bool>() ? "ready" : "needs attention") + "\n\n";
+  out += std::string("Status: ") +
+         (json_bool(r, "ready").value_or(false) ? "ready" : "needs attention") + "\n\n";
   out += "Checks:\n";
   for (const char* key : {"codex", "npm", "auth"}) {
-    out += std::string("- ") + key + ": " + r[key]["detail"].get<std::string>() + "\n";
+    out += std::string("- ") + key + ": " + json_text(json_object(r, key), "detail") + "\n";
   }
-  out += "- session runtime: " + r["sessionRuntime"]["label"].get<std::string>() + "\n";
+  out += "- session runtime: " + json_text(json_object(r, "sessionRuntime"), "label") + "\n";
   out += std::string("- review gate: ") +
-         (r["reviewGateEnabled"].get<bool>() ? "enabled" : "disabled") + "\n";
+         (json_bool(r, "reviewGateEnabled").value_or(false) ? "enabled" : "disabled") + "\n";
   for (const char* section : {"actionsTaken", "nextSteps"}) {
-    if (r[section].empty()) continue;
+    std::vector<std::string> lines = sys::json_strings(r, section);
+    if (lines.empty()) continue;
     out += std::string("\n") + (section[0] == 'a' ? "Actions taken:" : "Next steps:") + "\n";
-    for (const auto& line : r[section]) out += "- " + line.get<std::string>() + "\n";
+    for (const auto& line : lines) out += "- " + line + "\n";
   }
   return out;
 }
