@@ -1,5 +1,6 @@
 // `setup [--enable-review-gate|--disable-review-gate] [--json]`: the readiness report.
 #include "cli/commands.h"
+#include "codex/account_probe.h"
 #include "codex/run_turn.h"
 #include "sys/json_read.h"
 #include "sys/process.h"

@@ -1,4 +1,5 @@
-// probe_account() of run_turn.h.
+#include "codex/account_probe.h"
+
 #include <fmt/format.h>
 
 #include <asio/co_spawn.hpp>
@@ -8,7 +9,6 @@
 #include <variant>
 
 #include "codex/app_server.h"
-#include "codex/run_turn.h"
 #include "rpc/event.h"
 
 namespace companion::codex {

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "codex/account_probe.h"
 #include "codex/run_turn.h"
 #include "sys/clock.h"
 #include "sys/fs.h"

@@ -74,15 +74,4 @@ struct TurnOutcome {
 
 TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, TurnObserver& observer);
 
-// What `setup` needs to know about authentication: initialize, then account/read
-// {refreshToken:false}, then config/read {includeLayers:false, cwd}.
-struct AccountProbe {
-  std::string error;          // empty on success
-  nlohmann::json initialize;  // {userAgent, codexHome, ...}
-  nlohmann::json account;     // {account: null | {type, email?}, requiresOpenaiAuth}
-  nlohmann::json config;      // {config{model_provider, model_providers, ...}}
-};
-
-AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms);
-
 }  // namespace companion::codex

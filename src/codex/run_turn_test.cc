@@ -1,4 +1,5 @@
 // run_turn() against tests/fixtures/fake_app_server.py in each of its modes.
+#include "codex/account_probe.h"
 #include "codex/run_turn.h"
 
 #include <gmock/gmock.h>

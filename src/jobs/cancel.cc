@@ -18,8 +18,11 @@ class Deadline {
       : env_(env), store_(store), end_(env.monotonic_ms() + bound_ms) {}
 
   int64_t left() const { return std::max<int64_t>(0, end_ - env_.monotonic_ms()); }
-  // Call before each store write: it may wait for a lock at most what is left (at least 50 ms).
-  void fit_store() { store_.set_busy_timeout(static_cast<int>(std::max<int64_t>(50, left()))); }
+  // Call before each store write: it may wait for another writer's lock at most `max_ms` and
+  // what is left (and at least 50 ms).
+  void fit_store(int64_t max_ms) {
+    store_.set_busy_timeout(static_cast<int>(std::max<int64_t>(50, std::min(max_ms, left()))));
+  }
 
  private:
   sys::Env& env_;
@@ -86,14 +89,16 @@ Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
   Deadline deadline(env, store, options.bound_ms);
   const std::string lock = store.workspace().lock_path(job.id);
   // Recorded first: if the owner dies before it writes `cancelled` itself, whoever reads the job
-  // next finishes it as cancelled, not as a dead worker. A store locked by another writer does
-  // not stop the cancel: the owner is still told to stop.
-  deadline.fit_store();
+  // next finishes it as cancelled, not as a dead worker. The marker file needs no database write,
+  // so a store locked by another writer does not lose the request; the owner is still told to
+  // stop.
+  (void)env.write_file_atomic(store.workspace().cancel_path(job.id), "cancel requested\n");
+  deadline.fit_store(options.request_write_ms);
   auto requested = store.update(job.id, store::JobPatch{.request_cancel = true});
   if (!requested && requested.error().code != ErrorCode::kBusy) return requested.error();
   if (static_cast<pid_t>(job.pid) != env.self_pid())
     (void)stop_owner(env, job, lock, options, deadline);
-  deadline.fit_store();
+  deadline.fit_store(options.bound_ms);
   auto won = store.finish(job.id,
                           store::make_terminal(store::EndReason::kCancelled, "Cancelled by user."));
   if (!won) {

@@ -20,6 +20,7 @@ struct CancelOptions {
   int kill_grace_ms = 500;   // after SIGKILL
   int bound_ms = 4500;       // the whole cancel, store writes included (SPEC.md: 5 s)
   int probe_ms = 10;         // how often the owner's lock is probed
+  int request_write_ms = 1000;  // the longest the cancel request's store write waits for a lock
 };
 
 // Records the cancel request, ends the owner (a background worker's whole process group, or a

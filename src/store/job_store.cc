@@ -212,6 +212,7 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
   if (!changed) return changed.error();
   if (*changed != 1) return false;
   (void)env_->remove_file(ws_.lock_path(id));
+  (void)env_->remove_file(ws_.cancel_path(id));
   (void)prune();  // best effort: the transition has happened whatever retention does
   return true;
 }
@@ -230,8 +231,9 @@ Result<bool> JobStore::reconcile_job(const Job& job) {
   // session; the app-server leads another, which holds the MCP servers Codex started).
   (void)env_->end_session(static_cast<pid_t>(job.pid), job.pid_start_time);
   (void)env_->end_session(static_cast<pid_t>(job.app_server_pid), job.app_server_start_time);
+  bool cancel_requested = job.cancel_requested || env_->path_exists(ws_.cancel_path(job.id));
   Terminal t =
-      job.cancel_requested
+      cancel_requested
           // The owner was told to stop and is gone: the cancel asked for is what happened.
           ? make_terminal(EndReason::kCancelled, "Cancelled by user.")
           : make_terminal(
@@ -382,6 +384,7 @@ Status JobStore::prune() {
     if (*deleted == 1 && validate_job_ref(job.id)) {
       (void)env_->remove_file(ws_.log_path(job.id));
       (void)env_->remove_file(ws_.lock_path(job.id));
+      (void)env_->remove_file(ws_.cancel_path(job.id));
     }
   }
   return {};

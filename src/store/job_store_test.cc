@@ -10,6 +10,7 @@
 #include "store/job_log.h"
 #include "store/sqlite.h"
 #include "sys/clock.h"
+#include "sys/fake_env.h"
 #include "sys/fs.h"
 #include "sys/lock.h"
 #include "sys/process.h"
@@ -156,7 +157,12 @@ TEST_F(JobStoreTest, HeldLockKeepsJobActive) {
 }
 
 TEST_F(JobStoreTest, RetentionKeepsNewestFinishedAndNeverActive) {
-  JobStore store = open(/*keep=*/3);
+  sys::FakeClockEnv clock(sys::default_env());
+  JobStore::Options options;
+  options.keep_finished = 3;
+  auto opened = JobStore::open(ws_, clock, options);
+  ASSERT_TRUE(opened.ok());
+  JobStore& store = *opened;
   auto live = store.create(task_spec("live"));
   ASSERT_TRUE(live.ok());
   std::vector<std::string> ids;
@@ -166,7 +172,7 @@ TEST_F(JobStoreTest, RetentionKeepsNewestFinishedAndNeverActive) {
     ASSERT_TRUE(append_log_line(sys::default_env(), c->job.log_file, "hello").ok());
     ASSERT_TRUE(*store.finish(c->job.id, make_terminal(EndReason::kCompleted)));
     ids.push_back(c->job.id);
-    ::usleep(2000);  // distinct updatedAt values
+    clock.advance(1);  // distinct updatedAt values
   }
   auto finished = store.finished({}, 100);
   ASSERT_EQ(finished->size(), 3u);

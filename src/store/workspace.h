@@ -23,6 +23,11 @@ struct Workspace {
   std::string lock_path(const std::string& job_id) const {
     return jobs_dir() + "/" + job_id + ".lock";
   }
+  // Written by `cancel` before it signals the owner: a cancel request that needs no database
+  // write, so it is recorded even while another process holds the store's write lock.
+  std::string cancel_path(const std::string& job_id) const {
+    return jobs_dir() + "/" + job_id + ".cancel";
+  }
 };
 
 struct WorkspaceRoot {

@@ -2,6 +2,8 @@
 //   store_helper hammer CWD OPS TAG       OPS operations: create, two updates, finish, repeated
 //   store_helper hold CWD READY_FILE      creates a running job, writes its id, waits to be killed
 //   store_helper orphan CWD PID           creates a running job owned (by pid) by PID, lock free
+//   store_helper lock-store CWD READY_FILE  holds the store's write lock (an open BEGIN IMMEDIATE),
+//                                           writes READY_FILE, waits to be stopped or killed
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "store/job_store.h"
+#include "store/sqlite.h"
 #include "sys/config.h"
 #include "sys/fs.h"
 #include "sys/process.h"
@@ -81,12 +84,26 @@ int orphan(const std::string& cwd, pid_t pid) {
   return 0;  // the lock goes with this process; the row names a live, unrelated pid
 }
 
+int lock_store(const std::string& cwd, const std::string& ready_file) {
+  JobStore store = open_or_die(cwd);  // creates the store when there is none yet
+  auto db = companion::store::Database::open(store.workspace().db_path(), false, 5000);
+  if (!db) return die(db.error().message);
+  auto begun = db->exec("BEGIN IMMEDIATE");
+  if (!begun) return die(begun.error().message);
+  auto s = companion::sys::write_file_atomic(ready_file, "locked");
+  if (!s) return die(s.error().message);
+  for (;;) ::pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "hammer" && argc == 5) return hammer(argv[2], std::atoi(argv[3]), argv[4]);
   if (mode == "hold" && argc == 4) return hold(argv[2], argv[3]);
+  if (mode == "lock-store" && argc == 4) return lock_store(argv[2], argv[3]);
   if (mode == "orphan" && argc == 4) return orphan(argv[2], static_cast<pid_t>(std::atoi(argv[3])));
-  return die("usage: store_helper hammer CWD OPS TAG | hold CWD READY_FILE | orphan CWD PID");
+  return die(
+      "usage: store_helper hammer CWD OPS TAG | hold CWD READY_FILE | orphan CWD PID | "
+      "lock-store CWD READY_FILE");
 }

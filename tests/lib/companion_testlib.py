@@ -171,6 +171,17 @@ class CompanionTestCase(unittest.TestCase):
                 found += [n for n in os.listdir(jobs_dir) if n.endswith(".lock")]
         return found
 
+    def db_write(self, sql, params=()):
+        """Changes the workspace store directly (to plant rows a bug or another version wrote)."""
+        dirs = self.state_dirs()
+        self.assertEqual(len(dirs), 1, f"expected one workspace store, found {dirs}")
+        con = sqlite3.connect(os.path.join(dirs[0], "state.db"))
+        try:
+            con.execute(sql, params)
+            con.commit()
+        finally:
+            con.close()
+
     def db_rows(self, sql, params=()):
         dirs = self.state_dirs()
         self.assertEqual(len(dirs), 1, f"expected one workspace store, found {dirs}")
