@@ -1,6 +1,7 @@
 // `setup [--enable-review-gate|--disable-review-gate] [--json]`: the readiness report.
 #include "cli/commands.h"
 #include "codex/account_probe.h"
+#include "codex/auth_status.h"
 #include "codex/run_turn.h"
 #include "sys/json_read.h"
 #include "sys/process.h"
@@ -22,7 +23,9 @@ nlohmann::json check(bool available, const std::string& detail) {
   return {{"available", available}, {"detail", detail}};
 }
 
-// `codex --version` and `codex app-server --help`: the binary runs and speaks app-server.
+// `codex --version` and `codex app-server --help`: the binary runs and speaks app-server. The
+// detail reads "<version>; advanced runtime available" as the reference plugin's does (scripts
+// match it), or says what is missing.
 nlohmann::json check_codex(const sys::Config& config, Readiness& r) {
   std::string name = config.codex.value_or("codex");
   auto exe = sys::find_executable(name, config.path);
@@ -30,7 +33,7 @@ nlohmann::json check_codex(const sys::Config& config, Readiness& r) {
     r.next_steps.push_back(
         "Install the Codex CLI: `npm install -g @openai/codex` (or set "
         "CODEX_COMPANION_CODEX to its path).");
-    return check(false, exe.error().message);
+    return check(false, "not found (" + exe.error().message + ")");
   }
   auto version = sys::run_command({.argv = {*exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
   if (!version || !version->success()) {
@@ -39,66 +42,52 @@ nlohmann::json check_codex(const sys::Config& config, Readiness& r) {
     r.next_steps.push_back("Reinstall the Codex CLI: `npm install -g @openai/codex`.");
     return check(false, *exe + " --version failed (" + why + ")");
   }
+  std::string version_text = sys::first_line(version->out);
   auto help =
       sys::run_command({.argv = {*exe, "app-server", "--help"}, .timeout_ms = kCheckTimeoutMs});
   if (!help || !help->success()) {
     r.next_steps.push_back(
         "Upgrade the Codex CLI to a version with `codex app-server`: "
         "`npm install -g @openai/codex@latest`.");
-    return check(false,
-                 sys::first_line(version->out) + " at " + *exe + ", but without `app-server`");
+    return check(false, version_text + "; advanced runtime unavailable: " + *exe +
+                            " has no working `app-server` command");
   }
-  nlohmann::json out = check(true, sys::first_line(version->out) + " (" + *exe + ")");
+  nlohmann::json out = check(true, version_text + "; advanced runtime available");
   out["path"] = *exe;
-  out["version"] = sys::first_line(version->out);
+  out["version"] = version_text;
   return out;
 }
 
-nlohmann::json check_npm(const sys::Config& config) {
-  auto npm = sys::find_executable("npm", config.path);
-  if (!npm) return check(false, "npm not found (needed only to install or update the Codex CLI)");
-  auto version = sys::run_command({.argv = {*npm, "--version"}, .timeout_ms = kCheckTimeoutMs});
-  if (!version || !version->success()) return check(false, "npm at " + *npm + " does not run");
-  return check(true, sys::first_line(version->out) + " (" + *npm + ")");
-}
-
-// The app-server's answers are outside data: every field is read tolerantly (an `email` of null
-// or a number reads as absent).
-std::string auth_detail(const nlohmann::json& account, const nlohmann::json& config) {
-  std::string provider = sys::json_text(sys::json_object(config, "config"), "model_provider");
-  if (const nlohmann::json* acc = sys::json_field(account, "account"); acc && acc->is_object()) {
-    std::string type = sys::json_text(*acc, "type");
-    std::string email = sys::json_text(*acc, "email");
-    if (type == "chatgpt") {
-      return "signed in with ChatGPT" + (email.empty() ? std::string() : " (" + email + ")");
-    }
-    if (type == "apiKey") return "signed in with an API key";
-    return "signed in (" + (type.empty() ? std::string("unknown method") : type) + ")";
-  }
-  if (!sys::json_bool(account, "requiresOpenaiAuth").value_or(true)) {
-    return "no sign-in needed (model provider " + (provider.empty() ? "custom" : provider) + ")";
-  }
-  return "";
+// `<tool> --version`: the detail is its version, or why it cannot be used.
+nlohmann::json check_tool(const sys::Config& config, const std::string& tool,
+                          const std::string& missing) {
+  auto exe = sys::find_executable(tool, config.path);
+  if (!exe) return check(false, missing);
+  auto version = sys::run_command({.argv = {*exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
+  if (!version || !version->success()) return check(false, tool + " at " + *exe + " does not run");
+  nlohmann::json out = check(true, sys::first_line(version->out));
+  out["path"] = *exe;
+  return out;
 }
 
 nlohmann::json check_auth(const sys::Config& config, Readiness& r, const std::string& cwd,
-                          bool codex_ok) {
-  if (!codex_ok) return check(false, "not checked: the Codex CLI is not available");
+                          const nlohmann::json& codex_check) {
+  if (!sys::json_bool(codex_check, "available").value_or(false)) {
+    return codex::auth_unavailable(sys::json_text(codex_check, "detail"));
+  }
   auto codex = codex::resolve_codex(config);
-  if (!codex) return check(false, codex.error().message);
-  codex::AccountProbe probe = codex::probe_account(*codex, cwd, kCheckTimeoutMs);
-  if (!probe.error.empty()) {
-    r.next_steps.push_back("Check that `codex app-server` starts in this workspace.");
-    return check(false, probe.error);
+  if (!codex) return codex::auth_unavailable(codex.error().message);
+  nlohmann::json auth = codex::auth_status(codex::probe_account(*codex, cwd, kCheckTimeoutMs));
+  if (!sys::json_bool(auth, "loggedIn").value_or(false)) {
+    if (sys::json_bool(auth, "requiresOpenaiAuth").value_or(false)) {
+      r.next_steps.push_back(
+          "Sign in to Codex: run `!codex login` (where a browser cannot open: `!codex login "
+          "--device-auth`, or `!codex login --with-api-key`).");
+    } else {
+      r.next_steps.push_back("Check that `codex app-server` starts in this workspace.");
+    }
   }
-  std::string detail = auth_detail(probe.account, probe.config);
-  if (detail.empty()) {
-    r.next_steps.push_back("Sign in to Codex: run `codex login`.");
-    return check(false, "not signed in");
-  }
-  nlohmann::json out = check(true, detail);
-  out["account"] = sys::json_value(probe.account, "account");
-  return out;
+  return auth;
 }
 
 std::string render_setup(const nlohmann::json& r) {
@@ -107,7 +96,7 @@ std::string render_setup(const nlohmann::json& r) {
   out += std::string("Status: ") +
          (json_bool(r, "ready").value_or(false) ? "ready" : "needs attention") + "\n\n";
   out += "Checks:\n";
-  for (const char* key : {"codex", "npm", "auth"}) {
+  for (const char* key : {"node", "npm", "codex", "auth"}) {
     out += std::string("- ") + key + ": " + json_text(json_object(r, key), "detail") + "\n";
   }
   out += "- session runtime: " + json_text(json_object(r, "sessionRuntime"), "label") + "\n";
@@ -146,24 +135,30 @@ int run_setup(Context& ctx) {
   if (!gate) return fail(gate.error());
   Readiness r;
   nlohmann::json codex = check_codex(ctx.config, r);
-  bool codex_ok = sys::json_bool(codex, "available").value_or(false);
-  nlohmann::json auth = check_auth(ctx.config, r, (*store)->workspace().root, codex_ok);
-  bool ready = codex_ok && sys::json_bool(auth, "available").value_or(false);
+  nlohmann::json auth = check_auth(ctx.config, r, (*store)->workspace().root, codex);
+  // Our binary needs no Node.js: only the Codex CLI and a signed-in (or sign-in-free) account.
+  bool ready = sys::json_bool(codex, "available").value_or(false) &&
+               sys::json_bool(auth, "loggedIn").value_or(false);
   bool gate_on = *gate;
   if (ready && !gate_on) {
     r.next_steps.push_back(
         "Optional: `codex-companion setup --enable-review-gate` to have Codex "
         "review changes before a Claude Code session stops.");
   }
-  nlohmann::json report = {{"ready", ready},
-                           {"codex", codex},
-                           {"npm", check_npm(ctx.config)},
-                           {"auth", auth},
-                           {"sessionRuntime", session_runtime(ctx.config)},
-                           {"reviewGateEnabled", gate_on},
-                           {"workspaceRoot", (*store)->workspace().root},
-                           {"actionsTaken", actions},
-                           {"nextSteps", r.next_steps}};
+  nlohmann::json report = {
+      {"ready", ready},
+      {"node",
+       check_tool(ctx.config, "node", "not found (the Codex CLI installed by npm needs it)")},
+      {"npm", check_tool(ctx.config, "npm",
+                         "not found (needed only to install or update the "
+                         "Codex CLI)")},
+      {"codex", codex},
+      {"auth", auth},
+      {"sessionRuntime", session_runtime(ctx.config)},
+      {"reviewGateEnabled", gate_on},
+      {"workspaceRoot", (*store)->workspace().root},
+      {"actionsTaken", actions},
+      {"nextSteps", r.next_steps}};
   if (ctx.json()) {
     print_json(report);
   } else {
