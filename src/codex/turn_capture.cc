@@ -5,6 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "codex/reasoning.h"
+
 namespace companion::codex {
 namespace {
 
@@ -77,12 +79,6 @@ std::string excerpt(std::string_view text) {
   }
   if (out.size() <= kExcerptChars) return out;
   return cap(std::move(out), kExcerptChars) + "...";
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -181,9 +177,17 @@ void TurnCapture::handle(const std::string& method, const json& params, Events& 
     const json& thread = obj_field(params, "thread");
     std::string parent = str(thread, "parentThreadId");
     std::string id = str(thread, "id");
+    // The name a subagent thread is shown by, as the reference plugin picks it.
+    for (const char* key : {"name", "agentNickname", "agentRole"}) {
+      if (remember_label(id, str(thread, key))) break;
+    }
     if (!parent.empty() && is_tracked(parent) && !id.empty() && id != root_thread_id_) {
       adopt(id, true, out);
     }
+    return;
+  }
+  if (method == "thread/name/updated") {
+    remember_label(str(params, "threadId"), str(params, "threadName"));
     return;
   }
   std::string thread = str(params, "threadId");
@@ -207,9 +211,21 @@ void TurnCapture::adopt(const std::string& thread, bool pending, Events& out) {
   if (!threads_.count(thread)) {
     if (threads_.size() >= kMaxItems) return;
     threads_.insert(thread);
-    emit(out, "Subagent thread started (" + thread + ").");
+    emit(out, "Subagent thread started (" + label_of(thread) + ").");
   }
   if (pending) pending_.insert(thread);
+}
+
+bool TurnCapture::remember_label(const std::string& thread, const std::string& label) {
+  std::string name = excerpt(label);
+  if (thread.empty() || thread == root_thread_id_ || name.empty()) return false;
+  if (labels_.size() < kMaxItems || labels_.count(thread)) labels_[thread] = cap(name, 80);
+  return true;
+}
+
+std::string TurnCapture::label_of(const std::string& thread) const {
+  auto it = labels_.find(thread);
+  return it == labels_.end() ? thread : it->second;
 }
 
 void TurnCapture::on_turn_started(const std::string& thread, Events& out) {
@@ -229,8 +245,8 @@ void TurnCapture::on_turn_completed(const std::string& thread, const json& param
   std::string error = str(obj_field(turn, "error"), "message");
   if (thread != root_thread_id_) {
     pending_.erase(thread);
-    emit(out, "Subagent turn " + (status.empty() ? std::string("ended") : status) + " (" + thread +
-                  ").");
+    emit(out, "Subagent turn " + (status.empty() ? std::string("ended") : status) + " (" +
+                  label_of(thread) + ").");
     return;
   }
   if (str(turn, "id") != turn_id_) return;  // an inner turn (review) of ours, not the end
@@ -283,7 +299,7 @@ void TurnCapture::on_item(const std::string& thread, bool completed, const json&
   } else if (type == "agentMessage") {
     if (completed) on_agent_message(thread, item, out);
   } else if (type == "reasoning") {
-    on_reasoning(item, out);
+    on_reasoning(thread, item, out);
   } else if (type == "collabAgentToolCall") {
     on_collab(item, completed, out);
   } else if (type == "enteredReviewMode" || type == "exitedReviewMode") {
@@ -356,7 +372,7 @@ void TurnCapture::on_file_change(const json& item, bool completed, Events& out) 
 void TurnCapture::on_agent_message(const std::string& thread, const json& item, Events& out) {
   std::string text = str(item, "text");
   if (thread != root_thread_id_) {
-    if (!text.empty()) emit(out, "Subagent message: " + excerpt(text));
+    if (!text.empty()) emit(out, "Subagent " + label_of(thread) + ": " + excerpt(text));
     return;
   }
   last_root_message_ = cap(text);
@@ -368,13 +384,18 @@ void TurnCapture::on_agent_message(const std::string& thread, const json& item, 
   emit(out, "Assistant message captured: " + excerpt(text), final_answer ? "finalizing" : "");
 }
 
-void TurnCapture::on_reasoning(const json& item, Events& out) {
-  for (const std::string& raw : strings(item, "summary")) {
-    std::string text(trim(raw));
-    if (text.empty() || reasoning_seen_.count(text) || reasoning_.size() >= kMaxItems) continue;
+void TurnCapture::on_reasoning(const std::string& thread, const json& item, Events& out) {
+  const json* summary = field(item, "summary");
+  if (!summary) return;
+  for (std::string& text : reasoning_sections(*summary, kMaxItems, 64 * 1024)) {
+    if (reasoning_seen_.count(text) || reasoning_.size() >= kMaxItems) continue;
     if (reasoning_seen_.size() < kMaxIdSet) reasoning_seen_.insert(text);
-    reasoning_.push_back(cap(text, 64 * 1024));
-    emit(out, "Reasoning: " + excerpt(text), "investigating");
+    if (thread == root_thread_id_) {
+      emit(out, "Reasoning summary captured: " + excerpt(text), "investigating");
+    } else {
+      emit(out, "Subagent " + label_of(thread) + " reasoning: " + excerpt(text));
+    }
+    reasoning_.push_back(std::move(text));
   }
 }
 
@@ -387,8 +408,17 @@ void TurnCapture::on_collab(const json& item, bool completed, Events& out) {
   if (tool == "spawnAgent") {
     if (!completed && receivers.empty() && spawning_.size() < kMaxIdSet) spawning_.insert(id);
     if (completed) spawning_.erase(id);
-    if (!completed && announced_.size() < kMaxIdSet && announced_.insert(id).second) {
+  }
+  if (!completed && announced_.size() < kMaxIdSet && announced_.insert(id).second) {
+    std::string names;
+    for (const std::string& r : receivers) names += (names.empty() ? "" : ", ") + label_of(r);
+    if (!names.empty()) {
+      emit(out, "Starting subagent " + names + " via collaboration tool: " + tool + ".",
+           "investigating");
+    } else if (tool == "spawnAgent") {
       emit(out, "Starting a subagent: " + excerpt(str(item, "prompt")), "running");
+    } else {
+      emit(out, "Starting collaboration tool: " + excerpt(tool) + ".", "investigating");
     }
   }
   for (const std::string& r : receivers) adopt(r, starts_work, out);
@@ -429,7 +459,7 @@ void TurnCapture::on_error(const std::string& thread, const json& params, Events
     return;
   }
   if (thread != root_thread_id_) {
-    emit(out, "Subagent error: " + excerpt(message));
+    emit(out, "Subagent " + label_of(thread) + " error: " + excerpt(message));
     return;
   }
   error_message_ = cap(message.empty() ? std::string("unknown error") : message);

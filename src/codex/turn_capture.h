@@ -18,6 +18,12 @@
 //   a tracked parentThreadId, a turn/started whose turn.rootTurnId is our turn id (codex 0.169.0
 //   sends no thread/started for spawned agents), and track_thread(). Their turns are followed
 //   until turn/completed; their messages and errors are reported but never taken as ours.
+// - Progress lines name a subagent by the `name`, else `agentNickname`, else `agentRole` of its
+//   thread/started (or the threadName of thread/name/updated), else by its thread id, in the
+//   reference plugin's forms: "Starting subagent <name> via collaboration tool: <tool>.",
+//   "Subagent <name>: <message>", "Subagent <name> reasoning: <summary>".
+// - Reasoning summaries are read in every shape codex/reasoning.h reads; the turn's
+//   reasoning_summary holds each distinct section once, the subagents' included.
 // - Other threads and other turns of the root thread are ignored, and so is traffic without a
 //   threadId (configWarning, account/rateLimits/updated, ...).
 // - Completion: the root turn's turn/completed ends the turn (completed|failed|interrupted; any
@@ -117,7 +123,7 @@ class TurnCapture {
   void on_command(const nlohmann::json& item, bool completed, Events& out);
   void on_file_change(const nlohmann::json& item, bool completed, Events& out);
   void on_agent_message(const std::string& thread, const nlohmann::json& item, Events& out);
-  void on_reasoning(const nlohmann::json& item, Events& out);
+  void on_reasoning(const std::string& thread, const nlohmann::json& item, Events& out);
   void on_collab(const nlohmann::json& item, bool completed, Events& out);
   void on_review(const std::string& thread, bool entered, const nlohmann::json& item,
                  bool completed, Events& out);
@@ -125,6 +131,10 @@ class TurnCapture {
   void finish(std::string status, Events& out);
   void emit(Events& out, std::string line, const std::string& phase = {});
   void adopt(const std::string& thread, bool pending, Events& out);
+  // Remembers the display name of a subagent thread (false when `label` is empty).
+  bool remember_label(const std::string& thread, const std::string& label);
+  // The subagent's name from thread/started or thread/name/updated, else its thread id.
+  std::string label_of(const std::string& thread) const;
   bool is_tracked(const std::string& thread) const {
     return thread == root_thread_id_ || threads_.count(thread) > 0;
   }
@@ -138,6 +148,7 @@ class TurnCapture {
   std::set<std::string> spawning_;   // spawnAgent calls whose receiver is not known yet
   std::set<std::string> announced_;  // item ids already reported as started
   std::set<std::string> reasoning_seen_;
+  std::map<std::string, std::string> labels_;  // subagent thread -> display name
   std::string phase_;
   std::string status_;
   std::string last_root_message_, final_message_, review_text_, error_message_;

@@ -84,6 +84,12 @@ struct Replay {
     }
     return false;
   }
+  bool saw_containing(const std::string& prefix, const std::string& part) const {
+    for (const auto& e : events) {
+      if (e.line.rfind(prefix, 0) == 0 && e.line.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
   bool saw_phase(const std::string& phase) const {
     for (const auto& e : events) {
       if (e.phase == phase) return true;
@@ -235,7 +241,8 @@ TEST(RecordedTraceTest, SubagentWorkIsFollowedButNotTakenAsTheAnswer) {
   TurnResult res = r->capture.result();
   EXPECT_EQ(res.status, "completed");
   EXPECT_TRUE(r->saw("Subagent thread started ("));
-  EXPECT_TRUE(r->saw("Subagent message: Stub answer: tok-child"));
+  // Codex 0.169.0 sends no thread/started for a spawned agent: it is named by its thread id.
+  EXPECT_TRUE(r->saw_containing("Subagent ", ": Stub answer: tok-child"));
   EXPECT_TRUE(r->saw("Subagent turn completed ("));
   EXPECT_EQ(res.final_message.rfind("Stub saw the tool output", 0), 0u) << res.final_message;
   // While the child runs, the root cannot be inferred complete.

@@ -286,7 +286,7 @@ TEST(TurnCaptureTest, SubagentErrorDoesNotFailTheTurn) {
                    {"willRetry", false},
                    {"error", {{"message", "child broke"}}}});
   EXPECT_FALSE(f.capture.grace_ms());
-  EXPECT_TRUE(f.has_line("Subagent error: child broke"));
+  EXPECT_TRUE(f.has_line("Subagent thread-child error: child broke"));
 }
 
 TEST(TurnCaptureTest, UnknownStatusFailsWithAMessage) {
@@ -463,6 +463,63 @@ TEST(TurnCaptureTest, StoredTextsAndListsAreBounded) {
   buffered.on_notification("turn/completed", turn_note(kRoot, kTurn, "completed"));
   buffered.set_turn_id(kTurn);
   EXPECT_FALSE(buffered.finished());  // the completion fell beyond the buffer bound
+}
+
+// Regression (issue 9, R1): a reasoning summary of {text} objects was dropped.
+TEST(TurnCaptureTest, ReasoningSummaryObjectsAreKept) {
+  Feed f;
+  f.started();
+  f.item({{"type", "reasoning"},
+          {"id", "r1"},
+          {"summary", json::array({{{"text", "Checked the  risky\npaths."}}})},
+          {"content", json::array()}});
+  f.item(agent_message("m", "done", "final_answer"));
+  f.completed();
+  EXPECT_EQ(f.capture.result().reasoning_summary,
+            std::vector<std::string>{"Checked the risky paths."});
+  EXPECT_TRUE(f.has_line("Reasoning summary captured: Checked the risky paths."));
+}
+
+// Regression (issue 9): subagent progress lines named the thread id, not the subagent.
+TEST(TurnCaptureTest, SubagentLinesUseTheNameFromThreadStarted) {
+  Feed f;
+  f.note("thread/started",
+         {{"thread", {{"id", "thread-child"}, {"name", nullptr}, {"agentNickname", "Skeptic"}}}});
+  f.started();
+  json wait = {{"type", "collabAgentToolCall"},
+               {"id", "call-w"},
+               {"tool", "wait"},
+               {"status", "inProgress"},
+               {"receiverThreadIds", {"thread-child"}}};
+  f.item(wait, false);
+  EXPECT_TRUE(f.has_line("Starting subagent Skeptic via collaboration tool: wait."));
+  f.note("turn/started", turn_note("thread-child", "turn-c", "inProgress"));
+  f.item({{"type", "reasoning"}, {"id", "r"}, {"summary", json::array({{{"text", "Doubts."}}})}},
+         true, "thread-child");
+  f.item(agent_message("cm", "Retries are unsafe.", "analysis"), true, "thread-child");
+  EXPECT_TRUE(f.has_line("Subagent Skeptic reasoning: Doubts."));
+  EXPECT_TRUE(f.has_line("Subagent Skeptic: Retries are unsafe."));
+  f.note("turn/completed", turn_note("thread-child", "turn-c", "completed"));
+  EXPECT_TRUE(f.has_line("Subagent turn completed (Skeptic)."));
+  f.note("thread/name/updated", {{"threadId", "thread-child"}, {"threadName", "Renamed"}});
+  f.note("error", {{"threadId", "thread-child"},
+                   {"willRetry", false},
+                   {"error", {{"message", "child broke"}}}});
+  EXPECT_TRUE(f.has_line("Subagent Renamed error: child broke"));
+}
+
+TEST(TurnCaptureTest, SubagentNamePrefersNameThenNicknameThenRole) {
+  Feed f;
+  f.note("thread/started",
+         {{"thread", {{"id", "a"}, {"name", "named"}, {"agentNickname", "nick"}}}});
+  f.note("thread/started", {{"thread", {{"id", "b"}, {"agentRole", "reviewer"}}}});
+  f.note("thread/started", {{"thread", {{"id", "c"}, {"name", 5}}}});
+  f.item({{"type", "collabAgentToolCall"},
+          {"id", "w"},
+          {"tool", "wait"},
+          {"receiverThreadIds", {"a", "b", "c"}}},
+         false);
+  EXPECT_TRUE(f.has_line("Starting subagent named, reviewer, c via collaboration tool: wait."));
 }
 
 }  // namespace
