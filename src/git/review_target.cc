@@ -42,7 +42,10 @@ ReviewTarget working_tree_target(bool explicit_choice) {
   return target;
 }
 
-// A branch target against `base`, refused when HEAD has nothing beyond it.
+// A branch target against `base`. Chosen by `auto`, it is refused when HEAD has no commits beyond
+// the base (the review would be empty). Chosen explicitly (--base, --scope branch), it is sent as
+// it is, as the reference plugin does: Codex's built-in reviewer then compares the base with the
+// working tree, so uncommitted work on top of the base is what gets reviewed.
 Result<ReviewTarget> branch_target(const std::string& repo_root, const std::string& base,
                                    bool explicit_choice) {
   COMPANION_TRY(check_ref_argument(base, "base ref"));
@@ -50,13 +53,15 @@ Result<ReviewTarget> branch_target(const std::string& repo_root, const std::stri
     return make_error(
         "cannot review a branch: the repository has no commits yet; use --scope working-tree");
   }
-  auto ahead = git_output(repo_root, {"rev-list", "--count", kEndOfOptions, base + "..HEAD"});
-  if (!ahead) return ahead.error();
-  if (trim_right(*ahead) == "0") {
-    return make_error(
-        "nothing to review: HEAD has no commits beyond {} and the branch diff is empty; "
-        "pass --base REF with an older base or review uncommitted work with --scope working-tree",
-        base);
+  if (!explicit_choice) {
+    auto ahead = git_output(repo_root, {"rev-list", "--count", kEndOfOptions, base + "..HEAD"});
+    if (!ahead) return ahead.error();
+    if (trim_right(*ahead) == "0") {
+      return make_error(
+          "nothing to review: the working tree is clean and HEAD has no commits beyond {}; "
+          "pass --base REF with an older base",
+          base);
+    }
   }
   ReviewTarget target;
   target.mode = kModeBranch;
@@ -125,7 +130,11 @@ Result<ReviewTarget> select_review_target(const std::string& repo_root, const st
                                           const std::optional<std::string>& base) {
   std::string wanted = scope.empty() ? "auto" : scope;
   if (wanted != "auto" && wanted != kModeWorkingTree && wanted != kModeBranch) {
-    return make_error("unknown review scope '{}'; use --scope auto, working-tree or branch", scope);
+    // The reference plugin's sentence (scripts match it).
+    return make_error(
+        "Unsupported review scope \"{}\". Use one of: auto, working-tree, branch, or pass "
+        "--base <ref>.",
+        scope);
   }
   auto root = find_repo_root(repo_root);
   if (!root) return root.error();
@@ -138,16 +147,10 @@ Result<ReviewTarget> select_review_target(const std::string& repo_root, const st
     if (!default_base) return default_base.error();
     return branch_target(*root, *default_base, true);
   }
+  // Asked for explicitly, the working tree is reviewed even when clean (as the reference does).
+  if (wanted == kModeWorkingTree) return working_tree_target(true);
   auto dirty = working_tree_dirty(*root);
   if (!dirty) return dirty.error();
-  if (wanted == kModeWorkingTree) {
-    if (!*dirty) {
-      return make_error(
-          "nothing to review: the working tree is clean; use --scope branch or --base REF to "
-          "review committed changes");
-    }
-    return working_tree_target(true);
-  }
   if (*dirty) return working_tree_target(false);
   if (!has_head_commit(*root)) {
     return make_error("nothing to review: the repository has no commits and no changes yet");

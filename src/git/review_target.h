@@ -25,13 +25,15 @@ struct ReviewTarget {
 };
 
 // Picks the review target for the repository containing `repo_root`.
-//   scope "working-tree": uncommitted changes (staged, unstaged, untracked);
+//   scope "working-tree": uncommitted changes (staged, unstaged, untracked), even none;
 //   scope "branch": HEAD against `base`, else the default base (see default_base_ref);
 //   scope "auto" (or empty): the working tree when it is dirty (untracked files count),
 //   else the branch. A given `base` always selects a branch review.
-// Errors, each one actionable line: not a git repository, a bad scope, an unknown base ref, no
-// default base to compare against, and nothing to review (a clean tree, or a branch with no
-// commits beyond its base).
+// An explicit choice is never refused for being empty (the reference plugin sends it too; a
+// branch review with no commits beyond its base still covers the uncommitted work).
+// Errors, each one actionable line: not a git repository, a bad scope (the reference's
+// sentence), an unknown base ref, no default base to compare against, no commits for a branch
+// review, and, for `auto` only, nothing to review (a clean tree and no commits beyond the base).
 Result<ReviewTarget> select_review_target(const std::string& repo_root, const std::string& scope,
                                           const std::optional<std::string>& base);
 

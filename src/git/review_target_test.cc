@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "git/test_repo.h"
 
 namespace companion::git {
@@ -43,8 +45,8 @@ TEST(SelectReviewTarget, UnknownScopeIsRefused) {
   TempRepo repo;
   auto target = select_review_target(repo.root(), "everything", std::nullopt);
   ASSERT_FALSE(target.ok());
-  EXPECT_TRUE(contains(target.error().message, "'everything'"));
-  EXPECT_TRUE(contains(target.error().message, "auto, working-tree or branch"));
+  EXPECT_TRUE(contains(target.error().message, "\"everything\""));
+  EXPECT_TRUE(contains(target.error().message, "auto, working-tree, branch"));
 }
 
 TEST(SelectReviewTarget, DirtyTreeAutoPicksWorkingTree) {
@@ -200,21 +202,51 @@ TEST(GitOptionInjection, OriginHeadNamedLikeAnOptionNeverReachesGit) {
   EXPECT_FALSE(default_base_ref(repo.root()).ok());
 }
 
-TEST(SelectReviewTarget, CleanWorkingTreeScopeHasNothingToReview) {
+// Compat (issue 9): the reference plugin sends an explicit working-tree review of a clean tree.
+TEST(SelectReviewTarget, ExplicitWorkingTreeScopeOnACleanTreeIsStillSent) {
   TempRepo repo;
   make_feature_branch(repo);
   auto target = select_review_target(repo.root(), "working-tree", std::nullopt);
-  ASSERT_FALSE(target.ok());
-  EXPECT_TRUE(contains(target.error().message, "working tree is clean"));
+  ASSERT_TRUE(target.ok()) << target.error().message;
+  EXPECT_EQ(target->mode, kModeWorkingTree);
+  EXPECT_TRUE(target->explicit_choice);
 }
 
-TEST(SelectReviewTarget, BranchWithNoCommitsBeyondBaseHasNothingToReview) {
+TEST(SelectReviewTarget, AutoOnABranchWithNoCommitsBeyondBaseHasNothingToReview) {
   TempRepo repo;
   repo.write("a.txt", "one\n");
   repo.commit_all("initial");
   auto target = select_review_target(repo.root(), "auto", std::nullopt);
   ASSERT_FALSE(target.ok());
   EXPECT_TRUE(contains(target.error().message, "no commits beyond main")) << target.error().message;
+}
+
+// Regression (issue 9, B1): `review --base main` with uncommitted work and no commits beyond
+// main was refused as "nothing to review"; Codex's base-branch review covers the working tree.
+TEST(SelectReviewTarget, ExplicitBaseWithNoCommitsBeyondItIsStillSent) {
+  TempRepo repo;
+  repo.write("a.txt", "one\n");
+  repo.commit_all("initial");
+  repo.write("a.txt", "two\n");
+  for (auto [scope, base] : {std::pair<const char*, std::optional<std::string>>{"auto", "main"},
+                             {"branch", std::nullopt}}) {
+    auto target = select_review_target(repo.root(), scope, base);
+    ASSERT_TRUE(target.ok()) << scope << ": " << target.error().message;
+    EXPECT_EQ(target->mode, kModeBranch);
+    EXPECT_EQ(target->app_server_target,
+              nlohmann::json({{"type", "baseBranch"}, {"branch", "main"}}));
+    EXPECT_TRUE(target->explicit_choice);
+  }
+}
+
+TEST(SelectReviewTarget, UnsupportedScopeUsesTheReferenceSentence) {
+  TempRepo repo;
+  make_feature_branch(repo);
+  auto target = select_review_target(repo.root(), "staged", std::nullopt);
+  ASSERT_FALSE(target.ok());
+  EXPECT_EQ(target.error().message,
+            "Unsupported review scope \"staged\". Use one of: auto, working-tree, branch, or "
+            "pass --base <ref>.");
 }
 
 TEST(SelectReviewTarget, RepositoryWithoutCommits) {

@@ -376,9 +376,8 @@ class Reviews(CodexTurnCase):
 
     def test_review_refusals(self):
         cases = [(("review",), "nothing to review"),
-                 (("review", "--scope", "working-tree"), "working tree is clean"),
                  (("review", "--base", "no-such-ref"), "no-such-ref"),
-                 (("review", "--scope", "bogus"), "--scope"),
+                 (("review", "--scope", "bogus"), 'Unsupported review scope "bogus"'),
                  (("review", "--wait", "--background"), "choose one"),
                  (("adversarial-review", "--effort", "huge"), "--effort")]
         for args, fragment in cases:
