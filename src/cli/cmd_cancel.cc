@@ -13,7 +13,11 @@ namespace {
 Result<store::Job> default_job(Context& ctx, store::JobStore& store) {
   auto active = store.active(ctx.session_filter());
   if (!active) return active.error();
-  if (active->empty()) return make_error("no active job to cancel; run `codex-companion status`");
+  if (active->empty()) {
+    // The reference plugin's sentences (scripts match them).
+    if (ctx.session_id()) return make_error("No active Codex jobs to cancel for this session.");
+    return make_error("No active Codex jobs to cancel.");
+  }
   if (active->size() > 1) {
     std::string ids;
     for (const auto& j : *active) ids += (ids.empty() ? "" : ", ") + j.id;

@@ -6,6 +6,7 @@
 #include "git/plugin_files.h"
 #include "git/review_context.h"
 #include "git/review_target.h"
+#include "sys/text.h"
 
 namespace companion::cli {
 
@@ -36,9 +37,12 @@ Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::Job
 
 int run_any_review(Context& ctx, bool adversarial) {
   if (!adversarial && !ctx.args.text.empty()) {
-    return fail(
-        "review takes no focus text; use `codex-companion adversarial-review <focus>` for a "
-        "steerable review");
+    // Says what the reference plugin says (scripts match "does not support custom focus text"
+    // and the suggested command with the user's own focus in it).
+    return fail(fmt::format(
+        "`/codex:review` runs Codex's built-in reviewer, which does not support custom focus "
+        "text. For a review steered by your focus, run `/codex:adversarial-review {}`.",
+        sys::trim(ctx.args.text)));
   }
   if (ctx.args.flag("wait") && ctx.args.flag("background")) {
     return fail("--wait and --background contradict each other; choose one");

@@ -77,7 +77,10 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
   auto candidate = resume_candidate(ctx, store);
   if (!candidate) return candidate.error();
   if (!candidate->has_value()) {
-    return make_error("no earlier task thread to resume in this workspace; run without --resume");
+    // The reference plugin's sentence (scripts match it), then what to do.
+    return make_error(
+        "No previous Codex task thread was found for this repository. Run the task without "
+        "--resume to start a new thread.");
   }
   request.resume_thread_id = (*candidate)->thread_id;
   return {};
