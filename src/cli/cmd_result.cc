@@ -31,7 +31,7 @@ int run_result(Context& ctx) {
                     job.id, store::to_string(job.status), job.id));
   }
   if (ctx.json()) {
-    print_json({{"job", render::job_snapshot(ctx.env, job, ctx.env.now_ms(), true)},
+    print_json({{"job", render::job_snapshot(ctx.env, job, ctx.env.now_ms())},
                 {"storedJob", store::to_json(job)}});
   } else {
     print_text(render::render_stored_result(job));

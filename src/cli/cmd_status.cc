@@ -36,10 +36,10 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
                            {"recent", nlohmann::json::array()},
                            {"needsReview", gate_on}};
   for (const auto& job : *running)
-    report["running"].push_back(render::job_snapshot(ctx.env, job, now, true));
+    report["running"].push_back(render::job_snapshot(ctx.env, job, now));
   for (size_t i = 0; i < finished->size(); ++i) {
     bool latest = i == 0;
-    auto snap = render::job_snapshot(ctx.env, (*finished)[i], now, latest);
+    auto snap = render::job_snapshot(ctx.env, (*finished)[i], now);
     if (latest) {
       report["latestFinished"] = std::move(snap);
     } else {
@@ -67,7 +67,7 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
     job = std::move(waited->job);
     timed_out = waited->timed_out;
   }
-  auto snap = render::job_snapshot(ctx.env, job, ctx.env.now_ms(), true);
+  auto snap = render::job_snapshot(ctx.env, job, ctx.env.now_ms());
   if (ctx.json()) {
     nlohmann::json out = {{"workspaceRoot", job.workspace_root}, {"job", snap}};
     if (wait) {

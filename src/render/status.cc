@@ -104,33 +104,33 @@ std::string markdown_cell(const std::string& text) {
 }
 
 std::string format_duration(int64_t ms) {
-  if (ms < 0) ms = 0;
-  int64_t secs = ms / 1000;
+  int64_t secs = ms <= 0 ? 0 : (ms + 500) / 1000;
   if (secs < 60) return fmt::format("{}s", secs);
-  if (secs < 3600) return fmt::format("{}m {:02}s", secs / 60, secs % 60);
-  return fmt::format("{}h {:02}m", secs / 3600, (secs % 3600) / 60);
+  if (secs < 3600) return fmt::format("{}m {}s", secs / 60, secs % 60);
+  return fmt::format("{}h {}m", secs / 3600, (secs % 3600) / 60);
 }
 
-nlohmann::json job_snapshot(sys::Env& env, const store::Job& job, int64_t now_ms,
-                            bool with_preview) {
+nlohmann::json job_snapshot(sys::Env& env, const store::Job& job, int64_t now_ms) {
   nlohmann::json j = store::to_json(job);
   int64_t start = job.started_at != 0 ? job.started_at : job.created_at;
   if (job.active()) {
     j["elapsed"] = format_duration(now_ms - start);
     j["duration"] = nullptr;
   } else {
-    j["elapsed"] = nullptr;
-    j["duration"] =
-        format_duration((job.completed_at != 0 ? job.completed_at : job.updated_at) - start);
+    int64_t end = job.completed_at != 0 ? job.completed_at : job.updated_at;
+    j["elapsed"] = format_duration(end - start);
+    j["duration"] = format_duration(end - start);
   }
-  if (with_preview) j["progressPreview"] = store::progress_preview(env, job.log_file, 4);
+  bool preview = job.active() || job.status == store::JobStatus::kFailed;
+  j["progressPreview"] = preview ? nlohmann::json(store::progress_preview(env, job.log_file, 4))
+                                 : nlohmann::json::array();
   return j;
 }
 
 std::string render_status_report(const nlohmann::json& report) {
   std::vector<std::string> lines = {"# Codex Status", ""};
-  lines.push_back("Workspace: " + str(report, "workspaceRoot"));
   lines.push_back("Session runtime: " + str(sys::json_object(report, "sessionRuntime"), "label"));
+  lines.push_back("Workspace: " + str(report, "workspaceRoot"));
   bool gate = sys::json_bool(sys::json_object(report, "config"), "stopReviewGate").value_or(false);
   lines.push_back(std::string("Review gate: ") + (gate ? "enabled" : "disabled"));
   lines.push_back("");
@@ -176,10 +176,16 @@ std::string render_stored_result(const store::Job& job) {
     resume = "\nCodex session ID: " + job.thread_id + "\nResume in Codex: codex resume " +
              job.thread_id + "\n";
   }
-  if (!job.rendered.empty()) return ensure_newline(job.rendered) + resume;
+  // As the reference plugin shows a result: an adversarial review (its payload has `result` or
+  // `parseError`) as rendered; a task or a native review as Codex's own text (rawOutput, or the
+  // reviewer's codex.stdout), without our heading; anything else as rendered.
+  bool structured = job.result.is_object() &&
+                    (job.result.contains("result") || job.result.contains("parseError"));
+  if (structured && !job.rendered.empty()) return ensure_newline(job.rendered) + resume;
   std::string raw = sys::json_text(job.result, "rawOutput");
   if (raw.empty()) raw = sys::json_text(sys::json_object(job.result, "codex"), "stdout");
   if (!raw.empty()) return ensure_newline(raw) + resume;
+  if (!job.rendered.empty()) return ensure_newline(job.rendered) + resume;
   std::vector<std::string> lines = {"# " + (job.title.empty() ? "Codex Result" : job.title), "",
                                     "Job: " + job.id,
                                     "Status: " + std::string(store::to_string(job.status))};

@@ -10,13 +10,16 @@
 
 namespace companion::render {
 
-// "0s", "45s", "3m 12s", "2h 05m".
+// "0s", "45s", "1m 5s", "2h 5m": whole seconds rounded to the nearest, no zero padding, hours
+// and minutes only from an hour on (the reference plugin's format, which scripts match).
 std::string format_duration(int64_t ms);
 
-// The job's JSON plus `progressPreview` (last 4 progress lines of its log, when asked),
-// `elapsed` (since start, for active jobs) and `duration` (start to end, for finished ones).
-nlohmann::json job_snapshot(sys::Env& env, const store::Job& job, int64_t now_ms,
-                            bool with_preview);
+// The job's JSON plus, as the reference plugin enriches every job it prints:
+// - `elapsed`: start (else creation) to the end for a finished job, to `now_ms` for an active one;
+// - `duration`: start to end for a finished job, else null;
+// - `progressPreview`: the last 4 progress lines of the log for a queued, running or failed job
+//   (what it is doing, or what it did before it failed); [] for completed and cancelled ones.
+nlohmann::json job_snapshot(sys::Env& env, const store::Job& job, int64_t now_ms);
 
 // `status` without a job: report = {workspaceRoot, config, sessionRuntime, running[],
 // latestFinished, recent[], needsReview}.
@@ -25,7 +28,11 @@ std::string render_status_report(const nlohmann::json& report);
 // `status JOB`.
 std::string render_job_status(const nlohmann::json& job);
 
-// `result`: the stored output of a finished job, with the Codex resume hint.
+// `result`: the stored output of a finished job, then "Codex session ID: <thread>" and
+// "Resume in Codex: codex resume <thread>" when it has a thread. An adversarial review shows its
+// rendered report; a task or a native review shows Codex's own text (the raw output, or the
+// built-in reviewer's text) as the reference plugin does; a job with neither shows its rendered
+// text, else its status and error.
 std::string render_stored_result(const store::Job& job);
 
 // `cancel`.

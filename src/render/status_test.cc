@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
+#include "store/job_log.h"
+
 namespace companion::render {
 namespace {
 
@@ -26,39 +30,62 @@ store::Job finished_job() {
 
 TEST(Duration, Formats) {
   EXPECT_EQ(format_duration(-5), "0s");
-  EXPECT_EQ(format_duration(999), "0s");
   EXPECT_EQ(format_duration(45000), "45s");
   EXPECT_EQ(format_duration(192000), "3m 12s");
-  EXPECT_EQ(format_duration(7500000), "2h 05m");
 }
 
-TEST(Snapshot, ActiveHasElapsedFinishedHasDuration) {
+// Regression (issue 9): durations were zero-padded ("1m 05s") and truncated; the reference
+// plugin's consumers read "1m 5s" and "2h 5m", rounded to the nearest second.
+TEST(Duration, RoundedWithoutZeroPadding) {
+  EXPECT_EQ(format_duration(999), "1s");
+  EXPECT_EQ(format_duration(499), "0s");
+  EXPECT_EQ(format_duration(64600), "1m 5s");
+  EXPECT_EQ(format_duration(59600), "1m 0s");
+  EXPECT_EQ(format_duration(7500000), "2h 5m");
+  EXPECT_EQ(format_duration(3600000), "1h 0m");
+}
+
+// Regression (issue 9): a finished job's `elapsed` was null (the reference gives start to end),
+// and progressPreview was missing from some jobs (the reference always has it: the log's last
+// lines while active or failed, [] once completed or cancelled).
+TEST(Snapshot, ElapsedDurationAndPreviewFollowTheStatus) {
+  std::string log = ::testing::TempDir() + "/snapshot_preview.log";
+  std::remove(log.c_str());
+  ASSERT_TRUE(store::append_log_line(sys::default_env(), log, "Running command: make").ok());
   store::Job j = finished_job();
-  auto snap = job_snapshot(sys::default_env(), j, 999999999, false);
-  EXPECT_TRUE(snap["elapsed"].is_null());
-  EXPECT_EQ(snap["duration"], "2m 05s");
+  j.log_file = log;
+  auto snap = job_snapshot(sys::default_env(), j, 999999999);
+  EXPECT_EQ(snap["elapsed"], "2m 5s");
+  EXPECT_EQ(snap["duration"], "2m 5s");
   EXPECT_EQ(snap["kindLabel"], "rescue");
   EXPECT_EQ(snap["jobClass"], "task");
-  EXPECT_FALSE(snap.contains("progressPreview"));
+  EXPECT_EQ(snap["progressPreview"], nlohmann::json({"Running command: make"}));  // failed
+  j.status = store::JobStatus::kCompleted;
+  EXPECT_EQ(job_snapshot(sys::default_env(), j, 999999999)["progressPreview"],
+            nlohmann::json::array());
+  j.status = store::JobStatus::kCancelled;
+  EXPECT_EQ(job_snapshot(sys::default_env(), j, 999999999)["progressPreview"],
+            nlohmann::json::array());
   j.status = store::JobStatus::kRunning;
-  snap = job_snapshot(sys::default_env(), j, 2000 + 61000, true);
-  EXPECT_EQ(snap["elapsed"], "1m 01s");
+  snap = job_snapshot(sys::default_env(), j, 2000 + 61000);
+  EXPECT_EQ(snap["elapsed"], "1m 1s");
   EXPECT_TRUE(snap["duration"].is_null());
-  EXPECT_TRUE(snap["progressPreview"].is_array());
+  EXPECT_EQ(snap["progressPreview"].size(), 1u);
+  EXPECT_TRUE(snap["pid"].is_null());  // no owner recorded
+  std::remove(log.c_str());
 }
 
 TEST(StatusReport, HeadingTableAndSections) {
   store::Job running = finished_job();
   running.status = store::JobStatus::kRunning;
   running.phase = store::Phase::kVerifying;
-  nlohmann::json report = {
-      {"workspaceRoot", "/ws"},
-      {"config", {{"stopReviewGate", true}}},
-      {"sessionRuntime", {{"label", "direct"}}},
-      {"running", {job_snapshot(sys::default_env(), running, 10000, false)}},
-      {"latestFinished", job_snapshot(sys::default_env(), finished_job(), 0, false)},
-      {"recent", nlohmann::json::array()},
-      {"needsReview", true}};
+  nlohmann::json report = {{"workspaceRoot", "/ws"},
+                           {"config", {{"stopReviewGate", true}}},
+                           {"sessionRuntime", {{"label", "direct"}}},
+                           {"running", {job_snapshot(sys::default_env(), running, 10000)}},
+                           {"latestFinished", job_snapshot(sys::default_env(), finished_job(), 0)},
+                           {"recent", nlohmann::json::array()},
+                           {"needsReview", true}};
   std::string text = render_status_report(report);
   EXPECT_EQ(text.rfind("# Codex Status\n", 0), 0u);
   EXPECT_NE(text.find("Review gate: enabled"), std::string::npos);
@@ -71,7 +98,7 @@ TEST(StatusReport, HeadingTableAndSections) {
       std::string::npos);
   EXPECT_NE(text.find("`/codex:cancel task-abc-123456`"), std::string::npos);
   EXPECT_NE(text.find("Latest finished:"), std::string::npos);
-  EXPECT_NE(text.find("  Duration: 2m 05s"), std::string::npos);
+  EXPECT_NE(text.find("  Duration: 2m 5s"), std::string::npos);
   EXPECT_NE(text.find("  Error: No activity from Codex for 600 s"), std::string::npos);
 }
 
@@ -94,12 +121,29 @@ TEST(StoredResult, RenderedThenRawThenError) {
   EXPECT_NE(text.find("Status: failed"), std::string::npos);
   EXPECT_NE(text.find("No activity from Codex"), std::string::npos);
   EXPECT_NE(text.find("Resume in Codex: codex resume thr-1"), std::string::npos);
+  j.rendered = "# Rendered";
+  EXPECT_EQ(render_stored_result(j).rfind("# Rendered\n", 0), 0u);
   j.result = {{"rawOutput", "the answer"}};
   EXPECT_EQ(render_stored_result(j).rfind("the answer\n", 0), 0u);
-  j.rendered = "# Rendered";
-  text = render_stored_result(j);
-  EXPECT_EQ(text.rfind("# Rendered\n", 0), 0u);
-  EXPECT_NE(text.find("Codex session ID: thr-1"), std::string::npos);
+}
+
+// Regression (issue 9): `result` of a native review printed our report (heading, target)
+// instead of Codex's review text; only structured (adversarial) reviews print the report.
+TEST(StoredResult, NativeReviewShowsTheReviewTextAdversarialTheReport) {
+  store::Job j = finished_job();
+  j.kind = store::JobKind::kReview;
+  j.rendered = "# Codex Review\n\nTarget: working tree diff\n\nLooks fine.\n";
+  j.result = {{"review", "Review"}, {"codex", {{"status", 0}, {"stdout", "Looks fine."}}}};
+  EXPECT_EQ(render_stored_result(j),
+            "Looks fine.\n\nCodex session ID: thr-1\nResume in Codex: codex resume thr-1\n");
+  j.kind = store::JobKind::kAdversarialReview;
+  j.rendered = "# Codex Adversarial Review\n\nVerdict: approve\n";
+  j.result = {{"review", "Adversarial Review"},
+              {"codex", {{"stdout", "{}"}}},
+              {"rawOutput", "{}"},
+              {"result", nullptr},
+              {"parseError", "bad"}};
+  EXPECT_EQ(render_stored_result(j).rfind("# Codex Adversarial Review\n", 0), 0u);
 }
 
 TEST(Cells, EscapePipesAndNewlines) {

@@ -38,7 +38,8 @@ class WrongJsonTypeEndsTheProcess(FakeCodexCase):
     def test_chatgpt_account_without_email_is_signed_in(self):
         env = {"FAKE_APP_SERVER_ACCOUNT": json.dumps(self.ANSWERS[0])}
         report = self.run_json("setup", env=env)
-        self.assertTrue(report["auth"]["available"], report["auth"])
+        self.assertTrue(report["auth"]["loggedIn"], report["auth"])
+        self.assertEqual(report["auth"]["detail"], "ChatGPT login active")
 
     def test_stored_request_of_the_wrong_type_is_one_clear_line(self):
         proc = self.run_cli("task", "--background", "--json", "hello")
