@@ -83,6 +83,7 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
         "--resume to start a new thread.");
   }
   request.resume_thread_id = (*candidate)->thread_id;
+  request.resume_last = true;
   return {};
 }
 
@@ -130,10 +131,13 @@ int run_task_resume_candidate(Context& ctx) {
   if (ctx.json()) {
     print_json(out);
   } else if (candidate->has_value()) {
-    print_text(fmt::format("Resumable task: {} ({}), Codex session {}.\n", (*candidate)->id,
-                           (*candidate)->summary, (*candidate)->thread_id));
+    // The reference plugin's sentences, then ours.
+    print_text(fmt::format("Resumable task found: {} ({}).\nCodex session: {}\nSummary: {}\n",
+                           (*candidate)->id, store::to_string((*candidate)->status),
+                           (*candidate)->thread_id, (*candidate)->summary));
   } else {
-    print_text("No resumable task in this workspace.\n");
+    print_text(ctx.session_id() ? "No resumable task found for this session.\n"
+                                : "No resumable task found for this repository.\n");
   }
   return 0;
 }

@@ -36,10 +36,11 @@ int launch(Context& ctx, store::JobStore& store, store::CreatedJob& created,
                 {"summary", job.summary},
                 {"logFile", job.log_file}});
   } else {
-    print_text(fmt::format(
-        "{} started in the background as {}.\n- Check on it: /codex:status {}\n- Its result when "
-        "done: /codex:result {}\n- Cancel it: /codex:cancel {}\n",
-        job.title, job.id, job.id, job.id, job.id));
+    // The first line is the reference plugin's (the plugin's command files and scripts read it).
+    print_text(
+        fmt::format("{} started in the background as {}. Check /codex:status {} for progress.\n"
+                    "- Its result when done: /codex:result {}\n- Cancel it: /codex:cancel {}\n",
+                    job.title, job.id, job.id, job.id, job.id));
   }
   return 0;
 }

@@ -1,6 +1,8 @@
 #include "jobs/outcome.h"
 
 #include "render/review.h"
+#include "sys/json_read.h"
+#include "sys/text.h"
 
 namespace companion::jobs {
 
@@ -8,6 +10,21 @@ namespace {
 
 constexpr const char* kNoAnswer =
     "Codex returned no answer: the turn completed without a final message and changed no file.";
+
+// A summary replaces the start one in status tables: one line, bounded.
+constexpr size_t kMaxSummaryBytes = 240;
+
+// The first line of `text` with something on it, trimmed; "" when there is none.
+std::string first_meaningful_line(std::string_view text) {
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = sys::trim(text.substr(0, end));
+    if (!line.empty()) return sys::excerpt(line, kMaxSummaryBytes);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return "";
+}
 
 nlohmann::json text_or_null(const std::string& s) {
   return s.empty() ? nlohmann::json() : nlohmann::json(s);
@@ -114,6 +131,27 @@ JobOutcome adversarial_outcome(const JobRequest& req, const codex::TurnOutcome& 
   return out;
 }
 
+// What the job found, in one line, for its summary once it ends (as the reference plugin
+// replaces it): the adversarial review's own summary, else the first line of the answer or review
+// text, else of the failure. A cancelled job keeps the summary it started with.
+std::string final_summary(const JobRequest& req, const JobOutcome& out, const Ending& ending) {
+  if (ending.reason == store::EndReason::kCancelled) return "";
+  std::string line;
+  if (req.kind == store::JobKind::kAdversarialReview) {
+    line =
+        first_meaningful_line(sys::json_text(sys::json_object(out.payload, "result"), "summary"));
+    if (line.empty()) line = first_meaningful_line(sys::json_text(out.payload, "parseError"));
+  }
+  if (line.empty()) {
+    line = first_meaningful_line(
+        req.kind == store::JobKind::kTask
+            ? sys::json_text(out.payload, "rawOutput")
+            : sys::json_text(sys::json_object(out.payload, "codex"), "stdout"));
+  }
+  if (line.empty()) line = first_meaningful_line(ending.message);
+  return line;
+}
+
 }  // namespace
 
 store::EndReason turn_end_reason(const codex::TurnOutcome& turn) {
@@ -140,6 +178,7 @@ JobOutcome build_outcome(const JobRequest& request, const codex::TurnOutcome& tu
     out.payload["turnInterrupted"] = turn.interrupted;
   }
   out.terminal = store::make_terminal(ending.reason, ending.message, out.payload, out.rendered);
+  out.terminal.summary = final_summary(request, out, ending);
   return out;
 }
 

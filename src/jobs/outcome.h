@@ -17,6 +17,9 @@ struct JobOutcome {
   store::Terminal terminal;
 };
 
+// The terminal record's summary is what the job found, in one line (see final_summary in
+// outcome.cc): the adversarial review's summary, else the first line of the answer or review
+// text, else of the failure; empty (keep the old one) for a cancelled job.
 // A turn that completed without an answer (no final message, no review text) and changed no
 // file did not do what was asked: it ends failed with EndReason::kNoFinalMessage (what was
 // captured is kept).

@@ -68,5 +68,35 @@ TEST(Outcome, EndReasonDecidesTheStatus) {
             store::EndReason::kError);
 }
 
+// Regression (issue 9): a job's summary stayed the start one ("Review of the working tree
+// diff"); the reference replaces it at the end with what the job found.
+TEST(Outcome, SummaryBecomesWhatTheJobFound) {
+  EXPECT_EQ(build_outcome(request(store::JobKind::kTask), completed("\n  Fixed it.  \nDetails"))
+                .terminal.summary,
+            "Fixed it.");
+  codex::TurnOutcome review = completed("");
+  review.result.review_text = "Reviewed uncommitted changes.\nNo material issues found.";
+  EXPECT_EQ(build_outcome(request(store::JobKind::kReview), review).terminal.summary,
+            "Reviewed uncommitted changes.");
+  std::string answer =
+      R"({"verdict":"approve","summary":"Ship it.","findings":[],"next_steps":[]})";
+  EXPECT_EQ(build_outcome(request(store::JobKind::kAdversarialReview), completed(answer))
+                .terminal.summary,
+            "Ship it.");
+  JobOutcome unparsed =
+      build_outcome(request(store::JobKind::kAdversarialReview), completed("not json"));
+  EXPECT_NE(unparsed.terminal.summary.find("not valid JSON"), std::string::npos)
+      << unparsed.terminal.summary;
+  codex::TurnOutcome failed = completed("");
+  failed.end_reason = "turn-failed";
+  failed.error_message = "HTTP 500\nmore";
+  EXPECT_EQ(build_outcome(request(store::JobKind::kTask), failed).terminal.summary, "HTTP 500");
+  failed.end_reason = "cancelled";
+  EXPECT_EQ(build_outcome(request(store::JobKind::kTask), failed).terminal.summary, "");
+  EXPECT_LE(build_outcome(request(store::JobKind::kTask), completed(std::string(5000, 'x')))
+                .terminal.summary.size(),
+            250u);
+}
+
 }  // namespace
 }  // namespace companion::jobs

@@ -20,6 +20,7 @@ nlohmann::json to_json(const JobRequest& r) {
           {"model", optional_text(r.model)},
           {"effort", optional_text(r.effort)},
           {"write", r.write},
+          {"resumeLast", r.resume_last},
           {"resumeThreadId",
            r.resume_thread_id.empty() ? nlohmann::json() : nlohmann::json(r.resume_thread_id)},
           {"threadName", r.thread_name},
@@ -44,6 +45,7 @@ Result<JobRequest> request_from_json(const nlohmann::json& j) {
   r.effort = sys::json_string(j, "effort");
   r.write = sys::json_bool(j, "write").value_or(false);
   r.resume_thread_id = sys::json_text(j, "resumeThreadId");
+  r.resume_last = sys::json_bool(j, "resumeLast").value_or(false);
   r.thread_name = sys::json_text(j, "threadName");
   r.output_schema = sys::json_value(j, "outputSchema");
   r.review_target = sys::json_value(j, "reviewTarget");
@@ -82,7 +84,7 @@ codex::TurnSpec to_turn_spec(const JobRequest& r, const codex::CodexCommand& cod
 std::string job_title(const JobRequest& r) {
   switch (r.kind) {
     case store::JobKind::kTask:
-      return "Codex Task";
+      return r.resume_last ? "Codex Resume" : "Codex Task";
     case store::JobKind::kReview:
       return "Codex Review";
     case store::JobKind::kAdversarialReview:

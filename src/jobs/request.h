@@ -20,6 +20,7 @@ struct JobRequest {
   std::optional<std::string> effort;
   bool write = false;
   std::string resume_thread_id;  // empty: a new thread
+  bool resume_last = false;      // task: --resume/--resume-last was given
   std::string thread_name;       // persistent name for task threads
   nlohmann::json output_schema;  // adversarial-review: the JSON schema of the answer
   nlohmann::json review_target;  // review: the app-server target
@@ -28,6 +29,8 @@ struct JobRequest {
   std::string focus;             // adversarial-review: the user's focus text
 };
 
+// The stored form. It keeps the keys of the reference plugin's stored task request (cwd, model,
+// effort, prompt, write, resumeLast; JobStore::create adds jobId) and adds ours.
 nlohmann::json to_json(const JobRequest& request);
 // Reads a stored request tolerantly: a field of the wrong type is absent. Errors: not an object,
 // an unknown kind, no working directory.
@@ -37,7 +40,8 @@ codex::TurnSpec to_turn_spec(const JobRequest& request, const codex::CodexComman
 // The review target's label ("working tree diff", …); empty for a task.
 std::string target_label(const JobRequest& request);
 
-// Title and summary shown by `status` for a request.
+// Title and summary shown by `status` for a request: "Codex Task", "Codex Resume" (a task that
+// continues the previous thread), "Codex Review", "Codex Adversarial Review".
 std::string job_title(const JobRequest& request);
 std::string job_summary(const JobRequest& request);
 

@@ -163,6 +163,8 @@ nlohmann::json to_json(const Job& job) {
       {"startedAt", time_or_null(job.started_at)},
       {"updatedAt", time_or_null(job.updated_at)},
       {"completedAt", time_or_null(job.completed_at)},
+      {"cancelledAt",
+       job.status == JobStatus::kCancelled ? time_or_null(job.completed_at) : nlohmann::json()},
       {"errorMessage", text_or_null(job.error_message)},
       {"endReason", job.end_reason ? nlohmann::json(to_string(*job.end_reason)) : nlohmann::json()},
       {"logFile", job.log_file},

@@ -76,6 +76,9 @@ struct Terminal {
   std::string error_message;
   nlohmann::json result;  // null: keep none
   std::string rendered;
+  // Non-empty: replaces the job's summary (the reference plugin's records say what the job found
+  // once it ends: the first line of the answer, or the review's summary).
+  std::string summary;
 };
 
 // The terminal record for `reason`; its status follows from the reason.
@@ -118,7 +121,8 @@ struct Job {
 };
 
 // The JSON object with SPEC.md's field names; absent values are null, times ISO-8601. A terminal
-// job's pid is null (the reference's payload: its process is gone).
+// job's pid is null (the reference's payload: its process is gone); a cancelled job's
+// `cancelledAt` is its completedAt (null otherwise), as the reference's job files have it.
 nlohmann::json to_json(const Job& job);
 
 }  // namespace companion::store

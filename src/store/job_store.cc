@@ -115,6 +115,8 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   job.log_file = ws_.log_path(job.id);
   job.write = spec.write;
   job.request = spec.request;
+  // The reference plugin's stored request names its job; workers and scripts read it back.
+  if (job.request.is_object()) job.request["jobId"] = job.id;
   auto lock = env_->create_locked_file(ws_.lock_path(job.id));
   if (!lock) return lock.error();
   auto stmt = db_.prepare(
@@ -196,8 +198,8 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
   auto stmt = db_.prepare(
       std::string(
           "UPDATE jobs SET status = ?2, phase = ?3, end_reason = ?4, error_message = ?5, "
-          "result = coalesce(?6, result), rendered = ?7, updated_at = ?8, completed_at = ?8 "
-          "WHERE id = ?1 AND ") +
+          "result = coalesce(?6, result), rendered = ?7, updated_at = ?8, completed_at = ?8, "
+          "summary = coalesce(nullif(?9, ''), summary) WHERE id = ?1 AND ") +
       std::string(kActive));
   if (!stmt) return stmt.error();
   stmt->bind(1, id).bind(2, to_string(t.status)).bind(3, to_string(terminal_phase(t.status)));
@@ -207,7 +209,7 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
   } else {
     stmt->bind(6, json_column(t.result));
   }
-  stmt->bind(7, t.rendered).bind(8, env_->now_ms());
+  stmt->bind(7, t.rendered).bind(8, env_->now_ms()).bind(9, t.summary);
   auto changed = stmt->run();
   if (!changed) return changed.error();
   if (*changed != 1) return false;

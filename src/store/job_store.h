@@ -96,7 +96,8 @@ class JobStore {
   bool read_only() const { return read_only_.has_value(); }
 
   // Creates a queued job whose lock the caller already holds (lock first, then the row, so no
-  // reader can ever see the job without a live owner).
+  // reader can ever see the job without a live owner). An object `request` is stored with the
+  // new job's id as its `jobId`.
   Result<CreatedJob> create(const NewJob& spec);
 
   // The owner starts the job: queued → running (compare-and-set), recording the owner. False when
@@ -107,7 +108,8 @@ class JobStore {
   Result<bool> update(const std::string& id, const JobPatch& patch);
 
   // Compare-and-set to a terminal state: true when this call won; false when the job was already
-  // terminal, which then stays as it was. Removes the job's lock file and applies retention.
+  // terminal, which then stays as it was. A non-empty `terminal.summary` replaces the summary.
+  // Removes the job's lock file and applies retention.
   Result<bool> finish(const std::string& id, const Terminal& terminal);
 
   // Reconciled reads. A job whose owner is gone but whose end could not be written (the store
