@@ -13,9 +13,9 @@ constexpr const char* kGuidanceInlined =
     "The repository context below holds the complete change: use it as your primary evidence, "
     "and read the surrounding code in the repository whenever a finding depends on it.";
 constexpr const char* kGuidancePartial =
-    "The repository context below is partial because the change exceeds the size limits: "
-    "inspect the omitted parts yourself with read-only git commands (git status, git diff, "
-    "git log, git show) before you finalize any finding.";
+    "The change exceeds the size limits, so the repository context below is only a lightweight "
+    "summary of it: before you finalize any finding, inspect the omitted parts yourself with "
+    "read-only git commands (git status, git diff, git log, git show).";
 
 // Accumulates the Markdown sections and the inline budget.
 struct Builder {

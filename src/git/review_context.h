@@ -13,6 +13,10 @@
 
 namespace companion::git {
 
+// Deliberately unlike the reference plugin, which inlines the diff only for at most 2 changed
+// files (and 256 KiB), the number of files does not matter here: a change of many small files is
+// inlined whole up to 256 KiB, which spares Codex the tool calls to read it back (README,
+// "Differences from the reference").
 struct ContextLimits {
   size_t max_inline_bytes = 256 * 1024;  // diff and untracked-file text, in total
   size_t max_file_bytes = 64 * 1024;     // one file's diff, or one untracked file
@@ -28,7 +32,9 @@ struct ReviewContext {
   // True when the whole change is inlined in `content`. False when something was left out for
   // size; `content` then says so and asks Codex to inspect the repository with git itself.
   bool inlined = true;
-  // One sentence for the prompt on how to use `content` ({{REVIEW_COLLECTION_GUIDANCE}}).
+  // One sentence for the prompt on how to use `content` ({{REVIEW_COLLECTION_GUIDANCE}}); when
+  // something was left out it calls the context a "lightweight summary" and asks for "read-only
+  // git commands" (the words the reference plugin's prompt uses there).
   std::string guidance;
   std::vector<std::string> changed_files;    // tracked files touched by the target
   std::vector<std::string> untracked_files;  // working-tree mode only

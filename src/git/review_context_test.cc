@@ -77,6 +77,8 @@ TEST(CollectReviewContext, LargeDiffIsNotInlined) {
   EXPECT_TRUE(contains(ctx->content, "git diff HEAD"));
   EXPECT_TRUE(contains(ctx->content, "big.txt | "));  // the --stat summary stands in
   EXPECT_FALSE(contains(ctx->content, "+new 1999"));
+  // The words the reference plugin's prompt uses here (its test fixture keys on them).
+  EXPECT_TRUE(contains(ctx->guidance, "lightweight summary"));
   EXPECT_TRUE(contains(ctx->guidance, "read-only git commands"));
   EXPECT_LT(ctx->content.size(), 16u * 1024);
 }
