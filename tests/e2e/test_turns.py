@@ -556,7 +556,9 @@ class Setup(CodexTurnCase):
         auth = report["auth"]
         self.assertTrue(auth["available"], auth)
         self.assertIsNone(auth["account"])  # the stand-in provider needs no sign-in
-        self.assertIn("model provider mock", auth["detail"])
+        self.assertTrue(auth["loggedIn"], auth)
+        self.assertEqual(auth["provider"], "mock")
+        self.assertIn("does not require OpenAI authentication", auth["detail"])
         self.assertEqual(report["sessionRuntime"]["mode"], "direct")
         self.assertFalse(report["reviewGateEnabled"])
         self.assertFalse(any("codex login" in s or "npm install" in s
