@@ -181,7 +181,7 @@ class Cancel(HolderCase):
         self.assertFalse(pid_alive(holder.pid))
 
     def test_default_cancel_needs_exactly_one_active_job(self):
-        self.assert_one_line_error(self.run_cli("cancel"), "no active job")
+        self.assert_one_line_error(self.run_cli("cancel"), "No active Codex jobs to cancel.")
         self.start_holder()
         os.remove(os.path.join(self.tmp, "ready"))
         self.start_holder()
