@@ -306,13 +306,14 @@ class TaskThreads(CodexTurnCase):
         in_b = {"CODEX_COMPANION_SESSION_ID": "session-b"}
         first = self.run_json("task", "In session A. ECHO:tok-a", env=in_a)
         self.assert_one_line_error(self.run_cli("task", "--resume", "ECHO:x", env=in_b),
-                                   "no earlier task")
+                                   "No previous Codex task thread was found")
         resumed = self.run_json("task", "--resume", "Again. ECHO:tok-a2", env=in_a)
         self.assertEqual(resumed["threadId"], first["threadId"])
         self.assertEqual(len(self.jobs()), 2)
 
     def test_resume_without_an_earlier_task_is_refused(self):
-        self.assert_one_line_error(self.run_cli("task", "--resume", "ECHO:x"), "no earlier task")
+        self.assert_one_line_error(self.run_cli("task", "--resume", "ECHO:x"),
+                                   "No previous Codex task thread was found")
         self.assertEqual(self.jobs(), [])
         self.assertEqual(self.stub.requests, [])
 
