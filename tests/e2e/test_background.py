@@ -339,7 +339,7 @@ class Reconcile(BackgroundCase):
                         pid_start_time=start_time_of(os.getpid()) + 1000)
         self.insert_job("task-crash02-nolock", status="queued", pid=1)
         out = self.run_cli("cancel")
-        self.assert_one_line_error(out, "no active job")
+        self.assert_one_line_error(out, "No active Codex jobs to cancel")
         for job_id in ("task-crash01-nolock", "task-crash02-nolock"):
             job = self.job(job_id)
             self.assert_terminal(job, "failed", "worker-died")
@@ -446,7 +446,8 @@ class Sessions(BackgroundCase):
         theirs = self.run_json("status", env=self.B)
         self.assertEqual(theirs["running"], [])
         self.assertIsNone(theirs["latestFinished"])
-        self.assert_one_line_error(self.run_cli("cancel", env=self.B), "no active job")
+        self.assert_one_line_error(self.run_cli("cancel", env=self.B),
+                                   "No active Codex jobs to cancel for this session.")
         self.assertEqual(self.job(job_id, env=self.B)["sessionId"], "session-a")
         self.assertEqual(self.job(job_id)["status"], "running")
         out = self.run_cli("cancel", job_id, "--json", env=self.B)
