@@ -1,11 +1,12 @@
 #include "codex/turn_capture.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string_view>
 #include <utility>
 
 #include "codex/reasoning.h"
+#include "sys/json_read.h"
+#include "sys/text.h"
 
 namespace companion::codex {
 namespace {
@@ -15,70 +16,26 @@ using nlohmann::json;
 constexpr size_t kExcerptChars = 120;
 constexpr size_t kMaxIdSet = 4 * TurnCapture::kMaxItems;
 
-// --- tolerant JSON access: a missing field or a wrong type reads as absent -------------------
-
-const json* field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
-
-std::string str(const json& obj, const char* key) {
-  const json* v = field(obj, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
+// The app-server's JSON is read with sys/json_read.h: a missing field or a wrong type reads as
+// absent. An exit code must also fit an int.
 std::optional<int> int_field(const json& obj, const char* key) {
-  const json* v = field(obj, key);
-  if (!v || !v->is_number_integer()) return std::nullopt;
-  int64_t n = v->get<int64_t>();
-  if (n < INT32_MIN || n > INT32_MAX) return std::nullopt;
-  return static_cast<int>(n);
-}
-
-const json& obj_field(const json& obj, const char* key) {
-  static const json kEmpty = json::object();
-  const json* v = field(obj, key);
-  return v && v->is_object() ? *v : kEmpty;
-}
-
-std::vector<std::string> strings(const json& obj, const char* key) {
-  std::vector<std::string> out;
-  const json* v = field(obj, key);
-  if (!v || !v->is_array()) return out;
-  for (const json& e : *v) {
-    if (e.is_string()) out.push_back(e.get<std::string>());
-  }
-  return out;
+  auto n = sys::json_int(obj, key);
+  if (!n || *n < INT32_MIN || *n > INT32_MAX) return std::nullopt;
+  return static_cast<int>(*n);
 }
 
 // --- text -------------------------------------------------------------------------------
 
-// Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence.
-std::string cap(std::string text, size_t max = TurnCapture::kMaxTextBytes) {
-  if (text.size() <= max) return text;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  text.resize(n);
-  return text;
+// At most `max` bytes of `text`, never inside a UTF-8 sequence.
+std::string cap(std::string_view text, size_t max = TurnCapture::kMaxTextBytes) {
+  return sys::cut_utf8(text, max);
 }
 
 // One line of at most kExcerptChars: whitespace runs collapse, the rest is cut with "...".
 std::string excerpt(std::string_view text) {
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-    if (out.size() > kExcerptChars + 8) break;
-  }
+  std::string out = sys::excerpt(text, kExcerptChars + 8);  // "…" when cut: cut again below
   if (out.size() <= kExcerptChars) return out;
-  return cap(std::move(out), kExcerptChars) + "...";
+  return cap(out, kExcerptChars) + "...";
 }
 
 }  // namespace
@@ -105,7 +62,7 @@ std::vector<ProgressEvent> TurnCapture::on_notification(const std::string& metho
   Events out;
   if (finished()) return out;
   if (turn_id_.empty()) {
-    bool has_thread = !str(params, "threadId").empty() || method == "thread/started";
+    bool has_thread = !sys::json_text(params, "threadId").empty() || method == "thread/started";
     if (has_thread && buffered_.size() < kMaxBuffered) buffered_.push_back({method, params});
     return out;
   }
@@ -153,17 +110,19 @@ TurnResult TurnCapture::result() const {
 
 bool TurnCapture::accepts(const std::string& method, const std::string& thread,
                           const json& params) {
-  const json& turn = obj_field(params, "turn");
+  const json& turn = sys::json_object(params, "turn");
   if (thread == root_thread_id_) {
     if (method == "turn/started" || method == "turn/completed") {
-      return str(turn, "id") == turn_id_ || str(turn, "rootTurnId") == turn_id_;
+      return sys::json_text(turn, "id") == turn_id_ ||
+             sys::json_text(turn, "rootTurnId") == turn_id_;
     }
-    std::string turn_id = str(params, "turnId");
+    std::string turn_id = sys::json_text(params, "turnId");
     return turn_id.empty() || turn_id == turn_id_;
   }
   if (threads_.count(thread)) return true;
   // A subagent turn started on behalf of ours names our turn as its root.
-  if (method == "turn/started" && !turn_id_.empty() && str(turn, "rootTurnId") == turn_id_) {
+  if (method == "turn/started" && !turn_id_.empty() &&
+      sys::json_text(turn, "rootTurnId") == turn_id_) {
     Events ignored;
     adopt(thread, true, ignored);
     return threads_.count(thread) > 0;
@@ -174,12 +133,12 @@ bool TurnCapture::accepts(const std::string& method, const std::string& thread,
 void TurnCapture::handle(const std::string& method, const json& params, Events& out) {
   if (finished()) return;
   if (method == "thread/started") {
-    const json& thread = obj_field(params, "thread");
-    std::string parent = str(thread, "parentThreadId");
-    std::string id = str(thread, "id");
+    const json& thread = sys::json_object(params, "thread");
+    std::string parent = sys::json_text(thread, "parentThreadId");
+    std::string id = sys::json_text(thread, "id");
     // The name a subagent thread is shown by, as the reference plugin picks it.
     for (const char* key : {"name", "agentNickname", "agentRole"}) {
-      if (remember_label(id, str(thread, key))) break;
+      if (remember_label(id, sys::json_text(thread, key))) break;
     }
     if (!parent.empty() && is_tracked(parent) && !id.empty() && id != root_thread_id_) {
       adopt(id, true, out);
@@ -187,20 +146,21 @@ void TurnCapture::handle(const std::string& method, const json& params, Events& 
     return;
   }
   if (method == "thread/name/updated") {
-    remember_label(str(params, "threadId"), str(params, "threadName"));
+    remember_label(sys::json_text(params, "threadId"), sys::json_text(params, "threadName"));
     return;
   }
-  std::string thread = str(params, "threadId");
+  std::string thread = sys::json_text(params, "threadId");
   if (thread.empty() || !accepts(method, thread, params)) return;
   if (method == "turn/started") {
-    if (thread == root_thread_id_ && !str(obj_field(params, "turn"), "id").empty()) {
-      active_turn_id_ = str(obj_field(params, "turn"), "id");
+    if (thread == root_thread_id_ &&
+        !sys::json_text(sys::json_object(params, "turn"), "id").empty()) {
+      active_turn_id_ = sys::json_text(sys::json_object(params, "turn"), "id");
     }
     on_turn_started(thread, out);
   } else if (method == "turn/completed") {
     on_turn_completed(thread, params, out);
   } else if (method == "item/started" || method == "item/completed") {
-    on_item(thread, method == "item/completed", obj_field(params, "item"), out);
+    on_item(thread, method == "item/completed", sys::json_object(params, "item"), out);
   } else if (method == "error") {
     on_error(thread, params, out);
   }
@@ -240,16 +200,17 @@ void TurnCapture::on_turn_started(const std::string& thread, Events& out) {
 }
 
 void TurnCapture::on_turn_completed(const std::string& thread, const json& params, Events& out) {
-  const json& turn = obj_field(params, "turn");
-  std::string status = str(turn, "status");
-  std::string error = str(obj_field(turn, "error"), "message");
+  const json& turn = sys::json_object(params, "turn");
+  std::string status = sys::json_text(turn, "status");
+  std::string error = sys::json_text(sys::json_object(turn, "error"), "message");
   if (thread != root_thread_id_) {
     pending_.erase(thread);
     emit(out, "Subagent turn " + (status.empty() ? std::string("ended") : status) + " (" +
                   label_of(thread) + ").");
     return;
   }
-  if (str(turn, "id") != turn_id_) return;  // an inner turn (review) of ours, not the end
+  if (sys::json_text(turn, "id") != turn_id_)
+    return;  // an inner turn (review) of ours, not the end
   if (!error.empty()) error_message_ = cap(error);
   if (status == "completed" || status == "interrupted" || status == "failed") {
     finish(status, out);
@@ -285,7 +246,7 @@ void TurnCapture::emit(Events& out, std::string line, const std::string& phase) 
 
 void TurnCapture::on_item(const std::string& thread, bool completed, const json& item,
                           Events& out) {
-  std::string type = str(item, "type");
+  std::string type = sys::json_text(item, "type");
   bool root = thread == root_thread_id_;
   // Work on the root thread after a final answer means the answer was not the last word.
   if (root && !completed && type != "agentMessage" && type != "reasoning" && !type.empty() &&
@@ -306,17 +267,17 @@ void TurnCapture::on_item(const std::string& thread, bool completed, const json&
     on_review(thread, type == "enteredReviewMode", item, completed, out);
   } else if (!completed &&
              (type == "webSearch" || type == "mcpToolCall" || type == "dynamicToolCall")) {
-    std::string what = type == "webSearch" ? "Searching the web: " + str(item, "query")
-                       : type == "mcpToolCall"
-                           ? "Calling tool " + str(item, "server") + "/" + str(item, "tool")
-                           : "Calling tool " + str(item, "tool");
+    std::string what = type == "webSearch" ? "Searching the web: " + sys::json_text(item, "query")
+                       : type == "mcpToolCall" ? "Calling tool " + sys::json_text(item, "server") +
+                                                     "/" + sys::json_text(item, "tool")
+                                               : "Calling tool " + sys::json_text(item, "tool");
     emit(out, excerpt(what), type == "webSearch" ? "investigating" : "running");
   }
 }
 
 void TurnCapture::on_command(const json& item, bool completed, Events& out) {
-  std::string id = str(item, "id");
-  std::string command = display_command(str(item, "command"));
+  std::string id = sys::json_text(item, "id");
+  std::string command = display_command(sys::json_text(item, "command"));
   std::string phase = is_verification_command(command) ? "verifying" : "running";
   auto it = id.empty() ? command_index_.end() : command_index_.find(id);
   size_t index = it == command_index_.end() ? commands_.size() : it->second;
@@ -326,7 +287,7 @@ void TurnCapture::on_command(const json& item, bool completed, Events& out) {
     if (!id.empty()) command_index_.emplace(id, index);
   }
   CommandRecord& rec = commands_[index];
-  std::string status = str(item, "status");
+  std::string status = sys::json_text(item, "status");
   if (!status.empty()) rec.status = status;
   if (auto code = int_field(item, "exitCode")) rec.exit_code = code;
   if (!completed) {
@@ -345,9 +306,9 @@ void TurnCapture::on_command(const json& item, bool completed, Events& out) {
 
 void TurnCapture::on_file_change(const json& item, bool completed, Events& out) {
   std::vector<std::string> paths;
-  if (const json* changes = field(item, "changes"); changes && changes->is_array()) {
+  if (const json* changes = sys::json_field(item, "changes"); changes && changes->is_array()) {
     for (const json& c : *changes) {
-      std::string path = str(c, "path");
+      std::string path = sys::json_text(c, "path");
       if (!path.empty()) paths.push_back(path);
     }
   }
@@ -355,7 +316,7 @@ void TurnCapture::on_file_change(const json& item, bool completed, Events& out) 
     emit(out, "Applying " + std::to_string(paths.size()) + " file change(s).", "editing");
     return;
   }
-  std::string status = str(item, "status");
+  std::string status = sys::json_text(item, "status");
   if (status == "declined" || status == "failed") {
     emit(out, "File change " + status + ": " + excerpt(paths.empty() ? "" : paths.front()));
     return;
@@ -370,13 +331,13 @@ void TurnCapture::on_file_change(const json& item, bool completed, Events& out) 
 }
 
 void TurnCapture::on_agent_message(const std::string& thread, const json& item, Events& out) {
-  std::string text = str(item, "text");
+  std::string text = sys::json_text(item, "text");
   if (thread != root_thread_id_) {
     if (!text.empty()) emit(out, "Subagent " + label_of(thread) + ": " + excerpt(text));
     return;
   }
   last_root_message_ = cap(text);
-  bool final_answer = str(item, "phase") == "final_answer";
+  bool final_answer = sys::json_text(item, "phase") == "final_answer";
   if (final_answer) {
     final_message_ = last_root_message_;
     final_seen_ = true;
@@ -385,7 +346,7 @@ void TurnCapture::on_agent_message(const std::string& thread, const json& item, 
 }
 
 void TurnCapture::on_reasoning(const std::string& thread, const json& item, Events& out) {
-  const json* summary = field(item, "summary");
+  const json* summary = sys::json_field(item, "summary");
   if (!summary) return;
   for (std::string& text : reasoning_sections(*summary, kMaxItems, 64 * 1024)) {
     if (reasoning_seen_.count(text) || reasoning_.size() >= kMaxItems) continue;
@@ -400,11 +361,11 @@ void TurnCapture::on_reasoning(const std::string& thread, const json& item, Even
 }
 
 void TurnCapture::on_collab(const json& item, bool completed, Events& out) {
-  std::string id = str(item, "id");
-  std::string tool = str(item, "tool");
+  std::string id = sys::json_text(item, "id");
+  std::string tool = sys::json_text(item, "tool");
   bool starts_work = tool == "spawnAgent" || tool == "sendInput" || tool == "resumeAgent" ||
                      tool == "followupTask" || tool == "sendMessage";
-  std::vector<std::string> receivers = strings(item, "receiverThreadIds");
+  std::vector<std::string> receivers = sys::json_strings(item, "receiverThreadIds");
   if (tool == "spawnAgent") {
     if (!completed && receivers.empty() && spawning_.size() < kMaxIdSet) spawning_.insert(id);
     if (completed) spawning_.erase(id);
@@ -413,18 +374,20 @@ void TurnCapture::on_collab(const json& item, bool completed, Events& out) {
     std::string names;
     for (const std::string& r : receivers) names += (names.empty() ? "" : ", ") + label_of(r);
     if (!names.empty()) {
-      emit(out, "Starting subagent " + names + " via collaboration tool: " + tool + ".",
-           "investigating");
+      emit(
+          out,
+          "Starting subagent " + excerpt(names) + " via collaboration tool: " + excerpt(tool) + ".",
+          "investigating");
     } else if (tool == "spawnAgent") {
-      emit(out, "Starting a subagent: " + excerpt(str(item, "prompt")), "running");
+      emit(out, "Starting a subagent: " + excerpt(sys::json_text(item, "prompt")), "running");
     } else {
       emit(out, "Starting collaboration tool: " + excerpt(tool) + ".", "investigating");
     }
   }
   for (const std::string& r : receivers) adopt(r, starts_work, out);
-  const json& states = obj_field(item, "agentsStates");
+  const json& states = sys::json_object(item, "agentsStates");
   for (const auto& [thread, state] : states.items()) {
-    std::string s = str(state, "status");
+    std::string s = sys::json_text(state, "status");
     if (!threads_.count(thread)) continue;
     if (s == "pendingInit" || s == "running") {
       pending_.insert(thread);
@@ -436,8 +399,8 @@ void TurnCapture::on_collab(const json& item, bool completed, Events& out) {
 
 void TurnCapture::on_review(const std::string& thread, bool entered, const json& item,
                             bool completed, Events& out) {
-  std::string review = str(item, "review");
-  std::string id = str(item, "id");
+  std::string review = sys::json_text(item, "review");
+  std::string id = sys::json_text(item, "id");
   if (entered) {
     if (announced_.size() < kMaxIdSet && announced_.insert(id).second) {
       emit(out, "Reviewer started: " + excerpt(review), "reviewing");
@@ -451,8 +414,8 @@ void TurnCapture::on_review(const std::string& thread, bool entered, const json&
 }
 
 void TurnCapture::on_error(const std::string& thread, const json& params, Events& out) {
-  std::string message = str(obj_field(params, "error"), "message");
-  const json* retry = field(params, "willRetry");
+  std::string message = sys::json_text(sys::json_object(params, "error"), "message");
+  const json* retry = sys::json_field(params, "willRetry");
   bool will_retry = retry && retry->is_boolean() && retry->get<bool>();
   if (will_retry) {
     emit(out, "Codex error (retrying): " + excerpt(message));
