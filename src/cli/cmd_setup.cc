@@ -125,7 +125,8 @@ Status apply_gate(Context& ctx, store::JobStore& store, nlohmann::json& actions)
 
 int run_setup(Context& ctx) {
   if (ctx.args.flag("enable-review-gate") && ctx.args.flag("disable-review-gate")) {
-    return fail("choose one of --enable-review-gate and --disable-review-gate");
+    return fail(
+        "Choose either --enable-review-gate or --disable-review-gate.");  // as the reference
   }
   auto store = ctx.store();
   if (!store) return fail(store.error());
@@ -149,9 +150,8 @@ int run_setup(Context& ctx) {
       {"ready", ready},
       {"node",
        check_tool(ctx.config, "node", "not found (the Codex CLI installed by npm needs it)")},
-      {"npm", check_tool(ctx.config, "npm",
-                         "not found (needed only to install or update the "
-                         "Codex CLI)")},
+      {"npm",
+       check_tool(ctx.config, "npm", "not found (needed only to install or update the Codex CLI)")},
       {"codex", codex},
       {"auth", auth},
       {"sessionRuntime", session_runtime(ctx.config)},

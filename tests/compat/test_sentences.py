@@ -37,6 +37,11 @@ class ErrorSentences(CompatCase):
                 self.assertIn('Unsupported review scope "staged"', line)
                 self.assertIn("Use one of: auto, working-tree, branch, or pass --base <ref>", line)
 
+    def test_both_review_gate_flags(self):
+        out = self.run_cli("setup", "--enable-review-gate", "--disable-review-gate")
+        self.assertIn("Choose either --enable-review-gate or --disable-review-gate.",
+                      self.assert_one_line_error(out))
+
     def test_nothing_to_cancel(self):
         out = self.run_cli("cancel", env={"CODEX_COMPANION_SESSION_ID": "sess-a"})
         self.assertIn("No active Codex jobs to cancel for this session.",
