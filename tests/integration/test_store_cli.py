@@ -42,7 +42,8 @@ class CliBasics(CompanionTestCase):
         off = self.run_json("setup", "--disable-review-gate")
         self.assertFalse(off["reviewGateEnabled"])
         self.assert_one_line_error(
-            self.run_cli("setup", "--enable-review-gate", "--disable-review-gate"), "choose one")
+            self.run_cli("setup", "--enable-review-gate", "--disable-review-gate"),
+            "Choose either --enable-review-gate or --disable-review-gate.")
 
     def test_state_directories_are_private(self):
         self.run_json("status")
