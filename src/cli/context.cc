@@ -31,6 +31,18 @@ Result<store::JobStore*> Context::store() {
   return &*store_;
 }
 
+Result<store::JobStore*> Context::existing_store() {
+  if (store_) return &*store_;
+  auto ws = store::resolve_workspace(cwd, config.state_root);
+  if (!ws) return ws.error();
+  COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
+  auto opened = store::JobStore::open_existing(*ws, env, store_options());
+  if (!opened) return opened.error();
+  if (!opened->has_value()) return nullptr;
+  store_.emplace(std::move(**opened));
+  return &*store_;
+}
+
 void print_json(const nlohmann::json& value) {
   std::string text = sys::escape_json_controls(
       value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
