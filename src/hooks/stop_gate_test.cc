@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "assets/plugin_assets.h"
 #include "hooks/notices.h"
 
 namespace companion::hooks {
@@ -32,19 +33,14 @@ TEST(StopGatePrompt, PlaceholderTakesClaudesMessageAsAClaim) {
             kMaxClaudeMessageBytes + 400);
 }
 
-// The words the reference's test double keys on are in the shipped template.
-TEST(StopGatePrompt, ShippedTemplateHasTheContract) {
-  // COMPANION_SOURCE_DIR is not defined for unit tests; the template is checked by path from
-  // the build directory, where ctest runs this binary.
-  FILE* f = std::fopen("../../plugin/prompts/stop-review-gate.md", "rb");
-  ASSERT_NE(f, nullptr);
-  std::string text(65536, '\0');
-  text.resize(std::fread(text.data(), 1, text.size(), f));
-  std::fclose(f);
+// The words the reference's test double keys on are in the template compiled into the binary.
+TEST(StopGatePrompt, CompiledInTemplateHasTheContract) {
+  auto text = assets::embedded_file(kStopGatePromptFile);
+  ASSERT_TRUE(text.has_value());
   for (const char* needle : {"<task>", "<compact_output_contract>",
                              "Only review the work from the previous Claude turn.",
                              "ALLOW:", "BLOCK:", "{{CLAUDE_RESPONSE_BLOCK}}"}) {
-    EXPECT_NE(text.find(needle), std::string::npos) << needle;
+    EXPECT_NE(text->find(needle), std::string::npos) << needle;
   }
 }
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "codex/codex_binary.h"
 #include "assets/plugin_assets.h"
+#include "codex/codex_binary.h"
 #include "jobs/request.h"
 #include "jobs/run_job.h"
 #include "sys/json_read.h"
