@@ -66,7 +66,7 @@ GateAnswer parse_gate_answer(std::string_view final_message) {
   auto verdict = verdict_of(first);
   if (!verdict) return {};
   std::string rest(first.substr(verdict->second));
-  if (end != std::string_view::npos) rest += "\n" + std::string(text.substr(end + 1));
+  if (end != std::string_view::npos) rest.append("\n").append(text.substr(end + 1));
   return GateAnswer{verdict->first, std::string(sys::trim(rest))};
 }
 
