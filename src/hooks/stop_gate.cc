@@ -112,6 +112,7 @@ StopDecision decide_after_review(const store::Job& job, std::string_view final_m
 
 std::vector<std::string> running_job_notes(const std::vector<store::Job>& active) {
   std::vector<std::string> notes;
+  notes.reserve(active.size());
   for (const auto& job : active) {
     notes.push_back(fmt::format(
         "{} {} is still {} ({}); it keeps running when this session stops. Check it with "
