@@ -40,6 +40,7 @@ struct Context {
   store::JobFilter session_filter() const { return store::JobFilter{config.session_id}; }
 
  private:
+  Result<store::JobStore*> open_store(bool create);
   std::optional<store::JobStore> store_;
 };
 
