@@ -24,11 +24,10 @@ constexpr int64_t kInputTimeoutMs = 2000;
 constexpr int64_t kSessionEndInputTimeoutMs = 500;
 constexpr int64_t kSessionEndBudgetMs = 1000;
 
-// One line on stderr, and the hook allows whatever Claude Code was doing.
+// One line on stderr (as an error would be), and the hook allows whatever Claude Code was
+// doing: exit status 0.
 int hook_note(const std::string& message) {
-  std::string line = "codex-companion: ";
-  for (char c : message) line.push_back(c == '\n' ? ' ' : c);
-  print_note(line + "\n");
+  (void)fail(message);
   return 0;
 }
 
