@@ -105,10 +105,10 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
       turn.end_reason = "cancelled";
       turn.error_message = "Cancelled by user.";
     } else {
-      turn = codex::run_turn(to_turn_spec(request), options.limits, observer);
-      // run_turn left SIGINT/SIGTERM at their default action: until the outcome is stored, a stop
-      // must not kill this process and lose it.
-      sys::install_stop_handlers();
+      // The stop handlers stay installed: a SIGINT/SIGTERM cancels the turn through the stop pipe
+      // and, after the turn, cannot kill this process before its outcome is stored.
+      turn = codex::run_turn(to_turn_spec(request), options.limits, options.connector, observer,
+                             sys::stop_fd());
     }
     run.end_reason = turn.end_reason;
     run.outcome = build_outcome(request, turn);

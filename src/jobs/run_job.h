@@ -15,6 +15,7 @@ namespace companion::jobs {
 struct RunOptions {
   bool echo_progress = false;  // also print "[codex] <line>" on stderr (foreground, not --json)
   codex::TurnLimits limits;
+  codex::Connector connector;  // how the turn reaches Codex (default: a direct app-server)
 };
 
 // Turn limits from CODEX_COMPANION_TURN_STALL_MS and CODEX_COMPANION_JOB_TIMEOUT_MS.
