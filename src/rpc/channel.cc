@@ -79,7 +79,8 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
 
   bool send_line(std::string_view line) {
     if (closed) return false;
-    if (options.max_queued != 0 && out.size() + writing.size() + line.size() > options.max_queued) {
+    if (options.max_queued != 0 &&
+        out.size() + writing.size() + line.size() + 1 > options.max_queued) {
       close_with({fmt::format("{} is not reading its messages (more than {} queued)",
                               options.peer_name, describe_size(options.max_queued)),
                   {},
@@ -87,6 +88,7 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
       return false;
     }
     out.append(line);
+    out.push_back('\n');
     drained.reset();
     write_wake.cancel();
     return true;
@@ -219,7 +221,7 @@ bool Channel::send_line(std::string_view line) {
 }
 
 bool Channel::send(const Json& message) {
-  return impl_->send_line(encode_message(message));
+  return impl_->send_line(message_text(message));
 }
 
 void Channel::close(CloseInfo why) {

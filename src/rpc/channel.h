@@ -62,8 +62,8 @@ class Channel {
   // Starts the reader and writer loops. REQUIRES: called once.
   void start();
 
-  // Queues one line; `line` must end with "\n". False when the channel is closed, or when the
-  // line overflowed options.max_queued (the channel is then closed).
+  // Queues one line (`line` without its newline; the channel adds it). False when the channel is
+  // closed, or when the line overflowed options.max_queued (the channel is then closed).
   bool send_line(std::string_view line);
   bool send(const nlohmann::json& message);
 

@@ -46,7 +46,11 @@ Json make_notification(std::string method, Json params) {
 }
 
 std::string encode_message(const Json& message) {
-  return message.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  return message_text(message) + "\n";
+}
+
+std::string message_text(const Json& message) {
+  return message.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 const Json& params_of(const Json& message) {

@@ -38,6 +38,8 @@ nlohmann::json make_notification(std::string method, nlohmann::json params);
 
 // The line sent for a message: compact JSON and "\n"; invalid UTF-8 in strings is replaced.
 std::string encode_message(const nlohmann::json& message);
+// The same without the newline.
+std::string message_text(const nlohmann::json& message);
 
 // message["params"] when it is present, else an empty object.
 const nlohmann::json& params_of(const nlohmann::json& message);
