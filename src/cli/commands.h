@@ -14,5 +14,6 @@ int run_task_worker(Context& ctx);
 int run_task_resume_candidate(Context& ctx);
 int run_review(Context& ctx);
 int run_adversarial_review(Context& ctx);
+int run_broker(Context& ctx);
 
 }  // namespace companion::cli

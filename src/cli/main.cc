@@ -22,8 +22,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 9>& commands() {
-  static const std::array<Command, 9> kTable = {{
+const std::array<Command, 10>& commands() {
+  static const std::array<Command, 10> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -72,6 +72,11 @@ const std::array<Command, 9>& commands() {
        "Cancel an active job: interrupt the Codex turn, end its worker, mark it cancelled.",
        {},
        run_cancel},
+      {"broker",
+       "broker serve --endpoint unix:PATH [--pid-file F]",
+       "Internal: the shared app-server broker daemon.",
+       {{"endpoint", "pid-file"}, {}},
+       run_broker},
   }};
   return kTable;
 }

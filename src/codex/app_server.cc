@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "codex/codex_binary.h"
-#include "rpc/child_transport.h"
 #include "rpc/stream_transport.h"
 
 namespace companion::codex {
@@ -17,8 +16,8 @@ std::string describe_rpc_error(const std::string& method, const rpc::RpcError& e
   return error.message;
 }
 
-Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_executor& executor,
-                                                           const AppServerOptions& options) {
+Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
+    const asio::any_io_executor& executor, const AppServerOptions& options) {
   auto codex = resolve_codex();
   if (!codex) return codex.error();
   rpc::ChildSpec spec;
@@ -34,6 +33,13 @@ Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_ex
   if (!child) {
     return make_error("cannot start the Codex app-server: {}", child.error().message);
   }
+  return std::move(*child);
+}
+
+Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_executor& executor,
+                                                           const AppServerOptions& options) {
+  auto child = start_app_server_process(executor, options);
+  if (!child) return child.error();
   pid_t pid = (*child)->pid();
   return std::make_unique<AppServer>(executor, std::move(*child), options, pid);
 }

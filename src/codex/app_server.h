@@ -24,6 +24,7 @@
 
 #include "codex/protocol.h"
 #include "codex/server_requests.h"
+#include "rpc/child_transport.h"
 #include "rpc/connection.h"
 #include "sys/result.h"
 
@@ -36,6 +37,11 @@ struct AppServerOptions {
   std::chrono::milliseconds stop_step{1500};          // each step of stopping the child
   std::chrono::milliseconds request_timeout{120000};  // for requests that are not a turn's wait
 };
+
+// Starts `<codex> app-server` (see codex_binary.h) in options.cwd as a supervised child
+// (rpc/child_transport.h). Used by AppServer::start_direct() and by the broker.
+Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
+    const asio::any_io_executor& executor, const AppServerOptions& options);
 
 // "Codex rejected <method>: <message> (code N)" for a remote error; the message otherwise.
 std::string describe_rpc_error(const std::string& method, const rpc::RpcError& error);

@@ -60,8 +60,13 @@ class TurnRun {
     options.log = [this](std::string_view line) { diagnostic(line); };
     if (!connector_.broker_endpoint.empty()) {
       auto broker = AppServer::connect_broker(ex_, connector_.broker_endpoint, options);
-      End end = broker ? co_await attempt(std::move(*broker))
-                       : End{"broker-lost", broker.error().message, false, true};
+      // (No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.)
+      End end{"broker-lost", "", false, true};
+      if (broker) {
+        end = co_await attempt(std::move(*broker));
+      } else {
+        end.message = broker.error().message;
+      }
       if (!end.broker_failure || turn_requested_ || !connector_.direct_fallback) {
         co_await finish(std::move(end));
         co_return outcome_;

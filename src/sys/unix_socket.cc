@@ -116,6 +116,10 @@ Result<UniqueFd> connect_unix(const std::string& path) {
   return std::move(*fd);
 }
 
+void remove_dir_if_empty(const std::string& dir) {
+  (void)::rmdir(dir.c_str());
+}
+
 Result<uid_t> peer_uid(int fd) {
 #if defined(SO_PEERCRED)
   struct ucred credentials {};

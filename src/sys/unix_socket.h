@@ -32,6 +32,9 @@ Result<UniqueFd> accept_unix(int listen_fd);
 // broker) is an error, like a missing socket or one nobody listens on.
 Result<UniqueFd> connect_unix(const std::string& path);
 
+// Removes the directory `dir` when it is empty; anything else (missing, not empty) is left.
+void remove_dir_if_empty(const std::string& dir);
+
 // The effective uid of the process at the other end of a connected unix socket.
 Result<uid_t> peer_uid(int fd);
 
