@@ -83,7 +83,7 @@ class DaemonTest : public ::testing::Test {
       co_await (serve() && drive());
       finished = true;
     };
-    asio::co_spawn(io, main(), [&](std::exception_ptr e) {
+    asio::co_spawn(io, main(), [&](const std::exception_ptr& e) {
       if (e) std::rethrow_exception(e);
       io.stop();
     });
@@ -227,7 +227,7 @@ TEST_F(DaemonTest, LiveSocketIsNotTakenOver) {
         first.request_stop("done");
         co_await first.run();
       },
-      [&](std::exception_ptr) { io.stop(); });
+      [&](const std::exception_ptr&) { io.stop(); });
   io.run_for(std::chrono::seconds(20));
   EXPECT_TRUE(a.ok());
   ASSERT_FALSE(b.ok());
