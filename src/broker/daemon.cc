@@ -2,8 +2,6 @@
 // are in daemon_clients.cc).
 #include "broker/daemon.h"
 
-#include <unistd.h>
-
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
@@ -15,6 +13,7 @@
 #include "codex/protocol.h"
 #include "rpc/jsonrpc.h"
 #include "sys/clock.h"
+#include "sys/env.h"
 #include "sys/fs.h"
 #include "sys/unix_socket.h"
 
@@ -58,6 +57,7 @@ void Daemon::Impl::shut_down(const Shutdown& why) {
 
 asio::awaitable<Status> Daemon::Impl::start_app_server() {
   codex::AppServerOptions app_options;
+  app_options.codex = options.codex;
   app_options.cwd = options.cwd;
   app_options.stop_step = options.stop_step;
   auto child = codex::start_app_server_process(ex, app_options);
@@ -128,7 +128,8 @@ Status Daemon::Impl::listen() {
   if (ec) return make_error("cannot watch the broker socket: {}", ec.message());
   listening = true;
   if (!options.pid_file.empty()) {
-    COMPANION_TRY(sys::write_file_atomic(options.pid_file, std::to_string(::getpid()) + "\n"));
+    COMPANION_TRY(sys::write_file_atomic(options.pid_file,
+                                         std::to_string(sys::default_env().self_pid()) + "\n"));
   }
   return {};
 }
@@ -197,7 +198,7 @@ asio::awaitable<Status> Daemon::start() {
     co_await d.app_server->shutdown("the broker could not listen");
     co_return listening;
   }
-  d.router.set_info({{"pid", ::getpid()},
+  d.router.set_info({{"pid", sys::default_env().self_pid()},
                      {"appServerPid", d.app_server_pid},
                      {"endpoint", "unix:" + d.options.socket_path},
                      {"startedAt", sys::iso_time(sys::now_ms())}});

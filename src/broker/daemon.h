@@ -35,14 +35,16 @@
 #include <string>
 #include <string_view>
 
+#include "codex/codex_binary.h"
 #include "sys/result.h"
 
 namespace companion::broker {
 
 struct DaemonOptions {
-  std::string socket_path;  // the path of the endpoint unix:<path>
-  std::string pid_file;     // empty: none
-  std::string cwd;          // the app-server's working directory (the workspace)
+  codex::CodexCommand codex;  // the Codex CLI to start `app-server` with (resolve_codex)
+  std::string socket_path;    // the path of the endpoint unix:<path>
+  std::string pid_file;       // empty: none
+  std::string cwd;            // the app-server's working directory (the workspace)
   int64_t idle_ms = 10 * 60 * 1000;
   std::size_t max_clients = 128;
   std::size_t max_client_queue = 8 * 1024 * 1024;  // bytes queued for one client

@@ -1,6 +1,4 @@
 // Daemon: accepting clients (same uid only) and serving them through the Router.
-#include <unistd.h>
-
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
@@ -42,7 +40,7 @@ asio::awaitable<void> Daemon::Impl::accept_loop() {
 void Daemon::Impl::refuse_peer(sys::UniqueFd fd, const std::string& message) {
   std::string line = rpc::encode_message(rpc::make_error_response(
       nullptr, codex::kBrokerRefused, "codex-companion broker: " + message));
-  (void)!::write(fd.get(), line.data(), line.size());
+  sys::send_now(fd.get(), line);
   auto socket = std::make_shared<asio::local::stream_protocol::socket>(ex);
   asio::error_code ec;
   socket->assign(asio::local::stream_protocol(), fd.release(), ec);
@@ -70,10 +68,10 @@ void Daemon::Impl::refuse_peer(sys::UniqueFd fd, const std::string& message) {
 
 void Daemon::Impl::admit(sys::UniqueFd fd) {
   auto uid = sys::peer_uid(fd.get());
-  if (!uid || *uid != ::geteuid()) {
+  if (!uid || *uid != sys::own_uid()) {
     std::string who = uid ? "uid " + std::to_string(*uid) : "a peer of unknown uid";
     log("refused a client: {}", who);
-    refuse_peer(std::move(fd), "refused " + who + "; only uid " + std::to_string(::geteuid()) +
+    refuse_peer(std::move(fd), "refused " + who + "; only uid " + std::to_string(sys::own_uid()) +
                                    " may use this broker");
     return;
   }

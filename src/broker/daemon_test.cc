@@ -49,14 +49,15 @@ class DaemonTest : public ::testing::Test {
     ASSERT_TRUE(sys::ensure_private_dir(dir_).ok());
     log_ = dir_ + "/fake.log";
     (void)sys::remove_file(log_);
-    ::setenv("CODEX_COMPANION_CODEX", kFake.c_str(), 1);
     ::setenv("FAKE_APP_SERVER_LOG", log_.c_str(), 1);
     ::setenv("FAKE_APP_SERVER_MODE", "multi", 1);
+    options_.codex = codex::CodexCommand{kFake, {}, {}};
     options_.socket_path = dir_ + "/b/broker.sock";
     options_.pid_file = dir_ + "/b/broker.pid";
     options_.cwd = dir_;
     options_.stop_step = Millis(500);
     spec_.cwd = dir_;
+    spec_.codex = options_.codex;
     limits_.stall_ms = 10000;
     limits_.deadline_ms = 20000;
   }

@@ -49,7 +49,7 @@ void Router::from_app_server(const Json& message, std::string_view line, int64_t
       app_server_response(message);
       break;
     case rpc::MessageKind::kNotification:
-      notification(message["method"].get<std::string>(), rpc::params_of(message), line);
+      notification(rpc::string_member(message, "method"), rpc::params_of(message), line);
       break;
     case rpc::MessageKind::kRequest:
       server_request(message, now_ms);
@@ -169,7 +169,7 @@ void Router::learn_from_notification(const std::string& method, const std::strin
 }
 
 void Router::server_request(const Json& message, int64_t now_ms) {
-  std::string method = message["method"].get<std::string>();
+  std::string method = rpc::string_member(message, "method");
   const Json& params = rpc::params_of(message);
   std::string thread_id = string_member(params, "threadId");
   if (thread_id.empty()) thread_id = string_member(params, "conversationId");

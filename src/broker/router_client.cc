@@ -48,7 +48,7 @@ void Router::malformed_from_client(ClientId client, std::string_view line) {
 void Router::client_request(ClientId client, Client& state, const Json& message,
                             std::size_t bytes) {
   const Json& id = message["id"];
-  const std::string method = message["method"].get<std::string>();
+  const std::string method = rpc::string_member(message, "method");
   const Json& params = rpc::params_of(message);
   if (method == "initialize") {
     if (state.initialized) {

@@ -43,6 +43,7 @@ Result<int> serve(const ServeOptions& options) {
   auto path = rpc::parse_unix_endpoint(options.endpoint);
   if (!path) return path.error();
   DaemonOptions daemon_options;
+  daemon_options.codex = options.codex;
   daemon_options.socket_path = *path;
   daemon_options.pid_file = options.pid_file;
   daemon_options.cwd = options.cwd;

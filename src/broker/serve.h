@@ -7,14 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "codex/codex_binary.h"
 #include "sys/result.h"
 
 namespace companion::broker {
 
 struct ServeOptions {
-  std::string endpoint;  // "unix:<absolute path>"
-  std::string pid_file;  // empty: none
-  std::string cwd;       // the workspace: the app-server's working directory
+  codex::CodexCommand codex;  // the Codex CLI (resolve_codex)
+  std::string endpoint;       // "unix:<absolute path>"
+  std::string pid_file;       // empty: none
+  std::string cwd;            // the workspace: the app-server's working directory
   int64_t idle_ms = 10 * 60 * 1000;
   std::function<void(std::string_view)> log;  // diagnostics; may be empty
 };

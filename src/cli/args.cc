@@ -1,5 +1,7 @@
 #include "cli/args.h"
 
+#include <algorithm>
+
 namespace companion::cli {
 
 namespace {
@@ -22,49 +24,74 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-}  // namespace
+size_t skip_space(const std::string& raw, size_t pos) {
+  while (pos < raw.size() && is_space(raw[pos])) ++pos;
+  return pos;
+}
 
-Result<std::vector<std::string>> split_raw_arguments(const std::string& raw) {
-  std::vector<std::string> words;
+// Lexes the shell word that starts at raw[pos] (not whitespace); sets `end` past it.
+Result<std::string> lex_word(const std::string& raw, size_t pos, size_t& end) {
   std::string word;
-  bool in_word = false;
-  size_t i = 0;
-  while (i < raw.size()) {
+  size_t i = pos;
+  while (i < raw.size() && !is_space(raw[i])) {
     char c = raw[i];
-    if (is_space(c)) {
-      if (in_word) words.push_back(std::move(word));
-      word.clear();
-      in_word = false;
-      ++i;
-    } else if (c == '\'') {
-      size_t end = raw.find('\'', i + 1);
-      if (end == std::string::npos) return make_error("unterminated single quote in arguments");
-      word.append(raw, i + 1, end - i - 1);
-      in_word = true;
-      i = end + 1;
+    if (c == '\'') {
+      size_t close = raw.find('\'', i + 1);
+      if (close == std::string::npos) return make_error("unterminated single quote in arguments");
+      word.append(raw, i + 1, close - i - 1);
+      i = close + 1;
     } else if (c == '"') {
-      in_word = true;
       for (++i; i < raw.size() && raw[i] != '"';) i = take_double_quoted(raw, i, word);
       if (i >= raw.size()) return make_error("unterminated double quote in arguments");
       ++i;
     } else if (c == '\\') {
-      in_word = true;
       if (i + 1 < raw.size() && raw[i + 1] != '\n') word.push_back(raw[i + 1]);
       i += 2;
     } else {
-      in_word = true;
       word.push_back(c);
       ++i;
     }
   }
-  if (in_word) words.push_back(std::move(word));
+  end = std::min(i, raw.size());
+  return word;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> split_raw_arguments(const std::string& raw) {
+  std::vector<std::string> words;
+  for (size_t pos = skip_space(raw, 0); pos < raw.size();) {
+    size_t end = pos;
+    auto word = lex_word(raw, pos, end);
+    if (!word) return word.error();
+    words.push_back(std::move(*word));
+    pos = skip_space(raw, end);
+  }
   return words;
 }
 
 namespace {
 
-std::string canonical_name(const std::string& name) {
-  return name == "C" ? "cwd" : name;
+struct OptionWord {
+  std::string name;
+  std::optional<std::string> inline_value;  // --name=value
+  bool takes_value = false;
+};
+
+// The option `word` names when it is one of the command's options; nullopt otherwise.
+std::optional<OptionWord> option_word(const std::string& word, const OptionSpec& all) {
+  bool long_opt = word.size() > 2 && word.compare(0, 2, "--") == 0;
+  if (!long_opt && word != "-C") return std::nullopt;
+  OptionWord opt;
+  std::string body = long_opt ? word.substr(2) : "C";
+  if (auto eq = body.find('='); eq != std::string::npos) {
+    opt.inline_value = body.substr(eq + 1);
+    body.resize(eq);
+  }
+  opt.name = body == "C" ? "cwd" : body;
+  opt.takes_value = all.value_options.count(opt.name) != 0;
+  if (!opt.takes_value && all.boolean_options.count(opt.name) == 0) return std::nullopt;
+  return opt;
 }
 
 Result<bool> parse_bool(const std::string& name, const std::string& text) {
@@ -73,64 +100,114 @@ Result<bool> parse_bool(const std::string& name, const std::string& text) {
   return make_error("--{} takes true or false, not '{}'", name, text);
 }
 
-}  // namespace
-
-Result<ParsedArgs> parse_arguments(const std::vector<std::string>& args, const OptionSpec& spec) {
-  std::vector<std::string> tokens = args;
-  if (args.size() == 1) {
-    auto split = split_raw_arguments(args[0]);
-    if (!split) return split.error();
-    tokens = std::move(*split);
+// Records an option; `value` is the value of a value option (REQUIRES: set for those).
+Status set_option(ParsedArgs& out, const OptionWord& opt, const std::optional<std::string>& value) {
+  if (opt.takes_value) {
+    out.values[opt.name] = *value;
+    return {};
   }
-  OptionSpec all = spec;
-  all.value_options.insert("cwd");
-  for (const char* b : {"json", "help", "version"}) all.boolean_options.insert(b);
+  auto flag = parse_bool(opt.name, opt.inline_value.value_or(""));
+  if (!flag) return flag.error();
+  out.flags[opt.name] = *flag;
+  return {};
+}
 
+// Options anywhere; unknown --x words and everything after `--` are positionals.
+Result<ParsedArgs> parse_interleaved(const std::vector<std::string>& tokens,
+                                     const OptionSpec& all) {
   ParsedArgs out;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    const std::string& tok = tokens[i];
-    if (tok == "--") {
+    if (tokens[i] == "--") {
       out.positionals.insert(out.positionals.end(), tokens.begin() + static_cast<long>(i) + 1,
                              tokens.end());
       break;
     }
-    bool long_opt = tok.size() > 2 && tok.compare(0, 2, "--") == 0;
-    bool short_cwd = tok == "-C";
-    if (!long_opt && !short_cwd) {
-      out.positionals.push_back(tok);
+    auto opt = option_word(tokens[i], all);
+    if (!opt) {
+      out.positionals.push_back(tokens[i]);
       continue;
     }
-    std::string body = short_cwd ? "C" : tok.substr(2);
-    std::optional<std::string> inline_value;
-    if (auto eq = body.find('='); eq != std::string::npos) {
-      inline_value = body.substr(eq + 1);
-      body.resize(eq);
+    std::optional<std::string> value = opt->inline_value;
+    if (opt->takes_value && !value) {
+      if (i + 1 >= tokens.size()) return make_error("--{} needs a value", opt->name);
+      value = tokens[++i];
     }
-    std::string name = canonical_name(body);
-    if (all.value_options.count(name)) {
-      if (inline_value) {
-        out.values[name] = *inline_value;
-      } else if (i + 1 < tokens.size()) {
-        out.values[name] = tokens[++i];
-      } else {
-        return make_error("--{} needs a value", name);
-      }
-    } else if (all.boolean_options.count(name)) {
-      auto value = parse_bool(name, inline_value.value_or(""));
-      if (!value) return value.error();
-      out.flags[name] = *value;
-    } else {
-      out.positionals.push_back(tok);
-    }
+    COMPANION_TRY(set_option(out, *opt, value));
   }
   return out;
 }
 
+// Free text, several arguments: options, then the rest joined by single spaces.
+Result<ParsedArgs> parse_free_argv(const std::vector<std::string>& tokens, const OptionSpec& all) {
+  ParsedArgs out;
+  size_t i = 0;
+  for (; i < tokens.size(); ++i) {
+    if (tokens[i] == "--") {
+      ++i;
+      break;
+    }
+    auto opt = option_word(tokens[i], all);
+    if (!opt) break;
+    std::optional<std::string> value = opt->inline_value;
+    if (opt->takes_value && !value) {
+      if (i + 1 >= tokens.size()) return make_error("--{} needs a value", opt->name);
+      value = tokens[++i];
+    }
+    COMPANION_TRY(set_option(out, *opt, value));
+  }
+  out.text = join_positionals({tokens.begin() + static_cast<long>(i), tokens.end()});
+  return out;
+}
+
+// Free text, one raw string: option words split like a shell, then the exact remainder.
+Result<ParsedArgs> parse_free_raw(const std::string& raw, const OptionSpec& all) {
+  ParsedArgs out;
+  size_t pos = skip_space(raw, 0);
+  while (pos < raw.size()) {
+    size_t end = pos;
+    auto word = lex_word(raw, pos, end);
+    if (!word) break;  // an unbalanced quote can only be text: it stays literal
+    if (*word == "--") {
+      pos = skip_space(raw, end);
+      break;
+    }
+    auto opt = option_word(*word, all);
+    if (!opt) break;
+    std::optional<std::string> value = opt->inline_value;
+    if (opt->takes_value && !value) {
+      size_t value_pos = skip_space(raw, end);
+      if (value_pos >= raw.size()) return make_error("--{} needs a value", opt->name);
+      auto lexed = lex_word(raw, value_pos, end);
+      if (!lexed) return make_error("the value of --{}: {}", opt->name, lexed.error().message);
+      value = std::move(*lexed);
+    }
+    COMPANION_TRY(set_option(out, *opt, value));
+    pos = skip_space(raw, end);
+  }
+  out.text = raw.substr(pos);
+  return out;
+}
+
+}  // namespace
+
+Result<ParsedArgs> parse_arguments(const std::vector<std::string>& args, const OptionSpec& spec) {
+  OptionSpec all = spec;
+  all.value_options.insert("cwd");
+  for (const char* b : {"json", "help", "version"}) all.boolean_options.insert(b);
+  if (spec.free_text) {
+    return args.size() == 1 ? parse_free_raw(args[0], all) : parse_free_argv(args, all);
+  }
+  if (args.size() != 1) return parse_interleaved(args, all);
+  auto split = split_raw_arguments(args[0]);
+  if (!split) return split.error();
+  return parse_interleaved(*split, all);
+}
+
 std::string join_positionals(const std::vector<std::string>& positionals) {
   std::string out;
-  for (const auto& p : positionals) {
-    if (!out.empty()) out.push_back(' ');
-    out += p;
+  for (size_t i = 0; i < positionals.size(); ++i) {
+    if (i > 0) out.push_back(' ');
+    out += positionals[i];
   }
   return out;
 }

@@ -21,12 +21,17 @@ Result<std::vector<std::string>> split_raw_arguments(const std::string& raw);
 struct OptionSpec {
   std::set<std::string> value_options;    // take a value: --name value / --name=value
   std::set<std::string> boolean_options;  // --flag, --flag=true|false
+  // The command takes free text (a prompt, focus text). Options are then read only up to the
+  // first word that is not one of its options (or up to `--`); everything from there on is
+  // ParsedArgs::text, and no word in it is ever read as an option.
+  bool free_text = false;
 };
 
 struct ParsedArgs {
   std::map<std::string, std::string> values;
   std::map<std::string, bool> flags;
-  std::vector<std::string> positionals;
+  std::vector<std::string> positionals;  // commands without free text
+  std::string text;                      // commands with free text: the text, verbatim
 
   bool flag(const std::string& name) const {
     auto it = flags.find(name);
@@ -41,11 +46,23 @@ struct ParsedArgs {
 };
 
 // Parses the arguments after the command name. Every command also knows --cwd (alias -C),
-// --json, --help and --version. Unknown --x tokens, and everything after `--`, are positionals.
-// When exactly one argument is given it is split with split_raw_arguments first.
+// --json, --help and --version.
+//
+// Free-text commands (spec.free_text): options are read up to the first word that is not an
+// option of the command, or up to `--`. When exactly one argument is given it is the raw string
+// Claude Code passes as "$ARGUMENTS": its option words are split like a shell would (quoted
+// values allowed), and the text is the exact remainder of the string after the option words and
+// the whitespace that follows them, byte for byte (quotes, backslashes and an unbalanced quote
+// are literal). With several arguments the text is the remaining arguments joined by single
+// spaces.
+//
+// Other commands: options may come anywhere; unknown --x words, and everything after `--`, are
+// positionals; a single argument is split with split_raw_arguments first.
+//
+// Errors: a value option without a value, a bad boolean, an unterminated quote outside the text.
 Result<ParsedArgs> parse_arguments(const std::vector<std::string>& args, const OptionSpec& spec);
 
-// Joins positionals with single spaces (a prompt or focus text).
+// Joins positionals with single spaces.
 std::string join_positionals(const std::vector<std::string>& positionals);
 
 }  // namespace companion::cli

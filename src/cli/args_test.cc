@@ -67,5 +67,87 @@ TEST(Parse, CommonOptionsAndMissingValue) {
   EXPECT_EQ(missing.error().message, "--base needs a value");
 }
 
+OptionSpec free_text_spec() {
+  OptionSpec s = spec();
+  s.free_text = true;
+  return s;
+}
+
+// Regression: prompt text taken as flags. One raw argument ("$ARGUMENTS") used to be split
+// whole, so option words, quotes and backslashes inside the prompt changed the command.
+TEST(PromptTextTakenAsFlags, OptionWordsInsideRawTextStayText) {
+  auto p = parse_arguments({"explain what the --write flag does"}, free_text_spec());
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->has_flag("write"));
+  EXPECT_EQ(p->text, "explain what the --write flag does");
+  auto moved = parse_arguments({"look --cwd /etc -C / --base x"}, free_text_spec());
+  ASSERT_TRUE(moved.ok());
+  EXPECT_FALSE(moved->value("cwd").has_value());
+  EXPECT_FALSE(moved->value("base").has_value());
+  EXPECT_EQ(moved->text, "look --cwd /etc -C / --base x");
+}
+
+TEST(PromptTextTakenAsFlags, RawTextIsKeptByteForByte) {
+  for (const std::string raw : {R"(open C:\Users\me and \n)", "it's broken", "say \"hi",
+                                "'quoted' \"words\"  two  spaces ", "tab\there\nnew line\n"}) {
+    auto p = parse_arguments({raw}, free_text_spec());
+    ASSERT_TRUE(p.ok()) << raw;
+    EXPECT_EQ(p->text, raw);
+  }
+}
+
+TEST(PromptTextTakenAsFlags, LeadingOptionsAreSplitThenTheExactRemainder) {
+  auto p = parse_arguments(
+      {"  --background --base 'a b' -C /tmp --write=false  do it's \\ --json "}, free_text_spec());
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_TRUE(p->flag("background"));
+  EXPECT_EQ(p->value("base"), "a b");
+  EXPECT_EQ(p->value("cwd"), "/tmp");
+  EXPECT_TRUE(p->has_flag("write"));
+  EXPECT_FALSE(p->flag("write"));
+  EXPECT_FALSE(p->has_flag("json"));
+  EXPECT_EQ(p->text, "do it's \\ --json ");
+}
+
+TEST(PromptTextTakenAsFlags, DoubleDashAndUnknownOptionsStartTheText) {
+  auto dashed = parse_arguments({"--write -- --background  x"}, free_text_spec());
+  ASSERT_TRUE(dashed.ok());
+  EXPECT_TRUE(dashed->flag("write"));
+  EXPECT_FALSE(dashed->has_flag("background"));
+  EXPECT_EQ(dashed->text, "--background  x");
+  auto unknown = parse_arguments({"--frobnicate --write"}, free_text_spec());
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_flag("write"));
+  EXPECT_EQ(unknown->text, "--frobnicate --write");
+  auto only_options = parse_arguments({" --write  "}, free_text_spec());
+  ASSERT_TRUE(only_options.ok());
+  EXPECT_EQ(only_options->text, "");
+}
+
+TEST(PromptTextTakenAsFlags, UnbalancedQuoteIsTextButNotAValue) {
+  auto text = parse_arguments({"--write it's \"open"}, free_text_spec());
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->text, "it's \"open");
+  auto value = parse_arguments({"--base 'open"}, free_text_spec());
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.error().message, "the value of --base: unterminated single quote in arguments");
+  auto missing = parse_arguments({"--write --base "}, free_text_spec());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "--base needs a value");
+}
+
+TEST(PromptTextTakenAsFlags, ArgvFormJoinsTheRestWithSingleSpaces) {
+  auto p = parse_arguments({"--model", "m", "fix", "--write", "", "it's"}, free_text_spec());
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->value("model"), "m");
+  EXPECT_FALSE(p->has_flag("write"));
+  EXPECT_EQ(p->text, "fix --write  it's");
+  auto dashed = parse_arguments({"--json", "--", "--write"}, free_text_spec());
+  ASSERT_TRUE(dashed.ok());
+  EXPECT_TRUE(dashed->flag("json"));
+  EXPECT_EQ(dashed->text, "--write");
+  EXPECT_FALSE(parse_arguments({"--write", "--model"}, free_text_spec()).ok());
+}
+
 }  // namespace
 }  // namespace companion::cli

@@ -31,7 +31,7 @@ int run_cancel(Context& ctx) {
   store::JobStore* store = *local;
   ResolvedJob resolved;
   if (!ctx.args.positionals.empty()) {
-    auto r = resolve_job_ref(*store, ctx.args.positionals[0]);
+    auto r = resolve_job_ref(*store, ctx.store_options(), ctx.args.positionals[0]);
     if (!r) return fail(r.error());
     resolved = std::move(*r);
   } else {
@@ -41,7 +41,7 @@ int run_cancel(Context& ctx) {
   }
   auto outcome = jobs::cancel_job(*resolved.store, resolved.job);
   if (!outcome) return fail(outcome.error());
-  auto snap = render::job_snapshot(outcome->job, sys::now_ms(), false);
+  auto snap = render::job_snapshot(ctx.env, outcome->job, ctx.env.now_ms(), false);
   if (ctx.json()) {
     print_json({{"jobId", outcome->job.id},
                 {"status", store::to_string(outcome->job.status)},

@@ -12,7 +12,7 @@ int run_result(Context& ctx) {
   if (ctx.args.positionals.size() > 1) return fail("result takes at most one job id");
   store::Job job;
   if (!ctx.args.positionals.empty()) {
-    auto resolved = resolve_job_ref(**store, ctx.args.positionals[0]);
+    auto resolved = resolve_job_ref(**store, ctx.store_options(), ctx.args.positionals[0]);
     if (!resolved) return fail(resolved.error());
     job = std::move(resolved->job);
   } else {
@@ -31,12 +31,14 @@ int run_result(Context& ctx) {
                     job.id, store::to_string(job.status), job.id));
   }
   if (ctx.json()) {
-    print_json({{"job", render::job_snapshot(job, sys::now_ms(), true)},
+    print_json({{"job", render::job_snapshot(ctx.env, job, ctx.env.now_ms(), true)},
                 {"storedJob", store::to_json(job)}});
   } else {
     print_text(render::render_stored_result(job));
   }
-  return job.status == store::JobStatus::kCompleted ? 0 : 1;
+  // As the reference does: the exit status says whether the result could be shown; how the job
+  // ended is in what is shown (and in `status`).
+  return 0;
 }
 
 }  // namespace companion::cli

@@ -25,7 +25,7 @@ Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::Job
   if (!tmpl) return tmpl.error();
   auto schema = git::read_plugin_json(*plugin, "schemas/review-output.schema.json");
   if (!schema) return schema.error();
-  request.focus = join_positionals(ctx.args.positionals);
+  request.focus = ctx.args.text;  // verbatim: no word in it is an option
   auto prompt = git::render_adversarial_prompt(*tmpl, target, *context, request.focus);
   if (!prompt) return prompt.error();
   request.prompt = std::move(*prompt);
@@ -35,7 +35,7 @@ Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::Job
 }
 
 int run_any_review(Context& ctx, bool adversarial) {
-  if (!adversarial && !ctx.args.positionals.empty()) {
+  if (!adversarial && !ctx.args.text.empty()) {
     return fail(
         "review takes no focus text; use `codex-companion adversarial-review <focus>` for a "
         "steerable review");
@@ -44,7 +44,7 @@ int run_any_review(Context& ctx, bool adversarial) {
     return fail("--wait and --background contradict each other; choose one");
   }
   jobs::JobRequest request;
-  request.kind = adversarial ? "adversarial-review" : "review";
+  request.kind = adversarial ? store::JobKind::kAdversarialReview : store::JobKind::kReview;
   if (auto s = apply_model_options(ctx, request); !s) return fail(s.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());

@@ -1,8 +1,11 @@
 // `setup [--enable-review-gate|--disable-review-gate] [--json]`: the readiness report.
 #include "cli/commands.h"
+#include "codex/account_probe.h"
 #include "codex/run_turn.h"
+#include "sys/json_read.h"
 #include "sys/process.h"
 #include "sys/run.h"
+#include "sys/text.h"
 
 namespace companion::cli {
 
@@ -15,21 +18,14 @@ struct Readiness {
   nlohmann::json next_steps = nlohmann::json::array();
 };
 
-std::string first_line(const std::string& text) {
-  auto end = text.find('\n');
-  std::string line = text.substr(0, end);
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  return line;
-}
-
 nlohmann::json check(bool available, const std::string& detail) {
   return {{"available", available}, {"detail", detail}};
 }
 
 // `codex --version` and `codex app-server --help`: the binary runs and speaks app-server.
-nlohmann::json check_codex(Readiness& r) {
-  std::string name = env_value("CODEX_COMPANION_CODEX").value_or("codex");
-  auto exe = sys::find_executable(name);
+nlohmann::json check_codex(const sys::Config& config, Readiness& r) {
+  std::string name = config.codex.value_or("codex");
+  auto exe = sys::find_executable(name, config.path);
   if (!exe) {
     r.next_steps.push_back(
         "Install the Codex CLI: `npm install -g @openai/codex` (or set "
@@ -38,7 +34,7 @@ nlohmann::json check_codex(Readiness& r) {
   }
   auto version = sys::run_command({.argv = {*exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
   if (!version || !version->success()) {
-    std::string why = version ? version->describe() + ": " + first_line(version->err_tail)
+    std::string why = version ? version->describe() + ": " + sys::first_line(version->err_tail)
                               : version.error().message;
     r.next_steps.push_back("Reinstall the Codex CLI: `npm install -g @openai/codex`.");
     return check(false, *exe + " --version failed (" + why + ")");
@@ -49,43 +45,48 @@ nlohmann::json check_codex(Readiness& r) {
     r.next_steps.push_back(
         "Upgrade the Codex CLI to a version with `codex app-server`: "
         "`npm install -g @openai/codex@latest`.");
-    return check(false, first_line(version->out) + " at " + *exe + ", but without `app-server`");
+    return check(false,
+                 sys::first_line(version->out) + " at " + *exe + ", but without `app-server`");
   }
-  nlohmann::json out = check(true, first_line(version->out) + " (" + *exe + ")");
+  nlohmann::json out = check(true, sys::first_line(version->out) + " (" + *exe + ")");
   out["path"] = *exe;
-  out["version"] = first_line(version->out);
+  out["version"] = sys::first_line(version->out);
   return out;
 }
 
-nlohmann::json check_npm() {
-  auto npm = sys::find_executable("npm");
+nlohmann::json check_npm(const sys::Config& config) {
+  auto npm = sys::find_executable("npm", config.path);
   if (!npm) return check(false, "npm not found (needed only to install or update the Codex CLI)");
   auto version = sys::run_command({.argv = {*npm, "--version"}, .timeout_ms = kCheckTimeoutMs});
   if (!version || !version->success()) return check(false, "npm at " + *npm + " does not run");
-  return check(true, first_line(version->out) + " (" + *npm + ")");
+  return check(true, sys::first_line(version->out) + " (" + *npm + ")");
 }
 
+// The app-server's answers are outside data: every field is read tolerantly (an `email` of null
+// or a number reads as absent).
 std::string auth_detail(const nlohmann::json& account, const nlohmann::json& config) {
-  const auto& acc = account.contains("account") ? account["account"] : nlohmann::json();
-  std::string provider;
-  if (config.contains("config") && config["config"].is_object()) {
-    provider = config["config"].value("model_provider", "");
-  }
-  if (acc.is_object()) {
-    std::string type = acc.value("type", "");
-    if (type == "chatgpt") return "signed in with ChatGPT (" + acc.value("email", "") + ")";
+  std::string provider = sys::json_text(sys::json_object(config, "config"), "model_provider");
+  if (const nlohmann::json* acc = sys::json_field(account, "account"); acc && acc->is_object()) {
+    std::string type = sys::json_text(*acc, "type");
+    std::string email = sys::json_text(*acc, "email");
+    if (type == "chatgpt") {
+      return "signed in with ChatGPT" + (email.empty() ? std::string() : " (" + email + ")");
+    }
     if (type == "apiKey") return "signed in with an API key";
-    return "signed in (" + type + ")";
+    return "signed in (" + (type.empty() ? std::string("unknown method") : type) + ")";
   }
-  if (!account.value("requiresOpenaiAuth", true)) {
+  if (!sys::json_bool(account, "requiresOpenaiAuth").value_or(true)) {
     return "no sign-in needed (model provider " + (provider.empty() ? "custom" : provider) + ")";
   }
   return "";
 }
 
-nlohmann::json check_auth(Readiness& r, const std::string& cwd, bool codex_ok) {
+nlohmann::json check_auth(const sys::Config& config, Readiness& r, const std::string& cwd,
+                          bool codex_ok) {
   if (!codex_ok) return check(false, "not checked: the Codex CLI is not available");
-  codex::AccountProbe probe = codex::probe_account(cwd, kCheckTimeoutMs);
+  auto codex = codex::resolve_codex(config);
+  if (!codex) return check(false, codex.error().message);
+  codex::AccountProbe probe = codex::probe_account(*codex, cwd, kCheckTimeoutMs);
   if (!probe.error.empty()) {
     r.next_steps.push_back("Check that `codex app-server` starts in this workspace.");
     return check(false, probe.error);
@@ -96,24 +97,27 @@ nlohmann::json check_auth(Readiness& r, const std::string& cwd, bool codex_ok) {
     return check(false, "not signed in");
   }
   nlohmann::json out = check(true, detail);
-  out["account"] = probe.account.contains("account") ? probe.account["account"] : nlohmann::json();
+  out["account"] = sys::json_value(probe.account, "account");
   return out;
 }
 
 std::string render_setup(const nlohmann::json& r) {
+  using sys::json_bool, sys::json_object, sys::json_text;
   std::string out = "# Codex Setup\n\n";
-  out += std::string("Status: ") + (r["ready"].get<bool>() ? "ready" : "needs attention") + "\n\n";
+  out += std::string("Status: ") +
+         (json_bool(r, "ready").value_or(false) ? "ready" : "needs attention") + "\n\n";
   out += "Checks:\n";
   for (const char* key : {"codex", "npm", "auth"}) {
-    out += std::string("- ") + key + ": " + r[key]["detail"].get<std::string>() + "\n";
+    out += std::string("- ") + key + ": " + json_text(json_object(r, key), "detail") + "\n";
   }
-  out += "- session runtime: " + r["sessionRuntime"]["label"].get<std::string>() + "\n";
+  out += "- session runtime: " + json_text(json_object(r, "sessionRuntime"), "label") + "\n";
   out += std::string("- review gate: ") +
-         (r["reviewGateEnabled"].get<bool>() ? "enabled" : "disabled") + "\n";
+         (json_bool(r, "reviewGateEnabled").value_or(false) ? "enabled" : "disabled") + "\n";
   for (const char* section : {"actionsTaken", "nextSteps"}) {
-    if (r[section].empty()) continue;
+    std::vector<std::string> lines = sys::json_strings(r, section);
+    if (lines.empty()) continue;
     out += std::string("\n") + (section[0] == 'a' ? "Actions taken:" : "Next steps:") + "\n";
-    for (const auto& line : r[section]) out += "- " + line.get<std::string>() + "\n";
+    for (const auto& line : lines) out += "- " + line + "\n";
   }
   return out;
 }
@@ -141,9 +145,10 @@ int run_setup(Context& ctx) {
   auto gate = (*store)->review_gate();
   if (!gate) return fail(gate.error());
   Readiness r;
-  nlohmann::json codex = check_codex(r);
-  nlohmann::json auth = check_auth(r, (*store)->workspace().root, codex["available"].get<bool>());
-  bool ready = codex["available"].get<bool>() && auth["available"].get<bool>();
+  nlohmann::json codex = check_codex(ctx.config, r);
+  bool codex_ok = sys::json_bool(codex, "available").value_or(false);
+  nlohmann::json auth = check_auth(ctx.config, r, (*store)->workspace().root, codex_ok);
+  bool ready = codex_ok && sys::json_bool(auth, "available").value_or(false);
   bool gate_on = *gate;
   if (ready && !gate_on) {
     r.next_steps.push_back(
@@ -152,9 +157,9 @@ int run_setup(Context& ctx) {
   }
   nlohmann::json report = {{"ready", ready},
                            {"codex", codex},
-                           {"npm", check_npm()},
+                           {"npm", check_npm(ctx.config)},
                            {"auth", auth},
-                           {"sessionRuntime", session_runtime()},
+                           {"sessionRuntime", session_runtime(ctx.config)},
                            {"reviewGateEnabled", gate_on},
                            {"workspaceRoot", (*store)->workspace().root},
                            {"actionsTaken", actions},

@@ -1,56 +1,46 @@
 // `task [--background] [--write] [--resume-last|--resume|--fresh] [--model M|spark]
 //       [--effort E] [--prompt-file F] [prompt…]`, `task-resume-candidate [--json]`
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "cli/commands.h"
 #include "cli/execute.h"
-#include "sys/clock.h"
 #include "sys/fs.h"
+#include "sys/text.h"
 
 namespace companion::cli {
 
 namespace {
 
+// One bound for every way a prompt comes in: text, --prompt-file, stdin.
 constexpr size_t kMaxPromptBytes = 4 * 1024 * 1024;
+// How long piped stdin may stay silent before it is taken as no prompt at all.
+constexpr int kStdinWaitMs = 200;
 
-// Piped stdin, read only when something is (or will shortly be) there: an inherited pipe that
-// nobody writes to must not hang the command.
-Result<std::string> read_piped_stdin() {
-  struct stat st {};
-  if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
-    return std::string();
-  pollfd pfd{STDIN_FILENO, POLLIN, 0};
-  if (S_ISFIFO(st.st_mode) && ::poll(&pfd, 1, 200) <= 0) return std::string();
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return make_error("cannot read the prompt from stdin: {}", sys::errno_text());
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxPromptBytes)
-      return make_error("the prompt on stdin is larger than 4 MiB");
+Result<std::string> prompt_from_file(const Context& ctx, const std::string& file) {
+  if (file == "-") {
+    auto text = sys::read_stdin(kMaxPromptBytes, /*only_if_piped=*/false, 0);
+    if (!text) return make_error("cannot read the prompt from stdin: {}", text.error().message);
+    return std::move(text->value());
   }
+  auto text = ctx.env.read_file(file, kMaxPromptBytes, sys::Links::kFollow);
+  if (!text) return make_error("cannot read --prompt-file: {}", text.error().message);
   return text;
 }
 
 Result<std::string> task_prompt(const Context& ctx) {
-  std::string prompt = join_positionals(ctx.args.positionals);
+  std::string prompt = ctx.args.text;  // verbatim: no word in it is an option
+  if (prompt.size() > kMaxPromptBytes) {
+    return make_error("the prompt is larger than {}", sys::describe_bytes(kMaxPromptBytes));
+  }
   if (auto file = ctx.args.value("prompt-file")) {
     if (!prompt.empty())
       return make_error("give the prompt either as text or with --prompt-file, not both");
-    auto text = sys::read_file(*file);
-    if (!text)
-      return make_error("cannot read --prompt-file {}: it does not exist or is unreadable", *file);
+    auto text = prompt_from_file(ctx, *file);
+    if (!text) return text.error();
     prompt = std::move(*text);
   }
   if (prompt.empty()) {
-    auto piped = read_piped_stdin();
-    if (!piped) return piped.error();
-    prompt = std::move(*piped);
+    auto piped = sys::read_stdin(kMaxPromptBytes, /*only_if_piped=*/true, kStdinWaitMs);
+    if (!piped) return make_error("cannot read the prompt from stdin: {}", piped.error().message);
+    prompt = piped->value_or("");
   }
   if (prompt.find_first_not_of(" \t\r\n") == std::string::npos) {
     return make_error("no prompt given: pass it as text, with --prompt-file FILE, or on stdin");
@@ -63,7 +53,7 @@ Result<std::optional<store::Job>> resume_candidate(Context& ctx, store::JobStore
   auto finished = store.finished(ctx.session_filter(), 200);
   if (!finished) return finished.error();
   for (auto& job : *finished) {
-    if (job.kind == "task" && !job.thread_id.empty())
+    if (job.kind == store::JobKind::kTask && !job.thread_id.empty())
       return std::optional<store::Job>(std::move(job));
   }
   return std::optional<store::Job>();
@@ -77,7 +67,7 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
   auto active = store.active(ctx.session_filter());
   if (!active) return active.error();
   for (const auto& job : *active) {
-    if (job.kind == "task") {
+    if (job.kind == store::JobKind::kTask) {
       return make_error(
           "task {} is still {}; wait for it (codex-companion status {} --wait) or cancel "
           "it before resuming",
@@ -97,7 +87,7 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
 
 int run_task(Context& ctx) {
   jobs::JobRequest request;
-  request.kind = "task";
+  request.kind = store::JobKind::kTask;
   request.write = ctx.args.flag("write");
   if (auto s = apply_model_options(ctx, request); !s) return fail(s.error());
   if (ctx.args.flag("resume") && ctx.args.flag("fresh")) {
@@ -110,7 +100,7 @@ int run_task(Context& ctx) {
   if (!store) return fail(store.error());
   request.cwd = (*store)->workspace().root;
   if (auto s = choose_thread(ctx, **store, request); !s) return fail(s.error());
-  request.thread_name = "Codex Companion Task: " + jobs::excerpt(request.prompt, 60);
+  request.thread_name = "Codex Companion Task: " + sys::excerpt(request.prompt, 60);
   return execute_request(ctx, request, ctx.args.flag("background"));
 }
 
@@ -121,7 +111,7 @@ int run_task_resume_candidate(Context& ctx) {
   if (!candidate) return fail(candidate.error());
   nlohmann::json out = {
       {"available", candidate->has_value()},
-      {"sessionId", ctx.session_id ? nlohmann::json(*ctx.session_id) : nlohmann::json()},
+      {"sessionId", ctx.session_id() ? nlohmann::json(*ctx.session_id()) : nlohmann::json()},
       {"candidate", nullptr}};
   if (candidate->has_value()) {
     const store::Job& job = **candidate;

@@ -3,7 +3,6 @@
 #include "jobs/launch.h"
 #include "jobs/run_job.h"
 #include "store/job_id.h"
-#include "store/job_log.h"
 #include "sys/stop.h"
 
 namespace companion::cli {
@@ -12,9 +11,7 @@ namespace {
 
 // Ends the job as failed when the worker cannot even start it; nothing is left `queued`.
 int give_up(store::JobStore& store, const store::Job& job, const Error& error) {
-  (void)store::append_log_line(job.log_file, "Worker could not run the job: " + error.message);
-  (void)store.finish(
-      job.id, store::Terminal{store::JobStatus::kFailed, "error", error.message, nullptr, ""});
+  jobs::give_up_job(store, job, error.message);
   return fail(error);
 }
 
@@ -36,9 +33,11 @@ int run_task_worker(Context& ctx) {
   if (!(*job)->active()) return 0;  // cancelled before the worker started: nothing to do
   auto request = jobs::request_from_json((*job)->request);
   if (!request) return give_up(**store, **job, request.error());
-  auto limits = jobs::limits_from_environment();
-  if (!limits) return give_up(**store, **job, limits.error());
-  auto run = jobs::run_job(**store, **job, *request, jobs::RunOptions{.limits = *limits});
+  auto codex = codex::resolve_codex(ctx.config);
+  if (!codex) return give_up(**store, **job, codex.error());
+  auto run =
+      jobs::run_job(**store, **job, *request,
+                    jobs::RunOptions{.limits = jobs::limits_from(ctx.config), .codex = *codex});
   if (!run) return give_up(**store, **job, run.error());
   return run->job.status == store::JobStatus::kCompleted ? 0 : 1;
 }

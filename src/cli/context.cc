@@ -1,17 +1,30 @@
 #include "cli/context.h"
 
-#include <stdlib.h>
-
 #include <cstdio>
-#include <iostream>
+
+#include "cli/workspace_guard.h"
+#include "sys/terminal_text.h"
 
 namespace companion::cli {
 
+store::JobStore::Options Context::store_options() const {
+  store::JobStore::Options options;
+  options.keep_finished = config.keep_jobs;
+  return options;
+}
+
 Result<store::JobStore*> Context::store() {
   if (!store_) {
-    auto ws = store::resolve_workspace(cwd);
+    auto ws = store::resolve_workspace(cwd, config.state_root);
     if (!ws) return ws.error();
-    auto opened = store::JobStore::open(*ws);
+    COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
+    if (!ws->ignored_repository.empty()) {
+      print_note(fmt::format(
+          "codex-companion: note: not using the git repository at {}: it belongs to another user "
+          "(or lies beyond a directory that does); the workspace is {}\n",
+          ws->ignored_repository, ws->root));
+    }
+    auto opened = store::JobStore::open(*ws, env, store_options());
     if (!opened) return opened.error();
     store_.emplace(std::move(*opened));
   }
@@ -19,15 +32,19 @@ Result<store::JobStore*> Context::store() {
 }
 
 void print_json(const nlohmann::json& value) {
-  std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = sys::escape_json_controls(
+      value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   text.push_back('\n');
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
 
 void print_text(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  sys::write_text(stdout, text);
+}
+
+void print_note(const std::string& text) {
+  sys::write_text(stderr, text);
 }
 
 int fail(const Error& error) {
@@ -38,23 +55,17 @@ int fail(const std::string& message) {
   std::string line = "codex-companion: ";
   for (char c : message) line.push_back(c == '\n' ? ' ' : c);
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  sys::write_text(stderr, line);
   return 1;
 }
 
-nlohmann::json session_runtime() {
-  if (auto endpoint = env_value("CODEX_COMPANION_APP_SERVER_ENDPOINT")) {
+nlohmann::json session_runtime(const sys::Config& config) {
+  if (config.app_server_endpoint) {
     return {{"mode", "shared"},
-            {"label", "shared broker (" + *endpoint + ")"},
-            {"endpoint", *endpoint}};
+            {"label", "shared broker (" + *config.app_server_endpoint + ")"},
+            {"endpoint", *config.app_server_endpoint}};
   }
   return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
-}
-
-std::optional<std::string> env_value(const char* name) {
-  const char* v = ::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::string(v);
 }
 
 }  // namespace companion::cli

@@ -1,4 +1,5 @@
-// What every command needs: parsed arguments, the workspace, its store, the session, output.
+// What every command needs: parsed arguments, the configuration read once at start, the OS seam,
+// the workspace and its store, output.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,38 +9,52 @@
 
 #include "cli/args.h"
 #include "store/job_store.h"
+#include "sys/config.h"
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::cli {
 
 struct Context {
+  Context(sys::Env& e, sys::Config c) : env(e), config(std::move(c)) {}
+
+  sys::Env& env;
+  sys::Config config;
   std::string command;
   ParsedArgs args;
-  std::string cwd;                        // --cwd, else the process's cwd
-  std::optional<std::string> session_id;  // CODEX_COMPANION_SESSION_ID
+  std::string cwd;  // --cwd, else the process's working directory
 
   bool json() const { return args.flag("json"); }
-  // The store of the workspace containing `cwd` (opened on first use).
+  const std::optional<std::string>& session_id() const { return config.session_id; }
+  // The store of the workspace containing `cwd` (opened on first use). Refuses the filesystem
+  // root and pseudo-filesystems as workspaces (check_workspace_root) unless
+  // CODEX_COMPANION_ALLOW_ANY_WORKSPACE=1; notes on stderr a repository above `cwd` that was
+  // ignored because another user owns it.
   Result<store::JobStore*> store();
+  // Options for opening any workspace's store (retention from the configuration).
+  store::JobStore::Options store_options() const;
   // Session filter for defaults (status/result/cancel without a job id).
-  store::JobFilter session_filter() const { return store::JobFilter{session_id}; }
+  store::JobFilter session_filter() const { return store::JobFilter{config.session_id}; }
 
  private:
   std::optional<store::JobStore> store_;
 };
 
-// Prints one JSON document on stdout.
+// Output. These and sys::write_text are the only writers of stdout and stderr: text goes out
+// through sys::printable_text (control characters made visible), JSON through
+// sys::escape_json_controls, so nothing untrusted reaches the terminal as a control sequence.
+//
+// Prints one JSON document on stdout (exact JSON; C1 and DEL escaped too).
 void print_json(const nlohmann::json& value);
-// Prints text on stdout as is.
+// Prints text on stdout.
 void print_text(const std::string& text);
-// Prints "codex-companion: <message>" on stderr; returns exit status 1.
+// Prints text on stderr (progress and hints; not an error).
+void print_note(const std::string& text);
+// Prints "codex-companion: <message>" on stderr as one line; returns exit status 1.
 int fail(const Error& error);
 int fail(const std::string& message);
 
 // How jobs reach Codex: {mode: direct|shared, label, endpoint}, for status and setup.
-nlohmann::json session_runtime();
-
-// Reads an environment variable; nullopt when unset or empty.
-std::optional<std::string> env_value(const char* name);
+nlohmann::json session_runtime(const sys::Config& config);
 
 }  // namespace companion::cli

@@ -14,11 +14,17 @@ namespace {
 constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low",
                                                       "medium", "high",    "xhigh"};
 
-int launch(Context& ctx, store::JobStore& store, store::CreatedJob& created) {
-  auto pid = jobs::launch_worker(store, created.job, created.lock.get());
+int launch(Context& ctx, store::JobStore& store, store::CreatedJob& created,
+           const codex::CodexCommand& codex) {
+  // The worker gets the program that was found, not the native binary behind an npm launcher:
+  // it makes the same launcher decision with the same result.
+  std::string program = codex.launcher.empty() ? codex.program : codex.launcher;
+  auto exe = jobs::self_executable();
+  auto pid = exe ? jobs::launch_worker(store, created.job, created.lock.get(),
+                                       {*exe, ctx.config.state_root, program})
+                 : Result<pid_t>(exe.error());
   if (!pid) {
-    (void)store.finish(created.job.id, store::Terminal{store::JobStatus::kFailed, "error",
-                                                       pid.error().message, nullptr, ""});
+    jobs::give_up_job(store, created.job, pid.error().message);
     return fail(pid.error());
   }
   created.lock.reset();  // the worker holds it now
@@ -58,23 +64,23 @@ Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
 }
 
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {
-  auto limits = jobs::limits_from_environment();
-  if (!limits) return fail(limits.error());
   // A missing Codex CLI is the user's to fix before any job exists (foreground or background).
-  if (auto codex = codex::resolve_codex(); !codex) return fail(codex.error());
+  auto codex = codex::resolve_codex(ctx.config);
+  if (!codex) return fail(codex.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());
   if (!background) sys::install_stop_handlers();  // this process will own the job
   store::NewJob spec{request.kind,
                      jobs::job_title(request),
                      jobs::job_summary(request),
-                     ctx.session_id.value_or(""),
+                     ctx.session_id().value_or(""),
                      request.write,
                      jobs::to_json(request)};
   auto created = (*store)->create(spec);
   if (!created) return fail(created.error());
-  if (background) return launch(ctx, **store, *created);
-  jobs::RunOptions options{.echo_progress = !ctx.json(), .limits = *limits};
+  if (background) return launch(ctx, **store, *created, *codex);
+  jobs::RunOptions options{
+      .echo_progress = !ctx.json(), .limits = jobs::limits_from(ctx.config), .codex = *codex};
   auto run = jobs::run_job(**store, created->job, request, options);
   if (!run) return fail(run.error());
   const store::Job& job = run->job;
@@ -82,13 +88,12 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
     print_json(job.result.is_null() ? nlohmann::json{{"jobId", job.id}} : job.result);
   } else {
     print_text(job.rendered.empty() ? job.error_message + "\n" : job.rendered);
-    if (!job.thread_id.empty() && request.kind == "task") {
-      std::fprintf(stderr, "[codex] Resume in Codex: codex resume %s\n", job.thread_id.c_str());
+    if (!job.thread_id.empty() && request.kind == store::JobKind::kTask) {
+      print_note("[codex] Resume in Codex: codex resume " + job.thread_id + "\n");
     }
   }
   if (job.status != store::JobStatus::kCompleted && !ctx.json()) {
-    std::fprintf(stderr, "codex-companion: %s %s: %s\n", job.id.c_str(),
-                 std::string(store::to_string(job.status)).c_str(), job.error_message.c_str());
+    (void)fail(fmt::format("{} {}: {}", job.id, store::to_string(job.status), job.error_message));
   }
   return job.status == store::JobStatus::kCompleted ? 0 : 1;
 }

@@ -1,7 +1,5 @@
 #include "cli/job_ref.h"
 
-#include <dirent.h>
-
 #include "store/job_id.h"
 #include "sys/fs.h"
 
@@ -11,22 +9,18 @@ namespace {
 
 // Looks for an exact id in every other workspace under the state root.
 Result<std::optional<ResolvedJob>> find_elsewhere(const store::JobStore& local,
+                                                  const store::JobStore::Options& options,
                                                   const std::string& id) {
+  sys::Env& env = local.env();
   std::string root = sys::dirname_of(local.workspace().state_dir);
-  DIR* dir = ::opendir(root.c_str());
-  if (!dir) return std::optional<ResolvedJob>();
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(dir)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(dir);
-  for (const auto& name : names) {
+  auto names = env.list_dir(root);
+  if (!names) return std::optional<ResolvedJob>();
+  for (const auto& name : *names) {
     std::string state_dir = sys::join_path(root, name);
     if (state_dir == local.workspace().state_dir) continue;
     store::Workspace ws{"", state_dir};
-    if (!sys::path_exists(ws.log_path(id)) && !sys::path_exists(ws.lock_path(id))) continue;
-    auto other = store::JobStore::open_existing(ws);
+    if (!env.path_exists(ws.log_path(id)) && !env.path_exists(ws.lock_path(id))) continue;
+    auto other = store::JobStore::open_existing(ws, env, options);
     if (!other || !other->has_value()) continue;  // an unreadable store elsewhere is not ours
     auto owned = std::make_unique<store::JobStore>(std::move(**other));
     auto job = owned->get(id);
@@ -41,7 +35,8 @@ Result<std::optional<ResolvedJob>> find_elsewhere(const store::JobStore& local,
 
 }  // namespace
 
-Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const std::string& ref) {
+Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStore::Options& options,
+                                    const std::string& ref) {
   COMPANION_TRY(store::validate_job_ref(ref));
   auto exact = local.get(ref);
   if (!exact) return exact.error();
@@ -57,7 +52,7 @@ Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const std::string& r
     return make_error("job id prefix '{}' is ambiguous (matches {}{}); give more characters", ref,
                       list, matches->size() > 3 ? ", …" : "");
   }
-  auto elsewhere = find_elsewhere(local, ref);
+  auto elsewhere = find_elsewhere(local, options, ref);
   if (!elsewhere) return elsewhere.error();
   if (elsewhere->has_value()) return std::move(**elsewhere);
   return make_error(

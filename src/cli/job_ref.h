@@ -18,7 +18,8 @@ struct ResolvedJob {
   std::unique_ptr<store::JobStore> other_store;
 };
 
-// REQUIRES: `local` is the current workspace's store.
-Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const std::string& ref);
+// REQUIRES: `local` is the current workspace's store. Other stores open with `options`.
+Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStore::Options& options,
+                                    const std::string& ref);
 
 }  // namespace companion::cli

@@ -1,14 +1,14 @@
 #include "cli/main.h"
 
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
-#include <cstring>
+#include <exception>
+#include <functional>
 #include <string_view>
 
 #include "cli/commands.h"
+#include "sys/config.h"
+#include "sys/env.h"
+#include "sys/process.h"
 
 namespace companion::cli {
 
@@ -34,18 +34,19 @@ const std::array<Command, 10>& commands() {
        "[--effort none|minimal|low|medium|high|xhigh] [--prompt-file F] [prompt…]",
        "Delegate a task to Codex (prompt from text, --prompt-file or stdin).",
        {{"model", "effort", "prompt-file"},
-        {"background", "wait", "write", "resume", "resume-last", "fresh"}},
+        {"background", "wait", "write", "resume", "resume-last", "fresh"},
+        true},
        run_task},
       {"review",
        "review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] [--model M]",
        "Run Codex's built-in reviewer over the working tree or the branch.",
-       {{"base", "scope", "model", "effort"}, {"wait", "background"}},
+       {{"base", "scope", "model", "effort"}, {"wait", "background"}, true},
        run_review},
       {"adversarial-review",
        "adversarial-review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] "
        "[--model M] [focus text…]",
        "A steerable, read-only challenge review with structured findings.",
-       {{"base", "scope", "model", "effort"}, {"wait", "background"}},
+       {{"base", "scope", "model", "effort"}, {"wait", "background"}, true},
        run_adversarial_review},
       {"task-worker",
        "task-worker --job-id ID",
@@ -90,22 +91,29 @@ std::string usage_text() {
   for (const auto& c : commands()) {
     out += "  " + std::string(c.usage) + "\n      " + std::string(c.summary) + "\n";
   }
-  out += "\nEvery command takes --cwd DIR (-C DIR), --help and --version.\n";
+  out +=
+      "\nEvery command takes --cwd DIR (-C DIR), --help and --version. For task, review and\n"
+      "adversarial-review, options come first: from the first word that is not an option (or\n"
+      "after `--`) the rest is the prompt or focus text, taken literally.\n";
   return out;
 }
 
-std::string current_dir() {
-  char buf[4096];
-  if (::getcwd(buf, sizeof buf) == nullptr) return ".";
-  return buf;
+// How a free-text command reads its words (SPEC.md section 1).
+constexpr std::string_view kFreeTextHelp =
+    "\nOptions come first. From the first word that is not an option of this command (or after\n"
+    "`--`) everything is text, taken literally: words like --write or --cwd, quotes, apostrophes\n"
+    "and backslashes in it are part of the text and change nothing else. When the command gets\n"
+    "one argument (Claude Code's \"$ARGUMENTS\"), its leading options are split like a shell\n"
+    "would and the text is the rest of that string, byte for byte.\n";
+
+std::string command_help(const Command& cmd) {
+  std::string out =
+      "Usage: codex-companion " + std::string(cmd.usage) + "\n\n" + std::string(cmd.summary) + "\n";
+  if (cmd.options.free_text) out += kFreeTextHelp;
+  return out;
 }
 
-}  // namespace
-
-int run_main(int argc, char** argv) {
-  ::umask(077);
-  ::signal(SIGPIPE, SIG_IGN);
-  std::vector<std::string> args(argv + 1, argv + argc);
+int dispatch(sys::Env& env, const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_text(usage_text());
     return args.empty() ? 1 : 0;
@@ -124,20 +132,39 @@ int run_main(int argc, char** argv) {
   auto parsed = parse_arguments({args.begin() + 1, args.end()}, cmd->options);
   if (!parsed) return fail(parsed.error());
   if (parsed->flag("help")) {
-    print_text("Usage: codex-companion " + std::string(cmd->usage) + "\n\n" +
-               std::string(cmd->summary) + "\n");
+    print_text(command_help(*cmd));
     return 0;
   }
   if (parsed->flag("version")) {
     print_text("codex-companion " COMPANION_VERSION "\n");
     return 0;
   }
-  Context ctx;
+  auto config = sys::load_config(env);
+  if (!config) return fail(config.error());
+  Context ctx(env, std::move(*config));
   ctx.command = std::string(cmd->name);
   ctx.args = std::move(*parsed);
-  ctx.cwd = ctx.args.value("cwd").value_or(current_dir());
-  ctx.session_id = env_value("CODEX_COMPANION_SESSION_ID");
+  ctx.cwd = ctx.args.value("cwd").value_or(ctx.config.cwd);
   return cmd->run(ctx);
+}
+
+}  // namespace
+
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what() +
+                " (please report it; nothing stored was changed by this error)");
+  } catch (...) {
+    return fail("internal error: an unknown exception (please report it)");
+  }
+}
+
+int run_main(int argc, char** argv) {
+  sys::prepare_process();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return guarded([&] { return dispatch(sys::default_env(), args); });
 }
 
 }  // namespace companion::cli

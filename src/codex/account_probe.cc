@@ -1,4 +1,5 @@
-// probe_account() of run_turn.h.
+#include "codex/account_probe.h"
+
 #include <fmt/format.h>
 
 #include <asio/co_spawn.hpp>
@@ -8,7 +9,6 @@
 #include <variant>
 
 #include "codex/app_server.h"
-#include "codex/run_turn.h"
 #include "rpc/event.h"
 
 namespace companion::codex {
@@ -46,15 +46,18 @@ asio::awaitable<std::string> attempt(std::unique_ptr<AppServer> app, std::string
   co_return error;
 }
 
-asio::awaitable<void> probe(std::string cwd, int64_t timeout_ms, Connector connector,
-                            AccountProbe& out) {
+// Through the broker when the connector names one; a broker that cannot answer is left for a
+// direct app-server (when allowed), so a busy or broken broker never reads as "logged out".
+asio::awaitable<void> probe(CodexCommand codex, std::string cwd, int64_t timeout_ms,
+                            Connector connector, AccountProbe& out) {
   auto ex = co_await asio::this_coro::executor;
   AppServerOptions options;
+  options.codex = std::move(codex);
   options.cwd = cwd;
   if (!connector.broker_endpoint.empty()) {
     auto broker = AppServer::connect_broker(ex, connector.broker_endpoint, options);
+    out.runtime = "shared";
     if (broker) {
-      out.runtime = "shared";
       out.error = co_await attempt(std::move(*broker), cwd, timeout_ms, out);
       if (out.error.empty()) co_return;
     } else {
@@ -63,8 +66,8 @@ asio::awaitable<void> probe(std::string cwd, int64_t timeout_ms, Connector conne
     if (!connector.direct_fallback) co_return;
     out = AccountProbe{};
   }
-  auto started = AppServer::start_direct(ex, options);
   out.runtime = "direct";
+  auto started = AppServer::start_direct(ex, options);
   if (!started) {
     out.error = started.error().message;
     co_return;
@@ -74,11 +77,12 @@ asio::awaitable<void> probe(std::string cwd, int64_t timeout_ms, Connector conne
 
 }  // namespace
 
-AccountProbe probe_account(const std::string& cwd, int64_t timeout_ms, const Connector& connector) {
+AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms,
+                           const Connector& connector) {
   AccountProbe out;
   asio::io_context io;
   std::exception_ptr failure;
-  asio::co_spawn(io, probe(cwd, timeout_ms, connector, out), [&](std::exception_ptr e) {
+  asio::co_spawn(io, probe(codex, cwd, timeout_ms, connector, out), [&](std::exception_ptr e) {
     failure = std::move(e);
     io.stop();
   });

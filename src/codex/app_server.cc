@@ -18,12 +18,10 @@ std::string describe_rpc_error(const std::string& method, const rpc::RpcError& e
 
 Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
     const asio::any_io_executor& executor, const AppServerOptions& options) {
-  auto codex = resolve_codex();
-  if (!codex) return codex.error();
   rpc::ChildSpec spec;
-  spec.argv = {codex->program, "app-server"};
+  spec.argv = {options.codex.program, "app-server"};
   spec.cwd = options.cwd;
-  spec.env = codex->env;
+  spec.env = options.codex.env;
   spec.display_name = "Codex app-server";
   spec.stop_step = options.stop_step;
   // Printed at every start when CODEX_HOME is under a temporary directory.

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "codex/codex_binary.h"
 #include "codex/protocol.h"
 #include "codex/server_requests.h"
 #include "rpc/child_transport.h"
@@ -31,7 +32,8 @@
 namespace companion::codex {
 
 struct AppServerOptions {
-  std::string cwd;  // the workspace: the app-server's working directory
+  CodexCommand codex;  // the Codex CLI (resolve_codex); start_direct runs `<codex> app-server`
+  std::string cwd;     // the workspace: the app-server's working directory
   std::size_t max_line = rpc::kDefaultMaxLine;
   std::function<void(std::string_view)> log;          // diagnostics; may be empty
   std::chrono::milliseconds stop_step{1500};          // each step of stopping the child
@@ -48,7 +50,8 @@ std::string describe_rpc_error(const std::string& method, const rpc::RpcError& e
 
 class AppServer {
  public:
-  // Starts `<codex> app-server` (see codex_binary.h) in options.cwd. Not yet initialized.
+  // Starts `<options.codex> app-server` in options.cwd, leading its own session. Not yet
+  // initialized.
   static Result<std::unique_ptr<AppServer>> start_direct(const asio::any_io_executor& executor,
                                                          const AppServerOptions& options);
   // Connects to a broker (broker/daemon.h) at `endpoint` ("unix:<path>"). Not yet initialized;

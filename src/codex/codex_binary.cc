@@ -1,8 +1,5 @@
 #include "codex/codex_binary.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include "sys/fs.h"
 #include "sys/process.h"
 
@@ -37,13 +34,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::string env_or_empty(const char* name) {
-  const char* value = ::getenv(name);
-  return value ? value : "";
-}
-
 bool executable(const std::string& path) {
-  return ::access(path.c_str(), X_OK) == 0 && !sys::is_directory(path);
+  return sys::find_executable(path).ok();
 }
 
 // Where require.resolve("@openai/<platform package>") would look from the package root, then
@@ -61,13 +53,11 @@ std::string find_native(const std::string& package_root) {
 }
 
 // True when the launcher would report a package manager other than npm (or when unsure).
-bool other_package_manager(const std::string& package_root, const std::string& entry_dir) {
-  for (const char* name : {"CODEX_MANAGED_BY_NPM", "CODEX_MANAGED_BY_BUN", "CODEX_MANAGED_BY_PNPM",
-                           "CODEX_MANAGED_BY_VITE_PLUS"}) {
-    if (::getenv(name)) return true;
-  }
-  if (env_or_empty("npm_config_user_agent").find("bun/") != std::string::npos) return true;
-  if (env_or_empty("npm_execpath").find("bun") != std::string::npos) return true;
+bool other_package_manager(const std::string& package_root, const std::string& entry_dir,
+                           const sys::Config& config) {
+  if (config.codex_managed_elsewhere) return true;
+  if (config.npm_config_user_agent.value_or("").find("bun/") != std::string::npos) return true;
+  if (config.npm_execpath.value_or("").find("bun") != std::string::npos) return true;
   if (package_root.find(".bun/install/global") != std::string::npos) return true;
   for (const std::string& start : {package_root, entry_dir}) {
     for (std::string dir = start;; dir = sys::dirname_of(dir)) {
@@ -82,17 +72,9 @@ bool other_package_manager(const std::string& package_root, const std::string& e
   return false;
 }
 
-// Children start in another directory: a relative program path must not depend on ours.
-std::string absolute(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  char buffer[4096];
-  if (::getcwd(buffer, sizeof buffer) == nullptr) return path;
-  return sys::join_path(buffer, path);
-}
-
 }  // namespace
 
-CodexCommand direct_codex_command(const std::string& program) {
+CodexCommand direct_codex_command(const std::string& program, const sys::Config& config) {
   CodexCommand command{program, {}, {}};
   if (kPlatform.package == nullptr) return command;
   auto real = sys::real_path(program);
@@ -100,28 +82,27 @@ CodexCommand direct_codex_command(const std::string& program) {
   std::string package_root = sys::dirname_of(sys::dirname_of(*real));
   std::string native = find_native(package_root);
   if (native.empty()) return command;
-  if (other_package_manager(package_root, sys::dirname_of(program))) return command;
+  if (other_package_manager(package_root, sys::dirname_of(program), config)) return command;
   command.launcher = program;
   command.program = native;
   command.env = {{"CODEX_MANAGED_PACKAGE_ROOT", package_root}, {"CODEX_MANAGED_BY_NPM", "1"}};
   return command;
 }
 
-Result<CodexCommand> resolve_codex() {
-  std::string configured = env_or_empty("CODEX_COMPANION_CODEX");
-  if (!configured.empty()) {
-    auto found = sys::find_executable(configured);
+Result<CodexCommand> resolve_codex(const sys::Config& config) {
+  if (config.codex) {
+    auto found = sys::find_executable(*config.codex, config.path);
     if (!found) {
       return make_error(
           "Codex CLI not found at CODEX_COMPANION_CODEX={} ({}); install it with "
           "`npm install -g @openai/codex` or fix CODEX_COMPANION_CODEX",
-          configured, found.error().message);
+          *config.codex, found.error().message);
     }
-    return direct_codex_command(absolute(*found));
+    return direct_codex_command(*found, config);
   }
-  auto found = sys::find_executable("codex");
+  auto found = sys::find_executable("codex", config.path);
   if (!found) return Error{kNotFound};
-  return direct_codex_command(absolute(*found));
+  return direct_codex_command(*found, config);
 }
 
 }  // namespace companion::codex

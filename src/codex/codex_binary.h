@@ -1,4 +1,5 @@
-// Finding the Codex CLI to run: $CODEX_COMPANION_CODEX, else `codex` on PATH.
+// Finding the Codex CLI to run: $CODEX_COMPANION_CODEX, else `codex` on PATH, resolved once to an
+// absolute path (a background worker is handed that path, never a name to look up again).
 //
 // The npm package installs `codex` as a Node.js launcher (bin/codex.js) for a native binary in a
 // platform package. Where Node lacks process.execve (Node < 22.15), the launcher stays as the
@@ -13,12 +14,13 @@
 #include <utility>
 #include <vector>
 
+#include "sys/config.h"
 #include "sys/result.h"
 
 namespace companion::codex {
 
 struct CodexCommand {
-  std::string program;  // the executable to run (absolute when found on PATH)
+  std::string program;                                   // the executable to run (absolute)
   std::vector<std::pair<std::string, std::string>> env;  // set on top of ours
   std::string launcher;  // the npm launcher that was bypassed, else empty
 };
@@ -26,10 +28,10 @@ struct CodexCommand {
 // Resolves the Codex CLI. The error is the one-line message for the user, e.g.
 // "Codex CLI not found (looked for `codex` on PATH); install it with `npm install -g
 // @openai/codex` or set CODEX_COMPANION_CODEX".
-Result<CodexCommand> resolve_codex();
+Result<CodexCommand> resolve_codex(const sys::Config& config);
 
 // The part of resolve_codex() after the program was found: bypasses the npm launcher when it is
-// safe (see above). `program` is a path to an existing executable.
-CodexCommand direct_codex_command(const std::string& program);
+// safe (see above). `program` is an absolute path to an existing executable.
+CodexCommand direct_codex_command(const std::string& program, const sys::Config& config);
 
 }  // namespace companion::codex

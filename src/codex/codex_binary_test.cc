@@ -47,17 +47,14 @@ class CodexBinaryTest : public ::testing::Test {
     ASSERT_TRUE(sys::ensure_private_dir(root_ + "/bin").ok());
     launcher_ = root_ + "/bin/codex";
     ASSERT_EQ(::symlink("../lib/node_modules/@openai/codex/bin/codex.js", launcher_.c_str()), 0);
-    for (const char* name : {"npm_config_user_agent", "npm_execpath", "CODEX_MANAGED_BY_NPM",
-                             "CODEX_MANAGED_BY_BUN", "CODEX_MANAGED_BY_PNPM"}) {
-      ::unsetenv(name);
-    }
   }
 
   std::string root_, lib_, native_, launcher_;
+  sys::Config config_;
 };
 
 TEST_F(CodexBinaryTest, NpmLauncherIsBypassedWithItsEnvironment) {
-  CodexCommand c = direct_codex_command(launcher_);
+  CodexCommand c = direct_codex_command(launcher_, config_);
   EXPECT_EQ(c.program, native_);
   EXPECT_EQ(c.launcher, launcher_);
   using Env = std::vector<std::pair<std::string, std::string>>;
@@ -67,57 +64,60 @@ TEST_F(CodexBinaryTest, NpmLauncherIsBypassedWithItsEnvironment) {
 
 TEST_F(CodexBinaryTest, PnpmAndBunInstallsKeepTheLauncher) {
   ASSERT_TRUE(sys::write_file_atomic(lib_ + "/node_modules/.modules.yaml", "x").ok());
-  EXPECT_EQ(direct_codex_command(launcher_).program, launcher_);
+  EXPECT_EQ(direct_codex_command(launcher_, config_).program, launcher_);
   ASSERT_TRUE(sys::remove_file(lib_ + "/node_modules/.modules.yaml").ok());
-  ::setenv("npm_config_user_agent", "bun/1.1.0 npm/? node/v20", 1);
-  EXPECT_EQ(direct_codex_command(launcher_).program, launcher_);
-  ::unsetenv("npm_config_user_agent");
-  ::setenv("CODEX_MANAGED_BY_NPM", "1", 1);
-  EXPECT_EQ(direct_codex_command(launcher_).program, launcher_);
-  ::unsetenv("CODEX_MANAGED_BY_NPM");
-  EXPECT_EQ(direct_codex_command(launcher_).program, native_);
+  config_.npm_config_user_agent = "bun/1.1.0 npm/? node/v20";
+  EXPECT_EQ(direct_codex_command(launcher_, config_).program, launcher_);
+  config_.npm_config_user_agent.reset();
+  config_.codex_managed_elsewhere = true;
+  EXPECT_EQ(direct_codex_command(launcher_, config_).program, launcher_);
+  config_.codex_managed_elsewhere = false;
+  EXPECT_EQ(direct_codex_command(launcher_, config_).program, native_);
 }
 
 TEST_F(CodexBinaryTest, MissingNativeKeepsTheLauncher) {
   ASSERT_TRUE(sys::remove_file(native_).ok());
-  CodexCommand c = direct_codex_command(launcher_);
+  CodexCommand c = direct_codex_command(launcher_, config_);
   EXPECT_EQ(c.program, launcher_);
   EXPECT_TRUE(c.env.empty());
   EXPECT_TRUE(c.launcher.empty());
 }
 
 TEST_F(CodexBinaryTest, OtherProgramsRunAsGiven) {
-  EXPECT_EQ(direct_codex_command(native_).program, native_);
-  EXPECT_EQ(direct_codex_command("/bin/sh").program, "/bin/sh");
+  EXPECT_EQ(direct_codex_command(native_, config_).program, native_);
+  EXPECT_EQ(direct_codex_command("/bin/sh", config_).program, "/bin/sh");
 }
 
 TEST_F(CodexBinaryTest, ConfiguredProgramMustExist) {
-  ::setenv("CODEX_COMPANION_CODEX", (root_ + "/nope").c_str(), 1);
-  auto r = resolve_codex();
-  ::unsetenv("CODEX_COMPANION_CODEX");
+  config_.codex = root_ + "/nope";
+  auto r = resolve_codex(config_);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message, HasSubstr("CODEX_COMPANION_CODEX=" + root_ + "/nope"));
 }
 
-TEST_F(CodexBinaryTest, ConfiguredRelativePathBecomesAbsolute) {
+// Regression (a background worker could run another codex than the one checked): a relative
+// program, or one found through a relative PATH entry, is resolved once to an absolute path.
+TEST_F(CodexBinaryTest, RelativeProgramAndPathEntryBecomeAbsolute) {
   char cwd[4096];
   ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
   ASSERT_EQ(::chdir(root_.c_str()), 0);
-  ::setenv("CODEX_COMPANION_CODEX", "bin/codex", 1);
-  auto r = resolve_codex();
-  ::unsetenv("CODEX_COMPANION_CODEX");
+  config_.codex = "bin/codex";
+  auto r = resolve_codex(config_);
+  config_.codex.reset();
+  config_.path = ":/nonexistent";  // an empty entry: the current directory
+  ASSERT_EQ(::chdir((root_ + "/bin").c_str()), 0);
+  auto on_path = resolve_codex(config_);
   ASSERT_EQ(::chdir(cwd), 0);
+  ASSERT_TRUE(on_path.ok()) << on_path.error().message;
+  EXPECT_EQ(on_path->launcher, root_ + "/bin/codex");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->program, native_);
   EXPECT_EQ(r->launcher, root_ + "/bin/codex");
 }
 
 TEST_F(CodexBinaryTest, FoundOnPath) {
-  std::string path = ::getenv("PATH") ? ::getenv("PATH") : "";
-  ::setenv("PATH", (root_ + "/bin").c_str(), 1);
-  ::unsetenv("CODEX_COMPANION_CODEX");
-  auto r = resolve_codex();
-  ::setenv("PATH", path.c_str(), 1);
+  config_.path = root_ + "/bin";
+  auto r = resolve_codex(config_);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->program, native_);
 }

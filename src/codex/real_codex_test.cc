@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "codex/account_probe.h"
 #include "codex/run_turn.h"
 #include "sys/clock.h"
 #include "sys/fs.h"
@@ -111,7 +112,6 @@ class RealCodexTest : public ::testing::Test {
     (void)sys::ensure_private_dir(home);
     (void)sys::write_file_atomic(home + "/config.toml", config->out);
     ::setenv("CODEX_HOME", home.c_str(), 1);
-    ::setenv("CODEX_COMPANION_CODEX", kLauncher.c_str(), 1);
     ::setenv("RUST_LOG", "error", 1);
     ::setenv("NO_COLOR", "1", 1);
     for (const char* name : {"OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"}) {
@@ -121,7 +121,7 @@ class RealCodexTest : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    for (const char* name : {"CODEX_HOME", "CODEX_COMPANION_CODEX", "RUST_LOG", "NO_COLOR"}) {
+    for (const char* name : {"CODEX_HOME", "RUST_LOG", "NO_COLOR"}) {
       ::unsetenv(name);
     }
     if (stub_pid > 0) {
@@ -136,6 +136,7 @@ class RealCodexTest : public ::testing::Test {
   void SetUp() override {
     if (!ready) GTEST_SKIP() << "the project-local Codex CLI or the Responses stand-in is missing";
     spec_.cwd = dir;
+    spec_.codex = direct_codex_command(kLauncher, sys::Config{});
     limits_.stall_ms = 20000;
     limits_.deadline_ms = 60000;
   }
@@ -196,11 +197,10 @@ TEST_F(RealCodexTest, KilledAppServerEndsTheTurnAtOnce) {
 }
 
 TEST_F(RealCodexTest, ThroughTheNodeLauncherKillingTheNativeProcessEndsTheTurn) {
-  ::setenv("CODEX_MANAGED_BY_NPM", "1", 1);  // keeps the launcher (see codex_binary.h)
+  spec_.codex = CodexCommand{kLauncher, {}, {}};  // keeps the Node launcher (codex_binary.h)
   spec_.prompt = "Wait forever. [[stub:hang]]";
   observer_.kill_codex = true;
   TurnOutcome o = run();
-  ::unsetenv("CODEX_MANAGED_BY_NPM");
   EXPECT_EQ(o.end_reason, "app-server-exited");
   // The launcher re-raises its child's signal.
   EXPECT_THAT(o.error_message, HasSubstr("Codex app-server exited (signal 9) during the turn"));
@@ -209,11 +209,10 @@ TEST_F(RealCodexTest, ThroughTheNodeLauncherKillingTheNativeProcessEndsTheTurn) 
 }
 
 TEST_F(RealCodexTest, ThroughTheNodeLauncherStallIsInterruptedAndBothProcessesGo) {
-  ::setenv("CODEX_MANAGED_BY_NPM", "1", 1);
+  spec_.codex = CodexCommand{kLauncher, {}, {}};
   spec_.prompt = "Wait forever. [[stub:hang]]";
   limits_.stall_ms = 1500;
   TurnOutcome o = run();
-  ::unsetenv("CODEX_MANAGED_BY_NPM");
   EXPECT_EQ(o.end_reason, "stalled");
   EXPECT_TRUE(o.interrupted);
   EXPECT_TRUE(descendants_named("node").empty());
@@ -237,7 +236,7 @@ TEST_F(RealCodexTest, ReviewOfTheWorkingTreeCompletes) {
 }
 
 TEST_F(RealCodexTest, ProbeAccount) {
-  AccountProbe p = probe_account(dir, 20000);
+  AccountProbe p = probe_account(spec_.codex, dir, 20000);
   EXPECT_EQ(p.error, "");
   EXPECT_TRUE(p.account.contains("requiresOpenaiAuth")) << p.account.dump();
   EXPECT_EQ(p.config["config"]["model_provider"], "mock") << p.config.dump().substr(0, 300);

@@ -32,8 +32,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <utility>
 
+#include "codex/codex_binary.h"
+#include "codex/connector.h"
 #include "codex/turn_capture.h"
 
 namespace companion::codex {
@@ -41,6 +42,7 @@ namespace companion::codex {
 struct TurnSpec {
   enum class Kind { kTask, kReview, kAdversarialReview };
   Kind kind = Kind::kTask;
+  CodexCommand codex;  // the Codex CLI to start `app-server` with (resolve_codex)
   std::string cwd;
   std::string prompt;  // task and adversarial review
   std::optional<std::string> model, effort;
@@ -59,16 +61,6 @@ struct TurnLimits {
   int64_t broker_connect_ms = 2000;  // bound on the broker's answer to initialize
 };
 
-// How a turn reaches a Codex app-server.
-struct Connector {
-  std::string broker_endpoint;  // "unix:<path>" of a broker; empty: a direct app-server
-  bool direct_fallback = true;  // a broker failing before the turn is requested -> direct
-  static Connector direct() { return {}; }
-  static Connector broker(std::string endpoint, bool fallback = true) {
-    return {std::move(endpoint), fallback};
-  }
-};
-
 class TurnObserver {
  public:
   virtual ~TurnObserver() = default;
@@ -76,6 +68,11 @@ class TurnObserver {
   virtual void on_progress(const ProgressEvent& event) = 0;
   // The thread id once known (turn_id empty), then both once the turn started.
   virtual void on_ids(const std::string& thread_id, const std::string& turn_id) = 0;
+  // A direct app-server child was started (it leads its own session).
+  virtual void on_app_server_started(int /*pid*/) {}
+  // About to ask Codex to interrupt the turn; then whether Codex confirmed the interrupt.
+  virtual void on_interrupt_requested() {}
+  virtual void on_interrupted() {}
 };
 
 struct TurnOutcome {
@@ -92,20 +89,5 @@ struct TurnOutcome {
 // `stop_fd`: readable once the caller wants the turn cancelled; -1 for none. Not owned.
 TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, const Connector& connector,
                      TurnObserver& observer, int stop_fd = -1);
-
-// What `setup` needs to know about authentication: initialize, then account/read
-// {refreshToken:false}, then config/read {includeLayers:false, cwd}.
-struct AccountProbe {
-  std::string error;          // empty on success
-  nlohmann::json initialize;  // {userAgent, codexHome, ...}
-  nlohmann::json account;     // {account: null | {type, email?}, requiresOpenaiAuth}
-  nlohmann::json config;      // {config{model_provider, model_providers, ...}}
-  std::string runtime;        // "shared" or "direct"
-};
-
-// Through the broker when connector names one (with the same fallback as run_turn), else a
-// direct app-server. `runtime` says which answered.
-AccountProbe probe_account(const std::string& cwd, int64_t timeout_ms,
-                           const Connector& connector = Connector::direct());
 
 }  // namespace companion::codex

@@ -10,6 +10,7 @@
 
 #include <fstream>
 
+#include "codex/account_probe.h"
 #include "sys/clock.h"
 #include "sys/fs.h"
 #include "sys/stop.h"
@@ -34,9 +35,9 @@ class RecordingObserver : public TurnObserver {
     }
     if (!turn_id.empty() && signal_on_turn) ::kill(::getpid(), SIGTERM);
   }
+  int stop_on_turn = -1;  // a pipe's write end: written once the turn started
   std::vector<std::string> lines;
   std::vector<std::pair<std::string, std::string>> ids;
-  int stop_on_turn = -1;  // a pipe's write end: written once the turn started
   bool signal_on_turn = false;
 };
 
@@ -63,7 +64,7 @@ class RunTurnTest : public ::testing::Test {
     dir_ = *sys::real_path(dir_);
     log_ = dir_ + "/fake.log";
     (void)sys::remove_file(log_);
-    ::setenv("CODEX_COMPANION_CODEX", kFake.c_str(), 1);
+    spec_.codex = CodexCommand{kFake, {}, {}};
     ::setenv("FAKE_APP_SERVER_LOG", log_.c_str(), 1);
     ::unsetenv("FAKE_APP_SERVER_IGNORE_EOF");
     ::unsetenv("FAKE_APP_SERVER_IGNORE_SIGTERM");
@@ -353,20 +354,16 @@ TEST_F(RunTurnTest, AppServerDiesWithItsOwner) {
 }
 
 TEST_F(RunTurnTest, MissingCodexIsOneClearLine) {
-  ::unsetenv("CODEX_COMPANION_CODEX");
-  std::string path = ::getenv("PATH") ? ::getenv("PATH") : "";
-  ::setenv("PATH", dir_.c_str(), 1);
+  spec_.codex.program = dir_ + "/no-such-codex";
   TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer_);
-  ::setenv("PATH", path.c_str(), 1);
   EXPECT_EQ(o.end_reason, "error");
-  EXPECT_EQ(o.error_message,
-            "Codex CLI not found (looked for `codex` on PATH); install it with `npm install -g "
-            "@openai/codex` or set CODEX_COMPANION_CODEX");
+  EXPECT_THAT(o.error_message, HasSubstr("cannot start the Codex app-server"));
+  EXPECT_THAT(o.error_message, HasSubstr("no-such-codex"));
 }
 
 TEST_F(RunTurnTest, ProbeAccountReadsAccountAndConfig) {
   ::setenv("FAKE_APP_SERVER_MODE", "normal", 1);
-  AccountProbe probe = probe_account(dir_, 5000);
+  AccountProbe probe = probe_account(spec_.codex, dir_, 5000);
   EXPECT_EQ(probe.error, "");
   EXPECT_EQ(probe.account["account"]["type"], "apiKey");
   EXPECT_EQ(probe.config["config"]["model_provider"], "mock");
@@ -378,7 +375,7 @@ TEST_F(RunTurnTest, ProbeAccountReadsAccountAndConfig) {
 TEST_F(RunTurnTest, ProbeAccountTimesOut) {
   ::setenv("FAKE_APP_SERVER_MODE", "no-initialize", 1);
   int64_t start = sys::monotonic_ms();
-  AccountProbe probe = probe_account(dir_, 400);
+  AccountProbe probe = probe_account(spec_.codex, dir_, 400);
   EXPECT_EQ(probe.error, "Codex app-server did not answer within 0.4 s");
   EXPECT_LT(sys::monotonic_ms() - start, 3000);
 }

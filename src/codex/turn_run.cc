@@ -55,6 +55,7 @@ class TurnRun {
   asio::awaitable<TurnOutcome> run() {
     deadline_at_ = Clock::now() + Millis(limits_.deadline_ms);
     AppServerOptions options;
+    options.codex = spec_.codex;
     options.cwd = spec_.cwd;
     options.stop_step = Millis(limits_.stop_step_ms);
     options.log = [this](std::string_view line) { diagnostic(line); };
@@ -93,6 +94,7 @@ class TurnRun {
     app_ = std::move(app);
     outcome_.app_server_pid = app_->pid();
     outcome_.runtime = app_->via_broker() ? "shared" : "direct";
+    if (!app_->via_broker()) observer_.on_app_server_started(app_->pid());
     attach_handlers();
     last_activity_ = Clock::now();
     auto winner = co_await (drive() || watch_closed() || watch_broker() || watch_stall() ||
@@ -318,13 +320,19 @@ class TurnRun {
   asio::awaitable<void> finish(End end) {
     if (app_ && end.interrupt && !turn_id_.empty() && !app_->connection().closed()) {
       outcome_.interrupt_attempted = true;
+      observer_.on_interrupt_requested();
       // A review runs an inner turn: name the one Codex reports as active.
       std::string target = capture_ ? capture_->active_turn_id() : turn_id_;
       Status st = co_await app_->interrupt_turn(thread_id_, target, Millis(limits_.interrupt_ms));
       outcome_.interrupted = st.ok();
-      observer_.on_progress(
-          {st.ok() ? "Turn interrupted." : "Interrupting the turn failed: " + st.error().message,
-           ""});
+      if (st.ok()) observer_.on_interrupted();
+      // Codex's turn/completed (interrupted) may have been reported by the capture already.
+      bool reported = capture_ && capture_->finished();
+      if (!st.ok()) {
+        observer_.on_progress({"Interrupting the turn failed: " + st.error().message, ""});
+      } else if (!reported) {
+        observer_.on_progress({"Turn interrupted.", ""});
+      }
     }
     if (app_) co_await app_->shutdown("the turn ended");
     outcome_.end_reason = end.reason;

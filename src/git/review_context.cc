@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "git/context_text.h"
+#include "git/ref_argument.h"
 
 namespace companion::git {
 
@@ -66,12 +67,21 @@ Status add_status(Builder& b) {
   return {};
 }
 
+// `git diff|--stat <options> --end-of-options <revisions>`.
+std::vector<std::string> diff_command(std::vector<std::string> head,
+                                      const std::vector<std::string>& options,
+                                      const std::vector<std::string>& revisions) {
+  head.insert(head.end(), options.begin(), options.end());
+  head.push_back(kEndOfOptions);
+  head.insert(head.end(), revisions.begin(), revisions.end());
+  return head;
+}
+
 // Adds one diff section; a diff over the remaining budget is replaced by its --stat summary.
-Status add_diff(Builder& b, const std::string& title, const std::vector<std::string>& args,
-                const std::string& inspect_with) {
-  std::vector<std::string> diff_args = {"diff", "--no-ext-diff", "--no-textconv",
-                                        "--submodule=short"};
-  diff_args.insert(diff_args.end(), args.begin(), args.end());
+Status add_diff(Builder& b, const std::string& title, const std::vector<std::string>& options,
+                const std::vector<std::string>& revisions, const std::string& inspect_with) {
+  auto diff_args = diff_command({"diff", "--no-ext-diff", "--no-textconv", "--submodule=short"},
+                                options, revisions);
   auto diff = run_git(b.root, diff_args, b.git_options(b.budget));
   if (!diff) return diff.error();
   if (!diff->stdout_truncated && !diff->success()) {
@@ -80,8 +90,7 @@ Status add_diff(Builder& b, const std::string& title, const std::vector<std::str
   }
   if (diff->stdout_truncated) {
     b.inlined = false;
-    std::vector<std::string> stat_args = {"diff", "--stat"};
-    stat_args.insert(stat_args.end(), args.begin(), args.end());
+    auto stat_args = diff_command({"diff", "--stat"}, options, revisions);
     auto stat = run_git(b.root, stat_args, b.git_options(b.limits.max_file_bytes));
     std::string stat_text = stat.ok() ? stat->out : "";
     b.section(title, fmt::format("(not included: the diff is larger than {}; inspect it yourself "
@@ -144,12 +153,12 @@ Status collect_working_tree(Builder& b, ReviewContext& ctx) {
   COMPANION_TRY(add_status(b));
   b.section("Changed files", list_names(lines, "", b.limits.max_listed_files));
   if (has_head) {
-    COMPANION_TRY(
-        add_diff(b, "Diff of staged and unstaged changes against HEAD", {"HEAD"}, "git diff HEAD"));
+    COMPANION_TRY(add_diff(b, "Diff of staged and unstaged changes against HEAD", {}, {"HEAD"},
+                           "git diff HEAD"));
   } else {
     COMPANION_TRY(
-        add_diff(b, "Staged changes (no commits yet)", {"--cached"}, "git diff --cached"));
-    COMPANION_TRY(add_diff(b, "Unstaged changes", {}, "git diff"));
+        add_diff(b, "Staged changes (no commits yet)", {"--cached"}, {}, "git diff --cached"));
+    COMPANION_TRY(add_diff(b, "Unstaged changes", {}, {}, "git diff"));
   }
   add_untracked(b, ctx.untracked_files);
   ctx.summary =
@@ -159,20 +168,24 @@ Status collect_working_tree(Builder& b, ReviewContext& ctx) {
 }
 
 Status collect_branch(Builder& b, const std::string& base, ReviewContext& ctx) {
-  auto merge_base = run_git(b.root, {"merge-base", "HEAD", base});
+  COMPANION_TRY(check_ref_argument(base, "base ref"));
+  auto merge_base = run_git(b.root, {"merge-base", kEndOfOptions, "HEAD", base});
   if (!merge_base) return merge_base.error();
   if (!merge_base->success()) {
     return make_error(
         "cannot review against {}: it shares no history with HEAD; pass another --base", base);
   }
   std::string mb = trim_right(merge_base->out);
-  auto count = git_output(b.root, {"rev-list", "--count", mb + "..HEAD"});
+  COMPANION_TRY(check_ref_argument(mb, "merge-base"));
+  auto count = git_output(b.root, {"rev-list", "--count", kEndOfOptions, mb + "..HEAD"});
   if (!count) return count.error();
-  auto log = run_git(b.root, {"log", "--oneline", "--no-decorate", "-n", "200", mb + "..HEAD"},
-                     b.git_options(b.limits.max_file_bytes));
+  auto log = run_git(
+      b.root, {"log", "--oneline", "--no-decorate", "-n", "200", kEndOfOptions, mb + "..HEAD"},
+      b.git_options(b.limits.max_file_bytes));
   if (!log) return log.error();
-  auto names = git_output(b.root, {"diff", "--name-status", "--no-renames", "-z", mb, "HEAD"},
-                          b.git_options(8 * 1024 * 1024, false));
+  auto names =
+      git_output(b.root, {"diff", "--name-status", "--no-renames", "-z", kEndOfOptions, mb, "HEAD"},
+                 b.git_options(8 * 1024 * 1024, false));
   if (!names) return names.error();
   std::vector<std::string> lines;
   parse_name_status(*names, ctx.changed_files, lines);
@@ -181,7 +194,7 @@ Status collect_branch(Builder& b, const std::string& base, ReviewContext& ctx) {
       fmt::format("Commits on {} since merge-base {} with {}", ctx.branch, mb.substr(0, 12), base),
       fenced(log->out));
   b.section("Changed files", list_names(lines, "", b.limits.max_listed_files));
-  COMPANION_TRY(add_diff(b, fmt::format("Diff {}...HEAD", base), {mb, "HEAD"},
+  COMPANION_TRY(add_diff(b, fmt::format("Diff {}...HEAD", base), {}, {mb, "HEAD"},
                          fmt::format("git diff {}...HEAD", base)));
   std::string commits = trim_right(*count);
   ctx.summary = fmt::format("{} changed in {} {} against {}",

@@ -216,6 +216,19 @@ TEST(CollectReviewContext, BranchWithUnrelatedHistoryIsAnError) {
   EXPECT_TRUE(contains(ctx.error().message, "shares no history")) << ctx.error().message;
 }
 
+// Regression: a ref named like an option must never reach git's argv (here: merge-base).
+TEST(GitOptionInjection, OptionLikeBaseIsRefusedBeforeGitRuns) {
+  TempRepo repo;
+  repo.write("a.txt", "one\n");
+  repo.commit_all("initial");
+  const std::string victim = repo.scratch() + "/victim";
+  auto ctx = collect_review_context(repo.root(), branch_against("--output=" + victim));
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_TRUE(contains(ctx.error().message, "refusing base ref")) << ctx.error().message;
+  EXPECT_FALSE(sys::path_exists(victim));
+  EXPECT_FALSE(sys::path_exists(victim + "..HEAD"));
+}
+
 TEST(CollectReviewContext, DiffHoldingBackticksKeepsItsFence) {
   TempRepo repo;
   repo.write("doc.md", "text\n");

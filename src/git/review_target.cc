@@ -1,13 +1,14 @@
 #include "git/review_target.h"
 
 #include "git/git_command.h"
+#include "git/ref_argument.h"
 
 namespace companion::git {
 
 namespace {
 
 bool ref_exists(const std::string& repo_root, const std::string& ref) {
-  auto result = run_git(repo_root, {"show-ref", "--verify", "--quiet", ref});
+  auto result = run_git(repo_root, {"show-ref", "--verify", "--quiet", kEndOfOptions, ref});
   return result.ok() && result->success();
 }
 
@@ -19,11 +20,9 @@ std::optional<std::string> branch_or_remote(const std::string& repo_root, const 
 }
 
 Status check_base_ref(const std::string& repo_root, const std::string& base) {
-  if (base.empty() || base.front() == '-' || base.find_first_of(" \t\n") != std::string::npos) {
-    return make_error("invalid base ref '{}'; pass a branch, tag or commit such as --base main",
-                      base);
-  }
-  auto result = run_git(repo_root, {"rev-parse", "--verify", "--quiet", base + "^{commit}"});
+  COMPANION_TRY(check_ref_argument(base, "base ref"));
+  auto result =
+      run_git(repo_root, {"rev-parse", "--verify", "--quiet", kEndOfOptions, base + "^{commit}"});
   if (!result) return result.error();
   if (!result->success()) {
     return make_error(
@@ -46,11 +45,12 @@ ReviewTarget working_tree_target(bool explicit_choice) {
 // A branch target against `base`, refused when HEAD has nothing beyond it.
 Result<ReviewTarget> branch_target(const std::string& repo_root, const std::string& base,
                                    bool explicit_choice) {
+  COMPANION_TRY(check_ref_argument(base, "base ref"));
   if (!has_head_commit(repo_root)) {
     return make_error(
         "cannot review a branch: the repository has no commits yet; use --scope working-tree");
   }
-  auto ahead = git_output(repo_root, {"rev-list", "--count", base + "..HEAD"});
+  auto ahead = git_output(repo_root, {"rev-list", "--count", kEndOfOptions, base + "..HEAD"});
   if (!ahead) return ahead.error();
   if (trim_right(*ahead) == "0") {
     return make_error(
@@ -68,8 +68,9 @@ Result<ReviewTarget> branch_target(const std::string& repo_root, const std::stri
 }
 
 Result<std::string> required_default_base(const std::string& repo_root, bool tree_clean) {
-  auto base = default_base_ref(repo_root);
-  if (base) return *base;
+  auto found = default_base_ref(repo_root);
+  if (!found) return found.error();
+  if (const auto& base = *found) return *base;
   if (tree_clean) {
     return make_error(
         "nothing to review: the working tree is clean and there is no default branch (origin/HEAD, "
@@ -89,19 +90,22 @@ nlohmann::json ReviewTarget::to_json() const {
           {"explicit", explicit_choice}};
 }
 
-std::optional<std::string> default_base_ref(const std::string& repo_root) {
+Result<std::optional<std::string>> default_base_ref(const std::string& repo_root) {
   auto origin_head = run_git(repo_root, {"symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"});
   if (origin_head.ok() && origin_head->success()) {
     const std::string prefix = "refs/remotes/origin/";
     std::string ref = trim_right(origin_head->out);
     if (ref.rfind(prefix, 0) == 0 && ref.size() > prefix.size()) {
-      if (auto base = branch_or_remote(repo_root, ref.substr(prefix.size()))) return base;
+      // The remote chose this name: a hostile one is refused, not skipped in silence.
+      std::string name = ref.substr(prefix.size());
+      COMPANION_TRY(check_ref_argument(name, "the default branch that origin/HEAD names"));
+      if (auto base = branch_or_remote(repo_root, name)) return base;
     }
   }
   for (const char* name : {"main", "master"}) {
     if (auto base = branch_or_remote(repo_root, name)) return base;
   }
-  return std::nullopt;
+  return std::optional<std::string>();
 }
 
 Result<bool> working_tree_dirty(const std::string& repo_root) {

@@ -37,8 +37,9 @@ Result<ReviewTarget> select_review_target(const std::string& repo_root, const st
 
 // The ref a branch review compares against when no --base is given: the branch origin/HEAD
 // points to, else main, else master; a local branch is preferred over its origin/ twin.
-// nullopt when none exists.
-std::optional<std::string> default_base_ref(const std::string& repo_root);
+// nullopt when none exists. Error: origin/HEAD names a branch that check_ref_argument refuses
+// (a remote can name its HEAD `--output=FILE`).
+Result<std::optional<std::string>> default_base_ref(const std::string& repo_root);
 
 // True when the working tree has staged, unstaged or untracked (not ignored) changes.
 Result<bool> working_tree_dirty(const std::string& repo_root);

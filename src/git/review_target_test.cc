@@ -148,7 +148,7 @@ TEST(SelectReviewTarget, OriginHeadNamesTheDefaultBase) {
   EXPECT_EQ(target->base_ref, "develop");
   // Without a local branch of that name the remote-tracking ref is used.
   testing::run_in(clone, {"git", "branch", "-q", "-D", "develop"});
-  EXPECT_EQ(default_base_ref(clone), std::optional<std::string>("origin/develop"));
+  EXPECT_EQ(*default_base_ref(clone), std::optional<std::string>("origin/develop"));
 }
 
 TEST(SelectReviewTarget, BaseWinsOverAutoOnADirtyTree) {
@@ -178,8 +178,26 @@ TEST(SelectReviewTarget, OptionLikeBaseIsRejected) {
   for (const char* bad : {"--output=/tmp/x", "", "a b"}) {
     auto target = select_review_target(repo.root(), "auto", std::string(bad));
     ASSERT_FALSE(target.ok()) << bad;
-    EXPECT_TRUE(contains(target.error().message, "invalid base ref")) << target.error().message;
+    EXPECT_TRUE(contains(target.error().message, "refusing base ref")) << target.error().message;
   }
+}
+
+// Regression: a clone whose remote HEAD is a branch named `--output=FILE` made a review run
+// `git rev-list --count --output=FILE..HEAD`, which created or truncated FILE..HEAD.
+TEST(GitOptionInjection, OriginHeadNamedLikeAnOptionNeverReachesGit) {
+  TempRepo repo;
+  make_feature_branch(repo);
+  const std::string evil = "--output=" + repo.scratch() + "/victim";
+  repo.git({"update-ref", "refs/heads/" + evil, "main"});
+  repo.git({"update-ref", "refs/remotes/origin/" + evil, "main"});
+  repo.git({"symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/" + evil});
+  for (const char* scope : {"auto", "branch"}) {
+    auto target = select_review_target(repo.root(), scope, std::nullopt);
+    ASSERT_FALSE(target.ok()) << scope;
+    EXPECT_TRUE(contains(target.error().message, "origin/HEAD")) << target.error().message;
+    EXPECT_FALSE(sys::path_exists(repo.scratch() + "/victim..HEAD"));
+  }
+  EXPECT_FALSE(default_base_ref(repo.root()).ok());
 }
 
 TEST(SelectReviewTarget, CleanWorkingTreeScopeHasNothingToReview) {

@@ -1,44 +1,80 @@
 #include "jobs/cancel.h"
 
 #include <signal.h>
-#include <unistd.h>
+
+#include <algorithm>
 
 #include "store/job_log.h"
-#include "sys/clock.h"
-#include "sys/lock.h"
-#include "sys/process.h"
 
 namespace companion::jobs {
 
 namespace {
 
+// Keeps the whole cancel within its bound: what is left of it, and the store's busy timeout
+// shortened to fit.
+class Deadline {
+ public:
+  Deadline(sys::Env& env, store::JobStore& store, int bound_ms)
+      : env_(env), store_(store), end_(env.monotonic_ms() + bound_ms) {}
+
+  int64_t left() const { return std::max<int64_t>(0, end_ - env_.monotonic_ms()); }
+  // Call before each store write: it may wait for another writer's lock at most `max_ms` and
+  // what is left (and at least 50 ms).
+  void fit_store(int64_t max_ms) {
+    store_.set_busy_timeout(static_cast<int>(std::max<int64_t>(50, std::min(max_ms, left()))));
+  }
+
+ private:
+  sys::Env& env_;
+  store::JobStore& store_;
+  int64_t end_;
+};
+
 // Waits until nobody holds the job's lock, up to `timeout_ms`.
-bool wait_lock_released(const std::string& lock_path, int timeout_ms) {
-  int64_t deadline = sys::monotonic_ms() + timeout_ms;
+bool wait_lock_released(sys::Env& env, const std::string& lock_path, int64_t timeout_ms,
+                        int probe_ms) {
+  int64_t deadline = env.monotonic_ms() + timeout_ms;
   for (;;) {
-    auto state = sys::probe_lock(lock_path);
+    auto state = env.probe_lock(lock_path);
     if (!state || *state != sys::LockState::kHeld) return true;
-    if (sys::monotonic_ms() >= deadline) return false;
-    ::usleep(10 * 1000);
+    if (env.monotonic_ms() >= deadline) return false;
+    env.sleep_ms(probe_ms);
   }
 }
 
-bool is_session_leader(const store::Job& job) {
-  auto pid = static_cast<pid_t>(job.pid);
-  return ::getsid(pid) == pid;
+bool leads_session(sys::Env& env, const store::Job& job) {
+  auto info = env.process_info(static_cast<pid_t>(job.pid));
+  return info && info->sid == static_cast<pid_t>(job.pid);
 }
 
 // Signals the owner: its whole process group when it leads its own session (a background
 // worker), else the process alone (a foreground command: its shell's group, a pipeline, is not
 // ours to end). Never a recycled pid.
-void signal_owner(const store::Job& job, int sig) {
+void signal_owner(sys::Env& env, const store::Job& job, bool worker, int sig) {
   auto pid = static_cast<pid_t>(job.pid);
-  if (pid <= 1 || !sys::process_matches(pid, job.pid_start_time)) return;
-  if (is_session_leader(job)) {
-    (void)sys::signal_group(pid, sig);
+  if (pid <= 1 || !env.process_matches(pid, job.pid_start_time)) return;
+  if (worker) {
+    (void)env.signal_group(pid, sig);
   } else {
-    ::kill(pid, sig);
+    (void)env.signal_process(pid, sig);
   }
+}
+
+// Stops the owner; false when it had to be killed.
+bool stop_owner(sys::Env& env, const store::Job& job, const std::string& lock,
+                const CancelOptions& options, Deadline& deadline) {
+  bool worker = leads_session(env, job);
+  signal_owner(env, job, worker, SIGTERM);
+  signal_owner(env, job, worker, SIGCONT);  // a stopped owner must run to handle SIGTERM
+  int64_t grace = std::min<int64_t>(options.term_grace_ms, deadline.left() - options.kill_grace_ms);
+  if (wait_lock_released(env, lock, std::max<int64_t>(0, grace), options.probe_ms)) return true;
+  signal_owner(env, job, worker, SIGKILL);
+  wait_lock_released(env, lock, std::min<int64_t>(options.kill_grace_ms, deadline.left()),
+                     options.probe_ms);
+  // The owner had no time to stop what it started: end its session and its app-server's.
+  (void)env.end_session(static_cast<pid_t>(job.pid), job.pid_start_time);
+  (void)env.end_session(static_cast<pid_t>(job.app_server_pid), job.app_server_start_time);
+  return false;
 }
 
 }  // namespace
@@ -49,36 +85,38 @@ Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
     return make_error("job {} is already {}; nothing to cancel", job.id,
                       store::to_string(job.status));
   }
+  sys::Env& env = store.env();
+  Deadline deadline(env, store, options.bound_ms);
   const std::string lock = store.workspace().lock_path(job.id);
-  CancelOutcome out;
   // Recorded first: if the owner dies before it writes `cancelled` itself, whoever reads the job
-  // next finishes it as cancelled, not as a dead worker.
+  // next finishes it as cancelled, not as a dead worker. The marker file needs no database write,
+  // so a store locked by another writer does not lose the request; the owner is still told to
+  // stop.
+  (void)env.write_file_atomic(store.workspace().cancel_path(job.id), "cancel requested\n");
+  deadline.fit_store(options.request_write_ms);
   auto requested = store.update(job.id, store::JobPatch{.request_cancel = true});
-  if (!requested) return requested.error();
-  if (static_cast<pid_t>(job.pid) != ::getpid()) {
-    bool worker = is_session_leader(job);
-    signal_owner(job, SIGTERM);
-    signal_owner(job, SIGCONT);  // a stopped owner must run to handle SIGTERM
-    if (!wait_lock_released(lock, options.term_grace_ms)) {
-      signal_owner(job, SIGKILL);
-      wait_lock_released(lock, options.kill_grace_ms);
-      // The worker had no time to stop its app-server: end everything left in its session.
-      if (worker) sys::signal_session(static_cast<pid_t>(job.pid), SIGKILL);
-    }
+  if (!requested && requested.error().code != ErrorCode::kBusy) return requested.error();
+  if (static_cast<pid_t>(job.pid) != env.self_pid())
+    (void)stop_owner(env, job, lock, options, deadline);
+  deadline.fit_store(options.bound_ms);
+  auto won = store.finish(job.id,
+                          store::make_terminal(store::EndReason::kCancelled, "Cancelled by user."));
+  if (!won) {
+    if (won.error().code != ErrorCode::kBusy) return won.error();
+    return make_coded_error(ErrorCode::kBusy,
+                            "job {} was told to stop, but the job store stayed locked by another "
+                            "process; `codex-companion status {}` will show its end",
+                            job.id, job.id);
   }
-  store::Terminal t{store::JobStatus::kCancelled, std::string(store::end_reason::kCancelled),
-                    "Cancelled by user.", nullptr, ""};
-  auto won = store.finish(job.id, t);
-  if (!won) return won.error();
-  if (*won) (void)store::append_log_line(job.log_file, "Cancelled by user.");
+  if (*won) (void)store::append_log_line(env, job.log_file, "Cancelled by user.");
   auto after = store.get(job.id);
   if (!after) return after.error();
   if (!after->has_value()) return make_error("job {} vanished while being cancelled", job.id);
+  CancelOutcome out;
   out.job = std::move(**after);
-  if (out.job.result.is_object()) {
-    out.turn_interrupt_attempted = out.job.result.value("turnInterruptAttempted", false);
-    out.turn_interrupted = out.job.result.value("turnInterrupted", false);
-  }
+  // The owner records an interrupt attempt before it makes it, so this holds after a SIGKILL too.
+  out.turn_interrupt_attempted = out.job.turn_interrupt_attempted;
+  out.turn_interrupted = out.job.turn_interrupted;
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Cancelling an active job (SPEC.md guarantee 6): bounded in time whatever state its owner,
-// the broker or the app-server is in.
+// the store, the broker or the app-server is in.
 #pragma once
 
 #include <string>
@@ -17,11 +17,18 @@ struct CancelOutcome {
 
 struct CancelOptions {
   int term_grace_ms = 3000;  // after SIGTERM, how long the owner has to let go of its lock
-  int kill_grace_ms = 1000;  // after SIGKILL
+  int kill_grace_ms = 500;   // after SIGKILL
+  int bound_ms = 4500;       // the whole cancel, store writes included (SPEC.md: 5 s)
+  int probe_ms = 10;         // how often the owner's lock is probed
+  int request_write_ms = 1000;  // the longest the cancel request's store write waits for a lock
 };
 
-// Ends the owner's process group (TERM; KILL after the grace), waits for its lock to be
-// released, and marks the job cancelled by compare-and-set. Already finished → an error saying so.
+// Records the cancel request, ends the owner (a background worker's whole process group, or a
+// foreground command alone: SIGTERM + SIGCONT, SIGKILL after the grace, then whatever is left of
+// its session and its app-server's), and marks the job cancelled by compare-and-set. Every store
+// write waits at most what is left of `bound_ms` for another process's transaction (a writer
+// stopped mid-transaction cannot hold it past the bound). Errors: the job is already finished;
+// the store stayed locked (the stop was sent; the next reader records the end).
 Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
                                  const CancelOptions& options = {});
 

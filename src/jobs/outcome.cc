@@ -6,36 +6,58 @@ namespace companion::jobs {
 
 namespace {
 
+constexpr const char* kNoAnswer =
+    "Codex returned no answer: the turn completed without a final message and changed no file.";
+
 nlohmann::json text_or_null(const std::string& s) {
   return s.empty() ? nlohmann::json() : nlohmann::json(s);
 }
 
-nlohmann::json codex_section(const codex::TurnOutcome& turn, const std::string& stdout_text) {
-  bool ok = turn.end_reason == "completed";
-  return {{"status", ok ? 0 : 1},
+// What the turn ended with, after the no-answer rule: `ok` when it completed with an answer.
+struct Ending {
+  store::EndReason reason;
+  std::string message;
+  bool ok() const { return reason == store::EndReason::kCompleted; }
+};
+
+Ending ending_of(const JobRequest& request, const codex::TurnOutcome& turn) {
+  store::EndReason reason = turn_end_reason(turn);
+  const auto& r = turn.result;
+  bool answered = !r.final_message.empty() ||
+                  (request.kind == store::JobKind::kReview && !r.review_text.empty());
+  if (reason == store::EndReason::kCompleted && !answered && r.touched_files.empty()) {
+    return {store::EndReason::kNoFinalMessage, kNoAnswer};
+  }
+  return {reason, reason == store::EndReason::kCompleted ? std::string() : turn.error_message};
+}
+
+nlohmann::json codex_section(const codex::TurnOutcome& turn, const Ending& ending,
+                             const std::string& stdout_text) {
+  return {{"status", ending.ok() ? 0 : 1},
           {"stdout", stdout_text},
-          {"stderr", ok ? "" : turn.error_message},
+          {"stderr", ending.message},
           {"reasoning", turn.result.reasoning_summary}};
 }
 
-JobOutcome task_outcome(const codex::TurnOutcome& turn) {
+JobOutcome task_outcome(const codex::TurnOutcome& turn, const Ending& ending) {
   const auto& r = turn.result;
-  bool ok = turn.end_reason == "completed";
+  bool ok = ending.ok();
   JobOutcome out;
   out.payload = {{"status", ok ? 0 : 1},
                  {"threadId", text_or_null(r.thread_id)},
                  {"rawOutput", r.final_message},
                  {"touchedFiles", r.touched_files},
                  {"reasoningSummary", r.reasoning_summary}};
-  if (!ok) out.payload["failureMessage"] = turn.error_message;
-  out.rendered = !r.final_message.empty()      ? r.final_message
-                 : !turn.error_message.empty() ? turn.error_message
-                                               : "Codex did not return a final message.";
+  if (!ok) out.payload["failureMessage"] = ending.message;
+  out.rendered = !r.final_message.empty()  ? r.final_message
+                 : !ending.message.empty() ? ending.message
+                                           : "Codex did not return a final message.";
   if (out.rendered.back() != '\n') out.rendered.push_back('\n');
   return out;
 }
 
-JobOutcome review_outcome(const JobRequest& req, const codex::TurnOutcome& turn) {
+JobOutcome review_outcome(const JobRequest& req, const codex::TurnOutcome& turn,
+                          const Ending& ending) {
   const auto& r = turn.result;
   std::string text = !r.review_text.empty() ? r.review_text : r.final_message;
   JobOutcome out;
@@ -43,11 +65,11 @@ JobOutcome review_outcome(const JobRequest& req, const codex::TurnOutcome& turn)
                  {"target", req.target},
                  {"threadId", text_or_null(r.thread_id)},
                  {"sourceThreadId", text_or_null(r.thread_id)},
-                 {"codex", codex_section(turn, text)}};
+                 {"codex", codex_section(turn, ending, text)}};
   render::ReviewResultView view;
   view.target_label = target_label(req);
   view.review_text = text;
-  if (turn.end_reason != "completed") view.failure = turn.error_message;
+  if (!ending.ok()) view.failure = ending.message;
   view.reasoning_summary = r.reasoning_summary;
   view.thread_id = r.thread_id;
   view.resume_hint = false;  // `result` adds the resume hint from the job's thread
@@ -55,9 +77,10 @@ JobOutcome review_outcome(const JobRequest& req, const codex::TurnOutcome& turn)
   return out;
 }
 
-JobOutcome adversarial_outcome(const JobRequest& req, const codex::TurnOutcome& turn) {
+JobOutcome adversarial_outcome(const JobRequest& req, const codex::TurnOutcome& turn,
+                               const Ending& ending) {
   const auto& r = turn.result;
-  bool ok = turn.end_reason == "completed";
+  bool ok = ending.ok();
   nlohmann::json parsed;
   std::string parse_error;
   if (ok) {
@@ -69,22 +92,21 @@ JobOutcome adversarial_outcome(const JobRequest& req, const codex::TurnOutcome& 
     }
   }
   JobOutcome out;
-  out.payload = {
-      {"review", "Adversarial Review"},
-      {"target", req.target},
-      {"threadId", text_or_null(r.thread_id)},
-      {"context", req.context},
-      {"codex", codex_section(turn, r.final_message)},
-      {"result", parsed},
-      {"rawOutput", r.final_message},
-      {"parseError", ok ? text_or_null(parse_error) : nlohmann::json(turn.error_message)},
-      {"reasoningSummary", r.reasoning_summary}};
+  out.payload = {{"review", "Adversarial Review"},
+                 {"target", req.target},
+                 {"threadId", text_or_null(r.thread_id)},
+                 {"context", req.context},
+                 {"codex", codex_section(turn, ending, r.final_message)},
+                 {"result", parsed},
+                 {"rawOutput", r.final_message},
+                 {"parseError", ok ? text_or_null(parse_error) : nlohmann::json(ending.message)},
+                 {"reasoningSummary", r.reasoning_summary}};
   render::AdversarialReviewView view;
   view.target_label = target_label(req);
   view.result = parsed;
   view.raw_output = r.final_message;
   view.parse_error = parse_error;
-  if (!ok) view.failure = turn.error_message;
+  if (!ok) view.failure = ending.message;
   view.reasoning_summary = r.reasoning_summary;
   view.thread_id = r.thread_id;
   view.resume_hint = false;
@@ -94,27 +116,30 @@ JobOutcome adversarial_outcome(const JobRequest& req, const codex::TurnOutcome& 
 
 }  // namespace
 
-store::JobStatus status_for(const std::string& end_reason) {
-  if (end_reason == "completed") return store::JobStatus::kCompleted;
-  if (end_reason == "cancelled") return store::JobStatus::kCancelled;
-  return store::JobStatus::kFailed;
+store::EndReason turn_end_reason(const codex::TurnOutcome& turn) {
+  return store::parse_end_reason(turn.end_reason).value_or(store::EndReason::kError);
 }
 
 JobOutcome build_outcome(const JobRequest& request, const codex::TurnOutcome& turn) {
-  JobOutcome out = request.kind == "task"     ? task_outcome(turn)
-                   : request.kind == "review" ? review_outcome(request, turn)
-                                              : adversarial_outcome(request, turn);
+  Ending ending = ending_of(request, turn);
+  JobOutcome out;
+  switch (request.kind) {
+    case store::JobKind::kTask:
+      out = task_outcome(turn, ending);
+      break;
+    case store::JobKind::kReview:
+      out = review_outcome(request, turn, ending);
+      break;
+    case store::JobKind::kAdversarialReview:
+      out = adversarial_outcome(request, turn, ending);
+      break;
+  }
   if (turn.interrupt_attempted) {
     // Read back by `cancel`, which asked the worker to stop: did Codex stop the turn?
     out.payload["turnInterruptAttempted"] = true;
     out.payload["turnInterrupted"] = turn.interrupted;
   }
-  out.terminal.status = status_for(turn.end_reason);
-  out.terminal.end_reason = turn.end_reason.empty() ? "error" : turn.end_reason;
-  out.terminal.error_message =
-      out.terminal.status == store::JobStatus::kCompleted ? std::string() : turn.error_message;
-  out.terminal.result = out.payload;
-  out.terminal.rendered = out.rendered;
+  out.terminal = store::make_terminal(ending.reason, ending.message, out.payload, out.rendered);
   return out;
 }
 

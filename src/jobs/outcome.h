@@ -1,5 +1,5 @@
 // Turning a finished Codex turn into what the job stores: the --json payload (SPEC.md section 1),
-// the rendered text, and the terminal transition.
+// the rendered text, and the terminal record.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 
 #include "codex/run_turn.h"
 #include "jobs/request.h"
-#include "store/job_store.h"
+#include "store/job.h"
 
 namespace companion::jobs {
 
@@ -17,9 +17,12 @@ struct JobOutcome {
   store::Terminal terminal;
 };
 
+// A turn that completed without an answer (no final message, no review text) and changed no
+// file did not do what was asked: it ends failed with EndReason::kNoFinalMessage (what was
+// captured is kept).
 JobOutcome build_outcome(const JobRequest& request, const codex::TurnOutcome& turn);
 
-// Maps a turn's end reason to the job status it ends in.
-store::JobStatus status_for(const std::string& end_reason);
+// The end reason of a turn (codex::TurnOutcome::end_reason), before the no-answer rule.
+store::EndReason turn_end_reason(const codex::TurnOutcome& turn);
 
 }  // namespace companion::jobs

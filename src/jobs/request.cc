@@ -1,5 +1,8 @@
 #include "jobs/request.h"
 
+#include "sys/json_read.h"
+#include "sys/text.h"
+
 namespace companion::jobs {
 
 namespace {
@@ -8,44 +11,10 @@ nlohmann::json optional_text(const std::optional<std::string>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json();
 }
 
-std::optional<std::string> read_optional(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-std::string read_text(const nlohmann::json& j, const char* key) {
-  return read_optional(j, key).value_or("");
-}
-
-nlohmann::json read_value(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it == j.end() ? nlohmann::json() : *it;
-}
-
 }  // namespace
 
-std::string excerpt(const std::string& text, size_t max) {
-  std::string flat;
-  bool space = false;
-  for (char c : text) {
-    bool ws = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (ws) {
-      space = !flat.empty();
-      continue;
-    }
-    if (space) flat.push_back(' ');
-    space = false;
-    flat.push_back(c);
-  }
-  if (flat.size() <= max) return flat;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(flat[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-  return flat.substr(0, cut) + "…";
-}
-
 nlohmann::json to_json(const JobRequest& r) {
-  return {{"kind", r.kind},
+  return {{"kind", store::to_string(r.kind)},
           {"cwd", r.cwd},
           {"prompt", r.prompt},
           {"model", optional_text(r.model)},
@@ -64,31 +33,40 @@ nlohmann::json to_json(const JobRequest& r) {
 Result<JobRequest> request_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return make_error("the job's stored request is missing or not an object");
   JobRequest r;
-  r.kind = read_text(j, "kind");
-  if (r.kind != "task" && r.kind != "review" && r.kind != "adversarial-review") {
-    return make_error("the job's stored request has an unknown kind '{}'", r.kind);
-  }
-  r.cwd = read_text(j, "cwd");
+  std::string kind = sys::json_text(j, "kind");
+  auto parsed = store::parse_job_kind(kind);
+  if (!parsed) return make_error("the job's stored request has an unknown kind '{}'", kind);
+  r.kind = *parsed;
+  r.cwd = sys::json_text(j, "cwd");
   if (r.cwd.empty()) return make_error("the job's stored request has no working directory");
-  r.prompt = read_text(j, "prompt");
-  r.model = read_optional(j, "model");
-  r.effort = read_optional(j, "effort");
-  r.write = j.value("write", false);
-  r.resume_thread_id = read_text(j, "resumeThreadId");
-  r.thread_name = read_text(j, "threadName");
-  r.output_schema = read_value(j, "outputSchema");
-  r.review_target = read_value(j, "reviewTarget");
-  r.target = read_value(j, "target");
-  r.context = read_value(j, "context");
-  r.focus = read_text(j, "focus");
+  r.prompt = sys::json_text(j, "prompt");
+  r.model = sys::json_string(j, "model");
+  r.effort = sys::json_string(j, "effort");
+  r.write = sys::json_bool(j, "write").value_or(false);
+  r.resume_thread_id = sys::json_text(j, "resumeThreadId");
+  r.thread_name = sys::json_text(j, "threadName");
+  r.output_schema = sys::json_value(j, "outputSchema");
+  r.review_target = sys::json_value(j, "reviewTarget");
+  r.target = sys::json_value(j, "target");
+  r.context = sys::json_value(j, "context");
+  r.focus = sys::json_text(j, "focus");
   return r;
 }
 
-codex::TurnSpec to_turn_spec(const JobRequest& r) {
+codex::TurnSpec to_turn_spec(const JobRequest& r, const codex::CodexCommand& codex) {
   codex::TurnSpec spec;
-  spec.kind = r.kind == "task"     ? codex::TurnSpec::Kind::kTask
-              : r.kind == "review" ? codex::TurnSpec::Kind::kReview
-                                   : codex::TurnSpec::Kind::kAdversarialReview;
+  switch (r.kind) {
+    case store::JobKind::kTask:
+      spec.kind = codex::TurnSpec::Kind::kTask;
+      break;
+    case store::JobKind::kReview:
+      spec.kind = codex::TurnSpec::Kind::kReview;
+      break;
+    case store::JobKind::kAdversarialReview:
+      spec.kind = codex::TurnSpec::Kind::kAdversarialReview;
+      break;
+  }
+  spec.codex = codex;
   spec.cwd = r.cwd;
   spec.prompt = r.prompt;
   spec.model = r.model;
@@ -102,22 +80,33 @@ codex::TurnSpec to_turn_spec(const JobRequest& r) {
 }
 
 std::string job_title(const JobRequest& r) {
-  if (r.kind == "task") return "Codex Task";
-  if (r.kind == "review") return "Codex Review";
-  return "Codex Adversarial Review";
+  switch (r.kind) {
+    case store::JobKind::kTask:
+      return "Codex Task";
+    case store::JobKind::kReview:
+      return "Codex Review";
+    case store::JobKind::kAdversarialReview:
+      return "Codex Adversarial Review";
+  }
+  return "Codex Job";
 }
 
 std::string target_label(const JobRequest& r) {
-  auto it = r.target.find("label");  // end() for a null or non-object target
-  return it != r.target.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return sys::json_text(r.target, "label");
 }
 
 std::string job_summary(const JobRequest& r) {
   std::string label = target_label(r);
-  if (r.kind == "task") return excerpt(r.prompt, 96);
-  if (r.kind == "review") return "Review of the " + label;
-  return excerpt("Adversarial review of the " + label + (r.focus.empty() ? "" : ": " + r.focus),
-                 96);
+  switch (r.kind) {
+    case store::JobKind::kTask:
+      return sys::excerpt(r.prompt, 96);
+    case store::JobKind::kReview:
+      return "Review of the " + label;
+    case store::JobKind::kAdversarialReview:
+      break;
+  }
+  return sys::excerpt(
+      "Adversarial review of the " + label + (r.focus.empty() ? "" : ": " + r.focus), 96);
 }
 
 }  // namespace companion::jobs

@@ -7,12 +7,13 @@
 #include <string>
 
 #include "codex/run_turn.h"
+#include "store/job.h"
 #include "sys/result.h"
 
 namespace companion::jobs {
 
 struct JobRequest {
-  std::string kind;    // task | review | adversarial-review
+  store::JobKind kind = store::JobKind::kTask;
   std::string cwd;     // the workspace root the app-server runs in
   std::string prompt;  // task: the user's prompt; adversarial-review: the filled template
   std::optional<std::string> model;
@@ -28,8 +29,10 @@ struct JobRequest {
 };
 
 nlohmann::json to_json(const JobRequest& request);
+// Reads a stored request tolerantly: a field of the wrong type is absent. Errors: not an object,
+// an unknown kind, no working directory.
 Result<JobRequest> request_from_json(const nlohmann::json& json);
-codex::TurnSpec to_turn_spec(const JobRequest& request);
+codex::TurnSpec to_turn_spec(const JobRequest& request, const codex::CodexCommand& codex);
 
 // The review target's label ("working tree diff", …); empty for a task.
 std::string target_label(const JobRequest& request);
@@ -37,8 +40,5 @@ std::string target_label(const JobRequest& request);
 // Title and summary shown by `status` for a request.
 std::string job_title(const JobRequest& request);
 std::string job_summary(const JobRequest& request);
-
-// The first `max` characters of `text` on one line, with an ellipsis when cut.
-std::string excerpt(const std::string& text, size_t max);
 
 }  // namespace companion::jobs

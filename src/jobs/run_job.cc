@@ -1,29 +1,18 @@
 #include "jobs/run_job.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "store/job_log.h"
-#include "sys/clock.h"
 #include "sys/process.h"
 #include "sys/stop.h"
+#include "sys/terminal_text.h"
 
 namespace companion::jobs {
 
 namespace {
 
-Result<int64_t> env_ms(const char* name, int64_t fallback) {
-  const char* text = ::getenv(name);
-  if (!text || !*text) return fallback;
-  auto value = sys::parse_duration_ms(text, 1);
-  if (!value) {
-    return make_error("{} must be a number of milliseconds between 1 and {} (30 days), not '{}'",
-                      name, sys::kMaxDurationMs, text);
-  }
-  return *value;
-}
+// How long leftover descendants get between SIGTERM and SIGKILL at the end of a job.
+constexpr int kDescendantGraceMs = 300;
 
 // Writes every progress event to the job log, phase and ids to the store, and optionally stderr.
 class JobObserver : public codex::TurnObserver {
@@ -33,11 +22,12 @@ class JobObserver : public codex::TurnObserver {
 
   void on_progress(const codex::ProgressEvent& event) override {
     if (!event.line.empty()) {
-      (void)store::append_log_line(job_.log_file, event.line);
-      if (echo_) std::fprintf(stderr, "[codex] %s\n", event.line.c_str());
+      (void)store::append_log_line(store_.env(), job_.log_file, event.line);
+      if (echo_) sys::write_text(stderr, "[codex] " + event.line + "\n");
     }
-    if (!event.phase.empty() && event.phase != phase_) {
-      phase_ = event.phase;
+    auto phase = store::parse_phase(event.phase);
+    if (phase && phase != phase_) {
+      phase_ = phase;
       (void)store_.update(job_.id, store::JobPatch{.phase = phase_});
     }
   }
@@ -46,38 +36,77 @@ class JobObserver : public codex::TurnObserver {
     (void)store_.update(job_.id, store::JobPatch{.thread_id = thread_id, .turn_id = turn_id});
   }
 
+  void on_app_server_started(int pid) override {
+    auto info = store_.env().process_info(pid);
+    (void)store_.update(job_.id,
+                        store::JobPatch{.app_server_pid = pid,
+                                        .app_server_start_time = info ? info->start_time : 0});
+  }
+
+  void on_interrupt_requested() override {
+    (void)store_.update(job_.id, store::JobPatch{.turn_interrupt_attempted = true});
+  }
+
+  void on_interrupted() override {
+    (void)store_.update(job_.id, store::JobPatch{.turn_interrupted = true});
+  }
+
  private:
   store::JobStore& store_;
   const store::Job& job_;
   bool echo_;
-  std::string phase_;
+  std::optional<store::Phase> phase_;
 };
 
-void log_blocks(const store::Job& job, const codex::TurnOutcome& turn, const JobOutcome& outcome) {
+void log_blocks(sys::Env& env, const store::Job& job, const codex::TurnOutcome& turn,
+                const JobOutcome& outcome) {
   const auto& r = turn.result;
   if (!r.reasoning_summary.empty()) {
     std::string body;
     for (const auto& s : r.reasoning_summary) body += "- " + s + "\n";
-    (void)store::append_log_block(job.log_file, "Reasoning summary", body);
+    (void)store::append_log_block(env, job.log_file, "Reasoning summary", body);
   }
-  if (!r.review_text.empty())
-    (void)store::append_log_block(job.log_file, "Review output", r.review_text);
+  if (!r.review_text.empty()) {
+    (void)store::append_log_block(env, job.log_file, "Review output", r.review_text);
+  }
   if (!r.final_message.empty()) {
-    (void)store::append_log_block(job.log_file, "Assistant message", r.final_message);
+    (void)store::append_log_block(env, job.log_file, "Assistant message", r.final_message);
   }
-  (void)store::append_log_block(job.log_file, "Final output", outcome.rendered);
+  (void)store::append_log_block(env, job.log_file, "Final output", outcome.rendered);
+}
+
+// Runs the turn, or does not start Codex at all when a stop came first.
+codex::TurnOutcome run_or_skip(store::JobStore& store, const store::Job& job,
+                               const JobRequest& request, const RunOptions& options) {
+  codex::TurnOutcome turn;
+  if (sys::stop_requested() || job.cancel_requested) {
+    turn.end_reason = "cancelled";
+    turn.error_message = "Cancelled by user.";
+    return turn;
+  }
+  if (auto adopted = sys::become_subreaper(); !adopted) {
+    (void)store::append_log_line(store.env(), job.log_file,
+                                 "Note: " + adopted.error().message + ".");
+  }
+  JobObserver observer(store, job, options.echo_progress);
+  // The stop handlers stay installed: a SIGINT/SIGTERM cancels the turn through the stop pipe
+  // and, after the turn, cannot kill this process before its outcome is stored.
+  turn = codex::run_turn(to_turn_spec(request, options.codex), options.limits, options.connector,
+                         observer, sys::stop_fd());
+  // Nothing the job started may outlive it: MCP servers of the app-server, shell commands.
+  if (int left = sys::end_descendants(kDescendantGraceMs); left > 0) {
+    (void)store::append_log_line(store.env(), job.log_file,
+                                 fmt::format("Ended {} leftover process(es) of the job.", left));
+  }
+  return turn;
 }
 
 }  // namespace
 
-Result<codex::TurnLimits> limits_from_environment() {
+codex::TurnLimits limits_from(const sys::Config& config) {
   codex::TurnLimits limits;
-  auto stall = env_ms("CODEX_COMPANION_TURN_STALL_MS", 10 * 60 * 1000);
-  if (!stall) return stall.error();
-  auto deadline = env_ms("CODEX_COMPANION_JOB_TIMEOUT_MS", 30 * 60 * 1000);
-  if (!deadline) return deadline.error();
-  limits.stall_ms = *stall;
-  limits.deadline_ms = *deadline;
+  limits.stall_ms = config.turn_stall_ms;
+  limits.deadline_ms = config.job_timeout_ms;
   // A cancelled worker gets SIGTERM and about three seconds before SIGKILL: its interrupt and
   // the app-server's shutdown must fit in that (the app-server exits within milliseconds of its
   // stdin closing).
@@ -88,43 +117,36 @@ Result<codex::TurnLimits> limits_from_environment() {
 
 Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobRequest& request,
                        const RunOptions& options) {
-  pid_t self = ::getpid();
-  auto marked =
-      store.update(job.id, store::JobPatch{.mark_running = true,
-                                           .phase = "starting",
-                                           .pid = self,
-                                           .pid_start_time = sys::process_start_time(self)});
-  if (!marked) return marked.error();
+  sys::Env& env = store.env();
+  pid_t self = env.self_pid();
+  auto info = env.process_info(self);
+  auto started = store.start(job.id, store::StartInfo{self, info ? info->start_time : 0});
+  if (!started) return started.error();
   JobRun run;
-  if (*marked) {
-    (void)store::append_log_line(job.log_file, "Starting Codex " + request.kind + ".");
-    JobObserver observer(store, job, options.echo_progress);
-    codex::TurnOutcome turn;
-    if (sys::stop_requested() || job.cancel_requested) {
-      // Stopped (or cancelled while still queued) before the turn began: do not start Codex.
-      turn.end_reason = "cancelled";
-      turn.error_message = "Cancelled by user.";
-    } else {
-      // The stop handlers stay installed: a SIGINT/SIGTERM cancels the turn through the stop pipe
-      // and, after the turn, cannot kill this process before its outcome is stored.
-      turn = codex::run_turn(to_turn_spec(request), options.limits, options.connector, observer,
-                             sys::stop_fd());
-    }
-    run.end_reason = turn.end_reason;
+  if (*started) {
+    (void)store::append_log_line(
+        env, job.log_file, "Starting Codex " + std::string(store::to_string(request.kind)) + ".");
+    codex::TurnOutcome turn = run_or_skip(store, job, request, options);
     run.outcome = build_outcome(request, turn);
-    log_blocks(job, turn, run.outcome);
+    log_blocks(env, job, turn, run.outcome);
     auto won = store.finish(job.id, run.outcome.terminal);
     if (!won) return won.error();
-    std::string ending = "Job ended: " + std::string(store::to_string(run.outcome.terminal.status));
-    if (!run.outcome.terminal.error_message.empty())
-      ending += " — " + run.outcome.terminal.error_message;
-    (void)store::append_log_line(job.log_file, *won ? ending : "Job had already ended elsewhere.");
+    const store::Terminal& t = run.outcome.terminal;
+    std::string ending = "Job ended: " + std::string(store::to_string(t.status));
+    if (!t.error_message.empty()) ending += " — " + t.error_message;
+    (void)store::append_log_line(env, job.log_file,
+                                 *won ? ending : "Job had already ended elsewhere.");
   }
   auto final_job = store.get(job.id);
   if (!final_job) return final_job.error();
   if (!final_job->has_value()) return make_error("job {} disappeared from the store", job.id);
   run.job = std::move(**final_job);
   return run;
+}
+
+void give_up_job(store::JobStore& store, const store::Job& job, const std::string& why) {
+  (void)store::append_log_line(store.env(), job.log_file, "The job could not run: " + why);
+  (void)store.finish(job.id, store::make_terminal(store::EndReason::kError, why));
 }
 
 }  // namespace companion::jobs

@@ -3,14 +3,14 @@
 #include <fmt/format.h>
 
 #include "store/job_log.h"
+#include "sys/json_read.h"
 
 namespace companion::render {
 
 namespace {
 
 std::string str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return sys::json_text(j, key);
 }
 
 bool is_active_status(const std::string& status) {
@@ -111,7 +111,8 @@ std::string format_duration(int64_t ms) {
   return fmt::format("{}h {:02}m", secs / 3600, (secs % 3600) / 60);
 }
 
-nlohmann::json job_snapshot(const store::Job& job, int64_t now_ms, bool with_preview) {
+nlohmann::json job_snapshot(sys::Env& env, const store::Job& job, int64_t now_ms,
+                            bool with_preview) {
   nlohmann::json j = store::to_json(job);
   int64_t start = job.started_at != 0 ? job.started_at : job.created_at;
   if (job.active()) {
@@ -122,15 +123,15 @@ nlohmann::json job_snapshot(const store::Job& job, int64_t now_ms, bool with_pre
     j["duration"] =
         format_duration((job.completed_at != 0 ? job.completed_at : job.updated_at) - start);
   }
-  if (with_preview) j["progressPreview"] = store::progress_preview(job.log_file, 4);
+  if (with_preview) j["progressPreview"] = store::progress_preview(env, job.log_file, 4);
   return j;
 }
 
 std::string render_status_report(const nlohmann::json& report) {
   std::vector<std::string> lines = {"# Codex Status", ""};
   lines.push_back("Workspace: " + str(report, "workspaceRoot"));
-  lines.push_back("Session runtime: " + str(report["sessionRuntime"], "label"));
-  bool gate = report["config"].value("stopReviewGate", false);
+  lines.push_back("Session runtime: " + str(sys::json_object(report, "sessionRuntime"), "label"));
+  bool gate = sys::json_bool(sys::json_object(report, "config"), "stopReviewGate").value_or(false);
   lines.push_back(std::string("Review gate: ") + (gate ? "enabled" : "disabled"));
   lines.push_back("");
   const auto& running = report["running"];
@@ -176,17 +177,14 @@ std::string render_stored_result(const store::Job& job) {
              job.thread_id + "\n";
   }
   if (!job.rendered.empty()) return ensure_newline(job.rendered) + resume;
-  if (job.result.is_object()) {
-    std::string raw = job.result.value("rawOutput", "");
-    if (raw.empty() && job.result.contains("codex") && job.result["codex"].is_object()) {
-      raw = job.result["codex"].value("stdout", "");
-    }
-    if (!raw.empty()) return ensure_newline(raw) + resume;
-  }
+  std::string raw = sys::json_text(job.result, "rawOutput");
+  if (raw.empty()) raw = sys::json_text(sys::json_object(job.result, "codex"), "stdout");
+  if (!raw.empty()) return ensure_newline(raw) + resume;
   std::vector<std::string> lines = {"# " + (job.title.empty() ? "Codex Result" : job.title), "",
                                     "Job: " + job.id,
                                     "Status: " + std::string(store::to_string(job.status))};
-  if (!job.end_reason.empty()) lines.push_back("End reason: " + job.end_reason);
+  if (job.end_reason)
+    lines.push_back("End reason: " + std::string(store::to_string(*job.end_reason)));
   if (!job.thread_id.empty()) {
     lines.push_back("Codex session ID: " + job.thread_id);
     lines.push_back("Resume in Codex: codex resume " + job.thread_id);

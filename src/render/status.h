@@ -6,6 +6,7 @@
 #include <string>
 
 #include "store/job.h"
+#include "sys/env.h"
 
 namespace companion::render {
 
@@ -14,7 +15,8 @@ std::string format_duration(int64_t ms);
 
 // The job's JSON plus `progressPreview` (last 4 progress lines of its log, when asked),
 // `elapsed` (since start, for active jobs) and `duration` (start to end, for finished ones).
-nlohmann::json job_snapshot(const store::Job& job, int64_t now_ms, bool with_preview);
+nlohmann::json job_snapshot(sys::Env& env, const store::Job& job, int64_t now_ms,
+                            bool with_preview);
 
 // `status` without a job: report = {workspaceRoot, config, sessionRuntime, running[],
 // latestFinished, recent[], needsReview}.

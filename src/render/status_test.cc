@@ -8,16 +8,16 @@ namespace {
 store::Job finished_job() {
   store::Job j;
   j.id = "task-abc-123456";
-  j.kind = "task";
+  j.kind = store::JobKind::kTask;
   j.title = "Codex Task";
   j.summary = "fix | the bug";
   j.status = store::JobStatus::kFailed;
-  j.phase = "failed";
+  j.phase = store::Phase::kFailed;
   j.created_at = 1000;
   j.started_at = 2000;
   j.completed_at = 2000 + 125000;
   j.updated_at = j.completed_at;
-  j.end_reason = "stalled";
+  j.end_reason = store::EndReason::kStalled;
   j.error_message = "No activity from Codex for 600 s";
   j.thread_id = "thr-1";
   j.log_file = "/nonexistent/log";
@@ -34,14 +34,14 @@ TEST(Duration, Formats) {
 
 TEST(Snapshot, ActiveHasElapsedFinishedHasDuration) {
   store::Job j = finished_job();
-  auto snap = job_snapshot(j, 999999999, false);
+  auto snap = job_snapshot(sys::default_env(), j, 999999999, false);
   EXPECT_TRUE(snap["elapsed"].is_null());
   EXPECT_EQ(snap["duration"], "2m 05s");
   EXPECT_EQ(snap["kindLabel"], "rescue");
   EXPECT_EQ(snap["jobClass"], "task");
   EXPECT_FALSE(snap.contains("progressPreview"));
   j.status = store::JobStatus::kRunning;
-  snap = job_snapshot(j, 2000 + 61000, true);
+  snap = job_snapshot(sys::default_env(), j, 2000 + 61000, true);
   EXPECT_EQ(snap["elapsed"], "1m 01s");
   EXPECT_TRUE(snap["duration"].is_null());
   EXPECT_TRUE(snap["progressPreview"].is_array());
@@ -50,14 +50,15 @@ TEST(Snapshot, ActiveHasElapsedFinishedHasDuration) {
 TEST(StatusReport, HeadingTableAndSections) {
   store::Job running = finished_job();
   running.status = store::JobStatus::kRunning;
-  running.phase = "verifying";
-  nlohmann::json report = {{"workspaceRoot", "/ws"},
-                           {"config", {{"stopReviewGate", true}}},
-                           {"sessionRuntime", {{"label", "direct"}}},
-                           {"running", {job_snapshot(running, 10000, false)}},
-                           {"latestFinished", job_snapshot(finished_job(), 0, false)},
-                           {"recent", nlohmann::json::array()},
-                           {"needsReview", true}};
+  running.phase = store::Phase::kVerifying;
+  nlohmann::json report = {
+      {"workspaceRoot", "/ws"},
+      {"config", {{"stopReviewGate", true}}},
+      {"sessionRuntime", {{"label", "direct"}}},
+      {"running", {job_snapshot(sys::default_env(), running, 10000, false)}},
+      {"latestFinished", job_snapshot(sys::default_env(), finished_job(), 0, false)},
+      {"recent", nlohmann::json::array()},
+      {"needsReview", true}};
   std::string text = render_status_report(report);
   EXPECT_EQ(text.rfind("# Codex Status\n", 0), 0u);
   EXPECT_NE(text.find("Review gate: enabled"), std::string::npos);

@@ -202,7 +202,10 @@ Result<std::unique_ptr<ChildTransport>> ChildTransport::start(const asio::any_io
   options.stdin_fd = stdin_pipe->first.get();
   options.stdout_fd = stdout_pipe->second.get();
   options.stderr_fd = stderr_pipe->second.get();
-  options.new_process_group = true;
+  // Its own session (and so its own process group): whatever it starts that leaves the group (Codex
+  // gives each MCP server a group of its own) stays in the session, where a reader that finds
+  // the owner dead can still end it (sys::end_orphaned_session).
+  options.new_session = true;
   options.die_with_parent = true;
   auto pid = sys::spawn(options);
   if (!pid) return pid.error();

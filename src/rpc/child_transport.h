@@ -1,7 +1,7 @@
 // A Transport over the stdio of a child process (`codex app-server`), with its supervision:
-// the child runs in its own process group with a parent-death signal, its stderr tail is kept for
-// messages, and it is stopped and reaped on every exit path (close stdin, then SIGTERM to the
-// group, then SIGKILL, each step bounded).
+// the child leads its own session and process group with a parent-death signal, its stderr tail is
+// kept for messages, and it is stopped and reaped on every exit path (close stdin, then SIGTERM to
+// the group, then SIGKILL, each step bounded).
 #pragma once
 
 #include <sys/types.h>

@@ -99,7 +99,7 @@ struct Connection::Impl {
   }
 
   void handle_server_request(Json& message) {
-    ServerRequest request{message["id"], message["method"].get<std::string>(), params_of(message)};
+    ServerRequest request{message["id"], string_member(message, "method"), params_of(message)};
     if (!on_server_request) {
       channel.send(make_error_response(request.id, kMethodNotFound,
                                        "codex-companion does not handle " + request.method));
@@ -116,7 +116,7 @@ struct Connection::Impl {
         break;
       case MessageKind::kNotification:
         if (on_notification) {
-          on_notification(message["method"].get<std::string>(), params_of(message));
+          on_notification(string_member(message, "method"), params_of(message));
         }
         break;
       case MessageKind::kResponse:

@@ -67,7 +67,7 @@ class FullDiskTest : public ::testing::Test {
   }
 
   JobStore open() {
-    auto s = JobStore::open(ws_);
+    auto s = JobStore::open(ws_, sys::default_env(), {});
     EXPECT_TRUE(s.ok()) << s.error().message;
     return std::move(*s);
   }
@@ -77,10 +77,10 @@ class FullDiskTest : public ::testing::Test {
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
       auto created = store.create(
-          NewJob{"task", "job " + std::to_string(i), "s", "session-1", false, {{"i", i}}});
+          NewJob{JobKind::kTask, "job " + std::to_string(i), "s", "session-1", false, {{"i", i}}});
       EXPECT_TRUE(created.ok()) << created.error().message;
-      auto won = store.finish(created->job.id,
-                              Terminal{JobStatus::kCompleted, "completed", "", {{"i", i}}, "ok"});
+      auto won =
+          store.finish(created->job.id, make_terminal(EndReason::kCompleted, "", {{"i", i}}, "ok"));
       EXPECT_TRUE(won.ok() && *won);
       ids.push_back(created->job.id);
     }
@@ -90,7 +90,7 @@ class FullDiskTest : public ::testing::Test {
 
   // A queued job whose owner is gone: its lock is released at once.
   std::string ownerless_job(JobStore& store) {
-    auto created = store.create(NewJob{"task", "orphan", "s", "session-1", false, nullptr});
+    auto created = store.create(NewJob{JobKind::kTask, "orphan", "s", "session-1", false, nullptr});
     EXPECT_TRUE(created.ok()) << created.error().message;
     // Whoever ends it later does so at a later millisecond, so it sorts as the newest job.
     for (int64_t created_at = created->job.created_at; sys::now_ms() <= created_at;) {
@@ -138,10 +138,10 @@ TEST_F(FullDiskTest, StoredJobsStayReadableAndWritesFailClearly) {
     ASSERT_FALSE(set.ok());
     EXPECT_NE(set.error().message.find(kDiskFull), std::string::npos) << set.error().message;
     EXPECT_NE(set.error().message.find(ws_.state_dir), std::string::npos);
-    auto created = store.create(NewJob{"task", "new", "s", "", false, nullptr});
+    auto created = store.create(NewJob{JobKind::kTask, "new", "s", "", false, nullptr});
     ASSERT_FALSE(created.ok());
     EXPECT_NE(created.error().message.find(kDiskFull), std::string::npos);
-    EXPECT_FALSE(store.update(ids[0], JobPatch{.phase = "x"}).ok());
+    EXPECT_FALSE(store.update(ids[0], JobPatch{.phase = Phase::kRunning}).ok());
   }
   free_disk();
   JobStore store = open();
@@ -171,7 +171,7 @@ TEST_F(FullDiskTest, OwnerlessJobIsShownEndedUntilItCanBeRecorded) {
     const Job& latest = finished->front();
     EXPECT_EQ(latest.id, orphan);
     EXPECT_EQ(latest.status, JobStatus::kFailed);
-    EXPECT_EQ(latest.end_reason, end_reason::kWorkerDied);
+    EXPECT_EQ(latest.end_reason, EndReason::kWorkerDied);
     EXPECT_NE(latest.error_message.find("Not recorded yet"), std::string::npos);
     EXPECT_NE(latest.error_message.find(kDiskFull), std::string::npos);
     EXPECT_TRUE(store.finished(JobFilter{"another session"}, 5)->empty());
@@ -220,6 +220,9 @@ TEST_F(FullDiskTest, TransactionsStillInTheWalAreRead) {
     JobStore writer = open();
     ids = store_finished_jobs(writer, 2);
     ASSERT_TRUE(std::filesystem::create_directories(copy_dir + "/jobs"));
+    for (const std::string& made : {copy_dir, copy_dir + "/jobs"}) {
+      std::filesystem::permissions(made, std::filesystem::perms::owner_all);  // private, as ours
+    }
     for (const char* suffix : {"", "-wal"}) {
       std::filesystem::copy_file(ws_.db_path() + suffix, copy_dir + "/state.db" + suffix);
     }
@@ -252,22 +255,24 @@ TEST_F(FullDiskTest, WithoutRoomForEvenAnEmptyFileTheDatabaseFileIsRead) {
 
 TEST_F(FullDiskTest, NewStoreOnFullDiskIsAClearError) {
   fill_disk();
-  auto s = JobStore::open(ws_);
+  auto s = JobStore::open(ws_, sys::default_env(), {});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find(kDiskFull), std::string::npos) << s.error().message;
 }
 
 TEST_F(FullDiskTest, LogAppendFailsWholeAndLaterAppendsWork) {
   std::string log = dir_ + "/job.log";
-  ASSERT_TRUE(append_log_line(log, "first").ok());
+  ASSERT_TRUE(append_log_line(sys::default_env(), log, "first").ok());
   fill_disk();
   std::string before = *sys::read_file(log);
-  auto failed = append_log_block(log, "Final output", std::string(size_t{64} * 1024, 'x'));
+  auto failed = append_log_block(sys::default_env(), log, "Final output",
+                                 std::string(size_t{64} * 1024, 'x'));
   EXPECT_FALSE(failed.ok());
   EXPECT_EQ(*sys::read_file(log), before);  // no half-written block
   free_disk();
-  ASSERT_TRUE(append_log_line(log, "second").ok());
-  EXPECT_EQ(progress_preview(log, 5), (std::vector<std::string>{"first", "second"}));
+  ASSERT_TRUE(append_log_line(sys::default_env(), log, "second").ok());
+  EXPECT_EQ(progress_preview(sys::default_env(), log, 5),
+            (std::vector<std::string>{"first", "second"}));
 }
 
 }  // namespace

@@ -1,67 +1,162 @@
 #include "store/job.h"
 
+#include <array>
+#include <utility>
+
 #include "sys/clock.h"
 
 namespace companion::store {
 
-std::string_view to_string(JobStatus status) {
-  switch (status) {
-    case JobStatus::kQueued:
-      return "queued";
-    case JobStatus::kRunning:
-      return "running";
-    case JobStatus::kCompleted:
-      return "completed";
-    case JobStatus::kFailed:
-      return "failed";
-    case JobStatus::kCancelled:
-      return "cancelled";
+namespace {
+
+template <class E, size_t N>
+using Names = std::array<std::pair<E, std::string_view>, N>;
+
+constexpr Names<JobKind, 3> kKinds = {{
+    {JobKind::kTask, "task"},
+    {JobKind::kReview, "review"},
+    {JobKind::kAdversarialReview, "adversarial-review"},
+}};
+
+constexpr Names<JobStatus, 5> kStatuses = {{
+    {JobStatus::kQueued, "queued"},
+    {JobStatus::kRunning, "running"},
+    {JobStatus::kCompleted, "completed"},
+    {JobStatus::kFailed, "failed"},
+    {JobStatus::kCancelled, "cancelled"},
+}};
+
+constexpr Names<Phase, 11> kPhases = {{
+    {Phase::kQueued, "queued"},
+    {Phase::kStarting, "starting"},
+    {Phase::kReviewing, "reviewing"},
+    {Phase::kInvestigating, "investigating"},
+    {Phase::kRunning, "running"},
+    {Phase::kVerifying, "verifying"},
+    {Phase::kEditing, "editing"},
+    {Phase::kFinalizing, "finalizing"},
+    {Phase::kDone, "done"},
+    {Phase::kFailed, "failed"},
+    {Phase::kCancelled, "cancelled"},
+}};
+
+constexpr Names<EndReason, 10> kEndReasons = {{
+    {EndReason::kCompleted, "completed"},
+    {EndReason::kTurnFailed, "turn-failed"},
+    {EndReason::kAppServerExited, "app-server-exited"},
+    {EndReason::kBrokerLost, "broker-lost"},
+    {EndReason::kStalled, "stalled"},
+    {EndReason::kDeadline, "deadline"},
+    {EndReason::kCancelled, "cancelled"},
+    {EndReason::kWorkerDied, "worker-died"},
+    {EndReason::kNoFinalMessage, "no-final-message"},
+    {EndReason::kError, "error"},
+}};
+
+template <class E, size_t N>
+std::string_view name_of(const Names<E, N>& names, E value) {
+  for (const auto& [e, name] : names) {
+    if (e == value) return name;
   }
   return "unknown";
 }
 
-std::optional<JobStatus> parse_job_status(std::string_view text) {
-  for (auto s : {JobStatus::kQueued, JobStatus::kRunning, JobStatus::kCompleted, JobStatus::kFailed,
-                 JobStatus::kCancelled}) {
-    if (to_string(s) == text) return s;
+template <class E, size_t N>
+std::optional<E> parse_name(const Names<E, N>& names, std::string_view text) {
+  for (const auto& [e, name] : names) {
+    if (name == text) return e;
   }
   return std::nullopt;
 }
 
-bool is_valid_kind(std::string_view kind) {
-  return kind == "task" || kind == "review" || kind == "adversarial-review";
-}
-
-std::string_view kind_label(std::string_view kind) {
-  return kind == "task" ? "rescue" : kind;
-}
-
-std::string_view job_class(std::string_view kind) {
-  return kind == "task" ? "task" : "review";
-}
-
-namespace {
 nlohmann::json text_or_null(const std::string& s) {
   return s.empty() ? nlohmann::json() : nlohmann::json(s);
 }
+
 nlohmann::json time_or_null(int64_t ms) {
   return ms == 0 ? nlohmann::json() : nlohmann::json(sys::iso_time(ms));
 }
+
 }  // namespace
+
+std::string_view to_string(JobKind kind) {
+  return name_of(kKinds, kind);
+}
+std::string_view to_string(JobStatus status) {
+  return name_of(kStatuses, status);
+}
+std::string_view to_string(Phase phase) {
+  return name_of(kPhases, phase);
+}
+std::string_view to_string(EndReason reason) {
+  return name_of(kEndReasons, reason);
+}
+std::optional<JobKind> parse_job_kind(std::string_view text) {
+  return parse_name(kKinds, text);
+}
+std::optional<JobStatus> parse_job_status(std::string_view text) {
+  return parse_name(kStatuses, text);
+}
+std::optional<Phase> parse_phase(std::string_view text) {
+  return parse_name(kPhases, text);
+}
+std::optional<EndReason> parse_end_reason(std::string_view text) {
+  return parse_name(kEndReasons, text);
+}
+
+JobStatus status_for(EndReason reason) {
+  switch (reason) {
+    case EndReason::kCompleted:
+      return JobStatus::kCompleted;
+    case EndReason::kCancelled:
+      return JobStatus::kCancelled;
+    default:
+      return JobStatus::kFailed;
+  }
+}
+
+Phase terminal_phase(JobStatus status) {
+  switch (status) {
+    case JobStatus::kCompleted:
+      return Phase::kDone;
+    case JobStatus::kCancelled:
+      return Phase::kCancelled;
+    default:
+      return Phase::kFailed;
+  }
+}
+
+std::string_view kind_label(JobKind kind) {
+  return kind == JobKind::kTask ? "rescue" : to_string(kind);
+}
+
+std::string_view job_class(JobKind kind) {
+  return kind == JobKind::kTask ? "task" : "review";
+}
+
+std::string_view id_prefix(JobKind kind) {
+  return kind == JobKind::kTask ? "task" : "review";
+}
+
+Terminal make_terminal(EndReason reason, std::string error_message, nlohmann::json result,
+                       std::string rendered) {
+  return Terminal{status_for(reason), reason, std::move(error_message), std::move(result),
+                  std::move(rendered)};
+}
 
 nlohmann::json to_json(const Job& job) {
   return {
       {"id", job.id},
-      {"kind", job.kind},
+      {"kind", to_string(job.kind)},
       {"kindLabel", kind_label(job.kind)},
       {"jobClass", job_class(job.kind)},
       {"title", job.title},
       {"summary", job.summary},
       {"status", to_string(job.status)},
-      {"phase", job.phase},
+      {"phase", to_string(job.phase)},
       {"workspaceRoot", job.workspace_root},
       {"sessionId", text_or_null(job.session_id)},
-      {"pid", job.pid == 0 ? nlohmann::json() : nlohmann::json(job.pid)},
+      {"pid", job.pid == 0 || !job.active() ? nlohmann::json() : nlohmann::json(job.pid)},
       {"threadId", text_or_null(job.thread_id)},
       {"turnId", text_or_null(job.turn_id)},
       {"createdAt", time_or_null(job.created_at)},
@@ -69,7 +164,7 @@ nlohmann::json to_json(const Job& job) {
       {"updatedAt", time_or_null(job.updated_at)},
       {"completedAt", time_or_null(job.completed_at)},
       {"errorMessage", text_or_null(job.error_message)},
-      {"endReason", text_or_null(job.end_reason)},
+      {"endReason", job.end_reason ? nlohmann::json(to_string(*job.end_reason)) : nlohmann::json()},
       {"logFile", job.log_file},
       {"write", job.write},
       {"request", job.request},

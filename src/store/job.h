@@ -1,4 +1,9 @@
-// The job record (SPEC.md section 2) and its JSON form.
+// The job record (SPEC.md section 2), its life cycle and its JSON form.
+//
+// The life cycle is one state machine: queued → running → completed | failed | cancelled, or
+// queued → terminal (cancelled before it started, or its worker never ran). Kind, status, phase
+// and end reason are enums with exactly one mapping to their JSON strings, here. The terminal
+// record is built in one place (make_terminal): the end reason decides the status.
 #pragma once
 
 #include <cstdint>
@@ -9,43 +14,89 @@
 
 namespace companion::store {
 
+enum class JobKind { kTask, kReview, kAdversarialReview };
 enum class JobStatus { kQueued, kRunning, kCompleted, kFailed, kCancelled };
+enum class Phase {
+  kQueued,
+  kStarting,
+  kReviewing,
+  kInvestigating,
+  kRunning,
+  kVerifying,
+  kEditing,
+  kFinalizing,
+  kDone,
+  kFailed,
+  kCancelled,
+};
+// Why a job reached its terminal state (the `endReason` field).
+enum class EndReason {
+  kCompleted,
+  kTurnFailed,
+  kAppServerExited,
+  kBrokerLost,
+  kStalled,
+  kDeadline,
+  kCancelled,
+  kWorkerDied,
+  kNoFinalMessage,  // the turn completed without an answer and changed no file
+  kError,           // anything else; errorMessage says what
+};
 
+// The JSON strings: "adversarial-review", "running", "verifying", "app-server-exited", ...
+std::string_view to_string(JobKind kind);
 std::string_view to_string(JobStatus status);
+std::string_view to_string(Phase phase);
+std::string_view to_string(EndReason reason);
+// nullopt for a string that is none of them.
+std::optional<JobKind> parse_job_kind(std::string_view text);
 std::optional<JobStatus> parse_job_status(std::string_view text);
+std::optional<Phase> parse_phase(std::string_view text);
+std::optional<EndReason> parse_end_reason(std::string_view text);
+
 inline bool is_terminal(JobStatus s) {
   return s != JobStatus::kQueued && s != JobStatus::kRunning;
 }
+// The status a job ends in for `reason`: completed, cancelled, or failed for every other reason.
+JobStatus status_for(EndReason reason);
+// The phase of a terminal status: done, failed or cancelled.
+Phase terminal_phase(JobStatus status);
 
-// Why a job reached its terminal state (the `endReason` field).
-namespace end_reason {
-inline constexpr std::string_view kCompleted = "completed";
-inline constexpr std::string_view kTurnFailed = "turn-failed";
-inline constexpr std::string_view kAppServerExited = "app-server-exited";
-inline constexpr std::string_view kBrokerLost = "broker-lost";
-inline constexpr std::string_view kStalled = "stalled";
-inline constexpr std::string_view kDeadline = "deadline";
-inline constexpr std::string_view kCancelled = "cancelled";
-inline constexpr std::string_view kWorkerDied = "worker-died";
-inline constexpr std::string_view kError = "error";
-}  // namespace end_reason
+// task → rescue, reviews → themselves (the reference's kindLabel).
+std::string_view kind_label(JobKind kind);
+// task → task, reviews → review (the reference's jobClass).
+std::string_view job_class(JobKind kind);
+// The prefix of the kind's job ids: task-…, review-….
+std::string_view id_prefix(JobKind kind);
 
-// Job kinds and their derived labels.
-bool is_valid_kind(std::string_view kind);
-std::string_view kind_label(std::string_view kind);  // task → rescue, reviews → themselves
-std::string_view job_class(std::string_view kind);   // task → task, reviews → review
+// The one terminal transition of a job (see JobStore::finish).
+struct Terminal {
+  JobStatus status = JobStatus::kFailed;  // completed | failed | cancelled
+  EndReason end_reason = EndReason::kError;
+  std::string error_message;
+  nlohmann::json result;  // null: keep none
+  std::string rendered;
+};
+
+// The terminal record for `reason`; its status follows from the reason.
+Terminal make_terminal(EndReason reason, std::string error_message = {},
+                       nlohmann::json result = nullptr, std::string rendered = {});
 
 struct Job {
   std::string id;
-  std::string kind;  // task | review | adversarial-review
+  JobKind kind = JobKind::kTask;
   std::string title;
   std::string summary;
   JobStatus status = JobStatus::kQueued;
-  std::string phase = "queued";
+  Phase phase = Phase::kQueued;
   std::string workspace_root;
   std::string session_id;
-  int64_t pid = 0;
+  int64_t pid = 0;              // the owner: a background worker, or the foreground command
   uint64_t pid_start_time = 0;  // ticks since boot; identifies the process behind `pid`
+  // The app-server the owner started (it leads its own session), for ending its leftovers when
+  // the owner died without doing so. 0 when none was started (or through the broker).
+  int64_t app_server_pid = 0;
+  uint64_t app_server_start_time = 0;
   std::string thread_id;
   std::string turn_id;
   int64_t created_at = 0;  // epoch ms; 0 = not set
@@ -53,18 +104,21 @@ struct Job {
   int64_t updated_at = 0;
   int64_t completed_at = 0;
   std::string error_message;
-  std::string end_reason;
+  std::optional<EndReason> end_reason;  // set with the terminal state
   std::string log_file;
   bool write = false;
   nlohmann::json request;  // null when absent
   nlohmann::json result;   // null when absent
   std::string rendered;
-  bool cancel_requested = false;  // `cancel` has asked the owner to stop
+  bool cancel_requested = false;          // `cancel` has asked the owner to stop
+  bool turn_interrupt_attempted = false;  // the owner asked Codex to interrupt the turn
+  bool turn_interrupted = false;          // ... and Codex confirmed it
 
   bool active() const { return !is_terminal(status); }
 };
 
-// The JSON object with SPEC.md's field names; absent values are null, times ISO-8601.
+// The JSON object with SPEC.md's field names; absent values are null, times ISO-8601. A terminal
+// job's pid is null (the reference's payload: its process is gone).
 nlohmann::json to_json(const Job& job);
 
 }  // namespace companion::store

@@ -1,7 +1,7 @@
 #include "store/job_log.h"
 
 #include "sys/clock.h"
-#include "sys/fs.h"
+#include "sys/terminal_text.h"
 
 namespace companion::store {
 
@@ -9,22 +9,27 @@ namespace {
 constexpr size_t kPreviewBytes = 64 * 1024;
 constexpr std::string_view kBlockMark = "== ";
 
-std::string stamp() {
-  return "[" + sys::iso_time(sys::now_ms()) + "] ";
+std::string stamp(sys::Env& env) {
+  return "[" + sys::iso_time(env.now_ms()) + "] ";
 }
 }  // namespace
 
-Status append_log_line(const std::string& path, const std::string& message) {
-  std::string line = stamp();
-  for (char c : message) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
+Status append_log_line(sys::Env& env, const std::string& path, const std::string& message) {
+  std::string line = stamp(env);
+  std::string flat;
+  for (char c : message) flat.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  line += sys::printable_text(flat);
   line.push_back('\n');
-  return sys::append_file(path, line);
+  return env.append_file(path, line);
 }
 
-Status append_log_block(const std::string& path, const std::string& title,
-                        const std::string& body) {
-  std::string text = stamp();
-  text.append(kBlockMark).append(title).append(" ==\n");
+Status append_log_block(sys::Env& env, const std::string& path, const std::string& title,
+                        const std::string& raw_body) {
+  std::string body = sys::printable_text(raw_body);
+  std::string text = stamp(env);
+  std::string flat_title;
+  for (char c : title) flat_title.push_back(c == '\n' ? ' ' : c);
+  text.append(kBlockMark).append(sys::printable_text(flat_title)).append(" ==\n");
   size_t start = 0;
   while (start <= body.size()) {
     size_t end = body.find('\n', start);
@@ -33,7 +38,7 @@ Status append_log_block(const std::string& path, const std::string& title,
       text.append("  ").append(body, start, end - start) += '\n';
     start = end + 1;
   }
-  return sys::append_file(path, text);
+  return env.append_file(path, text);
 }
 
 std::vector<std::string> progress_lines_in(const std::string& tail, size_t count) {
@@ -55,8 +60,8 @@ std::vector<std::string> progress_lines_in(const std::string& tail, size_t count
   return {lines.rbegin(), lines.rend()};
 }
 
-std::vector<std::string> progress_preview(const std::string& path, size_t count) {
-  auto tail = sys::read_tail(path, kPreviewBytes);
+std::vector<std::string> progress_preview(sys::Env& env, const std::string& path, size_t count) {
+  auto tail = env.read_tail(path, kPreviewBytes);
   if (!tail) return {};
   return progress_lines_in(*tail, count);
 }

@@ -1,8 +1,5 @@
 #include "store/job_store.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "store/job_id.h"
@@ -10,8 +7,6 @@
 #include "store/schema.h"
 #include "sys/clock.h"
 #include "sys/fs.h"
-#include "sys/lock.h"
-#include "sys/process.h"
 
 namespace companion::store {
 
@@ -19,24 +14,13 @@ namespace {
 
 constexpr std::string_view kActive = "status IN ('queued','running')";
 
-std::string_view terminal_phase(JobStatus status) {
-  switch (status) {
-    case JobStatus::kCompleted:
-      return "done";
-    case JobStatus::kCancelled:
-      return "cancelled";
-    default:
-      return "failed";
-  }
-}
-
 // `job` as `t` ends it, in memory only: the end could not be written, for the reason `why`.
-Job ended_unrecorded(Job job, const Terminal& t, const Error& why) {
+Job ended_unrecorded(Job job, const Terminal& t, const Error& why, int64_t now) {
   job.status = t.status;
   job.phase = terminal_phase(t.status);
   job.end_reason = t.end_reason;
   job.error_message = fmt::format("{} (Not recorded yet: {}.)", t.error_message, why.message);
-  job.updated_at = job.completed_at = sys::now_ms();
+  job.updated_at = job.completed_at = now;
   return job;
 }
 
@@ -49,32 +33,29 @@ void sort_newest_first(std::vector<Job>& jobs) {
 
 }  // namespace
 
-JobStore::Options JobStore::default_options() {
-  Options o;
-  if (const char* keep = ::getenv("CODEX_COMPANION_KEEP_JOBS")) {
-    char* end = nullptr;
-    long long n = std::strtoll(keep, &end, 10);
-    if (end != keep && *end == '\0' && n > 0) o.keep_finished = static_cast<size_t>(n);
+Result<JobStore> JobStore::open(const Workspace& ws, sys::Env& env, const Options& options) {
+  COMPANION_TRY(prepare_workspace_dirs(env, ws));
+  // A FIFO or symlink planted where the database belongs must not block or redirect SQLite.
+  for (const std::string& path : {ws.db_path(), ws.db_path() + "-wal", ws.db_path() + "-shm"}) {
+    if (!sys::regular_or_missing(path)) {
+      return make_error("refusing the job store: {} is not a regular file; remove it", path);
+    }
   }
-  return o;
-}
-
-Result<JobStore> JobStore::open(const Workspace& ws, const Options& options) {
-  COMPANION_TRY(prepare_workspace_dirs(ws));
   // SQLite gives its -wal and -shm files the mode of the database file: create it 0600 first.
-  if (!sys::path_exists(ws.db_path())) COMPANION_TRY(sys::append_file(ws.db_path(), ""));
-  auto store = open_writable(ws, options);
+  if (!env.path_exists(ws.db_path())) COMPANION_TRY(env.append_file(ws.db_path(), ""));
+  auto store = open_writable(ws, env, options);
   if (store) return store;
   // The failed connection is closed by now, so the reader does not share its -shm mapping.
-  auto reader = open_read_only(ws, options, store.error());
+  auto reader = open_read_only(ws, env, options, store.error());
   if (!reader) return store.error();  // the first cause is the one to report
   return reader;
 }
 
-Result<JobStore> JobStore::open_writable(const Workspace& ws, const Options& options) {
+Result<JobStore> JobStore::open_writable(const Workspace& ws, sys::Env& env,
+                                         const Options& options) {
   auto db = Database::open(ws.db_path(), /*create=*/true, options.busy_timeout_ms);
   if (!db) return db.error();
-  JobStore store(ws, std::move(*db), options);
+  JobStore store(ws, env, std::move(*db), options);
   // WAL with synchronous=NORMAL: a committed transaction survives any process crash (kill -9);
   // only a power loss can roll back the last ones, and never corrupts the store.
   COMPANION_TRY(store.db_.exec("PRAGMA synchronous=NORMAL"));
@@ -82,19 +63,20 @@ Result<JobStore> JobStore::open_writable(const Workspace& ws, const Options& opt
   return store;
 }
 
-Result<JobStore> JobStore::open_read_only(const Workspace& ws, const Options& options,
-                                          const Error& why) {
+Result<JobStore> JobStore::open_read_only(const Workspace& ws, sys::Env& env,
+                                          const Options& options, const Error& why) {
   auto db = Database::open_read_only(ws.db_path(), options.busy_timeout_ms);
   if (!db) return db.error();
-  JobStore store(ws, std::move(*db), options);
+  JobStore store(ws, env, std::move(*db), options);
   store.read_only_ = why;
   COMPANION_TRY(check_schema_readable(store.db_));
   return store;
 }
 
-Result<std::optional<JobStore>> JobStore::open_existing(const Workspace& ws) {
-  if (!sys::path_exists(ws.db_path())) return std::optional<JobStore>();
-  auto store = open(ws, default_options());
+Result<std::optional<JobStore>> JobStore::open_existing(const Workspace& ws, sys::Env& env,
+                                                        const Options& options) {
+  if (!env.path_exists(ws.db_path())) return std::optional<JobStore>();
+  auto store = open(ws, env, options);
   if (!store) return store.error();
   return std::optional<JobStore>(std::move(*store));
 }
@@ -118,29 +100,29 @@ Result<std::vector<Job>> JobStore::query(std::string_view tail, Bind&& bind) {
 
 Result<CreatedJob> JobStore::create(const NewJob& spec) {
   if (read_only_) return *read_only_;
-  if (!is_valid_kind(spec.kind)) return make_error("unknown job kind '{}'", spec.kind);
-  int64_t now = sys::now_ms();
+  int64_t now = env_->now_ms();
   Job job;
-  job.id = new_job_id(spec.kind == "task" ? "task" : "review", now);
+  job.id = new_job_id(id_prefix(spec.kind), now);
   job.kind = spec.kind;
   job.title = spec.title;
   job.summary = spec.summary;
   job.workspace_root = ws_.root;
   job.session_id = spec.session_id;
-  job.pid = ::getpid();
-  job.pid_start_time = sys::process_start_time(::getpid()).value_or(0);
+  job.pid = env_->self_pid();
+  auto self = env_->process_info(static_cast<pid_t>(job.pid));
+  job.pid_start_time = self ? self->start_time : 0;
   job.created_at = job.updated_at = now;
   job.log_file = ws_.log_path(job.id);
   job.write = spec.write;
   job.request = spec.request;
-  auto lock = sys::create_locked_file(ws_.lock_path(job.id));
+  auto lock = env_->create_locked_file(ws_.lock_path(job.id));
   if (!lock) return lock.error();
   auto stmt = db_.prepare(
       "INSERT INTO jobs(id, kind, title, summary, status, phase, workspace_root, session_id, pid, "
       "pid_start_time, created_at, updated_at, log_file, write, request) "
       "VALUES (?,?,?,?,'queued','queued',?,?,?,?,?,?,?,?,?)");
   if (!stmt) return stmt.error();
-  stmt->bind(1, job.id).bind(2, job.kind).bind(3, job.title).bind(4, job.summary);
+  stmt->bind(1, job.id).bind(2, to_string(job.kind)).bind(3, job.title).bind(4, job.summary);
   stmt->bind(5, job.workspace_root).bind(6, job.session_id).bind(7, job.pid);
   stmt->bind(8, static_cast<int64_t>(job.pid_start_time)).bind(9, now).bind(10, now);
   stmt->bind(11, job.log_file).bind(12, int64_t{job.write ? 1 : 0});
@@ -150,19 +132,30 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
     stmt->bind(13, json_column(job.request));
   }
   if (auto done = stmt->run(); !done) {
-    (void)sys::remove_file(ws_.lock_path(job.id));
+    (void)env_->remove_file(ws_.lock_path(job.id));
     return done.error();
   }
-  (void)append_log_line(job.log_file, fmt::format("Job {} created ({}).", job.id, job.title));
+  (void)append_log_line(*env_, job.log_file,
+                        fmt::format("Job {} created ({}).", job.id, job.title));
   return CreatedJob{std::move(job), std::move(*lock)};
+}
+
+Result<bool> JobStore::start(const std::string& id, const StartInfo& owner) {
+  if (read_only_) return *read_only_;
+  auto stmt = db_.prepare(
+      "UPDATE jobs SET status = 'running', phase = 'starting', started_at = ?1, updated_at = ?1, "
+      "pid = ?3, pid_start_time = ?4 WHERE id = ?2 AND status = 'queued'");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, env_->now_ms()).bind(2, id).bind(3, owner.pid);
+  stmt->bind(4, static_cast<int64_t>(owner.pid_start_time));
+  auto changed = stmt->run();
+  if (!changed) return changed.error();
+  return *changed == 1;
 }
 
 Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
   if (read_only_) return *read_only_;
   std::string sql = "UPDATE jobs SET updated_at = ?1";
-  if (patch.mark_running) {
-    sql += ", status = 'running', started_at = CASE started_at WHEN 0 THEN ?1 ELSE started_at END";
-  }
   if (patch.phase) sql += ", phase = ?3";
   if (patch.thread_id) sql += ", thread_id = ?4";
   if (patch.turn_id) sql += ", turn_id = ?5";
@@ -170,18 +163,28 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
   if (patch.summary) sql += ", summary = ?7";
   if (patch.pid) sql += ", pid = ?8";
   if (patch.pid_start_time) sql += ", pid_start_time = ?9";
+  if (patch.app_server_pid) sql += ", app_server_pid = ?10, app_server_start_time = ?11";
   if (patch.request_cancel) sql += ", cancel_requested = 1";
+  if (patch.turn_interrupted) {
+    sql += ", turn_interrupt = 2";
+  } else if (patch.turn_interrupt_attempted) {
+    sql += ", turn_interrupt = max(turn_interrupt, 1)";
+  }
   sql.append(" WHERE id = ?2 AND ").append(kActive);
   auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
-  stmt->bind(1, sys::now_ms()).bind(2, id);
-  if (patch.phase) stmt->bind(3, *patch.phase);
+  stmt->bind(1, env_->now_ms()).bind(2, id);
+  if (patch.phase) stmt->bind(3, to_string(*patch.phase));
   if (patch.thread_id) stmt->bind(4, *patch.thread_id);
   if (patch.turn_id) stmt->bind(5, *patch.turn_id);
   if (patch.title) stmt->bind(6, *patch.title);
   if (patch.summary) stmt->bind(7, *patch.summary);
   if (patch.pid) stmt->bind(8, *patch.pid);
   if (patch.pid_start_time) stmt->bind(9, static_cast<int64_t>(*patch.pid_start_time));
+  if (patch.app_server_pid) {
+    stmt->bind(10, *patch.app_server_pid);
+    stmt->bind(11, static_cast<int64_t>(patch.app_server_start_time.value_or(0)));
+  }
   auto changed = stmt->run();
   if (!changed) return changed.error();
   return *changed == 1;
@@ -197,18 +200,19 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
           "WHERE id = ?1 AND ") +
       std::string(kActive));
   if (!stmt) return stmt.error();
-  stmt->bind(1, id).bind(2, to_string(t.status)).bind(3, terminal_phase(t.status));
-  stmt->bind(4, t.end_reason).bind(5, t.error_message);
+  stmt->bind(1, id).bind(2, to_string(t.status)).bind(3, to_string(terminal_phase(t.status)));
+  stmt->bind(4, to_string(t.end_reason)).bind(5, t.error_message);
   if (t.result.is_null()) {
     stmt->bind_null(6);
   } else {
     stmt->bind(6, json_column(t.result));
   }
-  stmt->bind(7, t.rendered).bind(8, sys::now_ms());
+  stmt->bind(7, t.rendered).bind(8, env_->now_ms());
   auto changed = stmt->run();
   if (!changed) return changed.error();
   if (*changed != 1) return false;
-  (void)sys::remove_file(ws_.lock_path(id));
+  (void)env_->remove_file(ws_.lock_path(id));
+  (void)env_->remove_file(ws_.cancel_path(id));
   (void)prune();  // best effort: the transition has happened whatever retention does
   return true;
 }
@@ -216,34 +220,36 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
 Result<bool> JobStore::reconcile_job(const Job& job) {
   unrecorded_.erase(job.id);
   if (!validate_job_ref(job.id)) return false;  // not a row this store wrote: leave it alone
-  auto state = sys::probe_lock(ws_.lock_path(job.id));
+  auto state = env_->probe_lock(ws_.lock_path(job.id));
   if (!state) return state.error();
   if (*state == sys::LockState::kHeld) return false;
-  if (*state == sys::LockState::kMissing &&
-      sys::process_matches(static_cast<pid_t>(job.pid), job.pid_start_time) &&
-      job.pid_start_time != 0) {
+  if (*state == sys::LockState::kMissing && job.pid_start_time != 0 &&
+      env_->process_matches(static_cast<pid_t>(job.pid), job.pid_start_time)) {
     return false;  // the lock file was removed under a live owner: trust its identity instead
   }
-  Terminal t;
-  if (job.cancel_requested) {
-    // The owner was told to stop and is gone: the cancel it was asked for is what happened.
-    t = Terminal{JobStatus::kCancelled, std::string(end_reason::kCancelled), "Cancelled by user.",
-                 nullptr, ""};
-  } else {
-    std::string message = fmt::format("Worker exited unexpectedly (pid {}).", job.pid);
-    if (*state == sys::LockState::kMissing) message += " Its job lock is missing.";
-    t = Terminal{JobStatus::kFailed, std::string(end_reason::kWorkerDied), message, nullptr, ""};
-  }
+  // The owner died without cleaning up: end what it left running (a worker leads its own
+  // session; the app-server leads another, which holds the MCP servers Codex started).
+  (void)env_->end_session(static_cast<pid_t>(job.pid), job.pid_start_time);
+  (void)env_->end_session(static_cast<pid_t>(job.app_server_pid), job.app_server_start_time);
+  bool cancel_requested = job.cancel_requested || env_->path_exists(ws_.cancel_path(job.id));
+  Terminal t =
+      cancel_requested
+          // The owner was told to stop and is gone: the cancel asked for is what happened.
+          ? make_terminal(EndReason::kCancelled, "Cancelled by user.")
+          : make_terminal(
+                EndReason::kWorkerDied,
+                fmt::format("Worker exited unexpectedly (pid {}).{}", job.pid,
+                            *state == sys::LockState::kMissing ? " Its job lock is missing." : ""));
   auto won = finish(job.id, t);
   if (!won) {
     // The end cannot be written (a full or read-only disk): reads still show the job as it is,
     // ended, saying so; the next read able to write records it. The lock file and the log stay
     // as they are until then.
-    unrecorded_.emplace(job.id, ended_unrecorded(job, t, won.error()));
+    unrecorded_.emplace(job.id, ended_unrecorded(job, t, won.error(), env_->now_ms()));
     return true;
   }
   if (*won) {
-    (void)append_log_line(ws_.log_path(job.id),
+    (void)append_log_line(*env_, ws_.log_path(job.id),
                           t.error_message + " Marked " + std::string(to_string(t.status)) + ".");
   }
   return won;
@@ -376,8 +382,9 @@ Status JobStore::prune() {
     auto deleted = stmt->run();
     if (!deleted) return deleted.error();
     if (*deleted == 1 && validate_job_ref(job.id)) {
-      (void)sys::remove_file(ws_.log_path(job.id));
-      (void)sys::remove_file(ws_.lock_path(job.id));
+      (void)env_->remove_file(ws_.log_path(job.id));
+      (void)env_->remove_file(ws_.lock_path(job.id));
+      (void)env_->remove_file(ws_.cancel_path(job.id));
     }
   }
   return {};

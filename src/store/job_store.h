@@ -18,13 +18,14 @@
 #include "store/job.h"
 #include "store/sqlite.h"
 #include "store/workspace.h"
+#include "sys/env.h"
 #include "sys/fd.h"
 #include "sys/result.h"
 
 namespace companion::store {
 
 struct NewJob {
-  std::string kind;  // task | review | adversarial-review
+  JobKind kind = JobKind::kTask;
   std::string title;
   std::string summary;
   std::string session_id;
@@ -39,28 +40,30 @@ struct CreatedJob {
   sys::UniqueFd lock;
 };
 
+// The owner that starts a queued job (JobStore::start).
+struct StartInfo {
+  int64_t pid = 0;
+  uint64_t pid_start_time = 0;
+};
+
 // Fields a live job may change. Applies only while the job is active.
 struct JobPatch {
-  bool mark_running = false;  // status → running, startedAt set once
-  std::optional<std::string> phase;
+  std::optional<Phase> phase;
   std::optional<std::string> thread_id;
   std::optional<std::string> turn_id;
   std::optional<std::string> title;
   std::optional<std::string> summary;
   std::optional<int64_t> pid;
   std::optional<uint64_t> pid_start_time;
+  std::optional<int64_t> app_server_pid;  // with its start time:
+  std::optional<uint64_t> app_server_start_time;
   // Records that the job was asked to stop: if its owner then dies without writing a terminal
   // state, the next reader ends the job as cancelled rather than as a dead worker.
   bool request_cancel = false;
-};
-
-// The one terminal transition of a job.
-struct Terminal {
-  JobStatus status = JobStatus::kFailed;  // completed | failed | cancelled
-  std::string end_reason;
-  std::string error_message;
-  nlohmann::json result;  // null: keep none
-  std::string rendered;
+  // The owner is asking Codex to interrupt the turn (recorded before it asks, so a cancel that
+  // has to SIGKILL the owner still reports the attempt), and whether Codex confirmed it.
+  bool turn_interrupt_attempted = false;
+  bool turn_interrupted = false;
 };
 
 struct JobFilter {
@@ -76,14 +79,17 @@ class JobStore {
 
   // Opens (creating directories, database and schema as needed) the store of `ws`. When that
   // cannot write (a full or read-only disk), opens the existing store for reading only.
-  static Result<JobStore> open(const Workspace& ws, const Options& options);
-  static Result<JobStore> open(const Workspace& ws) { return open(ws, default_options()); }
+  // `env` must outlive the store.
+  static Result<JobStore> open(const Workspace& ws, sys::Env& env, const Options& options);
   // Opens an existing store only: nullopt when the workspace has none.
-  static Result<std::optional<JobStore>> open_existing(const Workspace& ws);
-  // Options from the environment (CODEX_COMPANION_KEEP_JOBS for retention).
-  static Options default_options();
+  static Result<std::optional<JobStore>> open_existing(const Workspace& ws, sys::Env& env,
+                                                       const Options& options);
 
   const Workspace& workspace() const { return ws_; }
+  sys::Env& env() const { return *env_; }
+  // How long a write waits for another process's transaction before failing with
+  // ErrorCode::kBusy (cancel shortens it to keep its own bound).
+  void set_busy_timeout(int busy_timeout_ms) { db_.set_busy_timeout(busy_timeout_ms); }
 
   // True when the store could only be opened for reading; create, update, finish, set_config
   // and prune then fail with why (such as "the disk holding <dir> is full; free space and retry").
@@ -92,6 +98,10 @@ class JobStore {
   // Creates a queued job whose lock the caller already holds (lock first, then the row, so no
   // reader can ever see the job without a live owner).
   Result<CreatedJob> create(const NewJob& spec);
+
+  // The owner starts the job: queued → running (compare-and-set), recording the owner. False when
+  // the job is not queued (already started, or ended while it waited).
+  Result<bool> start(const std::string& id, const StartInfo& owner);
 
   // Applies `patch` while the job is active; false when it is terminal (or unknown).
   Result<bool> update(const std::string& id, const JobPatch& patch);
@@ -109,8 +119,10 @@ class JobStore {
   // Finished jobs, newest updatedAt first.
   Result<std::vector<Job>> finished(const JobFilter& filter, size_t limit);
 
-  // Turns active jobs whose owner is gone into failed (worker-died). Returns how many, counting
-  // those it could only end in memory (see "Reconciled reads").
+  // Turns active jobs whose owner is gone into failed (worker-died), or cancelled when a cancel
+  // was asked for, after ending what the owner left running (its session and its app-server's,
+  // see sys::end_session). Returns how many, counting those it could only end in memory
+  // (see "Reconciled reads").
   Result<size_t> reconcile();
 
   // Workspace configuration (key/value).
@@ -124,11 +136,11 @@ class JobStore {
   Status prune();
 
  private:
-  JobStore(Workspace ws, Database db, Options options)
-      : ws_(std::move(ws)), db_(std::move(db)), options_(options) {}
-  static Result<JobStore> open_writable(const Workspace& ws, const Options& options);
+  JobStore(Workspace ws, sys::Env& env, Database db, Options options)
+      : ws_(std::move(ws)), env_(&env), db_(std::move(db)), options_(options) {}
+  static Result<JobStore> open_writable(const Workspace& ws, sys::Env& env, const Options& options);
   // The read-only fallback of open(); `why` is the error of the writable open.
-  static Result<JobStore> open_read_only(const Workspace& ws, const Options& options,
+  static Result<JobStore> open_read_only(const Workspace& ws, sys::Env& env, const Options& options,
                                          const Error& why);
   // OK when this build can read the store as it is (schema not newer, the tables it reads).
   // Rows of `SELECT <job columns> FROM jobs <tail>`, with parameters bound by `bind`.
@@ -139,6 +151,7 @@ class JobStore {
   void show_unrecorded(std::vector<Job>& jobs) const;
 
   Workspace ws_;
+  sys::Env* env_;
   Database db_;
   Options options_;
   std::optional<Error> read_only_;  // why writes are refused

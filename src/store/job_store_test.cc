@@ -8,6 +8,9 @@
 
 #include "store/job_id.h"
 #include "store/job_log.h"
+#include "store/sqlite.h"
+#include "sys/clock.h"
+#include "sys/fake_env.h"
 #include "sys/fs.h"
 #include "sys/lock.h"
 #include "sys/process.h"
@@ -25,7 +28,7 @@ class JobStoreTest : public ::testing::Test {
   JobStore open(size_t keep = 50) {
     JobStore::Options o;
     o.keep_finished = keep;
-    auto s = JobStore::open(ws_, o);
+    auto s = JobStore::open(ws_, sys::default_env(), o);
     EXPECT_TRUE(s.ok()) << s.error().message;
     return std::move(*s);
   }
@@ -34,7 +37,8 @@ class JobStoreTest : public ::testing::Test {
 };
 
 NewJob task_spec(std::string title = "a task") {
-  return NewJob{"task", std::move(title), "summary", "session-1", false, {{"prompt", "hi"}}};
+  return NewJob{JobKind::kTask, std::move(title),  "summary", "session-1",
+                false,          {{"prompt", "hi"}}};
 }
 
 TEST_F(JobStoreTest, CreatesPrivateDirectoriesAndQueuedJob) {
@@ -60,21 +64,22 @@ TEST_F(JobStoreTest, TerminalTransitionIsCompareAndSet) {
   auto created = store.create(task_spec());
   ASSERT_TRUE(created.ok());
   const std::string id = created->job.id;
-  ASSERT_TRUE(*store.update(id, JobPatch{.mark_running = true, .phase = "running"}));
-  auto first =
-      store.finish(id, Terminal{JobStatus::kCompleted, "completed", "", {{"ok", 1}}, "done"});
+  ASSERT_TRUE(*store.start(id, StartInfo{::getpid(), 0}));
+  ASSERT_TRUE(*store.update(id, JobPatch{.phase = Phase::kRunning}));
+  auto first = store.finish(id, make_terminal(EndReason::kCompleted, "", {{"ok", 1}}, "done"));
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(*first);
   // A second writer (another process opening the same store) cannot overwrite it.
   JobStore other = open();
-  auto second = other.finish(id, Terminal{JobStatus::kCancelled, "cancelled", "late", nullptr, ""});
+  auto second = other.finish(id, make_terminal(EndReason::kCancelled, "late"));
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(*second);
-  EXPECT_FALSE(*other.update(id, JobPatch{.phase = "running"}));
+  EXPECT_FALSE(*other.update(id, JobPatch{.phase = Phase::kRunning}));
+  EXPECT_FALSE(*other.start(id, StartInfo{::getpid(), 0}));
   auto job = other.get(id);
   EXPECT_EQ((*job)->status, JobStatus::kCompleted);
-  EXPECT_EQ((*job)->end_reason, "completed");
-  EXPECT_EQ((*job)->phase, "done");
+  EXPECT_EQ((*job)->end_reason, EndReason::kCompleted);
+  EXPECT_EQ((*job)->phase, Phase::kDone);
   EXPECT_EQ((*job)->result["ok"], 1);
   EXPECT_EQ((*job)->rendered, "done");
   EXPECT_GT((*job)->completed_at, 0);
@@ -88,14 +93,14 @@ TEST_F(JobStoreTest, ReadReconcilesJobWhoseOwnerIsGone) {
     auto created = store.create(task_spec());
     ASSERT_TRUE(created.ok());
     id = created->job.id;
-    ASSERT_TRUE(*store.update(id, JobPatch{.mark_running = true}));
+    ASSERT_TRUE(*store.start(id, StartInfo{::getpid(), 0}));
   }  // the lock is released here: the owner is gone
   auto active = store.active({});
   ASSERT_TRUE(active.ok());
   EXPECT_TRUE(active->empty());
   auto job = store.get(id);
   EXPECT_EQ((*job)->status, JobStatus::kFailed);
-  EXPECT_EQ((*job)->end_reason, "worker-died");
+  EXPECT_EQ((*job)->end_reason, EndReason::kWorkerDied);
   EXPECT_NE((*job)->error_message.find("Worker exited unexpectedly (pid"), std::string::npos);
   auto log = sys::read_file(ws_.log_path(id));
   ASSERT_TRUE(log.ok());
@@ -125,7 +130,7 @@ TEST_F(JobStoreTest, OwnerGoneAfterCancelRequestEndsCancelled) {
   }  // the owner dies before writing a terminal state
   auto job = store.get(id);
   EXPECT_EQ((*job)->status, JobStatus::kCancelled);
-  EXPECT_EQ((*job)->end_reason, "cancelled");
+  EXPECT_EQ((*job)->end_reason, EndReason::kCancelled);
 }
 
 TEST_F(JobStoreTest, MissingLockFileUnderLiveOwnerIsNotReconciled) {
@@ -152,18 +157,22 @@ TEST_F(JobStoreTest, HeldLockKeepsJobActive) {
 }
 
 TEST_F(JobStoreTest, RetentionKeepsNewestFinishedAndNeverActive) {
-  JobStore store = open(/*keep=*/3);
+  sys::FakeClockEnv clock(sys::default_env());
+  JobStore::Options options;
+  options.keep_finished = 3;
+  auto opened = JobStore::open(ws_, clock, options);
+  ASSERT_TRUE(opened.ok());
+  JobStore& store = *opened;
   auto live = store.create(task_spec("live"));
   ASSERT_TRUE(live.ok());
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) {
     auto c = store.create(task_spec("job " + std::to_string(i)));
     ASSERT_TRUE(c.ok());
-    ASSERT_TRUE(append_log_line(c->job.log_file, "hello").ok());
-    ASSERT_TRUE(
-        *store.finish(c->job.id, Terminal{JobStatus::kCompleted, "completed", "", nullptr, ""}));
+    ASSERT_TRUE(append_log_line(sys::default_env(), c->job.log_file, "hello").ok());
+    ASSERT_TRUE(*store.finish(c->job.id, make_terminal(EndReason::kCompleted)));
     ids.push_back(c->job.id);
-    ::usleep(2000);  // distinct updatedAt values
+    clock.advance(1);  // distinct updatedAt values
   }
   auto finished = store.finished({}, 100);
   ASSERT_EQ(finished->size(), 3u);
@@ -203,13 +212,120 @@ TEST_F(JobStoreTest, ConfigRoundTrip) {
 }
 
 TEST_F(JobStoreTest, CorruptDatabaseIsAClearErrorAndUntouched) {
-  ASSERT_TRUE(prepare_workspace_dirs(ws_).ok());
+  ASSERT_TRUE(prepare_workspace_dirs(sys::default_env(), ws_).ok());
   const std::string garbage(8192, 'x');
   ASSERT_TRUE(sys::write_file_atomic(ws_.db_path(), garbage).ok());
-  auto s = JobStore::open(ws_);
+  auto s = JobStore::open(ws_, sys::default_env(), {});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("unreadable"), std::string::npos) << s.error().message;
   EXPECT_EQ(*sys::read_file(ws_.db_path()), garbage);
+}
+
+// The life cycle is enforced by the store: queued → running → terminal, queued → terminal.
+TEST_F(JobStoreTest, TransitionsFollowTheLifeCycle) {
+  JobStore store = open();
+  auto queued = store.create(task_spec());
+  ASSERT_TRUE(queued.ok());
+  const std::string id = queued->job.id;
+  ASSERT_TRUE(*store.start(id, StartInfo{::getpid(), 0}));
+  EXPECT_FALSE(*store.start(id, StartInfo{::getpid(), 0}));  // running is not queued
+  auto job = store.get(id);
+  EXPECT_EQ((*job)->status, JobStatus::kRunning);
+  EXPECT_EQ((*job)->phase, Phase::kStarting);
+  EXPECT_GT((*job)->started_at, 0);
+  // queued → cancelled directly, and then nothing starts it.
+  auto other = store.create(task_spec());
+  ASSERT_TRUE(*store.finish(other->job.id, make_terminal(EndReason::kCancelled, "Cancelled.")));
+  EXPECT_FALSE(*store.start(other->job.id, StartInfo{::getpid(), 0}));
+  EXPECT_EQ((*store.get(other->job.id))->status, JobStatus::kCancelled);
+  EXPECT_EQ((*store.get(other->job.id))->started_at, 0);
+}
+
+TEST(Lifecycle, OneMappingPerEnumAndStatusFollowsReason) {
+  for (auto r :
+       {EndReason::kCompleted, EndReason::kTurnFailed, EndReason::kAppServerExited,
+        EndReason::kBrokerLost, EndReason::kStalled, EndReason::kDeadline, EndReason::kCancelled,
+        EndReason::kWorkerDied, EndReason::kNoFinalMessage, EndReason::kError}) {
+    EXPECT_EQ(parse_end_reason(to_string(r)), r);
+  }
+  EXPECT_EQ(to_string(EndReason::kNoFinalMessage), "no-final-message");
+  EXPECT_EQ(make_terminal(EndReason::kCompleted).status, JobStatus::kCompleted);
+  EXPECT_EQ(make_terminal(EndReason::kCancelled).status, JobStatus::kCancelled);
+  EXPECT_EQ(make_terminal(EndReason::kNoFinalMessage).status, JobStatus::kFailed);
+  EXPECT_EQ(parse_phase("verifying"), Phase::kVerifying);
+  EXPECT_FALSE(parse_phase("bogus").has_value());
+  EXPECT_EQ(parse_job_kind("adversarial-review"), JobKind::kAdversarialReview);
+  EXPECT_EQ(kind_label(JobKind::kTask), "rescue");
+}
+
+// Regression (no OS call of ours was bounded by the caller's time): SQLite answers some lock
+// races without its busy handler and we retry those; the retries must end within the
+// connection's busy timeout, or `cancel` cannot keep its 5 s bound against a stopped writer.
+TEST_F(JobStoreTest, BusyRetriesAreBoundedByTheBusyTimeout) {
+  JobStore store = open();
+  auto created = store.create(task_spec());
+  ASSERT_TRUE(created.ok());
+  auto writer = Database::open(ws_.db_path(), false, 1000);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE(
+      writer->exec("BEGIN IMMEDIATE").ok());  // holds the write lock, like a SIGSTOPped writer
+  store.set_busy_timeout(150);
+  int64_t start = sys::monotonic_ms();
+  auto patched = store.update(created->job.id, JobPatch{.request_cancel = true});
+  int64_t took = sys::monotonic_ms() - start;
+  ASSERT_FALSE(patched.ok());
+  EXPECT_EQ(patched.error().code, ErrorCode::kBusy) << patched.error().message;
+  EXPECT_LT(took, 1000);
+  ASSERT_TRUE(writer->exec("ROLLBACK").ok());
+  EXPECT_TRUE(*store.update(created->job.id, JobPatch{.request_cancel = true}));
+}
+
+// Regression (descendants outlived their job): the owner and its app-server were SIGKILLed, so
+// nobody ended what they started. The reader that finds the owner dead ends both sessions.
+TEST_F(JobStoreTest, ReconcilingReaderEndsWhatADeadOwnerLeftRunning) {
+  JobStore store = open();
+  auto created = store.create(task_spec());
+  ASSERT_TRUE(created.ok());
+  const std::string id = created->job.id;
+  // An "app-server" that leads its own session and started a helper that ignores SIGTERM and
+  // lives in its own process group (as Codex starts MCP servers).
+  std::string pid_file = dir_ + "/helper.pid";
+  sys::SpawnOptions spawn;
+  spawn.argv = {"/bin/sh", "-c",
+                "python3 -c 'import os, signal, sys, time\n"
+                "os.setpgid(0, 0)\n"
+                "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                "open(sys.argv[1], \"w\").write(str(os.getpid()))\n"
+                "time.sleep(60)' " +
+                    pid_file + " & exec sleep 60"};
+  spawn.new_session = true;
+  auto app_server = sys::spawn(spawn);
+  ASSERT_TRUE(app_server.ok()) << app_server.error().message;
+  ASSERT_TRUE(
+      *store.update(id, JobPatch{.app_server_pid = *app_server,
+                                 .app_server_start_time = sys::process_start_time(*app_server)}));
+  std::string helper_text;
+  for (int i = 0; i < 500 && helper_text.empty(); ++i) {
+    auto text = sys::read_file(pid_file);
+    if (text) helper_text = *text;
+    if (helper_text.empty()) sys::sleep_ms(10);
+  }
+  ASSERT_FALSE(helper_text.empty());
+  pid_t helper = std::stoi(helper_text);
+  ASSERT_TRUE(sys::process_start_time(helper).has_value());
+  created->lock.reset();  // the owner is gone
+  ASSERT_EQ(::kill(*app_server, SIGKILL), 0);
+  ASSERT_TRUE(sys::reap_within(*app_server, 5000).has_value());
+  EXPECT_TRUE(sys::process_start_time(helper).has_value());  // orphaned, still running
+  auto job = store.get(id);
+  EXPECT_EQ((*job)->status, JobStatus::kFailed);
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    gone = !sys::process_start_time(helper).has_value();
+    if (!gone) sys::sleep_ms(10);
+  }
+  EXPECT_TRUE(gone) << "helper " << helper << " outlived its job";
+  if (!gone) ::kill(helper, SIGKILL);
 }
 
 TEST(JobId, FormatAndValidation) {
@@ -245,12 +361,13 @@ TEST(JobLog, PreviewSkipsBlocksAndKeepsLastLines) {
 TEST(JobLog, BlocksAreIndentedAndLinesFolded) {
   char tmpl[] = "/tmp/companion-log-XXXXXX";
   std::string path = std::string(::mkdtemp(tmpl)) + "/job.log";
-  ASSERT_TRUE(append_log_line(path, "multi\nline").ok());
-  ASSERT_TRUE(append_log_block(path, "Final output", "a\n[b]\n").ok());
+  sys::Env& env = sys::default_env();
+  ASSERT_TRUE(append_log_line(env, path, "multi\nline").ok());
+  ASSERT_TRUE(append_log_block(env, path, "Final output", "a\n[b]\n").ok());
   auto text = sys::read_file(path);
   EXPECT_NE(text->find("] multi line\n"), std::string::npos);
   EXPECT_NE(text->find("] == Final output ==\n  a\n  [b]\n"), std::string::npos);
-  EXPECT_EQ(progress_preview(path, 4), (std::vector<std::string>{"multi line"}));
+  EXPECT_EQ(progress_preview(env, path, 4), (std::vector<std::string>{"multi line"}));
 }
 
 TEST(Workspace, DirNameIsSlugPlusHash) {
@@ -258,31 +375,6 @@ TEST(Workspace, DirNameIsSlugPlusHash) {
   EXPECT_EQ(name.rfind("my-project-", 0), 0u);
   EXPECT_EQ(name.size(), std::string("my-project-").size() + 16);
   EXPECT_NE(workspace_dir_name("/a/x"), workspace_dir_name("/b/x"));
-}
-
-TEST(Workspace, StateRootFollowsEnvironment) {
-  ::setenv("CLAUDE_PLUGIN_DATA", "/data/plugin", 1);
-  EXPECT_EQ(*state_root(), "/data/plugin/state");
-  ::unsetenv("CLAUDE_PLUGIN_DATA");
-  ::setenv("XDG_STATE_HOME", "/xdg", 1);
-  EXPECT_EQ(*state_root(), "/xdg/codex-companion");
-  ::unsetenv("XDG_STATE_HOME");
-  ::setenv("HOME", "/home/someone", 1);
-  EXPECT_EQ(*state_root(), "/home/someone/.local/state/codex-companion");
-}
-
-TEST(Workspace, RelativeStateVariables) {
-  ::unsetenv("CLAUDE_PLUGIN_DATA");
-  ::setenv("HOME", "/home/someone", 1);
-  ::setenv("XDG_STATE_HOME", "relative/dir", 1);
-  EXPECT_EQ(*state_root(), "/home/someone/.local/state/codex-companion");
-  ::unsetenv("XDG_STATE_HOME");
-  ::setenv("CLAUDE_PLUGIN_DATA", ".", 1);
-  EXPECT_EQ(*state_root(), *sys::real_path(".") + "/state");
-  ::setenv(kStateRootVariable, "/fixed/root", 1);
-  EXPECT_EQ(*state_root(), "/fixed/root");
-  ::unsetenv(kStateRootVariable);
-  ::unsetenv("CLAUDE_PLUGIN_DATA");
 }
 
 TEST(Workspace, GitTopLevelWins) {

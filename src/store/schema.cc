@@ -38,6 +38,13 @@ CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 constexpr std::string_view kSchemaV2 =
     "ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0";
 
+// Version 3: the app-server the owner started (its session is ended when the owner died without
+// doing so), and what became of the owner's turn interrupt (0 none, 1 attempted, 2 confirmed).
+constexpr std::string_view kSchemaV3 =
+    "ALTER TABLE jobs ADD COLUMN app_server_pid INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN app_server_start_time INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN turn_interrupt INTEGER NOT NULL DEFAULT 0;";
+
 nlohmann::json parse_json_column(const std::string& text) {
   if (text.empty()) return nullptr;
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -54,11 +61,12 @@ std::string json_column(const nlohmann::json& value) {
 Job read_job_row(const Statement& s) {
   Job j;
   j.id = s.column_text(0);
-  j.kind = s.column_text(1);
+  j.kind = parse_job_kind(s.column_text(1)).value_or(JobKind::kTask);
   j.title = s.column_text(2);
   j.summary = s.column_text(3);
   j.status = parse_job_status(s.column_text(4)).value_or(JobStatus::kFailed);
-  j.phase = s.column_text(5);
+  j.phase = parse_phase(s.column_text(5))
+                .value_or(is_terminal(j.status) ? terminal_phase(j.status) : Phase::kRunning);
   j.workspace_root = s.column_text(6);
   j.session_id = s.column_text(7);
   j.pid = s.column_int(8);
@@ -70,13 +78,18 @@ Job read_job_row(const Statement& s) {
   j.updated_at = s.column_int(14);
   j.completed_at = s.column_int(15);
   j.error_message = s.column_text(16);
-  j.end_reason = s.column_text(17);
+  std::string end_reason = s.column_text(17);
+  if (!end_reason.empty()) j.end_reason = parse_end_reason(end_reason).value_or(EndReason::kError);
   j.log_file = s.column_text(18);
   j.write = s.column_int(19) != 0;
   j.request = parse_json_column(s.column_text(20));
   j.result = parse_json_column(s.column_text(21));
   j.rendered = s.column_text(22);
   j.cancel_requested = s.column_int(23) != 0;
+  j.app_server_pid = s.column_int(24);
+  j.app_server_start_time = static_cast<uint64_t>(s.column_int(25));
+  j.turn_interrupt_attempted = s.column_int(26) >= 1;
+  j.turn_interrupted = s.column_int(26) >= 2;
   return j;
 }
 
@@ -105,7 +118,7 @@ Status migrate_schema(Database& db) {
           "upgrade codex-companion",
           db.path(), probe->column_int(0));
     }
-  } else if (probe.error().message.find("no such table") == std::string::npos) {
+  } else if (probe.error().code != ErrorCode::kMissingTable) {
     return probe.error();
   }
   COMPANION_TRY(db.exec("PRAGMA journal_mode=WAL"));
@@ -126,6 +139,10 @@ Status migrate_schema(Database& db) {
         COMPANION_TRY(db.exec(std::string(kSchemaV2)));
       }
       COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (2)"));
+    }
+    if (version < 3) {
+      COMPANION_TRY(db.exec(std::string(kSchemaV3)));
+      COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (3)"));
     }
     return {};
   });

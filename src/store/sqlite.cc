@@ -1,10 +1,7 @@
 #include "store/sqlite.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
@@ -19,25 +16,26 @@ namespace {
 
 // SQLite returns SQLITE_BUSY without consulting the busy handler in a few cases, such as a
 // journal-mode change or WAL recovery racing another connection (seen with twenty processes
-// opening a new store at once). Those are retried here, with a short bounded back-off, so the
-// retries add little to the connection's own busy timeout.
+// opening a new store at once). Those are retried here, with a short bounded back-off, for at
+// most kBusyRetryBudgetMs and never longer than the connection's own busy timeout, so a caller
+// with a short timeout (cancel) keeps its bound.
 constexpr int64_t kBusyRetryBudgetMs = 2000;  // those races last milliseconds
 
 template <class Fn>
-int with_busy_retry(Fn&& attempt) {
-  int64_t deadline = sys::monotonic_ms() + kBusyRetryBudgetMs;
+int with_busy_retry(int busy_timeout_ms, Fn&& attempt) {
+  int64_t deadline = sys::monotonic_ms() + std::min<int64_t>(kBusyRetryBudgetMs, busy_timeout_ms);
   int delay_ms = 1;
   for (;;) {
     int rc = attempt();
     bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
     if (!busy || sys::monotonic_ms() >= deadline) return rc;
-    ::usleep(static_cast<useconds_t>(delay_ms) * 1000);
+    sys::sleep_ms(delay_ms);
     delay_ms = std::min(delay_ms * 2, 50);
   }
 }
 
 // A WAL file no longer than its header holds no transaction.
-constexpr off_t kWalHeaderBytes = 32;
+constexpr int64_t kWalHeaderBytes = 32;
 
 // SQLite reports a write that found no space as SQLITE_FULL, but a shared-memory file it cannot
 // grow, or a file it cannot create, as an I/O error: the system errno tells that cause apart.
@@ -50,33 +48,42 @@ bool out_of_space(sqlite3* db) {
 }
 
 Error db_error(sqlite3* db, const std::string& path, std::string_view doing) {
-  int code = sqlite3_extended_errcode(db);
+  int code = sqlite3_extended_errcode(db) & 0xff;
   std::string msg = sqlite3_errmsg(db);
   if (out_of_space(db)) {
-    return make_error(
-        "cannot write the job store: the disk holding {} is full; free space and "
-        "retry",
+    return make_coded_error(
+        ErrorCode::kDiskFull,
+        "cannot write the job store: the disk holding {} is full; free space and retry",
         sys::dirname_of(path));
   }
-  if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT) {
-    return make_error(
+  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+    return make_coded_error(
+        ErrorCode::kCorrupt,
         "the job store {} is unreadable ({}); move it aside (mv '{}' '{}.corrupt') to start a "
-        "fresh "
-        "store",
+        "fresh store",
         path, msg, path, path);
   }
-  if ((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN ||
-      (code & 0xff) == SQLITE_PERM) {
-    return make_error("cannot write the job store {} ({}); check that its directory is writable",
-                      path, msg);
+  if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM) {
+    return make_coded_error(ErrorCode::kReadOnly,
+                            "cannot write the job store {} ({}); check that its directory is "
+                            "writable",
+                            path, msg);
   }
-  if ((code & 0xff) == SQLITE_IOERR) {
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    return make_coded_error(ErrorCode::kBusy,
+                            "the job store {} is locked by another process ({}); retry in a moment",
+                            path, msg);
+  }
+  if (code == SQLITE_IOERR) {
     return make_error(
         "cannot access the job store {} ({}); check free disk space and that its "
         "directory is writable, then retry",
         path, msg);
   }
-  return make_error("job store {} failed while {}: {}", path, doing, msg);
+  // SQLite has no code of its own for a missing table: its message is the only sign.
+  ErrorCode kind =
+      msg.rfind("no such table", 0) == 0 ? ErrorCode::kMissingTable : ErrorCode::kGeneric;
+  return make_coded_error(kind, "job store {} failed while {}: {}", path, doing, msg);
 }
 
 // `path` as the path part of a "file:" URI.
@@ -94,15 +101,12 @@ std::string uri_path(const std::string& path) {
   return out;
 }
 
-off_t file_size(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
-}
-
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      busy_timeout_ms_(other.busy_timeout_ms_) {}
 
 Statement::~Statement() {
   if (stmt_) sqlite3_finalize(stmt_);
@@ -124,7 +128,7 @@ Statement& Statement::bind_null(int index) {
 }
 
 Result<bool> Statement::step() {
-  int rc = with_busy_retry([this] { return sqlite3_step(stmt_); });
+  int rc = with_busy_retry(busy_timeout_ms_, [this] { return sqlite3_step(stmt_); });
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   const char* file = sqlite3_db_filename(db_, "main");
@@ -168,13 +172,10 @@ Result<Database> Database::open_read_only(const std::string& path, int busy_time
   std::string shm = path + "-shm";
   std::string params = "?readonly_shm=1";
   if (!sys::path_exists(shm)) {
-    sys::UniqueFd fd(
-        ::open(shm.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd.valid() && errno != EEXIST) {
-      std::string why = sys::errno_text();
-      if (file_size(path + "-wal") > kWalHeaderBytes) {
+    if (auto made = sys::append_file(shm, ""); !made) {
+      if (sys::file_size(path + "-wal") > kWalHeaderBytes) {
         return make_error("cannot read the job store {}: its WAL cannot be indexed without {} ({})",
-                          path, shm, why);
+                          path, shm, made.error().message);
       }
       params = "?immutable=1";
     }
@@ -194,17 +195,20 @@ Result<Database> Database::open_with(const std::string& path, const std::string&
   }
   sqlite3_busy_timeout(db, busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
-  return Database(db, path);
+  return Database(db, path, busy_timeout_ms);
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      busy_timeout_ms_(other.busy_timeout_ms_) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (db_) sqlite3_close(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    busy_timeout_ms_ = other.busy_timeout_ms_;
   }
   return *this;
 }
@@ -217,11 +221,11 @@ Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return db_error(db_, path_, "preparing a query");
-  return Statement(db_, stmt);
+  return Statement(db_, stmt, busy_timeout_ms_);
 }
 
 Status Database::exec(const std::string& sql) {
-  int rc = with_busy_retry([&] {
+  int rc = with_busy_retry(busy_timeout_ms_, [&] {
     char* err = nullptr;
     int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
     sqlite3_free(err);
@@ -229,6 +233,11 @@ Status Database::exec(const std::string& sql) {
   });
   if (rc != SQLITE_OK) return db_error(db_, path_, "updating");
   return {};
+}
+
+void Database::set_busy_timeout(int busy_timeout_ms) {
+  busy_timeout_ms_ = busy_timeout_ms;
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
 }
 
 std::string Database::last_error() const {

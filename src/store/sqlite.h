@@ -15,7 +15,8 @@ namespace companion::store {
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, int busy_timeout_ms)
+      : db_(db), stmt_(stmt), busy_timeout_ms_(busy_timeout_ms) {}
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
@@ -38,6 +39,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  int busy_timeout_ms_;
 };
 
 class Database {
@@ -59,15 +61,20 @@ class Database {
   Result<Statement> prepare(std::string_view sql);
   Status exec(const std::string& sql);
   const std::string& path() const { return path_; }
+  // How long a statement waits for another connection's lock (and retries SQLite's immediate
+  // busy answers) before failing with ErrorCode::kBusy.
+  void set_busy_timeout(int busy_timeout_ms);
   // The last error message of the connection.
   std::string last_error() const;
 
  private:
-  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::string path, int busy_timeout_ms)
+      : db_(db), path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {}
   static Result<Database> open_with(const std::string& path, const std::string& name, int flags,
                                     int busy_timeout_ms);
   sqlite3* db_ = nullptr;
   std::string path_;
+  int busy_timeout_ms_ = 0;
 };
 
 // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT (rolled back when fn fails).

@@ -1,49 +1,37 @@
 #include "store/workspace.h"
 
-#include <stdlib.h>
-
 #include "sys/fs.h"
+#include "sys/path_checks.h"
 #include "sys/sha256.h"
 
 namespace companion::store {
 
-Result<std::string> state_root() {
-  auto env = [](const char* name) -> std::string {
-    const char* v = ::getenv(name);
-    return v ? v : "";
-  };
-  // Set by a launcher for its background worker, which runs from another directory.
-  if (std::string fixed = env(kStateRootVariable); !fixed.empty() && fixed[0] == '/') return fixed;
-  if (std::string data = env("CLAUDE_PLUGIN_DATA"); !data.empty()) {
-    if (data[0] != '/') {
-      auto absolute = sys::real_path(data);
-      if (!absolute) return make_error("CLAUDE_PLUGIN_DATA={} does not exist", data);
-      data = *absolute;
-    }
-    return data + "/state";
-  }
-  // The XDG specification says to ignore a relative XDG_STATE_HOME.
-  if (std::string xdg = env("XDG_STATE_HOME"); !xdg.empty() && xdg[0] == '/') {
-    return xdg + "/codex-companion";
-  }
-  std::string home = env("HOME");
-  if (home.empty()) {
-    return make_error(
-        "cannot place the job store: HOME is not set (set CLAUDE_PLUGIN_DATA or "
-        "XDG_STATE_HOME)");
-  }
-  return home + "/.local/state/codex-companion";
-}
-
-Result<std::string> workspace_root_of(const std::string& dir) {
+Result<WorkspaceRoot> find_workspace_root(const std::string& dir) {
   auto real = sys::real_path(dir);
   if (!real) return make_error("cannot use working directory {}: it does not exist", dir);
   if (!sys::is_directory(*real)) return make_error("working directory {} is not a directory", dir);
+  const uid_t me = sys::effective_uid();
+  auto ours = [me](const std::string& path) {
+    auto owner = sys::owner_of(path);
+    return owner.ok() && *owner == me;
+  };
+  bool trusted = true;  // no directory of another user between `dir` and `cur`
   for (std::string cur = *real;; cur = sys::dirname_of(cur)) {
-    if (sys::path_exists(sys::join_path(cur, ".git"))) return cur;
+    if (cur != *real && trusted && !ours(cur)) trusted = false;
+    std::string git = sys::join_path(cur, ".git");
+    if (sys::path_exists(git)) {
+      if (cur == *real || (trusted && ours(git))) return WorkspaceRoot{cur, ""};
+      return WorkspaceRoot{*real, cur};  // someone else's repository: not ours
+    }
     if (cur == "/") break;
   }
-  return *real;
+  return WorkspaceRoot{*real, ""};
+}
+
+Result<std::string> workspace_root_of(const std::string& dir) {
+  auto found = find_workspace_root(dir);
+  if (!found) return found.error();
+  return found->root;
 }
 
 std::string workspace_dir_name(const std::string& root) {
@@ -65,18 +53,17 @@ std::string workspace_dir_name(const std::string& root) {
   return slug + "-" + sys::sha256_hex(root).substr(0, 16);
 }
 
-Result<Workspace> resolve_workspace(const std::string& cwd) {
-  auto root = workspace_root_of(cwd);
+Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root) {
+  auto root = find_workspace_root(cwd);
   if (!root) return root.error();
-  auto base = state_root();
-  if (!base) return base.error();
-  return Workspace{*root, sys::join_path(*base, workspace_dir_name(*root))};
+  return Workspace{root->root, sys::join_path(state_root, workspace_dir_name(root->root)),
+                   root->ignored_repository};
 }
 
-Status prepare_workspace_dirs(const Workspace& ws) {
-  COMPANION_TRY(sys::ensure_private_dir(sys::dirname_of(ws.state_dir)));
-  COMPANION_TRY(sys::ensure_private_dir(ws.state_dir));
-  return sys::ensure_private_dir(ws.jobs_dir());
+Status prepare_workspace_dirs(sys::Env& env, const Workspace& ws) {
+  COMPANION_TRY(env.ensure_private_dir(sys::dirname_of(ws.state_dir)));
+  COMPANION_TRY(env.ensure_private_dir(ws.state_dir));
+  return env.ensure_private_dir(ws.jobs_dir());
 }
 
 }  // namespace companion::store

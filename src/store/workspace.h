@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::store {
@@ -10,6 +11,9 @@ namespace companion::store {
 struct Workspace {
   std::string root;       // git top-level of the cwd, else the cwd (real path)
   std::string state_dir;  // <state root>/<slug>-<16 hex>
+  // A repository above the cwd that was NOT taken as the workspace because another user owns
+  // it, its .git, or a directory on the way up to it (see find_workspace_root); else empty.
+  std::string ignored_repository;
 
   std::string db_path() const { return state_dir + "/state.db"; }
   std::string jobs_dir() const { return state_dir + "/jobs"; }
@@ -19,27 +23,37 @@ struct Workspace {
   std::string lock_path(const std::string& job_id) const {
     return jobs_dir() + "/" + job_id + ".lock";
   }
+  // Written by `cancel` before it signals the owner: a cancel request that needs no database
+  // write, so it is recorded even while another process holds the store's write lock.
+  std::string cancel_path(const std::string& job_id) const {
+    return jobs_dir() + "/" + job_id + ".cancel";
+  }
 };
 
-// Internal: the absolute state root a launcher passes to its background worker.
-inline constexpr const char* kStateRootVariable = "CODEX_COMPANION_STATE_ROOT";
+struct WorkspaceRoot {
+  std::string root;                // real path
+  std::string ignored_repository;  // see Workspace::ignored_repository
+};
 
-// $CODEX_COMPANION_STATE_ROOT (internal), else $CLAUDE_PLUGIN_DATA/state (made absolute), else
-// $XDG_STATE_HOME/codex-companion, else
-// ~/.local/state/codex-companion (a relative XDG_STATE_HOME is ignored). Not created.
-Result<std::string> state_root();
+// The git top-level containing `dir` (a directory holding `.git`), else `dir` itself; real
+// paths. Like git's safe.directory check, a repository belonging to another user is not ours:
+// the walk up from `dir` stops at the first directory owned by another user, and a `.git` owned
+// by another user is not taken (anyone can create /tmp/.git). `dir` itself is always
+// acceptable: the user chose it. Errors: `dir` does not exist or is not a directory.
+Result<WorkspaceRoot> find_workspace_root(const std::string& dir);
 
-// The git top-level containing `dir` (a directory holding `.git`), else `dir` itself; real path.
+// find_workspace_root(dir).root.
 Result<std::string> workspace_root_of(const std::string& dir);
 
 // "<basename slug>-<first 16 hex of sha256(root)>".
 std::string workspace_dir_name(const std::string& root);
 
-// Resolves the workspace of `cwd` without touching the disk beyond path resolution.
-Result<Workspace> resolve_workspace(const std::string& cwd);
+// Resolves the workspace of `cwd` under `state_root` (sys::Config::state_root) without touching
+// the disk beyond path resolution.
+Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root);
 
 // Creates the state root, the workspace directory and its jobs/ folder: 0700, owned by us, no
 // symlinks. Refusals are errors naming the path and the fix.
-Status prepare_workspace_dirs(const Workspace& ws);
+Status prepare_workspace_dirs(sys::Env& env, const Workspace& ws);
 
 }  // namespace companion::store

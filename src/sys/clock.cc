@@ -2,7 +2,6 @@
 
 #include <time.h>
 
-#include <charconv>
 #include <cstdio>
 
 namespace companion::sys {
@@ -20,6 +19,13 @@ int64_t now_ms() {
 }
 int64_t monotonic_ms() {
   return read_clock(CLOCK_MONOTONIC);
+}
+
+void sleep_ms(int64_t ms) {
+  if (ms <= 0) return;
+  timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
 }
 
 std::string iso_time(int64_t epoch_ms) {
@@ -62,14 +68,6 @@ std::optional<int64_t> parse_iso_time(std::string_view text) {
   parts.tm_min = mi;
   parts.tm_sec = s;
   return static_cast<int64_t>(timegm(&parts)) * 1000 + ms;
-}
-
-std::optional<int64_t> parse_duration_ms(std::string_view text, int64_t min_ms) {
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  if (value < min_ms || value > kMaxDurationMs) return std::nullopt;
-  return value;
 }
 
 }  // namespace companion::sys

@@ -1,12 +1,17 @@
 #include "sys/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
 
 #include "sys/fd.h"
 
@@ -38,8 +43,11 @@ Status check_existing_dir(const std::string& path, const struct stat& st) {
     return make_error("refusing {}: it is owned by uid {}, not by you (uid {})", path, st.st_uid,
                       ::geteuid());
   }
-  if ((st.st_mode & 0777) != 0700 && ::chmod(path.c_str(), 0700) != 0) {
-    return make_error("cannot restrict {} to mode 0700: {}", path, errno_text());
+  if ((st.st_mode & 077) != 0) {
+    return make_error(
+        "refusing {}: other users can access it (mode {:04o}); make it private with `chmod 700 "
+        "'{}'` or choose another state directory (CODEX_COMPANION_STATE_DIR)",
+        path, st.st_mode & 07777, path);
   }
   return {};
 }
@@ -63,9 +71,32 @@ Status ensure_private_dir(const std::string& path) {
   return check_existing_dir(path, st);
 }
 
-Status append_file(const std::string& path, const std::string& data) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+namespace {
+
+// Opens `path` for appending without following a symlink or blocking on a FIFO; only a regular
+// file is accepted.
+Result<UniqueFd> open_regular_for_append(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(),
+                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
   if (!fd.valid()) return make_error("cannot open {} for appending: {}", path, errno_text());
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return make_error("cannot inspect {}: {}", path, errno_text());
+  if (!S_ISREG(st.st_mode)) return make_error("refusing {}: it is not a regular file", path);
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags >= 0) (void)::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
+}
+
+}  // namespace
+
+Result<UniqueFd> open_append(const std::string& path) {
+  return open_regular_for_append(path);
+}
+
+Status append_file(const std::string& path, std::string_view data) {
+  auto opened = open_regular_for_append(path);
+  if (!opened) return opened.error();
+  UniqueFd fd = std::move(*opened);
   struct stat st {};
   off_t start = ::fstat(fd.get(), &st) == 0 ? st.st_size : -1;
   size_t done = 0;
@@ -86,11 +117,13 @@ Status append_file(const std::string& path, const std::string& data) {
 }
 
 namespace {
-Result<std::string> read_from(int fd, const std::string& path, off_t offset) {
+
+Result<std::string> read_from(int fd, const std::string& path, off_t offset, size_t max_bytes) {
   std::string out;
   char buf[65536];
-  for (;;) {
-    ssize_t n = ::pread(fd, buf, sizeof buf, offset);
+  while (out.size() < max_bytes) {
+    size_t want = std::min(sizeof buf, max_bytes - out.size());
+    ssize_t n = ::pread(fd, buf, want, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return make_error("cannot read {}: {}", path, errno_text());
     if (n == 0) break;
@@ -99,25 +132,82 @@ Result<std::string> read_from(int fd, const std::string& path, off_t offset) {
   }
   return out;
 }
-}  // namespace
 
-Result<std::string> read_file(const std::string& path) {
-  return read_tail(path, SIZE_MAX);
+// Opens a regular file for reading without blocking (a FIFO would) and, with Links::kRefuse,
+// without following a symlink.
+Result<UniqueFd> open_regular_for_read(const std::string& path, Links links, struct stat& st) {
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (links == Links::kRefuse ? O_NOFOLLOW : 0);
+  UniqueFd fd(::open(path.c_str(), flags));
+  if (!fd.valid()) {
+    if (errno == ELOOP) return make_error("refusing {}: it is a symlink", path);
+    return make_error("cannot open {}: {}", path, errno_text());
+  }
+  if (::fstat(fd.get(), &st) != 0) return make_error("cannot inspect {}: {}", path, errno_text());
+  if (!S_ISREG(st.st_mode)) return make_error("refusing {}: it is not a regular file", path);
+  return fd;
 }
 
-Result<std::string> read_tail(const std::string& path, size_t max_bytes) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return make_error("cannot open {}: {}", path, errno_text());
+}  // namespace
+
+std::string describe_bytes(size_t bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) {
+    return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  }
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+Result<std::optional<std::string>> read_stdin(size_t max_bytes, bool only_if_piped, int wait_ms) {
+  if (only_if_piped) {
+    struct stat st {};
+    if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) {
+      return std::optional<std::string>();
+    }
+    pollfd pfd{STDIN_FILENO, POLLIN, 0};
+    if (S_ISFIFO(st.st_mode) && ::poll(&pfd, 1, wait_ms) <= 0) return std::optional<std::string>();
+  }
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error("cannot read standard input: {}", errno_text());
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > max_bytes) {
+      return make_error("standard input is larger than {}", describe_bytes(max_bytes));
+    }
+  }
+  return std::optional<std::string>(std::move(text));
+}
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes, Links links) {
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return make_error("cannot inspect {}: {}", path, errno_text());
+  auto fd = open_regular_for_read(path, links, st);
+  if (!fd) return fd.error();
+  auto too_large = [&] {
+    return make_error("{} is larger than {}; use a smaller file", path, describe_bytes(max_bytes));
+  };
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) return too_large();
+  // One byte beyond the bound tells a file that grew since fstat apart from one that fits.
+  size_t limit = max_bytes == SIZE_MAX ? max_bytes : max_bytes + 1;
+  auto text = read_from(fd->get(), path, 0, limit);
+  if (text && text->size() > max_bytes) return too_large();
+  return text;
+}
+
+Result<std::string> read_tail(const std::string& path, size_t max_bytes, Links links) {
+  struct stat st {};
+  auto fd = open_regular_for_read(path, links, st);
+  if (!fd) return fd.error();
   off_t start = 0;
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     start = st.st_size - static_cast<off_t>(max_bytes);
   }
-  return read_from(fd.get(), path, start);
+  return read_from(fd->get(), path, start, max_bytes);
 }
 
-Status write_file_atomic(const std::string& path, const std::string& data) {
+Status write_file_atomic(const std::string& path, std::string_view data) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -150,6 +240,29 @@ Status write_file_atomic(const std::string& path, const std::string& data) {
 bool path_exists(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+int64_t file_size(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+bool regular_or_missing(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT;
+  return S_ISREG(st.st_mode);
+}
+
+Result<std::vector<std::string>> list_dir(const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return make_error("cannot list {}: {}", path, errno_text());
+  std::vector<std::string> names;
+  while (dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(dir);
+  return names;
 }
 
 bool is_directory(const std::string& path) {

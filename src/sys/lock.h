@@ -23,4 +23,9 @@ enum class LockState {
 // can ask at once without mistaking each other for the owner, and never blocks.
 Result<LockState> probe_lock(const std::string& path);
 
+// Worker side of a handed-over lock: checks that descriptor `fd` is the file at `path` and that
+// this process holds its exclusive lock, then makes it close-on-exec so no child of ours (the
+// app-server) can keep the job alive after we die. The error is the line to show.
+Status adopt_inherited_lock(int fd, const std::string& path);
+
 }  // namespace companion::sys

@@ -1,6 +1,5 @@
 #include "sys/process.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,7 +14,7 @@
 #include <sys/syscall.h>
 #endif
 
-#include <fstream>
+#include <algorithm>
 #include <sstream>
 
 #include "sys/clock.h"
@@ -25,22 +24,42 @@ extern char** environ;
 
 namespace companion::sys {
 
-Result<std::string> find_executable(const std::string& name) {
+namespace {
+
+bool is_executable_file(const std::string& path) {
+  return ::access(path.c_str(), X_OK) == 0 && !is_directory(path);
+}
+
+std::string absolute_path(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buf[4096];
+  if (::getcwd(buf, sizeof buf) == nullptr) return path;
+  return path.empty() ? std::string(buf) : join_path(buf, path);
+}
+
+}  // namespace
+
+Result<std::string> find_executable(const std::string& name,
+                                    const std::optional<std::string>& path_var) {
   if (name.empty()) return make_error("no program name given");
   if (name.find('/') != std::string::npos) {
-    if (::access(name.c_str(), X_OK) == 0 && !is_directory(name)) return name;
+    if (is_executable_file(name)) return absolute_path(name);
     return make_error("{} is not an executable file", name);
   }
-  const char* path_env = ::getenv("PATH");
-  std::string path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  std::string path;
+  if (path_var) {
+    path = *path_var;
+  } else {
+    const char* path_env = ::getenv("PATH");
+    path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  }
   size_t start = 0;
   while (start <= path.size()) {
     size_t end = path.find(':', start);
     if (end == std::string::npos) end = path.size();
     // An empty PATH entry means the current directory.
-    std::string dir = end > start ? path.substr(start, end - start) : std::string(".");
-    std::string candidate = join_path(dir, name);
-    if (::access(candidate.c_str(), X_OK) == 0 && !is_directory(candidate)) return candidate;
+    std::string candidate = join_path(path.substr(start, end - start), name);
+    if (is_executable_file(candidate)) return absolute_path(candidate);
     start = end + 1;
   }
   return make_error("{} was not found on PATH", name);
@@ -187,28 +206,133 @@ Result<pid_t> spawn(const SpawnOptions& options) {
   return pid;
 }
 
-std::optional<uint64_t> process_start_time(pid_t pid) {
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
   if (pid <= 0) return std::nullopt;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return std::nullopt;
-  std::string line;
-  std::getline(in, line);
+  auto text = read_file("/proc/" + std::to_string(pid) + "/stat", 4096);
+  if (!text) return std::nullopt;
   // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
-  auto close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream rest(line.substr(close + 2));
+  auto close = text->rfind(')');
+  if (close == std::string::npos || close + 2 > text->size()) return std::nullopt;
+  std::istringstream rest(text->substr(close + 2));
+  ProcStat st;
+  long ppid = 0, pgid = 0, sid = 0;
+  if (!(rest >> st.state >> ppid >> pgid >> sid)) return std::nullopt;
+  st.ppid = static_cast<pid_t>(ppid);
+  st.pgid = static_cast<pid_t>(pgid);
+  st.sid = static_cast<pid_t>(sid);
   std::string field;
-  // Fields 3..21 precede the start time (field 22).
-  for (int i = 3; i <= 21; ++i) rest >> field;
-  uint64_t start = 0;
-  if (!(rest >> start)) return std::nullopt;
-  return start;
+  // Fields 7..21 precede the start time (field 22).
+  for (int i = 7; i <= 21; ++i) rest >> field;
+  if (!(rest >> st.start_time)) return std::nullopt;
+  return st;
+}
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  auto st = read_proc_stat(pid);
+  if (!st || st->state == 'Z') return std::nullopt;
+  return st->start_time;
 }
 
 bool process_matches(pid_t pid, uint64_t start_time) {
   auto actual = process_start_time(pid);
   if (!actual) return false;
   return start_time == 0 || *actual == start_time;
+}
+
+Status signal_process(pid_t pid, int sig) {
+  if (pid <= 0) return make_error("refusing to signal process {}", pid);
+  if (::kill(pid, sig) != 0 && errno != ESRCH) {
+    return make_error("cannot signal process {}: {}", pid, errno_text());
+  }
+  return {};
+}
+
+namespace {
+
+// The pids in /proc (every process of the machine that this one may see).
+std::vector<pid_t> all_pids() {
+  std::vector<pid_t> pids;
+  auto names = list_dir("/proc");
+  if (!names) return pids;
+  for (const auto& name : *names) {
+    char* end = nullptr;
+    long pid = std::strtol(name.c_str(), &end, 10);
+    if (*end == '\0' && pid > 1) pids.push_back(static_cast<pid_t>(pid));
+  }
+  return pids;
+}
+
+}  // namespace
+
+int end_session(pid_t leader, uint64_t start_time) {
+  if (leader <= 1) return 0;
+  if (auto st = read_proc_stat(leader); st && st->state != 'Z') {
+    // Alive: ours only when it is the very process that was recorded (not a recycled pid).
+    if (start_time == 0 || st->start_time != start_time) return 0;
+  }
+  return signal_session(leader, SIGKILL);
+}
+
+Status become_subreaper() {
+#ifdef __linux__
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    return make_error("cannot become the reaper of orphaned descendants: {}", errno_text());
+  }
+  return {};
+#else
+  return make_error("this platform cannot adopt orphaned descendants");
+#endif
+}
+
+std::vector<pid_t> live_descendants() {
+  std::vector<std::pair<pid_t, pid_t>> links;  // (pid, ppid) of live processes
+  for (pid_t pid : all_pids()) {
+    auto st = read_proc_stat(pid);
+    if (st && st->state != 'Z') links.emplace_back(pid, st->ppid);
+  }
+  std::vector<pid_t> found;
+  std::vector<pid_t> frontier = {::getpid()};
+  while (!frontier.empty()) {
+    pid_t parent = frontier.back();
+    frontier.pop_back();
+    for (const auto& [pid, ppid] : links) {
+      if (ppid == parent && std::find(found.begin(), found.end(), pid) == found.end()) {
+        found.push_back(pid);
+        frontier.push_back(pid);
+      }
+    }
+  }
+  return found;
+}
+
+int end_descendants(int grace_ms) {
+  auto reap_children = [] {
+    int status = 0;
+    while (::waitpid(-1, &status, WNOHANG) > 0) {
+    }
+  };
+  std::vector<pid_t> first = live_descendants();
+  if (first.empty()) {
+    reap_children();
+    return 0;
+  }
+  for (pid_t pid : first) (void)::kill(pid, SIGTERM);
+  int64_t deadline = monotonic_ms() + grace_ms;
+  std::vector<pid_t> left = first;
+  for (int delay_us = 500; !left.empty() && monotonic_ms() < deadline;
+       delay_us = std::min(delay_us * 2, 20000)) {
+    reap_children();
+    ::usleep(static_cast<useconds_t>(delay_us));
+    left = live_descendants();
+  }
+  // New descendants may have appeared meanwhile (a child forking on SIGTERM): they go too.
+  for (pid_t pid : left) (void)::kill(pid, SIGKILL);
+  for (int i = 0; i < 100 && !live_descendants().empty(); ++i) {
+    reap_children();
+    ::usleep(2000);
+  }
+  reap_children();
+  return static_cast<int>(first.size());
 }
 
 Status signal_group(pid_t pgid, int sig) {
@@ -223,29 +347,21 @@ int signal_session(pid_t sid, int sig) {
   if (sid <= 1) return 0;
   int count = 0;
 #ifdef __linux__
-  DIR* proc = ::opendir("/proc");
-  if (proc != nullptr) {
-    while (dirent* entry = ::readdir(proc)) {
-      char* end = nullptr;
-      long pid = std::strtol(entry->d_name, &end, 10);
-      if (*end != '\0' || pid <= 1) continue;
-      std::ifstream in(std::string("/proc/") + entry->d_name + "/stat");
-      std::string line;
-      if (!std::getline(in, line)) continue;
-      auto close = line.rfind(')');
-      if (close == std::string::npos) continue;
-      std::istringstream rest(line.substr(close + 2));
-      std::string state;
-      long ppid = 0, pgrp = 0, session = 0;
-      if (!(rest >> state >> ppid >> pgrp >> session) || session != sid) continue;
-      if (::kill(static_cast<pid_t>(pid), sig) == 0) ++count;
+  if (sys::path_exists("/proc/self/stat")) {
+    for (pid_t pid : all_pids()) {
+      auto st = read_proc_stat(pid);
+      if (st && st->sid == sid && ::kill(pid, sig) == 0) ++count;
     }
-    ::closedir(proc);
     return count;
   }
 #endif
   if (::kill(-sid, sig) == 0) ++count;
   return count;
+}
+
+void prepare_process() {
+  ::umask(077);
+  ::signal(SIGPIPE, SIG_IGN);
 }
 
 std::optional<int> try_reap(pid_t pid) {

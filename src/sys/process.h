@@ -36,11 +36,27 @@ struct SpawnOptions {
 // error here, not a silent exit 127 later.
 Result<pid_t> spawn(const SpawnOptions& options);
 
-// Resolves a program name on PATH (or checks an explicit path); error names what was looked for.
-Result<std::string> find_executable(const std::string& name);
+// Resolves a program name on `path_var` (a PATH value; this process's PATH when nullopt), or
+// checks an explicit path. The result is absolute: a relative path, or a relative (or empty)
+// PATH entry, is resolved against this process's working directory, so a child started
+// elsewhere runs the same file. The error names what was looked for.
+Result<std::string> find_executable(const std::string& name,
+                                    const std::optional<std::string>& path_var = std::nullopt);
+
+// What /proc/<pid>/stat says about a process (Linux; proc(5)).
+struct ProcStat {
+  char state = '?';  // R, S, D, Z (zombie), T (stopped), ...
+  pid_t ppid = 0;
+  pid_t pgid = 0;
+  pid_t sid = 0;
+  uint64_t start_time = 0;  // clock ticks since boot (field 22)
+};
+
+// nullopt when the process does not exist (or the platform has no /proc).
+std::optional<ProcStat> read_proc_stat(pid_t pid);
 
 // Start time of a process in clock ticks since boot (/proc/<pid>/stat field 22); nullopt when
-// the process does not exist.
+// the process does not exist or is a zombie.
 std::optional<uint64_t> process_start_time(pid_t pid);
 
 // True when `pid` is alive and started at `start_time` (0 = unknown: any live pid matches).
@@ -53,6 +69,35 @@ Status signal_group(pid_t pgid, int sig);
 // app-server group and the app-server's children). Linux reads /proc; elsewhere only the
 // session leader's group is signalled. Returns how many processes were signalled.
 int signal_session(pid_t sid, int sig);
+
+// Sends `sig` to one process; a vanished process is not an error.
+Status signal_process(pid_t pid, int sig);
+
+// Ends the session that `leader` (started at `start_time`) leads or led, with SIGKILL to every
+// process in it: how what a job started is ended when its owner could not do it (a SIGKILLed
+// worker or app-server). Safe against pid reuse: while a process `leader` lives, the session is
+// ended only when its start time is `start_time` (0 never matches); when no process `leader`
+// lives, Linux keeps the session id allocated while any process is still in the session, so the
+// members found are the dead leader's own leftovers. Returns how many processes were signalled.
+int end_session(pid_t leader, uint64_t start_time);
+
+// Makes this process the reaper of its orphaned descendants (Linux PR_SET_CHILD_SUBREAPER), so
+// a grandchild whose parent dies (an MCP server of a killed app-server) stays ours to end.
+// An error where the platform has no such thing.
+Status become_subreaper();
+
+// The descendants of this process that are still alive (children, their children, ...), found
+// through /proc parent links; deepest first is not guaranteed.
+std::vector<pid_t> live_descendants();
+
+// Ends every live descendant of this process: SIGTERM, up to `grace_ms` for them to go, then
+// SIGKILL to what is left, and reaps the ones that are our children. For the ends of a job:
+// nothing it started may outlive it. Returns how many descendants were found.
+int end_descendants(int grace_ms);
+
+// Start-up settings of every codex-companion process: files it creates are private (umask 077)
+// and a write to a closed pipe is an error (EPIPE), not a fatal SIGPIPE.
+void prepare_process();
 
 // Non-blocking reap: the raw wait status if `pid` exited.
 std::optional<int> try_reap(pid_t pid);

@@ -9,14 +9,35 @@
 
 namespace companion {
 
+// What kind of failure an Error is, for callers that act on it (they match codes, never message
+// text). Most errors need no finer code than kGeneric: they are shown, not handled.
+enum class ErrorCode {
+  kGeneric,
+  kNotFound,       // the file, job or thread does not exist
+  kBusy,           // another process holds what is needed (the store's write lock)
+  kDiskFull,       // no space left to write
+  kReadOnly,       // cannot write there
+  kCorrupt,        // the data is unreadable
+  kMissingTable,   // the store has no schema yet
+  kUnknownMethod,  // the JSON-RPC peer does not know the method (an older Codex)
+  kClosed,         // the peer or connection went away
+  kTimeout,        // no answer in time
+};
+
 // What went wrong, phrased for the user: what was being done and why it failed.
 struct Error {
   std::string message;
+  ErrorCode code = ErrorCode::kGeneric;
 };
 
 template <class... Args>
 Error make_error(fmt::format_string<Args...> format, Args&&... args) {
   return Error{fmt::format(format, std::forward<Args>(args)...)};
+}
+
+template <class... Args>
+Error make_coded_error(ErrorCode code, fmt::format_string<Args...> format, Args&&... args) {
+  return Error{fmt::format(format, std::forward<Args>(args)...), code};
 }
 
 template <class T>

@@ -36,35 +36,58 @@ TEST(Clock, IsoRoundTrip) {
   EXPECT_FALSE(parse_iso_time("2026-11-18T11:06:40").has_value());
 }
 
-TEST(Clock, DurationBounds) {
-  EXPECT_EQ(parse_duration_ms("0", 0), 0);
-  EXPECT_FALSE(parse_duration_ms("0", 1).has_value());
-  EXPECT_EQ(parse_duration_ms("2000", 1), 2000);
-  EXPECT_EQ(parse_duration_ms(std::to_string(kMaxDurationMs), 0), kMaxDurationMs);
-  EXPECT_FALSE(parse_duration_ms(std::to_string(kMaxDurationMs + 1), 0).has_value());
-  EXPECT_FALSE(parse_duration_ms("9223372036854775807", 0).has_value());
-  EXPECT_FALSE(parse_duration_ms("-5", 0).has_value());
-  EXPECT_FALSE(parse_duration_ms("10s", 0).has_value());
-  EXPECT_FALSE(parse_duration_ms("", 0).has_value());
-}
-
-TEST(Fs, PrivateDirRefusesSymlinkAndTightensMode) {
+TEST(Fs, PrivateDirRefusesSymlinkAndIsNeverLoosenedOrTightened) {
   std::string dir = temp_dir();
   std::string target = dir + "/real";
   ASSERT_TRUE(ensure_private_dir(target + "/a/b").ok());
   struct stat st {};
   ASSERT_EQ(::stat((target + "/a/b").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
-  ASSERT_EQ(::chmod(target.c_str(), 0755), 0);
   ASSERT_TRUE(ensure_private_dir(target).ok());
-  ASSERT_EQ(::stat(target.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(::symlink(target.c_str(), (dir + "/link").c_str()), 0);
   Status s = ensure_private_dir(dir + "/link");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("symlink"), std::string::npos);
   ASSERT_TRUE(append_file(dir + "/file", "x").ok());
   EXPECT_FALSE(ensure_private_dir(dir + "/file").ok());
+}
+
+// Regression (we chmod-ed directories we did not create): pointing the state root at an existing
+// shared directory made it 0700. Now it is refused, with the fix, and its mode stays as it was.
+TEST(Fs, ExistingSharedDirectoryIsRefusedNotChmodded) {
+  std::string dir = temp_dir();
+  for (mode_t mode : {01777, 0755, 0750}) {
+    std::string shared = dir + "/shared" + std::to_string(mode);
+    ASSERT_EQ(::mkdir(shared.c_str(), 0700), 0);
+    ASSERT_EQ(::chmod(shared.c_str(), mode), 0);
+    Status s = ensure_private_dir(shared);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("chmod 700"), std::string::npos) << s.error().message;
+    struct stat st {};
+    ASSERT_EQ(::stat(shared.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, mode);
+  }
+}
+
+// Regression: a FIFO or symlink planted where a state file belongs hung or redirected reads.
+TEST(Fs, ReadsRefuseFifoAndSymlinkAndAreBounded) {
+  std::string dir = temp_dir();
+  ASSERT_EQ(::mkfifo((dir + "/fifo").c_str(), 0600), 0);
+  auto fifo = read_file(dir + "/fifo");
+  ASSERT_FALSE(fifo.ok());
+  EXPECT_NE(fifo.error().message.find("not a regular file"), std::string::npos);
+  EXPECT_FALSE(read_tail(dir + "/fifo", 10).ok());
+  EXPECT_FALSE(append_file(dir + "/fifo", "x").ok());
+  ASSERT_TRUE(write_file_atomic(dir + "/real", "secret").ok());
+  ASSERT_EQ(::symlink((dir + "/real").c_str(), (dir + "/link").c_str()), 0);
+  EXPECT_FALSE(read_file(dir + "/link").ok());
+  EXPECT_FALSE(read_tail(dir + "/link", 10).ok());
+  EXPECT_FALSE(append_file(dir + "/link", "x").ok());
+  EXPECT_EQ(*read_file(dir + "/link", 100, Links::kFollow), "secret");
+  auto big = read_file(dir + "/real", 3);
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.error().message.find("larger than 3 bytes"), std::string::npos);
+  EXPECT_FALSE(read_file("/dev/zero", 1024, Links::kFollow).ok());
 }
 
 TEST(Fs, TailReadsOnlyTheEnd) {

@@ -116,8 +116,19 @@ Result<UniqueFd> connect_unix(const std::string& path) {
   return std::move(*fd);
 }
 
+void send_now(int fd, std::string_view data) {
+  ssize_t n;
+  do {
+    n = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+}
+
 void remove_dir_if_empty(const std::string& dir) {
   (void)::rmdir(dir.c_str());
+}
+
+uid_t own_uid() {
+  return ::geteuid();
 }
 
 Result<uid_t> peer_uid(int fd) {

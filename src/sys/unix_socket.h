@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "sys/fd.h"
 #include "sys/result.h"
@@ -32,8 +33,15 @@ Result<UniqueFd> accept_unix(int listen_fd);
 // broker) is an error, like a missing socket or one nobody listens on.
 Result<UniqueFd> connect_unix(const std::string& path);
 
+// Writes what the socket takes at once of `data` (it never blocks); the rest is dropped. For a
+// short last line to a peer that is being refused.
+void send_now(int fd, std::string_view data);
+
 // Removes the directory `dir` when it is empty; anything else (missing, not empty) is left.
 void remove_dir_if_empty(const std::string& dir);
+
+// This process's effective uid.
+uid_t own_uid();
 
 // The effective uid of the process at the other end of a connected unix socket.
 Result<uid_t> peer_uid(int fd);

@@ -397,7 +397,11 @@ class Waiting(BackgroundCase):
         worker, app_servers = self.worker_and_app_server(job)
         waiter = self.spawn([BIN, "status", job_id, "--wait", "--json", "--timeout-ms", "30000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.2)  # let the waiter start waiting; its end is what is measured
+        # The waiter is waiting once it holds the store open (it reads it, then probes the lock).
+        store = self.db_path()
+        wait_until(lambda: any(os.path.realpath(f"/proc/{waiter.pid}/fd/{fd}") == store
+                               for fd in os.listdir(f"/proc/{waiter.pid}/fd")), 10,
+                   what="the waiter to open the store")
         self.assertIsNone(waiter.poll(), "status --wait returned on a running job")
         os.kill(worker, signal.SIGKILL)
         killed = time.monotonic()

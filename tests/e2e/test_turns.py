@@ -188,7 +188,9 @@ class TaskFaults(CodexTurnCase):
             return natives[0], tree
         native, tree = wait_until(ready, 10, what="the native codex among the descendants")
         wait_until(lambda: self.jobs() and self.jobs()[0][2] == "running", 10, what="job running")
-        children = read_children(proc.pid)
+        # Live children only: as the reaper of its orphans, the companion may hold a zombie that
+        # Codex left behind until the turn ends.
+        children = [c for c in read_children(proc.pid) if pid_alive(c)]
         if launcher:
             self.assertEqual(len(children), 1, children)
             self.assertIn("node", os.path.basename(exe_of(children[0])))

@@ -128,7 +128,9 @@ class CompanionTestCase(unittest.TestCase):
                               input=input, capture_output=True, text=True, timeout=timeout)
 
     def run_json(self, *args, **kwargs):
-        proc = self.run_cli(*args, "--json", **kwargs)
+        # --json right after the command: for task and the reviews, words after the first text
+        # word are text (SPEC.md section 1).
+        proc = self.run_cli(args[0], "--json", *args[1:], **kwargs)
         self.assertEqual(proc.returncode, 0, f"{args} failed: {proc.stderr}")
         return json.loads(proc.stdout)
 
@@ -168,6 +170,17 @@ class CompanionTestCase(unittest.TestCase):
             if os.path.isdir(jobs_dir):
                 found += [n for n in os.listdir(jobs_dir) if n.endswith(".lock")]
         return found
+
+    def db_write(self, sql, params=()):
+        """Changes the workspace store directly (to plant rows a bug or another version wrote)."""
+        dirs = self.state_dirs()
+        self.assertEqual(len(dirs), 1, f"expected one workspace store, found {dirs}")
+        con = sqlite3.connect(os.path.join(dirs[0], "state.db"))
+        try:
+            con.execute(sql, params)
+            con.commit()
+        finally:
+            con.close()
 
     def db_rows(self, sql, params=()):
         dirs = self.state_dirs()

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Project rules that clang-tidy cannot check (DESIGN.md "Rules"), over src/ (tests excluded):
+
+1. No OS call outside src/sys/: the layers above reach the operating system through sys/ (the
+   injectable Env or the sys functions behind it), so they can be tested against fakes and ported
+   by changing sys/ alone.
+2. No throwing JSON access: nlohmann's value(key, default), at(key) and an unchecked get<T>()
+   throw on a field of the wrong type, and JSON from outside the process (the app-server, broker
+   clients, hook input, stored rows, transcripts) can have any type. Read it through
+   sys/json_read.h; a get<T>() is allowed right after an is_<type>() check (same line or the
+   five lines before).
+
+Prints one line per violation (file:line: rule: text) and exits 1 when there is any.
+"""
+
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OS_CALL = re.compile(
+    r"((?<![\w>])::(open|close|read|write|pread|kill|usleep|sleep|nanosleep|getenv|setenv|unsetenv|flock|"
+    r"fcntl|fstat|stat|lstat|statfs|mkdir|rmdir|unlink|rename|opendir|readdir|poll|waitpid|fork|"
+    r"execve|execvp|getpid|getppid|getsid|setsid|chdir|getcwd|umask|signal|sigaction|access|"
+    r"pipe|pipe2|dup2|prctl|socket|bind|connect|accept|chmod|chown|symlink|readlink|realpath|"
+    r"system|popen)\s*\()|(std::(i|o)?fstream\b)|(\bgetenv\s*\()")
+THROWING_JSON = re.compile(r"\.value\(\s*\"[^\"]*\"\s*,|\.at\(\s*\"")
+UNCHECKED_GET = re.compile(r"\.get<")
+
+
+def sources():
+    for path in sorted((ROOT / "src").rglob("*")):
+        if path.suffix in (".cc", ".h") and not path.name.endswith("_test.cc"):
+            if "test" in path.stem or path.stem.startswith("fake_"):
+                continue  # test support: tests may use the OS directly
+            yield path
+
+
+def check(path):
+    rel = path.relative_to(ROOT).as_posix()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    in_sys = rel.startswith("src/sys/")
+    for number, line in enumerate(lines, 1):
+        code = line.split("//", 1)[0]
+        if not in_sys and OS_CALL.search(code):
+            yield f"{rel}:{number}: OS call outside src/sys/: {line.strip()}"
+        if rel != "src/sys/json_read.cc" and THROWING_JSON.search(code):
+            yield f"{rel}:{number}: throwing JSON access (use sys/json_read.h): {line.strip()}"
+        if UNCHECKED_GET.search(code):
+            window = " ".join(lines[max(0, number - 6):number])
+            if "is_" not in window and rel != "src/sys/json_read.cc":
+                yield f"{rel}:{number}: get<T>() without an is_<type>() check: {line.strip()}"
+
+
+def main():
+    problems = [p for path in sources() for p in check(path)]
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

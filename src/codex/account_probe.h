@@ -1,0 +1,29 @@
+// Asking a Codex app-server who is signed in and how it is configured (for `setup`).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "codex/codex_binary.h"
+#include "codex/connector.h"
+
+namespace companion::codex {
+
+// What `setup` needs to know about authentication: initialize, then account/read
+// {refreshToken:false}, then config/read {includeLayers:false, cwd}. The three answers are the
+// app-server's, unchecked: read them with sys/json_read.h.
+struct AccountProbe {
+  std::string error;          // empty on success
+  nlohmann::json initialize;  // {userAgent, codexHome, ...}
+  nlohmann::json account;     // {account: null | {type, email?}, requiresOpenaiAuth}
+  nlohmann::json config;      // {config{model_provider, model_providers, ...}}
+  std::string runtime;        // who answered: "shared" (the broker) or "direct"
+};
+
+// Through the broker when `connector` names one (a broker that fails is left for a direct
+// app-server when connector.direct_fallback is set), else a direct app-server.
+AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms,
+                           const Connector& connector = Connector::direct());
+
+}  // namespace companion::codex

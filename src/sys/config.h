@@ -1,0 +1,73 @@
+// The environment variables codex-companion reads (SPEC.md section 4), read once at start into
+// one struct that is handed down: no module below cli/ reads the environment itself.
+//
+// Every numeric setting goes through one parser with one message ("CODEX_COMPANION_KEEP_JOBS=abc
+// is not valid: use a whole number of jobs from 1 to 100000"), so a bad value is never silently
+// ignored.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sys/env.h"
+#include "sys/result.h"
+
+namespace companion::sys {
+
+// The longest duration accepted for a limit (timeouts, stall, deadline, idle): 30 days.
+inline constexpr int64_t kMaxSettingMs = 30LL * 24 * 3600 * 1000;
+
+// A numeric setting's bounds and unit, for parsing and for its message.
+struct SettingRange {
+  int64_t min = 0;
+  int64_t max = kMaxSettingMs;
+  std::string_view unit = "milliseconds";
+};
+
+// Parses a whole decimal number in [range.min, range.max]. `name` is how the user set it
+// (`CODEX_COMPANION_JOB_TIMEOUT_MS`, `--timeout-ms`); the error is the one line to show.
+Result<int64_t> parse_setting(std::string_view name, std::string_view text,
+                              const SettingRange& range);
+
+struct Config {
+  // Where state lives: $CODEX_COMPANION_STATE_DIR (made absolute), else
+  // $XDG_STATE_HOME/codex-companion (an absolute XDG_STATE_HOME only), else
+  // $HOME/.local/state/codex-companion. Absolute; not created here.
+  std::string state_root;
+  std::optional<std::string> session_id;           // CODEX_COMPANION_SESSION_ID
+  std::optional<std::string> app_server_endpoint;  // CODEX_COMPANION_APP_SERVER_ENDPOINT
+  std::optional<std::string> runtime;              // CODEX_COMPANION_RUNTIME (direct|shared)
+  int64_t job_timeout_ms = 30 * 60 * 1000;         // CODEX_COMPANION_JOB_TIMEOUT_MS
+  int64_t turn_stall_ms = 10 * 60 * 1000;          // CODEX_COMPANION_TURN_STALL_MS
+  int64_t broker_idle_ms = 10 * 60 * 1000;         // CODEX_COMPANION_BROKER_IDLE_MS
+  size_t keep_jobs = 50;                           // CODEX_COMPANION_KEEP_JOBS
+  // CODEX_COMPANION_CODEX: the Codex executable as configured, made absolute when it is a
+  // relative path (so a worker in another directory runs the same file).
+  std::optional<std::string> codex;
+  std::optional<std::string> plugin_root;  // CODEX_COMPANION_PLUGIN_ROOT: overrides built-ins
+  bool allow_any_workspace = false;        // CODEX_COMPANION_ALLOW_ANY_WORKSPACE=1
+  std::string path;                        // PATH, for finding executables
+  std::string home;                        // HOME
+  std::string cwd;                         // the process's working directory at start
+  // Read by the Codex launcher logic (codex/codex_binary.h): how the npm package was installed.
+  std::optional<std::string> npm_config_user_agent, npm_execpath;
+  bool codex_managed_elsewhere = false;  // CODEX_MANAGED_BY_{NPM,BUN,PNPM,VITE_PLUS} is set
+  // Claude Code's hook environment.
+  std::optional<std::string> claude_env_file;     // CLAUDE_ENV_FILE (SessionStart only)
+  std::optional<std::string> claude_plugin_data;  // CLAUDE_PLUGIN_DATA
+  std::optional<std::string> claude_plugin_root;  // CLAUDE_PLUGIN_ROOT
+  std::optional<std::string> transcript_path;     // CODEX_COMPANION_TRANSCRIPT_PATH
+};
+
+// Reads and validates every setting. The error names the variable and what to set instead.
+Result<Config> load_config(Env& env);
+
+// The variables a launcher sets for its background worker so that the worker, which runs from
+// another directory, uses exactly the launcher's resolved settings.
+inline constexpr const char* kStateDirVariable = "CODEX_COMPANION_STATE_DIR";
+inline constexpr const char* kCodexVariable = "CODEX_COMPANION_CODEX";
+
+}  // namespace companion::sys

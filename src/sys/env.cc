@@ -1,0 +1,83 @@
+#include "sys/env.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "sys/clock.h"
+#include "sys/fs.h"
+
+namespace companion::sys {
+
+bool Env::process_matches(pid_t pid, uint64_t start_time) {
+  auto info = process_info(pid);
+  return info && (start_time == 0 || info->start_time == start_time);
+}
+
+namespace {
+
+class RealEnv final : public Env {
+ public:
+  int64_t now_ms() override { return sys::now_ms(); }
+  int64_t monotonic_ms() override { return sys::monotonic_ms(); }
+  void sleep_ms(int64_t ms) override { sys::sleep_ms(ms); }
+  std::optional<std::string> get_var(const std::string& name) override {
+    const char* value = ::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  }
+  Result<std::string> current_dir() override {
+    char buf[4096];
+    if (::getcwd(buf, sizeof buf) == nullptr) {
+      return make_error("cannot read the current directory: {}", errno_text());
+    }
+    return std::string(buf);
+  }
+  Result<std::string> read_file(const std::string& path, size_t max_bytes, Links links) override {
+    return sys::read_file(path, max_bytes, links);
+  }
+  Result<std::string> read_tail(const std::string& path, size_t max_bytes) override {
+    return sys::read_tail(path, max_bytes, Links::kRefuse);
+  }
+  Status append_file(const std::string& path, std::string_view data) override {
+    return sys::append_file(path, data);
+  }
+  Status write_file_atomic(const std::string& path, std::string_view data) override {
+    return sys::write_file_atomic(path, data);
+  }
+  Status remove_file(const std::string& path) override { return sys::remove_file(path); }
+  Status ensure_private_dir(const std::string& path) override {
+    return sys::ensure_private_dir(path);
+  }
+  bool path_exists(const std::string& path) override { return sys::path_exists(path); }
+  Result<std::vector<std::string>> list_dir(const std::string& path) override {
+    return sys::list_dir(path);
+  }
+  Result<UniqueFd> open_append(const std::string& path) override { return sys::open_append(path); }
+  Result<UniqueFd> create_locked_file(const std::string& path) override {
+    return sys::create_locked_file(path);
+  }
+  Result<LockState> probe_lock(const std::string& path) override { return sys::probe_lock(path); }
+  pid_t self_pid() override { return ::getpid(); }
+  std::optional<ProcessInfo> process_info(pid_t pid) override {
+    auto st = read_proc_stat(pid);
+    if (!st || st->state == 'Z') return std::nullopt;
+    return ProcessInfo{pid, st->pgid, st->sid, st->start_time};
+  }
+  Result<pid_t> spawn(const SpawnOptions& options) override { return sys::spawn(options); }
+  Status signal_process(pid_t pid, int sig) override { return sys::signal_process(pid, sig); }
+  Status signal_group(pid_t pgid, int sig) override { return sys::signal_group(pgid, sig); }
+  int signal_session(pid_t sid, int sig) override { return sys::signal_session(sid, sig); }
+  int end_session(pid_t leader, uint64_t start_time) override {
+    return sys::end_session(leader, start_time);
+  }
+};
+
+}  // namespace
+
+Env& default_env() {
+  static RealEnv env;
+  return env;
+}
+
+}  // namespace companion::sys

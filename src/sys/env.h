@@ -1,0 +1,159 @@
+// The program's one seam to the operating system (DESIGN.md "Rules", in the spirit of LevelDB's
+// `Env`): files, locks, processes and signals, the clocks and sleeping, environment variables.
+//
+// Everything above sys/ that decides what to do with the OS (the store, running and cancelling
+// jobs, the commands) reaches it through an `Env&`, so tests can run it against a fake clock
+// (sys/fake_env.h: sleeping advances time, no real waiting), fail one chosen operation
+// (FaultInjectionEnv) or pretend to be a process table. The event-loop code (rpc/ transports)
+// uses the free functions of sys/ directly: it is tested against real processes.
+//
+// Errors are values: each fallible operation says what it was doing and why it failed.
+// Thread-safety: default_env() may be used from any thread; wrappers are as thread-safe as the
+// state their tests give them (the fakes here are not thread-safe).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sys/fd.h"
+#include "sys/fs.h"
+#include "sys/lock.h"
+#include "sys/process.h"
+#include "sys/result.h"
+
+namespace companion::sys {
+
+// What the OS says about a live process.
+struct ProcessInfo {
+  pid_t pid = 0;
+  pid_t pgid = 0;           // its process group
+  pid_t sid = 0;            // its session
+  uint64_t start_time = 0;  // clock ticks since boot: with the pid, the process's identity
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // --- Clocks. Wall time in ms since the Unix epoch; monotonic time in ms (CLOCK_MONOTONIC).
+  virtual int64_t now_ms() = 0;
+  virtual int64_t monotonic_ms() = 0;
+  // Blocks the calling thread for `ms` (a fake clock advances instead). ms <= 0 returns at once.
+  virtual void sleep_ms(int64_t ms) = 0;
+
+  // --- Environment variables (read once, into Config) and the working directory.
+  // nullopt when unset; an empty value is returned as "".
+  virtual std::optional<std::string> get_var(const std::string& name) = 0;
+  virtual Result<std::string> current_dir() = 0;
+
+  // --- Files. Reads accept regular files only (never a FIFO, device or directory), open with
+  // O_NOFOLLOW | O_NONBLOCK so a planted symlink or FIFO can neither redirect nor block them,
+  // and are bounded (read_file fails when the file is larger than `max_bytes`; read_tail returns
+  // its last `max_bytes`).
+  // `links`: whether a symlink at `path` is followed (files the user names) or refused (state).
+  virtual Result<std::string> read_file(const std::string& path, size_t max_bytes, Links links) = 0;
+  virtual Result<std::string> read_tail(const std::string& path, size_t max_bytes) = 0;
+  // Appends to a regular file (created 0600, never through a symlink); a write that fails half
+  // way is undone (see sys/fs.h).
+  virtual Status append_file(const std::string& path, std::string_view data) = 0;
+  // Replaces `path` by write, fsync, rename (mode 0600).
+  virtual Status write_file_atomic(const std::string& path, std::string_view data) = 0;
+  // A missing file is not an error.
+  virtual Status remove_file(const std::string& path) = 0;
+  // Creates the directory (and missing parents) 0700, or checks an existing one is a private
+  // directory of ours (see sys/fs.h).
+  virtual Status ensure_private_dir(const std::string& path) = 0;
+  // lstat() succeeds: a dangling symlink exists.
+  virtual bool path_exists(const std::string& path) = 0;
+  // Names in a directory, "." and ".." left out, unsorted.
+  virtual Result<std::vector<std::string>> list_dir(const std::string& path) = 0;
+  // A close-on-exec descriptor open for appending to `path` (created 0600), for a child's stderr.
+  virtual Result<UniqueFd> open_append(const std::string& path) = 0;
+
+  // --- Locks (sys/lock.h): job liveness.
+  virtual Result<UniqueFd> create_locked_file(const std::string& path) = 0;
+  virtual Result<LockState> probe_lock(const std::string& path) = 0;
+
+  // --- Processes and signals.
+  virtual pid_t self_pid() = 0;
+  // nullopt when no process `pid` exists (zombies excluded).
+  virtual std::optional<ProcessInfo> process_info(pid_t pid) = 0;
+  virtual Result<pid_t> spawn(const SpawnOptions& options) = 0;
+  // A vanished target is not an error. Group and session signals refuse pid <= 1.
+  virtual Status signal_process(pid_t pid, int sig) = 0;
+  virtual Status signal_group(pid_t pgid, int sig) = 0;
+  // Signals every process of session `sid`; returns how many were signalled.
+  virtual int signal_session(pid_t sid, int sig) = 0;
+  // See sys::end_session.
+  virtual int end_session(pid_t leader, uint64_t start_time) = 0;
+
+  // True when `pid` is alive and started at `start_time` (0: any start time matches).
+  bool process_matches(pid_t pid, uint64_t start_time);
+};
+
+// The real operating system. Lives for the whole process.
+Env& default_env();
+
+// Forwards every call to another Env; override what a test changes.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env& target) : target_(target) {}
+  Env& target() { return target_; }
+
+  int64_t now_ms() override { return target_.now_ms(); }
+  int64_t monotonic_ms() override { return target_.monotonic_ms(); }
+  void sleep_ms(int64_t ms) override { target_.sleep_ms(ms); }
+  std::optional<std::string> get_var(const std::string& name) override {
+    return target_.get_var(name);
+  }
+  Result<std::string> current_dir() override { return target_.current_dir(); }
+  Result<std::string> read_file(const std::string& path, size_t max_bytes, Links links) override {
+    return target_.read_file(path, max_bytes, links);
+  }
+  Result<std::string> read_tail(const std::string& path, size_t max_bytes) override {
+    return target_.read_tail(path, max_bytes);
+  }
+  Status append_file(const std::string& path, std::string_view data) override {
+    return target_.append_file(path, data);
+  }
+  Status write_file_atomic(const std::string& path, std::string_view data) override {
+    return target_.write_file_atomic(path, data);
+  }
+  Status remove_file(const std::string& path) override { return target_.remove_file(path); }
+  Status ensure_private_dir(const std::string& path) override {
+    return target_.ensure_private_dir(path);
+  }
+  bool path_exists(const std::string& path) override { return target_.path_exists(path); }
+  Result<std::vector<std::string>> list_dir(const std::string& path) override {
+    return target_.list_dir(path);
+  }
+  Result<UniqueFd> open_append(const std::string& path) override {
+    return target_.open_append(path);
+  }
+  Result<UniqueFd> create_locked_file(const std::string& path) override {
+    return target_.create_locked_file(path);
+  }
+  Result<LockState> probe_lock(const std::string& path) override {
+    return target_.probe_lock(path);
+  }
+  pid_t self_pid() override { return target_.self_pid(); }
+  std::optional<ProcessInfo> process_info(pid_t pid) override { return target_.process_info(pid); }
+  Result<pid_t> spawn(const SpawnOptions& options) override { return target_.spawn(options); }
+  Status signal_process(pid_t pid, int sig) override { return target_.signal_process(pid, sig); }
+  Status signal_group(pid_t pgid, int sig) override { return target_.signal_group(pgid, sig); }
+  int signal_session(pid_t sid, int sig) override { return target_.signal_session(sid, sig); }
+  int end_session(pid_t leader, uint64_t start_time) override {
+    return target_.end_session(leader, start_time);
+  }
+
+ private:
+  Env& target_;
+};
+
+}  // namespace companion::sys

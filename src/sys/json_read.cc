@@ -1,0 +1,57 @@
+#include "sys/json_read.h"
+
+namespace companion::sys {
+
+const nlohmann::json* json_field(const nlohmann::json& value, std::string_view key) {
+  if (!value.is_object()) return nullptr;
+  auto it = value.find(key);
+  return it == value.end() ? nullptr : &*it;
+}
+
+std::optional<std::string> json_string(const nlohmann::json& value, std::string_view key) {
+  const nlohmann::json* v = json_field(value, key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return v->get_ref<const std::string&>();
+}
+
+std::optional<bool> json_bool(const nlohmann::json& value, std::string_view key) {
+  const nlohmann::json* v = json_field(value, key);
+  if (v == nullptr || !v->is_boolean()) return std::nullopt;
+  return v->get<bool>();
+}
+
+std::optional<int64_t> json_int(const nlohmann::json& value, std::string_view key) {
+  const nlohmann::json* v = json_field(value, key);
+  if (v == nullptr || !v->is_number_integer()) return std::nullopt;
+  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return v->get<int64_t>();
+}
+
+std::string json_text(const nlohmann::json& value, std::string_view key) {
+  return json_string(value, key).value_or("");
+}
+
+const nlohmann::json& json_object(const nlohmann::json& value, std::string_view key) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  const nlohmann::json* v = json_field(value, key);
+  return v != nullptr && v->is_object() ? *v : kEmpty;
+}
+
+std::vector<std::string> json_strings(const nlohmann::json& value, std::string_view key) {
+  std::vector<std::string> out;
+  const nlohmann::json* v = json_field(value, key);
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& element : *v) {
+    if (element.is_string()) out.push_back(element.get<std::string>());
+  }
+  return out;
+}
+
+nlohmann::json json_value(const nlohmann::json& value, std::string_view key) {
+  const nlohmann::json* v = json_field(value, key);
+  return v != nullptr ? *v : nlohmann::json();
+}
+
+}  // namespace companion::sys

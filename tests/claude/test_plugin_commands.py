@@ -1,0 +1,273 @@
+"""The plugin's commands and subagent in the real Claude Code (loaded with --plugin-dir).
+
+The stand-in plays the model: it follows the plugin's own instructions (it takes the command
+templates and here-document markers from the command and agent files it is sent), so these tests
+check what the plugin makes Claude Code run. What reached the runtime is recorded by the
+launcher's stand-in (tests/fixtures/recording_native.py) before the real binary runs; Codex is
+tests/fixtures/fake_app_server.py, whose final answer echoes the prompt.
+"""
+
+import json
+import os
+import re
+import shutil
+import unittest
+
+from claude_case import (PLUGIN_DIR, ClaudeCase, bash_template, between, command_request, main,
+                         tagged)
+
+# A task the user types: both quote kinds, a Windows path, shell syntax, and the word --write.
+TASK = ('Diagnose only, change nothing: why does "make check" fail for it\'s C:\\Users\\me\\repo '
+        '--write $(touch PWNED) `touch PWNED2` $HOME')
+FOCUS = 'look hard at the "retry" path: it\'s racy on C:\\Users\\me --write $(touch PWNED)'
+ROUTING_WITH_VALUE = ("--model", "--effort")
+
+
+def typed_arguments(req):
+    """The arguments as the user typed them: Claude Code's <command-args> element (exact), else
+    the command file's own framing (empty when none were given)."""
+    text = req.last_user_text()
+    if "<command-args>" in text:
+        return between(text, "<command-args>", "</command-args>")
+    return tagged(text, "codex-arguments") or tagged(text, "codex-request")
+
+
+def agent_prompt(req):
+    """The prompt the Agent tool gave a subagent: its own text block in the first user message
+    (after Claude Code's reminders, before preloaded skills), which Claude Code ends with a
+    newline."""
+    for block in req.last_user_blocks():
+        if not block.startswith("<system-reminder>"):
+            return block[:-1] if block.endswith("\n") else block
+    return ""
+
+
+def split_routing(request):
+    """(routing flags, task text) the way the agent file says: leading --words, then text."""
+    words = request.split(" ")
+    flags = []
+    while words and words[0].startswith("--"):
+        flag = words.pop(0)
+        flags.append(flag)
+        if flag in ROUTING_WITH_VALUE and words:
+            flags.append(words.pop(0))
+    return flags, " ".join(words)
+
+
+def task_options(flags, write):
+    """The `task` options the agent file maps routing flags to."""
+    options = []
+    it = iter(flags)
+    for flag in it:
+        if flag == "--background":
+            options.append("--background")
+        elif flag == "--resume":
+            options.append("--resume-last")
+        elif flag in ROUTING_WITH_VALUE:
+            value = next(it, "")
+            options += [flag, "gpt-5.3-codex-spark" if value == "spark" else value]
+    if write:
+        options.append("--write")
+    return options
+
+
+def rescue_rules(write=False):
+    """The main thread (the /codex:rescue command) and the codex-rescue subagent, as a model
+    following their instructions would act."""
+    def subagent(req):
+        marker = re.search(r"codex-companion task <options> <<'([A-Z_]+)'", req.system)
+        if not marker:
+            return None
+        if req.tool_results():
+            return [{"type": "text", "text": "{tool_result}"}]
+        flags, text = split_routing(agent_prompt(req))
+        options = " ".join(task_options(flags, write))
+        command = (f"codex-companion task {options} <<'{marker.group(1)}'\n{text}\n"
+                   f"{marker.group(1)}").replace("task  <<", "task <<")
+        return [{"type": "tool_use", "name": "Bash",
+                 "input": {"command": command, "description": "Hand the task to Codex",
+                           "timeout": 600000}}]
+
+    def main_thread(req):
+        if not command_request(req, "rescue"):
+            return None
+        if req.tool_results():
+            return [{"type": "text", "text": "{tool_result}"}]
+        request = typed_arguments(req)
+        if "--resume" not in request.split(" ") and "--fresh" not in request.split(" "):
+            request = "--fresh " + request  # no AskUserQuestion in -p: the recommendation
+        return [{"type": "tool_use", "name": "Agent",
+                 "input": {"description": "Codex rescue", "prompt": request,
+                           "subagent_type": "codex:codex-rescue", "run_in_background": False}}]
+    return [subagent, main_thread]
+
+
+def review_rule(name):
+    """The main thread of /codex:review or /codex:adversarial-review: the command file's Bash
+    template with the typed arguments put in place of its placeholder line."""
+    def rule(req):
+        if not command_request(req, name):
+            return None
+        if req.tool_results():
+            return [{"type": "text", "text": "{tool_result}"}]
+        template = bash_template(req.last_user_text(), f"codex-companion {name} ")
+        if "<the raw arguments>" not in template:
+            return [{"type": "text", "text": f"no template for {name} in the command file"}]
+        command = template.replace("<the raw arguments>", typed_arguments(req)).rstrip("\n")
+        return [{"type": "tool_use", "name": "Bash",
+                 "input": {"command": command, "description": "Codex review", "timeout": 600000}}]
+    return rule
+
+
+class PluginCommandsTest(ClaudeCase):
+
+    def prompt_of(self, run, index=0):
+        from messages_stub import MessagesRequest
+        bodies = run.message_bodies()
+        self.assertGreater(len(bodies), index, run.describe())
+        return MessagesRequest(bodies[index]).last_user_text()
+
+    def assert_nothing_executed(self):
+        for name in ("PWNED", "PWNED2"):
+            self.assertFalse(os.path.exists(os.path.join(self.cenv.project, name)),
+                             f"a shell ran the user's text ({name} exists)")
+
+    def finished_task(self, prompt):
+        out = self.companion("task", "--json", prompt, session=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return json.loads(out.stdout)
+
+    # Commands whose `!` lines run the runtime before the model is asked -------------------
+
+    def test_status_output_is_in_the_prompt(self):
+        run = self.run_claude("/codex:status")
+        self.assertEqual(run.returncode, 0, run.describe())
+        prompt = self.prompt_of(run)
+        self.assertIn("# Codex Status", prompt)
+        self.assertIn(f"Workspace: {self.cenv.project}", prompt)
+        self.assertIn("ONE compact Markdown table", prompt)
+        self.assertEqual([c["argv"] for c in self.native_calls("status")], [["status", ""]])
+
+    def test_result_of_a_finished_job_is_in_the_prompt(self):
+        self.finished_task("say ECHO-RESULT-7")
+        run = self.run_claude("/codex:result")
+        prompt = self.prompt_of(run)
+        self.assertIn("ECHO: say ECHO-RESULT-7", prompt)
+        self.assertIn("codex resume", prompt)
+        self.assertEqual([c["argv"] for c in self.native_calls("result")], [["result", ""]])
+
+    def test_result_error_is_shown_verbatim_without_asking_the_model(self):
+        run = self.run_claude("/codex:result")
+        self.assertEqual(run.message_bodies(), [], run.describe())
+        self.assertIn("codex-companion: no finished job in this workspace yet", run.stdout)
+
+    def test_setup_report_is_in_the_prompt_and_toggles_the_review_gate(self):
+        run = self.run_claude("/codex:setup --enable-review-gate")
+        prompt = self.prompt_of(run)
+        report = json.loads(prompt[prompt.index("{\n"):prompt.index("\n}\n") + 2])
+        self.assertTrue(report["reviewGateEnabled"], report)
+        self.assertIn("nextSteps", report)
+        self.assertEqual([c["argv"] for c in self.native_calls("setup")],
+                         [["setup", "--json --enable-review-gate"]])
+
+    def test_job_arguments_reach_the_runtime_as_one_raw_argument_untouched_by_a_shell(self):
+        typed = 'task-abc "quoted" it\'s C:\\Users\\me $(touch PWNED) `touch PWNED2`'
+        run = self.run_claude("/codex:cancel " + typed)
+        self.assertEqual([c["argv"] for c in self.native_calls("cancel")], [["cancel", typed]])
+        self.assert_nothing_executed()
+        # The runtime refuses the reference; its line reaches the user, the model is not asked.
+        self.assertIn("codex-companion: ", run.stdout, run.describe())
+        self.assertEqual(run.message_bodies(), [])
+
+    # /codex:rescue and its subagent ---------------------------------------------------------
+
+    def test_rescue_hands_free_text_to_task_on_stdin_unchanged_and_read_only(self):
+        self.rules = rescue_rules(write=False)
+        run = self.run_claude("/codex:rescue " + TASK)
+        self.assertEqual(run.returncode, 0, run.describe())
+        self.assertEqual(len(self.native_calls("task-resume-candidate")), 1)
+        tasks = self.native_calls("task")
+        self.assertEqual(len(tasks), 1, run.describe())
+        self.assertEqual(tasks[0]["argv"], ["task"])  # no --write: read-only
+        self.assertEqual(tasks[0]["stdin"], TASK + "\n")
+        self.assert_nothing_executed()
+        starts = self.app_server_messages("thread/start")
+        self.assertEqual([s["params"]["sandbox"] for s in starts], ["read-only"])
+        turn = self.app_server_messages("turn/start")
+        self.assertEqual(len(turn), 1)
+        self.assertEqual(turn[0]["params"]["input"][0]["text"].rstrip("\n"), TASK)
+        self.assertIn("ECHO: " + TASK, run.stdout)
+
+    def test_rescue_continues_the_sessions_last_thread_when_asked_to_resume(self):
+        first = self.finished_task("first pass ECHO-FIRST")
+        self.rules = rescue_rules(write=False)
+        run = self.run_claude("/codex:rescue --resume dig deeper")
+        self.assertIn('"available": true', self.prompt_of(run))
+        tasks = self.native_calls("task")
+        self.assertEqual([t["argv"] for t in tasks], [["task", "--resume-last"]], run.describe())
+        self.assertEqual(tasks[0]["stdin"], "dig deeper\n")
+        resumed = self.app_server_messages("thread/resume")
+        self.assertEqual([r["params"]["threadId"] for r in resumed], [first["threadId"]])
+
+    def test_rescue_without_a_runtime_shows_what_to_run_before_the_model_is_asked(self):
+        self.cenv.extra_env.pop("CODEX_COMPANION_NATIVE")
+        plugin = os.path.join(self.tmp, "plugin")  # a copy without native/ and no build beside it
+        shutil.copytree(PLUGIN_DIR, plugin, ignore=shutil.ignore_patterns("native"))
+        run = self.run_claude("/codex:rescue fix it", plugin_dir=plugin)
+        self.assertEqual(run.message_bodies(), [], run.describe())
+        self.assertIn("codex-companion: the native runtime is not installed", run.stdout)
+        self.assertIn("scripts/install", run.stdout)
+
+    def test_rescue_background_is_a_durable_job(self):
+        self.rules = rescue_rules(write=True)
+        run = self.run_claude("/codex:rescue --background --fresh write the ECHO-BG file")
+        tasks = self.native_calls("task")
+        self.assertEqual([t["argv"] for t in tasks], [["task", "--background", "--write"]],
+                         run.describe())
+        self.assertEqual(tasks[0]["stdin"], "write the ECHO-BG file\n")
+        job_id = re.search(r"\b(task-[a-z0-9]+-[a-z0-9]+)\b", run.stdout)
+        self.assertIsNotNone(job_id, run.describe())
+        self.wait_no_active_jobs()
+        out = self.companion("status", job_id.group(1), "--json")
+        job = json.loads(out.stdout)["job"]
+        self.assertEqual(job["status"], "completed", job)
+        self.assertTrue(job["write"], job)
+
+    # Reviews --------------------------------------------------------------------------------
+
+    def test_adversarial_review_passes_flags_and_focus_as_one_raw_argument(self):
+        self.git_repository_with_change()
+        self.rules = [review_rule("adversarial-review")]
+        run = self.run_claude("/codex:adversarial-review --wait " + FOCUS)
+        calls = self.native_calls("adversarial-review")
+        self.assertEqual([c["argv"] for c in calls], [["adversarial-review", "--wait " + FOCUS]],
+                         run.describe())
+        self.assert_nothing_executed()
+
+    def test_adversarial_review_focus_text_reaches_codex_unchanged(self):
+        self.git_repository_with_change()
+        self.rules = [review_rule("adversarial-review")]
+        self.run_claude("/codex:adversarial-review --wait " + FOCUS)
+        turns = self.app_server_messages("turn/start")
+        self.assertEqual(len(turns), 1)
+        self.assertIn(FOCUS, turns[0]["params"]["input"][0]["text"])
+
+    def test_review_background_returns_a_job_without_asking(self):
+        self.git_repository_with_change()
+        self.rules = [review_rule("review")]
+        run = self.run_claude("/codex:review --background")
+        self.assertEqual([c["argv"] for c in self.native_calls("review")],
+                         [["review", "--background"]], run.describe())
+        self.assertRegex(run.stdout, r"\breview-[a-z0-9]+-[a-z0-9]+\b")
+        self.wait_no_active_jobs()
+
+    def git_repository_with_change(self):
+        self.git("init", "-q", "-b", "main")
+        self.write_file("app.py", "def f():\n    return 1\n")
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", "init")
+        self.write_file("app.py", "def f():\n    return 2\n")
+
+
+if __name__ == "__main__":
+    main()
