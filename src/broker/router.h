@@ -20,8 +20,8 @@
 //   answered within server_request_timeout_ms, the broker answers with Codex's policy
 //   (codex/server_requests.h: declined), so a turn never waits on a client.
 // - It answers initialize (from the app-server's answer to the broker's own initialize; a second
-//   one on the same client is refused like the app-server does), broker/ping and broker/shutdown
-//   (codex/broker_protocol.h). Client notifications (`initialized`) are not forwarded.
+//   one on the same client is refused like the app-server does), broker/ping (its `clients`
+//   counts the other clients) and broker/shutdown (codex/broker_protocol.h). Client notifications (`initialized`) are not forwarded.
 // - Any client may turn/interrupt any thread. turn/start, review/start and thread/resume on a
 //   thread another live client owns are refused (kBrokerRefused).
 // - A client that leaves gets its active turns interrupted (by the broker) and its threads

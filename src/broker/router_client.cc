@@ -60,7 +60,9 @@ void Router::client_request(ClientId client, Client& state, const Json& message,
     return;
   }
   if (method == codex::kBrokerPing) {
-    reply(client, rpc::make_response(id, status()));
+    Json answer = status();
+    answer["clients"] = clients_.size() - 1;  // the others: the asker is no user of the broker
+    reply(client, rpc::make_response(id, answer));
     return;
   }
   if (method == codex::kBrokerShutdown) {

@@ -1,5 +1,6 @@
 // `setup [--enable-review-gate|--disable-review-gate] [--json]`: the readiness report.
 #include "cli/commands.h"
+#include "cli/runtime.h"
 #include "codex/account_probe.h"
 #include "codex/run_turn.h"
 #include "sys/json_read.h"
@@ -82,11 +83,13 @@ std::string auth_detail(const nlohmann::json& account, const nlohmann::json& con
 }
 
 nlohmann::json check_auth(const sys::Config& config, Readiness& r, const std::string& cwd,
-                          bool codex_ok) {
+                          bool codex_ok, const codex::Connector& connector) {
   if (!codex_ok) return check(false, "not checked: the Codex CLI is not available");
   auto codex = codex::resolve_codex(config);
   if (!codex) return check(false, codex.error().message);
-  codex::AccountProbe probe = codex::probe_account(*codex, cwd, kCheckTimeoutMs);
+  // Through the running broker when there is one (it falls back to a direct app-server when
+  // the broker fails, so a busy or broken broker never reads as "not signed in").
+  codex::AccountProbe probe = codex::probe_account(*codex, cwd, kCheckTimeoutMs, connector);
   if (!probe.error.empty()) {
     r.next_steps.push_back("Check that `codex app-server` starts in this workspace.");
     return check(false, probe.error);
@@ -147,7 +150,8 @@ int run_setup(Context& ctx) {
   Readiness r;
   nlohmann::json codex = check_codex(ctx.config, r);
   bool codex_ok = sys::json_bool(codex, "available").value_or(false);
-  nlohmann::json auth = check_auth(ctx.config, r, (*store)->workspace().root, codex_ok);
+  nlohmann::json auth = check_auth(ctx.config, r, (*store)->workspace().root, codex_ok,
+                                   existing_broker_connector(ctx, **store));
   bool ready = codex_ok && sys::json_bool(auth, "available").value_or(false);
   bool gate_on = *gate;
   if (ready && !gate_on) {
@@ -159,7 +163,7 @@ int run_setup(Context& ctx) {
                            {"codex", codex},
                            {"npm", check_npm(ctx.config)},
                            {"auth", auth},
-                           {"sessionRuntime", session_runtime(ctx.config)},
+                           {"sessionRuntime", session_runtime(ctx, **store)},
                            {"reviewGateEnabled", gate_on},
                            {"workspaceRoot", (*store)->workspace().root},
                            {"actionsTaken", actions},

@@ -59,13 +59,4 @@ int fail(const std::string& message) {
   return 1;
 }
 
-nlohmann::json session_runtime(const sys::Config& config) {
-  if (config.app_server_endpoint) {
-    return {{"mode", "shared"},
-            {"label", "shared broker (" + *config.app_server_endpoint + ")"},
-            {"endpoint", *config.app_server_endpoint}};
-  }
-  return {{"mode", "direct"}, {"label", "direct (one app-server per job)"}, {"endpoint", nullptr}};
-}
-
 }  // namespace companion::cli

@@ -54,7 +54,4 @@ void print_note(const std::string& text);
 int fail(const Error& error);
 int fail(const std::string& message);
 
-// How jobs reach Codex: {mode: direct|shared, label, endpoint}, for status and setup.
-nlohmann::json session_runtime(const sys::Config& config);
-
 }  // namespace companion::cli

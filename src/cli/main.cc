@@ -74,9 +74,10 @@ const std::array<Command, 10>& commands() {
        {},
        run_cancel},
       {"broker",
-       "broker serve --endpoint unix:PATH [--pid-file F]",
-       "Internal: the shared app-server broker daemon.",
-       {{"endpoint", "pid-file"}, {}},
+       "broker status|stop [--force] [--json]",
+       "The workspace's shared Codex broker: show it, or stop it (refused while a job uses it "
+       "unless --force). Internal: broker serve --endpoint unix:PATH [--pid-file F].",
+       {{"endpoint", "pid-file"}, {"detach", "force"}},
        run_broker},
   }};
   return kTable;

@@ -2,7 +2,8 @@
 // is a multiplexer"; SPEC.md guarantee 4). Shared by the broker (broker/) and its clients.
 //
 //   broker/ping {}            -> {pid, appServerPid, clients, activeTurns, threads, endpoint,
-//                                 startedAt}: the health check; answered by the broker itself.
+//                                 startedAt, pendingServerRequests}: the health check, answered
+//                                 by the broker itself; `clients` counts the other clients.
 //   broker/shutdown {ifIdle?} -> {} and the broker shuts down (exit 0). With ifIdle:true it
 //                                 refuses (error kBrokerRefused) while another client is
 //                                 connected or a turn is active.

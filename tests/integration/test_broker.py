@@ -165,7 +165,7 @@ class FaultTest(BrokerCase):
         self.assertIn("1 other clients", refused["error"]["message"])
         b.close()
         app_pid = self.app_server_pid(a)
-        wait_until(lambda: a.result("broker/ping")["clients"] == 1, 5, what="one client")
+        wait_until(lambda: a.result("broker/ping")["clients"] == 0, 5, what="no other client")
         self.assertEqual(a.result("broker/shutdown", {"ifIdle": True}), {})
         self.assert_nothing_left(proc, app_pid, 0)
 
@@ -209,7 +209,7 @@ class FaultTest(BrokerCase):
                 a.sock.sendall(line)
         self.assertLess(sent, 999)
         self.assertLess(vm_rss_kib(proc.pid), 64 * 1024)
-        self.assertEqual(b.result("broker/ping")["clients"], 1)
+        self.assertEqual(b.result("broker/ping")["clients"], 0)
 
 
 class ReadinessTest(BrokerCase):
@@ -261,7 +261,7 @@ class ReadinessTest(BrokerCase):
         error = json.loads(lines[0])["error"]
         self.assertEqual(error["code"], -32001)
         self.assertIn("refused uid 65534", error["message"])
-        self.assertEqual(self.client().result("broker/ping")["clients"], 1)  # we still get in
+        self.assertEqual(self.client().result("broker/ping")["clients"], 0)  # we still get in
 
     def test_stale_socket_is_replaced_and_a_live_one_refused(self):
         os.makedirs(self.dir, mode=0o700)
@@ -269,7 +269,7 @@ class ReadinessTest(BrokerCase):
         stale.bind(self.sock)
         stale.close()  # the file stays, nobody listens
         self.start_broker()
-        self.assertEqual(self.client().result("broker/ping")["clients"], 1)
+        self.assertEqual(self.client().result("broker/ping")["clients"], 0)
         second = self.run_cli("broker", "serve", "--endpoint", "unix:" + self.sock,
                               "--pid-file", os.path.join(self.tmp, "other.pid"),
                               env={"CODEX_COMPANION_BROKER_IDLE_MS": "60000"})
