@@ -34,7 +34,9 @@ class SharedFakeCase(CompanionTestCase):
         if self.state_dirs():
             self.run_cli("broker", "stop", "--force")
         # Every broker and app-server of the test carries its fake's log path.
-        leftovers = processes_with_env("FAKE_APP_SERVER_LOG", self.fake_log)
+        mine = {proc.pid for proc in self.started}  # ended by the base class
+        leftovers = [p for p in processes_with_env("FAKE_APP_SERVER_LOG", self.fake_log)
+                     if p not in mine]
         for pid in leftovers:
             os.kill(pid, signal.SIGKILL)
         super().tearDown()
