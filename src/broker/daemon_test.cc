@@ -51,6 +51,7 @@ class DaemonTest : public ::testing::Test {
     (void)sys::remove_file(log_);
     ::setenv("FAKE_APP_SERVER_LOG", log_.c_str(), 1);
     ::setenv("FAKE_APP_SERVER_MODE", "multi", 1);
+    ::setenv("FAKE_APP_SERVER_STEP_MS", "30", 1);
     options_.codex = codex::CodexCommand{kFake, {}, {}};
     options_.socket_path = dir_ + "/b/broker.sock";
     options_.pid_file = dir_ + "/b/broker.pid";
@@ -96,10 +97,12 @@ class DaemonTest : public ::testing::Test {
   }
 
   asio::awaitable<TurnOutcome> turn(std::string prompt, Observer& observer, Connector connector,
-                                    rpc::Event* stop = nullptr) {
+                                    rpc::Event* stop = nullptr,
+                                    std::optional<codex::TurnLimits> limits = std::nullopt) {
     codex::TurnSpec spec = spec_;
     spec.prompt = std::move(prompt);
-    co_return co_await codex::run_turn_async(spec, limits_, std::move(connector), observer, stop);
+    co_return co_await codex::run_turn_async(spec, limits.value_or(limits_), std::move(connector),
+                                             observer, stop);
   }
 
   int fake_starts() {
@@ -198,6 +201,33 @@ TEST_F(DaemonTest, StopSourceCancelsATurnOnTheBroker) {
   });
   EXPECT_EQ(a.end_reason, "cancelled");
   EXPECT_TRUE(a.interrupted);
+}
+
+// Regression: through a broker, every byte used to count as activity of the turn, so the
+// thread-less notifications the broker sends every client (other jobs' rate limits) kept a hung
+// turn from ever stalling while other turns ran.
+TEST_F(DaemonTest, ThreadlessTrafficOfOtherTurnsDoesNotHideAStall) {
+  TurnOutcome hung, busy;
+  Observer oh, ob;
+  int64_t hung_ended = 0, busy_ended = 0;
+  codex::TurnLimits patient = limits_;
+  limits_.stall_ms = 600;
+  with_daemon([&](Daemon&) -> asio::awaitable<void> {
+    auto stalls = [&]() -> asio::awaitable<void> {
+      hung = co_await turn("[[fake:hang]]", oh, Connector::broker(endpoint(), false));
+      hung_ended = sys::monotonic_ms();
+    };
+    auto ticks = [&]() -> asio::awaitable<void> {
+      // 60 thread-less notifications 30 ms apart: 1.8 s of traffic, never 600 ms of silence.
+      busy = co_await turn("[[fake:ticks]] [[fake:steps:60]]", ob,
+                           Connector::broker(endpoint(), false), nullptr, patient);
+      busy_ended = sys::monotonic_ms();
+    };
+    co_await (stalls() && ticks());
+  });
+  EXPECT_EQ(hung.end_reason, "stalled");
+  EXPECT_EQ(busy.end_reason, "completed") << busy.error_message;
+  EXPECT_LT(hung_ended, busy_ended);
 }
 
 TEST_F(DaemonTest, UnreachableBrokerFallsBackToADirectAppServer) {

@@ -116,10 +116,22 @@ class TurnRun {
 
   void attach_handlers() {
     auto& connection = app_->connection();
-    connection.set_activity_handler([this] { last_activity_ = Clock::now(); });
-    connection.set_notification_handler(
-        [this](const std::string& method, const Json& params) { on_notification(method, params); });
+    // Activity for the stall timer: any byte from a child of our own; through a broker only our
+    // own threads' traffic (the broker sends every client the notifications that name no thread,
+    // such as account/rateLimits/updated of other jobs' turns, which must not keep a hung turn
+    // of ours looking alive).
+    if (!app_->via_broker()) {
+      connection.set_activity_handler([this] { last_activity_ = Clock::now(); });
+    }
+    connection.set_notification_handler([this](const std::string& method, const Json& params) {
+      if (app_->via_broker() &&
+          (method == "thread/started" || !rpc::string_member(params, "threadId").empty())) {
+        last_activity_ = Clock::now();
+      }
+      on_notification(method, params);
+    });
     app_->set_server_request_observer([this](const ServerAnswer& answer) {
+      last_activity_ = Clock::now();
       observer_.on_progress({answer.summary + ".", ""});
     });
   }

@@ -11,6 +11,14 @@ Result<std::unique_ptr<StreamTransport>> StreamTransport::connect_unix(
     const asio::any_io_executor& executor, const std::string& path, std::string peer_name) {
   auto fd = sys::connect_unix(path);
   if (!fd) return fd.error();
+  // Only a peer of our own uid is trusted (another local user could listen on a path we were
+  // given, such as CODEX_COMPANION_APP_SERVER_ENDPOINT).
+  auto uid = sys::peer_uid(fd->get());
+  if (!uid) return uid.error();
+  if (*uid != sys::own_uid()) {
+    return make_error("refusing {} at {}: it runs as uid {}, not as you (uid {})", peer_name, path,
+                      *uid, sys::own_uid());
+  }
   return adopt(executor, std::move(*fd), std::move(peer_name));
 }
 

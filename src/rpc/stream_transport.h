@@ -14,7 +14,8 @@ namespace companion::rpc {
 
 class StreamTransport : public Transport {
  public:
-  // Connects to the unix socket at `path` (never blocks: see sys::connect_unix).
+  // Connects to the unix socket at `path` (never blocks: see sys::connect_unix). A listener of
+  // another uid is refused.
   static Result<std::unique_ptr<StreamTransport>> connect_unix(
       const asio::any_io_executor& executor, const std::string& path, std::string peer_name);
   // Takes over a connected socket descriptor.

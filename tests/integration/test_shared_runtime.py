@@ -157,6 +157,52 @@ class ExplicitEndpoint(SharedFakeCase):
         finally:
             server.close()
 
+    def test_a_listener_of_another_uid_is_never_spoken_to(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to listen as another uid")
+        os.chmod(self.tmp, 0o711)
+        place = os.path.join(self.tmp, "other")
+        os.makedirs(place)
+        os.chown(place, 65534, 65534)
+        path = os.path.join(place, "impostor.sock")
+        heard = os.path.join(place, "heard")
+        ready_r, ready_w = os.pipe()
+        child = os.fork()
+        if child == 0:  # an impostor "broker" of uid 65534 that records what it is sent
+            try:
+                os.close(ready_r)
+                os.setgid(65534)
+                os.setuid(65534)
+                server = socket.socket(socket.AF_UNIX)
+                server.bind(path)
+                os.chmod(path, 0o666)
+                server.listen(4)
+                os.write(ready_w, b"1")
+                server.settimeout(20)
+                conn, _ = server.accept()
+                conn.settimeout(5)
+                data = b""
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                with open(heard, "wb") as f:
+                    f.write(data)
+            finally:
+                os._exit(0)
+        os.close(ready_w)
+        self.assertEqual(os.read(ready_r, 1), b"1")
+        os.close(ready_r)
+        try:
+            out = self.task("not to an impostor",
+                            env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": "unix:" + path})
+            self.assertIn("it runs as uid 65534", out.stderr)
+        finally:
+            os.waitpid(child, 0)
+        self.assertTrue(os.path.exists(heard), "the impostor was never reached")
+        self.assertEqual(read_text(heard), "", "the companion sent something to another uid")
+
 
 if __name__ == "__main__":
     unittest.main()
