@@ -84,10 +84,11 @@ void Router::app_server_response(const Json& message) {
 // Our own requests are interrupts of turns whose client left: whatever the answer, the turn
 // no longer counts as active.
 void Router::own_response(const Upstream& request) {
+  if (request.method != "turn/interrupt") return;
   auto it = threads_.find(request.thread_id);
-  if (it == threads_.end() || it->second.owner != 0) return;
+  if (it == threads_.end() || it->second.owner != 0) return;  // taken over meanwhile
   turn_threads_.erase(it->second.active_turn);
-  threads_.erase(it);
+  forget(it);
 }
 
 void Router::learn_from_response(const Upstream& request, const Json& result) {
@@ -256,16 +257,27 @@ void Router::end_turn(const std::string& thread_id, const std::string& turn_id) 
   turn_threads_.erase(turn_id);
   it->second.active_turn.clear();
   it->second.current_turn.clear();
-  if (it->second.owner == 0) threads_.erase(it);
+  if (it->second.owner == 0) forget(it);
+}
+
+// A released thread nobody uses any more: the broker's connection stops following it, so the
+// app-server can unload it (codex 0.169.0 does about a minute after thread/unsubscribe) and a
+// long-lived app-server does not keep every job's thread loaded.
+void Router::forget(std::unordered_map<std::string, Thread>::iterator it) {
+  std::string thread_id = it->first;
+  threads_.erase(it);
+  own_request("thread/unsubscribe", thread_id, {{"threadId", thread_id}});
+}
+
+void Router::own_request(const char* method, const std::string& thread_id, Json params) {
+  int64_t id = next_upstream_id_++;
+  upstream_[id] = Upstream{0, nullptr, method, thread_id, 0};
+  Json request = {{"id", id}, {"method", method}, {"params", std::move(params)}};
+  out_.to_app_server(rpc::message_text(request));
 }
 
 void Router::interrupt(const std::string& thread_id, const std::string& turn_id) {
-  int64_t id = next_upstream_id_++;
-  upstream_[id] = Upstream{0, nullptr, "turn/interrupt", thread_id, 0};
-  Json request = {{"id", id},
-                  {"method", "turn/interrupt"},
-                  {"params", {{"threadId", thread_id}, {"turnId", turn_id}}}};
-  out_.to_app_server(rpc::message_text(request));
+  own_request("turn/interrupt", thread_id, {{"threadId", thread_id}, {"turnId", turn_id}});
 }
 
 void Router::hold(const std::string& thread_id, std::string_view line) {

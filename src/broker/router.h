@@ -21,11 +21,14 @@
 //   (codex/server_requests.h: declined), so a turn never waits on a client.
 // - It answers initialize (from the app-server's answer to the broker's own initialize; a second
 //   one on the same client is refused like the app-server does), broker/ping (its `clients`
-//   counts the other clients) and broker/shutdown (codex/broker_protocol.h). Client notifications (`initialized`) are not forwarded.
+//   counts the other clients) and broker/shutdown (codex/broker_protocol.h). Client notifications
+//   (`initialized`) are not forwarded.
 // - Any client may turn/interrupt any thread. turn/start, review/start and thread/resume on a
 //   thread another live client owns are refused (kBrokerRefused).
 // - A client that leaves gets its active turns interrupted (by the broker) and its threads
 //   released; its pending server requests are answered by the policy; late answers are dropped.
+//   A released thread whose turn is over is unsubscribed (thread/unsubscribe), so the app-server
+//   can unload it.
 // - Bounds: per client at most kMaxInFlight requests and kMaxInFlightBytes of them awaiting the
 //   app-server, and kMaxThreadsPerClient threads; beyond them requests are refused.
 // Not thread-safe. Never throws on malformed input (wrong types are absent fields).
@@ -162,6 +165,8 @@ class Router {
   void set_active_turn(const std::string& thread_id, const std::string& turn_id);
   void end_turn(const std::string& thread_id, const std::string& turn_id);
   void interrupt(const std::string& thread_id, const std::string& turn_id);
+  void forget(std::unordered_map<std::string, Thread>::iterator it);
+  void own_request(const char* method, const std::string& thread_id, nlohmann::json params);
   void hold(const std::string& thread_id, std::string_view line);
   void deliver(const std::string& thread_id, std::string_view line);
 

@@ -142,7 +142,7 @@ void Router::client_gone(ClientId client) {
     auto t = threads_.find(thread_id);
     if (t == threads_.end() || t->second.owner != client) continue;
     if (t->second.active_turn.empty()) {
-      threads_.erase(t);
+      forget(t);
       continue;
     }
     t->second.owner = 0;  // released; counted as active until Codex answers the interrupt

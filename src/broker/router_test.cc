@@ -187,11 +187,15 @@ TEST_F(RouterTest, ReviewThreadAndItsInnerTurnBelongToTheReviewer) {
   EXPECT_EQ(out_.take(1).size(), 2u);
   EXPECT_TRUE(out_.take(2).empty());
   EXPECT_EQ(router_.active_turns(), 1u);
-  // Leaving interrupts the inner turn, the one Codex reports as active.
+  // Leaving interrupts the inner turn, the one Codex reports as active; the idle thread is
+  // unsubscribed.
   router_.client_gone(1);
   auto sent = out_.take_app();
-  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0]["method"], "turn/interrupt");
   EXPECT_EQ(sent[0]["params"], Json({{"threadId", "rv"}, {"turnId", "inner"}}));
+  EXPECT_EQ(sent[1]["method"], "thread/unsubscribe");
+  EXPECT_EQ(sent[1]["params"], Json({{"threadId", "t1"}}));
 }
 
 TEST_F(RouterTest, SubagentThreadsFollowTheirParentsOwner) {
@@ -283,6 +287,10 @@ TEST_F(RouterTest, ClientLeavingMidTurnIsInterruptedReleasedAndItsRequestsDeclin
   app({{"id", sent[1]["id"]}, {"result", Json::object()}});
   EXPECT_TRUE(router_.idle());
   EXPECT_EQ(router_.status()["threads"], 0);
+  auto released = out_.take_app();  // once, though both the end and the answer came
+  ASSERT_EQ(released.size(), 1u);
+  EXPECT_EQ(released[0]["method"], "thread/unsubscribe");
+  EXPECT_TRUE(out_.take(1).empty());
   // A new client may take the released thread over.
   connect(2);
   client(2, request(1, "thread/resume", {{"threadId", "t1"}}));
@@ -295,10 +303,13 @@ TEST_F(RouterTest, ClientLeavingWhileItsTurnStartsGetsThatTurnInterrupted) {
   client(1, request(2, "turn/start", {{"threadId", "t1"}}));
   auto sent = out_.take_app();
   router_.client_gone(1);
-  EXPECT_TRUE(out_.take_app().empty());
+  auto released = out_.take_app();  // no turn yet: just released
+  ASSERT_EQ(released.size(), 1u);
+  EXPECT_EQ(released[0]["method"], "thread/unsubscribe");
   app({{"id", sent[0]["id"]}, {"result", {{"turn", {{"id", "u1"}, {"status", "inProgress"}}}}}});
   auto after = out_.take_app();
   ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]["method"], "turn/interrupt");
   EXPECT_EQ(after[0]["params"], Json({{"threadId", "t1"}, {"turnId", "u1"}}));
   EXPECT_FALSE(router_.idle());
   app({{"id", after[0]["id"]}, {"error", {{"code", -32600}, {"message", "no active turn"}}}});
