@@ -167,7 +167,9 @@ void tear_down(store::JobStore& store, const store::BrokerSession& session, int6
   (void)store.clear_broker_session(session.endpoint);
 }
 
-Result<StopResult> stop_broker(store::JobStore& store, bool force, int64_t grace_ms) {
+Result<StopResult> stop_broker(store::JobStore& store, const StopOptions& options) {
+  const bool force = options.force;
+  const int64_t grace_ms = options.grace_ms;
   StopResult out;
   auto recorded = store.broker_session();
   if (!recorded) return recorded.error();
@@ -176,7 +178,7 @@ Result<StopResult> stop_broker(store::JobStore& store, bool force, int64_t grace
     return out;
   }
   const store::BrokerSession& session = **recorded;
-  auto status = ping(session.endpoint, 1000);
+  auto status = ping(session.endpoint, options.answer_ms);
   if (!status) {
     tear_down(store, session, grace_ms);  // recorded but not answering: stale
     out.stopped = true;
@@ -184,7 +186,8 @@ Result<StopResult> stop_broker(store::JobStore& store, bool force, int64_t grace
   }
   out.was_running = true;
   out.status = *status;
-  auto asked = call(session.endpoint, codex::kBrokerShutdown, {{"ifIdle", !force}}, 2000);
+  auto asked =
+      call(session.endpoint, codex::kBrokerShutdown, {{"ifIdle", !force}}, options.answer_ms);
   if (!asked && !force) {
     out.refusal = asked.error().message;
     return out;

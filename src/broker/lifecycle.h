@@ -61,9 +61,17 @@ struct StopResult {
   nlohmann::json status;     // its last ping answer
 };
 
+struct StopOptions {
+  bool force = false;        // stop it even while it serves jobs (they end broker-lost)
+  int64_t answer_ms = 1000;  // bound on each of its answers (ping, then broker/shutdown)
+  int64_t grace_ms = 5000;   // for it to exit before it is torn down
+};
+
 // Stops the workspace's broker. Without `force` it refuses while another client is connected
 // or a turn is active (broker/shutdown {ifIdle:true}); with it, the broker's clients are told
-// (their jobs end broker-lost). A broker that does not go within grace_ms is torn down.
-Result<StopResult> stop_broker(store::JobStore& store, bool force, int64_t grace_ms);
+// (their jobs end broker-lost). A broker that does not answer, or does not go within grace_ms,
+// is torn down. Bounded by about 2 * answer_ms + 2 * grace_ms. For the SessionEnd hook (a 1.5 s
+// budget): {force: false, answer_ms: 300, grace_ms: 400}.
+Result<StopResult> stop_broker(store::JobStore& store, const StopOptions& options);
 
 }  // namespace companion::broker

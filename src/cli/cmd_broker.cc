@@ -75,7 +75,7 @@ int stop(Context& ctx) {
   auto store = ctx.store();
   if (!store) return fail(store.error());
   bool force = ctx.args.flag("force");
-  auto stopped = broker::stop_broker(**store, force, 5000);
+  auto stopped = broker::stop_broker(**store, broker::StopOptions{.force = force});
   if (!stopped) return fail(stopped.error());
   if (!stopped->refusal.empty()) {
     return fail(fmt::format(
