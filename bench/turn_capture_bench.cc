@@ -1,6 +1,7 @@
 // Notifications per second through TurnCapture: replays of the recorded codex traces (when
 // COMPANION_TESTDATA_DIR is defined) and a synthetic long turn.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <fstream>
 #include <string>
@@ -54,7 +55,7 @@ Trace synthetic(int commands) {
   };
   t.notes.push_back({"turn/started", {{"threadId", t.root}, {"turn", {{"id", t.turn}}}}});
   for (int i = 0; i < commands; ++i) {
-    std::string id = "c" + std::to_string(i);
+    std::string id = fmt::format("c{}", i);
     std::string cmd = i % 2 ? "/bin/bash -lc 'pytest -q tests/test_" + id + ".py'"
                             : "/bin/bash -lc 'rg -n needle src/" + id + "'";
     json c = {{"type", "commandExecution"}, {"id", id}, {"command", cmd}, {"status", "inProgress"}};

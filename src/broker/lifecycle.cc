@@ -88,6 +88,9 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
       session.pid = sys::json_int(*answer, "pid").value_or(0);
       auto info = env.process_info(static_cast<pid_t>(session.pid));
       session.pid_start_time = info ? info->start_time : 0;
+      session.app_server_pid = sys::json_int(*answer, "appServerPid").value_or(0);
+      auto app_info = env.process_info(static_cast<pid_t>(session.app_server_pid));
+      session.app_server_start_time = app_info ? app_info->start_time : 0;
       session.started_at = env.now_ms();
       if (Status recorded = store.set_broker_session(session); !recorded.ok()) {
         tear_down(store, session, options.stop_grace_ms);
@@ -158,9 +161,12 @@ void tear_down(store::JobStore& store, const store::BrokerSession& session, int6
     while (env.process_matches(pid, session.pid_start_time) && env.monotonic_ms() < deadline) {
       env.sleep_ms(kPollMs);
     }
-    // Whatever is left of its session (the broker, its app-server and theirs) goes now.
+    // Whatever is left of its session goes now.
     (void)env.end_session(pid, session.pid_start_time);
   }
+  // Its app-server leads a session of its own (it dies with the broker, but what it started,
+  // such as an MCP server that ignores its stdin, may not).
+  (void)env.end_session(static_cast<pid_t>(session.app_server_pid), session.app_server_start_time);
   if (auto path = rpc::parse_unix_endpoint(session.endpoint)) (void)env.remove_file(*path);
   if (!session.pid_file.empty()) (void)env.remove_file(session.pid_file);
   if (!session.socket_dir.empty()) sys::remove_dir_if_empty(session.socket_dir);

@@ -50,8 +50,9 @@ std::optional<std::pair<store::BrokerSession, nlohmann::json>> healthy_broker(
     store::JobStore& store, int64_t timeout_ms);
 
 // Ends a broker: SIGTERM (and SIGCONT, should it be stopped), SIGKILL of its whole session
-// after `grace_ms` — only while its pid still has the recorded start time (a recycled pid is
-// never signalled); removes its socket, pid file and directory, and forgets the record.
+// after `grace_ms`, and of what is left of its app-server's session — only while the pids still
+// have the recorded start times (a recycled pid is never signalled); removes its socket, pid
+// file and directory, and forgets the record.
 void tear_down(store::JobStore& store, const store::BrokerSession& session, int64_t grace_ms);
 
 struct StopResult {

@@ -1,11 +1,11 @@
 // `review [--wait|--background] [--base REF] [--scope auto|working-tree|branch] [--model M]`
 // `adversarial-review [same flags] [focus text…]`
+#include "assets/plugin_assets.h"
 #include "cli/commands.h"
 #include "cli/execute.h"
-#include "git/adversarial_prompt.h"
-#include "git/plugin_files.h"
 #include "git/review_context.h"
 #include "git/review_target.h"
+#include "jobs/adversarial_prompt.h"
 
 namespace companion::cli {
 
@@ -19,14 +19,14 @@ Result<git::ReviewTarget> review_target(Context& ctx, const std::string& root) {
 Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::JobRequest& request) {
   auto context = git::collect_review_context(request.cwd, target);
   if (!context) return context.error();
-  auto plugin = git::find_plugin_root();
-  if (!plugin) return plugin.error();
-  auto tmpl = git::read_plugin_file(*plugin, "prompts/adversarial-review.md");
+  // The compiled-in template and schema, unless CODEX_COMPANION_PLUGIN_ROOT names others.
+  const auto& plugin_root = ctx.config.plugin_root;
+  auto tmpl = assets::plugin_file(plugin_root, assets::kAdversarialPromptFile);
   if (!tmpl) return tmpl.error();
-  auto schema = git::read_plugin_json(*plugin, "schemas/review-output.schema.json");
+  auto schema = assets::plugin_json(plugin_root, assets::kReviewSchemaFile);
   if (!schema) return schema.error();
   request.focus = ctx.args.text;  // verbatim: no word in it is an option
-  auto prompt = git::render_adversarial_prompt(*tmpl, target, *context, request.focus);
+  auto prompt = jobs::render_adversarial_prompt(*tmpl, target, *context, request.focus);
   if (!prompt) return prompt.error();
   request.prompt = std::move(*prompt);
   request.output_schema = std::move(*schema);

@@ -1,5 +1,6 @@
 #include "codex/turn_capture.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -451,7 +452,7 @@ TEST(TurnCaptureTest, StoredTextsAndListsAreBounded) {
   EXPECT_LE(kept.size(), TurnCapture::kMaxTextBytes);
   EXPECT_EQ(kept.size(), TurnCapture::kMaxTextBytes - 1);  // not split inside the sequence
   for (size_t i = 0; i < TurnCapture::kMaxItems + 50; ++i) {
-    f.item(command("c" + std::to_string(i), "true", "completed", 0));
+    f.item(command(fmt::format("c{}", i), "true", "completed", 0));
   }
   EXPECT_EQ(f.capture.result().commands.size(), TurnCapture::kMaxItems);
   for (const auto& e : f.events) EXPECT_LT(e.line.size(), 200u);

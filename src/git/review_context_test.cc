@@ -1,5 +1,6 @@
 #include "git/review_context.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "git/test_repo.h"
@@ -138,7 +139,7 @@ TEST(CollectReviewContext, TotalBudgetStopsInliningUntrackedFiles) {
   TempRepo repo;
   repo.write("a.txt", "a\n");
   repo.commit_all("initial");
-  for (int i = 0; i < 6; ++i) repo.write("f" + std::to_string(i) + ".txt", lines_of("y", 120));
+  for (int i = 0; i < 6; ++i) repo.write(fmt::format("f{}.txt", i), lines_of("y", 120));
   ContextLimits limits;
   limits.max_inline_bytes = 2000;  // room for two 600-byte files and a bit
   auto ctx = collect_review_context(repo.root(), working_tree(), limits);
@@ -151,7 +152,7 @@ TEST(CollectReviewContext, TotalBudgetStopsInliningUntrackedFiles) {
 
 TEST(CollectReviewContext, ManyUntrackedFilesAreCapped) {
   TempRepo repo;
-  for (int i = 0; i < 12; ++i) repo.write("n" + std::to_string(i) + ".txt", "n\n");
+  for (int i = 0; i < 12; ++i) repo.write(fmt::format("n{}.txt", i), "n\n");
   ContextLimits limits;
   limits.max_listed_files = 5;
   auto ctx = collect_review_context(repo.root(), working_tree(), limits);

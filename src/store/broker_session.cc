@@ -28,6 +28,9 @@ std::optional<BrokerSession> broker_session_from_json(const nlohmann::json& valu
   s.pid = sys::json_int(value, "pid").value_or(0);
   s.pid_start_time =
       static_cast<uint64_t>(std::max<int64_t>(0, sys::json_int(value, "pidStartTime").value_or(0)));
+  s.app_server_pid = sys::json_int(value, "appServerPid").value_or(0);
+  s.app_server_start_time = static_cast<uint64_t>(
+      std::max<int64_t>(0, sys::json_int(value, "appServerStartTime").value_or(0)));
   s.started_at = sys::json_int(value, "startedAt").value_or(0);
   return s;
 }

@@ -67,7 +67,6 @@ class RealEnv final : public Env {
   Result<pid_t> spawn(const SpawnOptions& options) override { return sys::spawn(options); }
   Status signal_process(pid_t pid, int sig) override { return sys::signal_process(pid, sig); }
   Status signal_group(pid_t pgid, int sig) override { return sys::signal_group(pgid, sig); }
-  int signal_session(pid_t sid, int sig) override { return sys::signal_session(sid, sig); }
   int end_session(pid_t leader, uint64_t start_time) override {
     return sys::end_session(leader, start_time);
   }

@@ -88,8 +88,6 @@ class Env {
   // A vanished target is not an error. Group and session signals refuse pid <= 1.
   virtual Status signal_process(pid_t pid, int sig) = 0;
   virtual Status signal_group(pid_t pgid, int sig) = 0;
-  // Signals every process of session `sid`; returns how many were signalled.
-  virtual int signal_session(pid_t sid, int sig) = 0;
   // See sys::end_session.
   virtual int end_session(pid_t leader, uint64_t start_time) = 0;
 
@@ -147,7 +145,6 @@ class EnvWrapper : public Env {
   Result<pid_t> spawn(const SpawnOptions& options) override { return target_.spawn(options); }
   Status signal_process(pid_t pid, int sig) override { return target_.signal_process(pid, sig); }
   Status signal_group(pid_t pgid, int sig) override { return target_.signal_group(pgid, sig); }
-  int signal_session(pid_t sid, int sig) override { return target_.signal_session(sid, sig); }
   int end_session(pid_t leader, uint64_t start_time) override {
     return target_.end_session(leader, start_time);
   }

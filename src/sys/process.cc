@@ -266,11 +266,22 @@ std::vector<pid_t> all_pids() {
 
 int end_session(pid_t leader, uint64_t start_time) {
   if (leader <= 1) return 0;
-  if (auto st = read_proc_stat(leader); st && st->state != 'Z') {
-    // Alive: ours only when it is the very process that was recorded (not a recycled pid).
-    if (start_time == 0 || st->start_time != start_time) return 0;
+  // One scan decides: the members of session `leader`, and whether its leader is among them.
+  // Deciding from one snapshot closes the race where the leader's pid is recycled, between two
+  // looks, by a new process that starts a session of its own.
+  std::vector<pid_t> members;
+  std::optional<uint64_t> live_leader;  // the start time of a live process `leader` in it
+  for (pid_t pid : all_pids()) {
+    auto st = read_proc_stat(pid);
+    if (!st || st->sid != leader) continue;
+    if (pid == leader && st->state != 'Z') live_leader = st->start_time;
+    members.push_back(pid);
   }
-  return signal_session(leader, SIGKILL);
+  // A live leader is ours only when it is the very process that was recorded.
+  if (live_leader && (start_time == 0 || *live_leader != start_time)) return 0;
+  int count = 0;
+  for (pid_t pid : members) count += ::kill(pid, SIGKILL) == 0 ? 1 : 0;
+  return count;
 }
 
 Status become_subreaper() {
@@ -341,22 +352,6 @@ Status signal_group(pid_t pgid, int sig) {
     return make_error("cannot signal process group {}: {}", pgid, errno_text());
   }
   return {};
-}
-
-int signal_session(pid_t sid, int sig) {
-  if (sid <= 1) return 0;
-  int count = 0;
-#ifdef __linux__
-  if (sys::path_exists("/proc/self/stat")) {
-    for (pid_t pid : all_pids()) {
-      auto st = read_proc_stat(pid);
-      if (st && st->sid == sid && ::kill(pid, sig) == 0) ++count;
-    }
-    return count;
-  }
-#endif
-  if (::kill(-sid, sig) == 0) ++count;
-  return count;
 }
 
 void prepare_process() {

@@ -65,20 +65,16 @@ bool process_matches(pid_t pid, uint64_t start_time);
 // Sends `sig` to the process group `pgid`; a vanished group is not an error.
 Status signal_group(pid_t pgid, int sig);
 
-// Sends `sig` to every process of the session `sid` (all its process groups, such as a worker's
-// app-server group and the app-server's children). Linux reads /proc; elsewhere only the
-// session leader's group is signalled. Returns how many processes were signalled.
-int signal_session(pid_t sid, int sig);
-
 // Sends `sig` to one process; a vanished process is not an error.
 Status signal_process(pid_t pid, int sig);
 
 // Ends the session that `leader` (started at `start_time`) leads or led, with SIGKILL to every
 // process in it: how what a job started is ended when its owner could not do it (a SIGKILLed
-// worker or app-server). Safe against pid reuse: while a process `leader` lives, the session is
-// ended only when its start time is `start_time` (0 never matches); when no process `leader`
-// lives, Linux keeps the session id allocated while any process is still in the session, so the
-// members found are the dead leader's own leftovers. Returns how many processes were signalled.
+// worker or app-server). Safe against pid reuse, decided from one scan of /proc: when the
+// session's leader is alive, the session is ended only when its start time is `start_time`
+// (0 never matches); when it is not, Linux keeps the session id allocated while any process is
+// still in the session, so the members found are the dead leader's own leftovers. Returns how
+// many processes were signalled (Linux; elsewhere none).
 int end_session(pid_t leader, uint64_t start_time);
 
 // Makes this process the reaper of its orphaned descendants (Linux PR_SET_CHILD_SUBREAPER), so

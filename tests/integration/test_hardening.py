@@ -55,5 +55,22 @@ class WrongJsonTypeEndsTheProcess(FakeCodexCase):
                 self.assertEqual(out.returncode, 0, out.stderr)
 
 
+class TurnInterruptedPrintedTwice(FakeCodexCase):
+    """`[codex] Turn interrupted.` was printed twice after a stall: once for Codex's
+    turn/completed (interrupted), once more for the answer to our turn/interrupt. The fake
+    app-server sends both back to back, as the real one can."""
+
+    def test_stall_reports_the_interrupt_once(self):
+        # Whether both answers arrive in one read is timing: a few runs catch the old fault.
+        for attempt in range(4):
+            with self.subTest(attempt=attempt):
+                proc = self.run_cli("task", "hang", env={"FAKE_APP_SERVER_MODE": "hang",
+                                                         "CODEX_COMPANION_TURN_STALL_MS": "300"})
+                self.assertEqual(proc.returncode, 1, proc.stderr)
+                lines = [line for line in proc.stderr.splitlines() if "Turn interrupted" in line]
+                self.assertEqual(len(lines), 1, proc.stderr)
+                self.assertIn("No activity from Codex for 0.3 s", proc.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

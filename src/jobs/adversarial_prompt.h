@@ -1,4 +1,5 @@
-// Filling the adversarial-review prompt template (plugin/prompts/adversarial-review.md).
+// Filling the adversarial-review prompt template (plugin/prompts/adversarial-review.md, compiled
+// in: assets::kAdversarialPromptFile) with a review target and its git context.
 #pragma once
 
 #include <map>
@@ -8,7 +9,7 @@
 #include "git/review_target.h"
 #include "sys/result.h"
 
-namespace companion::git {
+namespace companion::jobs {
 
 // Replaces every {{NAME}} (NAME of A-Z, 0-9 and _) in `template_text` with values[NAME], in
 // one pass: text that comes in through a value is never expanded again. Other braces are kept.
@@ -21,8 +22,8 @@ Result<std::string> fill_template(const std::string& template_text,
 // {{REVIEW_COLLECTION_GUIDANCE}}, {{REPO_ROOT}}, {{BRANCH}}, {{CONTEXT_SUMMARY}}.
 // Errors: a template without {{REVIEW_INPUT}}, an unknown placeholder.
 Result<std::string> render_adversarial_prompt(const std::string& template_text,
-                                              const ReviewTarget& target,
-                                              const ReviewContext& context,
+                                              const git::ReviewTarget& target,
+                                              const git::ReviewContext& context,
                                               const std::string& focus);
 
-}  // namespace companion::git
+}  // namespace companion::jobs

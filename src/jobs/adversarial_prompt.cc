@@ -1,6 +1,6 @@
-#include "git/adversarial_prompt.h"
+#include "jobs/adversarial_prompt.h"
 
-namespace companion::git {
+namespace companion::jobs {
 
 namespace {
 
@@ -53,13 +53,13 @@ Result<std::string> fill_template(const std::string& template_text,
 }
 
 Result<std::string> render_adversarial_prompt(const std::string& template_text,
-                                              const ReviewTarget& target,
-                                              const ReviewContext& context,
+                                              const git::ReviewTarget& target,
+                                              const git::ReviewContext& context,
                                               const std::string& focus) {
   if (template_text.find("{{REVIEW_INPUT}}") == std::string::npos) {
     return make_error(
-        "the adversarial-review prompt template has no {{{{REVIEW_INPUT}}}} placeholder; "
-        "reinstall the plugin");
+        "the adversarial-review prompt template has no {{{{REVIEW_INPUT}}}} placeholder; fix the "
+        "template under CODEX_COMPANION_PLUGIN_ROOT or unset it");
   }
   std::string user_focus = trim(focus);
   if (user_focus.empty()) {
@@ -74,4 +74,4 @@ Result<std::string> render_adversarial_prompt(const std::string& template_text,
                                        {"CONTEXT_SUMMARY", context.summary}});
 }
 
-}  // namespace companion::git
+}  // namespace companion::jobs

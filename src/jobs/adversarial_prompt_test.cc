@@ -1,17 +1,15 @@
-#include "git/adversarial_prompt.h"
+#include "jobs/adversarial_prompt.h"
 
 #include <gtest/gtest.h>
 
-#include "git/plugin_files.h"
-#include "sys/fs.h"
+#include "assets/plugin_assets.h"
 
-namespace companion::git {
+namespace companion::jobs {
 namespace {
 
-// The plugin directory of this source tree.
-std::string source_plugin_dir() {
-  return sys::dirname_of(sys::dirname_of(sys::dirname_of(__FILE__))) + "/plugin";
-}
+using git::kModeBranch;
+using git::ReviewContext;
+using git::ReviewTarget;
 
 ReviewTarget sample_target() {
   ReviewTarget target;
@@ -85,8 +83,8 @@ TEST(RenderAdversarialPrompt, TemplateWithoutReviewInputIsRefused) {
   EXPECT_NE(out.error().message.find("{{REVIEW_INPUT}}"), std::string::npos);
 }
 
-TEST(RenderAdversarialPrompt, ShippedTemplateRenders) {
-  auto tmpl = read_plugin_file(source_plugin_dir(), kAdversarialPromptFile);
+TEST(RenderAdversarialPrompt, CompiledInTemplateRenders) {
+  auto tmpl = assets::plugin_file(std::nullopt, assets::kAdversarialPromptFile);
   ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
   auto out = render_adversarial_prompt(*tmpl, sample_target(), sample_context(), "races");
   ASSERT_TRUE(out.ok()) << out.error().message;
@@ -98,4 +96,4 @@ TEST(RenderAdversarialPrompt, ShippedTemplateRenders) {
 }
 
 }  // namespace
-}  // namespace companion::git
+}  // namespace companion::jobs
