@@ -43,7 +43,9 @@ def percentile(samples, p):
 def foreground_overhead(bin_path, zero, runs, tmp):
     ws = os.path.join(tmp, "fg")
     os.makedirs(ws)
-    env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state-fg"), CODEX_COMPANION_CODEX=zero)
+    # One app-server per job (bench/broker_bench.py measures the shared runtime).
+    env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state-fg"), CODEX_COMPANION_CODEX=zero,
+               CODEX_COMPANION_RUNTIME="direct")
     times = []
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.chdir(ws)
@@ -83,7 +85,8 @@ def worker_memory_and_wait(bin_path, tmp, rounds):
     with ResponsesStub(default="normal") as stub, CodexEnv(stub.port) as cenv:
         home = os.path.join(tmp, "home")
         os.makedirs(home)
-        env = dict(cenv.env, XDG_STATE_HOME=os.path.join(tmp, "state-bg"), HOME=home)
+        env = dict(cenv.env, XDG_STATE_HOME=os.path.join(tmp, "state-bg"), HOME=home,
+                   CODEX_COMPANION_RUNTIME="direct")
         for i in range(rounds):
             out = subprocess.run([bin_path, "task", "--background", "--json",
                                   f"bench ECHO:r{i} [[stub:slow:1500]]"], cwd=ws, env=env,

@@ -66,6 +66,9 @@ def main():
             show("status", ["status"], env, workspace)
             show("wait", ["status", job, "--wait", "--timeout-ms", "60000"], env, workspace)
             show("result", ["result", job], env, workspace)
+            show("broker", ["broker", "status"], env, workspace)
+            # The shared broker would otherwise idle for 10 minutes after the demo.
+            show("broker stop", ["broker", "stop"], env, workspace)
             print("\nDemo finished: the background job ran through the real Codex CLI and completed.")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -55,10 +55,13 @@ int session_start(Context& ctx, const hooks::HookInput& input) {
   return 0;
 }
 
-int session_end(Context& ctx, const hooks::HookInput& input) {
-  hooks::SessionEndRequest request{hook_cwd(ctx, input), session_of(ctx, input), input.reason,
-                                   kSessionEndBudgetMs, &ctx.config};
-  if (auto s = hooks::ask_idle_broker_to_exit(request); !s) return hook_note(s.error().message);
+int session_end(Context& ctx) {
+  auto store = ctx.existing_store();
+  if (!store) return hook_note("session-end cannot read the job store: " + store.error().message);
+  if (*store == nullptr) return 0;  // no job ever ran here: no broker either
+  if (auto s = hooks::ask_idle_broker_to_exit(**store, kSessionEndBudgetMs); !s) {
+    return hook_note("session-end left the shared broker running: " + s.error().message);
+  }
   return 0;
 }
 
@@ -104,7 +107,7 @@ int run_hook(Context& ctx) {
     case hooks::HookEvent::kSessionStart:
       return session_start(ctx, *input);
     case hooks::HookEvent::kSessionEnd:
-      return session_end(ctx, *input);
+      return session_end(ctx);
     case hooks::HookEvent::kStop:
       return stop(ctx, *input);
     case hooks::HookEvent::kUserPromptSubmit:

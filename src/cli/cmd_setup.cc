@@ -1,5 +1,6 @@
 // `setup [--enable-review-gate|--disable-review-gate] [--json]`: the readiness report.
 #include "cli/commands.h"
+#include "cli/runtime.h"
 #include "codex/account_probe.h"
 #include "codex/auth_status.h"
 #include "codex/run_turn.h"
@@ -71,13 +72,13 @@ nlohmann::json check_tool(const sys::Config& config, const std::string& tool,
 }
 
 nlohmann::json check_auth(const sys::Config& config, Readiness& r, const std::string& cwd,
-                          const nlohmann::json& codex_check) {
+                          const nlohmann::json& codex_check, const codex::Connector& connector) {
   if (!sys::json_bool(codex_check, "available").value_or(false)) {
     return codex::auth_unavailable(sys::json_text(codex_check, "detail"));
   }
   auto codex = codex::resolve_codex(config);
   if (!codex) return codex::auth_unavailable(codex.error().message);
-  nlohmann::json auth = codex::auth_status(codex::probe_account(*codex, cwd, kCheckTimeoutMs));
+  nlohmann::json auth = codex::auth_status(codex::probe_account(*codex, cwd, kCheckTimeoutMs, connector));
   if (!sys::json_bool(auth, "loggedIn").value_or(false)) {
     if (sys::json_bool(auth, "requiresOpenaiAuth").value_or(false)) {
       r.next_steps.push_back(
@@ -136,7 +137,8 @@ int run_setup(Context& ctx) {
   if (!gate) return fail(gate.error());
   Readiness r;
   nlohmann::json codex = check_codex(ctx.config, r);
-  nlohmann::json auth = check_auth(ctx.config, r, (*store)->workspace().root, codex);
+  nlohmann::json auth = check_auth(ctx.config, r, (*store)->workspace().root, codex,
+                                   existing_broker_connector(ctx, **store));
   // Our binary needs no Node.js: only the Codex CLI and a signed-in (or sign-in-free) account.
   bool ready = sys::json_bool(codex, "available").value_or(false) &&
                sys::json_bool(auth, "loggedIn").value_or(false);
@@ -154,7 +156,7 @@ int run_setup(Context& ctx) {
        check_tool(ctx.config, "npm", "not found (needed only to install or update the Codex CLI)")},
       {"codex", codex},
       {"auth", auth},
-      {"sessionRuntime", session_runtime(ctx.config)},
+      {"sessionRuntime", session_runtime(ctx, **store)},
       {"reviewGateEnabled", gate_on},
       {"workspaceRoot", (*store)->workspace().root},
       {"actionsTaken", actions},

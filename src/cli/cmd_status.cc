@@ -1,6 +1,7 @@
 // `status [JOB] [--all] [--json] [--wait [--timeout-ms N] [--poll-interval-ms N]]`
 #include "cli/commands.h"
 #include "cli/job_ref.h"
+#include "cli/runtime.h"
 #include "jobs/wait.h"
 #include "render/status.h"
 #include "sys/config.h"
@@ -30,7 +31,7 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   bool gate_on = *gate;
   nlohmann::json report = {{"workspaceRoot", store.workspace().root},
                            {"config", {{"stopReviewGate", gate_on}}},
-                           {"sessionRuntime", session_runtime(ctx.config)},
+                           {"sessionRuntime", session_runtime(ctx, store)},
                            {"running", nlohmann::json::array()},
                            {"latestFinished", nullptr},
                            {"recent", nlohmann::json::array()},

@@ -1,5 +1,6 @@
 // `task-worker --job-id ID`: internal; runs one queued background job to its end.
 #include "cli/commands.h"
+#include "cli/runtime.h"
 #include "jobs/launch.h"
 #include "jobs/run_job.h"
 #include "store/job_id.h"
@@ -35,9 +36,10 @@ int run_task_worker(Context& ctx) {
   if (!request) return give_up(**store, **job, request.error());
   auto codex = codex::resolve_codex(ctx.config);
   if (!codex) return give_up(**store, **job, codex.error());
-  auto run =
-      jobs::run_job(**store, **job, *request,
-                    jobs::RunOptions{.limits = jobs::limits_from(ctx.config), .codex = *codex});
+  auto run = jobs::run_job(**store, **job, *request,
+                           jobs::RunOptions{.limits = jobs::limits_from(ctx.config),
+                                            .codex = *codex,
+                                            .connector = job_connector(ctx, **store)});
   if (!run) return give_up(**store, **job, run.error());
   return run->job.status == store::JobStatus::kCompleted ? 0 : 1;
 }

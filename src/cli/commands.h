@@ -16,5 +16,6 @@ int run_review(Context& ctx);
 int run_adversarial_review(Context& ctx);
 int run_hook(Context& ctx);
 int run_transfer(Context& ctx);
+int run_broker(Context& ctx);
 
 }  // namespace companion::cli

@@ -73,22 +73,4 @@ int fail(const std::string& message) {
   return 1;
 }
 
-nlohmann::json session_runtime(const sys::Config& config) {
-  // The labels are the reference plugin's (`Session runtime: direct startup` is matched by
-  // scripts); the details describe what this binary does.
-  if (config.app_server_endpoint) {
-    return {{"mode", "shared"},
-            {"label", "shared session"},
-            {"detail", "Jobs of this workspace share the Codex app-server behind " +
-                           *config.app_server_endpoint + "."},
-            {"endpoint", *config.app_server_endpoint}};
-  }
-  return {{"mode", "direct"},
-          {"label", "direct startup"},
-          {"detail",
-           "No shared Codex runtime is configured: each review or task starts its own Codex "
-           "app-server and stops it when it ends."},
-          {"endpoint", nullptr}};
-}
-
 }  // namespace companion::cli

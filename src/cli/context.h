@@ -58,8 +58,4 @@ void print_note(const std::string& text);
 int fail(const Error& error);
 int fail(const std::string& message);
 
-// How jobs reach Codex, for status and setup: {mode: direct|shared, label: "direct startup" |
-// "shared session", detail (one sentence), endpoint (null in direct mode)}.
-nlohmann::json session_runtime(const sys::Config& config);
-
 }  // namespace companion::cli

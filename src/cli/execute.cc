@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "cli/runtime.h"
 #include "codex/codex_binary.h"
 #include "jobs/launch.h"
 #include "jobs/run_job.h"
@@ -81,8 +82,10 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
   auto created = (*store)->create(spec);
   if (!created) return fail(created.error());
   if (background) return launch(ctx, **store, *created, *codex);
-  jobs::RunOptions options{
-      .echo_progress = !ctx.json(), .limits = jobs::limits_from(ctx.config), .codex = *codex};
+  jobs::RunOptions options{.echo_progress = !ctx.json(),
+                           .limits = jobs::limits_from(ctx.config),
+                           .codex = *codex,
+                           .connector = job_connector(ctx, **store)};
   auto run = jobs::run_job(**store, created->job, request, options);
   if (!run) return fail(run.error());
   const store::Job& job = run->job;

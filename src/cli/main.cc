@@ -22,8 +22,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 11>& commands() {
-  static const std::array<Command, 11> kTable = {{
+const std::array<Command, 12>& commands() {
+  static const std::array<Command, 12> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -83,6 +83,12 @@ const std::array<Command, 11>& commands() {
        "Claude Code hook entry points (the hook's JSON on stdin; see plugin/hooks/hooks.json).",
        {},
        run_hook},
+      {"broker",
+       "broker status|stop [--force] [--json]",
+       "The workspace's shared Codex broker: show it, or stop it (refused while a job uses it "
+       "unless --force). Internal: broker serve --endpoint unix:PATH [--pid-file F].",
+       {{"endpoint", "pid-file"}, {"detach", "force"}},
+       run_broker},
   }};
   return kTable;
 }

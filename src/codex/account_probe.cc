@@ -37,30 +37,52 @@ asio::awaitable<std::string> probe_timeout(int64_t timeout_ms) {
                         static_cast<double>(timeout_ms) / 1000.0);
 }
 
+// One attempt on `app`: the steps raced against the timeout; the error text, empty on success.
+asio::awaitable<std::string> attempt(std::unique_ptr<AppServer> app, std::string cwd,
+                                     int64_t timeout_ms, AccountProbe& out) {
+  auto winner = co_await (probe_steps(*app, cwd, out) || probe_timeout(timeout_ms));
+  std::string error = std::visit([](std::string s) { return s; }, winner);
+  co_await app->shutdown("the probe ended");
+  co_return error;
+}
+
+// Through the broker when the connector names one; a broker that cannot answer is left for a
+// direct app-server (when allowed), so a busy or broken broker never reads as "logged out".
 asio::awaitable<void> probe(CodexCommand codex, std::string cwd, int64_t timeout_ms,
-                            AccountProbe& out) {
+                            Connector connector, AccountProbe& out) {
   auto ex = co_await asio::this_coro::executor;
   AppServerOptions options;
   options.codex = std::move(codex);
   options.cwd = cwd;
+  if (!connector.broker_endpoint.empty()) {
+    auto broker = AppServer::connect_broker(ex, connector.broker_endpoint, options);
+    out.runtime = "shared";
+    if (broker) {
+      out.error = co_await attempt(std::move(*broker), cwd, timeout_ms, out);
+      if (out.error.empty()) co_return;
+    } else {
+      out.error = broker.error().message;
+    }
+    if (!connector.direct_fallback) co_return;
+    out = AccountProbe{};
+  }
+  out.runtime = "direct";
   auto started = AppServer::start_direct(ex, options);
   if (!started) {
     out.error = started.error().message;
     co_return;
   }
-  auto app = std::move(*started);
-  auto winner = co_await (probe_steps(*app, cwd, out) || probe_timeout(timeout_ms));
-  out.error = std::visit([](std::string s) { return s; }, winner);
-  co_await app->shutdown("the probe ended");
+  out.error = co_await attempt(std::move(*started), cwd, timeout_ms, out);
 }
 
 }  // namespace
 
-AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms) {
+AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms,
+                           const Connector& connector) {
   AccountProbe out;
   asio::io_context io;
   std::exception_ptr failure;
-  asio::co_spawn(io, probe(codex, cwd, timeout_ms, out), [&](std::exception_ptr e) {
+  asio::co_spawn(io, probe(codex, cwd, timeout_ms, connector, out), [&](std::exception_ptr e) {
     failure = std::move(e);
     io.stop();
   });

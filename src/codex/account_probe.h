@@ -6,6 +6,7 @@
 #include <string>
 
 #include "codex/codex_binary.h"
+#include "codex/connector.h"
 
 namespace companion::codex {
 
@@ -17,8 +18,12 @@ struct AccountProbe {
   nlohmann::json initialize;  // {userAgent, codexHome, ...}
   nlohmann::json account;     // {account: null | {type, email?}, requiresOpenaiAuth}
   nlohmann::json config;      // {config{model_provider, model_providers, ...}}
+  std::string runtime;        // who answered: "shared" (the broker) or "direct"
 };
 
-AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms);
+// Through the broker when `connector` names one (a broker that fails is left for a direct
+// app-server when connector.direct_fallback is set), else a direct app-server.
+AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, int64_t timeout_ms,
+                           const Connector& connector = Connector::direct());
 
 }  // namespace companion::codex

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "codex/codex_binary.h"
-#include "rpc/child_transport.h"
+#include "rpc/stream_transport.h"
 
 namespace companion::codex {
 
@@ -16,8 +16,8 @@ std::string describe_rpc_error(const std::string& method, const rpc::RpcError& e
   return error.message;
 }
 
-Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_executor& executor,
-                                                           const AppServerOptions& options) {
+Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
+    const asio::any_io_executor& executor, const AppServerOptions& options) {
   rpc::ChildSpec spec;
   spec.argv = {options.codex.program, "app-server"};
   spec.cwd = options.cwd;
@@ -31,21 +31,54 @@ Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_ex
   if (!child) {
     return make_error("cannot start the Codex app-server: {}", child.error().message);
   }
+  return std::move(*child);
+}
+
+Result<std::unique_ptr<AppServer>> AppServer::start_direct(const asio::any_io_executor& executor,
+                                                           const AppServerOptions& options) {
+  auto child = start_app_server_process(executor, options);
+  if (!child) return child.error();
   pid_t pid = (*child)->pid();
   return std::make_unique<AppServer>(executor, std::move(*child), options, pid);
 }
 
+Result<std::unique_ptr<AppServer>> AppServer::connect_broker(const asio::any_io_executor& executor,
+                                                             const std::string& endpoint,
+                                                             const AppServerOptions& options) {
+  auto path = rpc::parse_unix_endpoint(endpoint);
+  if (!path) return path.error();
+  auto transport = rpc::StreamTransport::connect_unix(executor, *path, "the Codex broker");
+  if (!transport) {
+    return make_error("cannot reach the shared Codex broker: {}", transport.error().message);
+  }
+  return std::make_unique<AppServer>(executor, std::move(*transport), options, -1, true);
+}
+
 AppServer::AppServer(const asio::any_io_executor& executor,
                      std::unique_ptr<rpc::Transport> transport, const AppServerOptions& options,
-                     pid_t pid)
-    : options_(options), pid_(pid) {
+                     pid_t pid, bool via_broker)
+    : options_(options), pid_(pid), via_broker_(via_broker) {
   rpc::ConnectionOptions connection_options;
   connection_options.max_line = options.max_line;
   connection_options.log = options.log;
-  connection_options.peer_name = "Codex app-server";
+  connection_options.peer_name = via_broker ? "the Codex broker" : "Codex app-server";
   connection_ = std::make_unique<rpc::Connection>(executor, std::move(transport),
                                                   std::move(connection_options));
+  connection_->set_server_request_handler([this](const rpc::ServerRequest& request) {
+    ServerAnswer answer = answer_server_request(request.method, request.params);
+    if (answer.is_error) {
+      connection_->respond_error(request.id, answer.code, answer.message);
+    } else {
+      connection_->respond(request.id, answer.result);
+    }
+    if (options_.log) options_.log(answer.summary);
+    if (on_server_request_) on_server_request_(answer);
+  });
   connection_->start();
+}
+
+void AppServer::set_server_request_observer(std::function<void(const ServerAnswer&)> observer) {
+  on_server_request_ = std::move(observer);
 }
 
 asio::awaitable<Result<Json>> AppServer::call(std::string method, Json params,

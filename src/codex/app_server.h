@@ -4,6 +4,9 @@
 // Errors are values: a rejected request becomes "Codex rejected <method>: <message> (code N)",
 // a closed connection the close reason ("Codex app-server exited (exit code 1) while waiting for
 // the answer to turn/start: <stderr tail>").
+//
+// Requests from the app-server (approvals, user input) are answered at once by Codex's answer
+// policy (codex/server_requests.h); an observer hears what was answered.
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +24,8 @@
 
 #include "codex/codex_binary.h"
 #include "codex/protocol.h"
+#include "codex/server_requests.h"
+#include "rpc/child_transport.h"
 #include "rpc/connection.h"
 #include "sys/result.h"
 
@@ -35,6 +40,11 @@ struct AppServerOptions {
   std::chrono::milliseconds request_timeout{120000};  // for requests that are not a turn's wait
 };
 
+// Starts `<codex> app-server` (see codex_binary.h) in options.cwd as a supervised child
+// (rpc/child_transport.h). Used by AppServer::start_direct() and by the broker.
+Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
+    const asio::any_io_executor& executor, const AppServerOptions& options);
+
 // "Codex rejected <method>: <message> (code N)" for a remote error; the message otherwise.
 std::string describe_rpc_error(const std::string& method, const rpc::RpcError& error);
 
@@ -44,14 +54,23 @@ class AppServer {
   // initialized.
   static Result<std::unique_ptr<AppServer>> start_direct(const asio::any_io_executor& executor,
                                                          const AppServerOptions& options);
+  // Connects to a broker (broker/daemon.h) at `endpoint` ("unix:<path>"). Not yet initialized;
+  // never blocks (a broker that accepts no connections is an error).
+  static Result<std::unique_ptr<AppServer>> connect_broker(const asio::any_io_executor& executor,
+                                                           const std::string& endpoint,
+                                                           const AppServerOptions& options);
   // Uses an existing transport (e.g. a broker's socket). The connection starts reading once the
   // executor runs: handlers set on connection() before the first co_await see every message.
   AppServer(const asio::any_io_executor& executor, std::unique_ptr<rpc::Transport> transport,
-            const AppServerOptions& options, pid_t pid = -1);
+            const AppServerOptions& options, pid_t pid = -1, bool via_broker = false);
 
   rpc::Connection& connection() { return *connection_; }
   // The child's pid in direct mode, else -1.
   pid_t pid() const { return pid_; }
+  // True when connected to a broker rather than to a child of our own.
+  bool via_broker() const { return via_broker_; }
+  // Hears every server request the policy answered (after the answer was queued).
+  void set_server_request_observer(std::function<void(const ServerAnswer&)> observer);
 
   // initialize, then the `initialized` notification. Returns the initialize result.
   asio::awaitable<Result<nlohmann::json>> initialize();
@@ -84,6 +103,8 @@ class AppServer {
   std::unique_ptr<rpc::Connection> connection_;
   AppServerOptions options_;
   pid_t pid_ = -1;
+  bool via_broker_ = false;
+  std::function<void(const ServerAnswer&)> on_server_request_;
 };
 
 }  // namespace companion::codex

@@ -137,14 +137,13 @@ class RealCodexTest : public ::testing::Test {
     if (!ready) GTEST_SKIP() << "the project-local Codex CLI or the Responses stand-in is missing";
     spec_.cwd = dir;
     spec_.codex = direct_codex_command(kLauncher, sys::Config{});
-    limits_.handle_signals = false;
     limits_.stall_ms = 20000;
     limits_.deadline_ms = 60000;
   }
 
   TurnOutcome run() {
     int64_t start = sys::monotonic_ms();
-    TurnOutcome o = run_turn(spec_, limits_, observer_);
+    TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer_);
     elapsed_ms_ = sys::monotonic_ms() - start;
     EXPECT_TRUE(descendants_named("codex").empty()) << "an app-server outlived run_turn";
     EXPECT_TRUE(o.app_server_pid > 0 && ::kill(o.app_server_pid, 0) != 0);

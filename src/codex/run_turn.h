@@ -1,20 +1,31 @@
 // Running one Codex turn (task, review or adversarial review) to its end, synchronously.
-// Asio-free: this is what the jobs layer includes.
+// Asio-free: this is what the jobs layer includes (the coroutine form, for tests running a broker
+// in the same event loop, is codex/run_turn_async.h).
 //
-// run_turn() starts `codex app-server` in spec.cwd, initializes it, starts or resumes a thread,
-// starts the turn and follows it with a TurnCapture. The wait is a race (it always ends):
+// run_turn() reaches an app-server through its Connector (a broker's socket, else a child of its
+// own started in spec.cwd), initializes it, starts or resumes a thread, starts the turn and
+// follows it with a TurnCapture. The wait is a race (it always ends):
 //   the root turn/completed (or TurnCapture's inferred completion / error grace)
 //   || the connection closing or the app-server exiting   -> app-server-exited
+//   || the broker shutting down or vanishing mid-turn     -> broker-lost (app-server-exited when
+//                                                            the broker says its app-server exited)
 //   || no traffic from the app-server for stall_ms        -> stalled
 //   || deadline_ms since the start                        -> deadline
-//   || SIGINT / SIGTERM (when handle_signals)             -> cancelled
-// After stalled, deadline or cancelled it asks Codex to interrupt the turn (bounded by
-// interrupt_ms). In every case the app-server is stopped and reaped before it returns.
-// Requests from the app-server (approvals, user input) are declined at once.
+//   || the stop source becoming readable                  -> cancelled
+// A broker that fails before the turn was requested (unreachable, closed, shutting down, refusing)
+// is left for a direct app-server when connector.direct_fallback is set: the job never fails
+// because of the broker before its turn started, and a turn is never restarted elsewhere once it
+// was requested. After stalled, deadline or cancelled it asks Codex to interrupt the turn (bounded
+// by interrupt_ms). In every case the app-server it started is stopped and reaped (a broker
+// connection is closed) before it returns. Requests from the app-server (approvals, user input)
+// are declined at once (codex/server_requests.h).
+//
+// Signals are the caller's: run_turn() never changes a signal disposition. A caller that wants
+// SIGINT/SIGTERM to cancel the turn passes a descriptor its handler makes readable (a self-pipe
+// such as sys::stop_fd()); run_turn() only watches it, never reads or closes it.
 //
 // REQUIRES: called from a thread that outlives the call's child process (the main thread): the
-// child gets a parent-death signal tied to the spawning thread. With handle_signals, SIGINT and
-// SIGTERM are handled during the call and reset to their default action afterwards.
+// child gets a parent-death signal tied to the spawning thread.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +34,7 @@
 #include <string>
 
 #include "codex/codex_binary.h"
+#include "codex/connector.h"
 #include "codex/turn_capture.h"
 
 namespace companion::codex {
@@ -47,9 +59,9 @@ struct TurnSpec {
 struct TurnLimits {
   int64_t stall_ms = 600000;
   int64_t deadline_ms = 1800000;
-  bool handle_signals = true;
-  int64_t interrupt_ms = 2000;  // bound on the turn/interrupt request
-  int64_t stop_step_ms = 1500;  // each step of stopping the app-server
+  int64_t interrupt_ms = 2000;       // bound on the turn/interrupt request
+  int64_t stop_step_ms = 1500;       // each step of stopping the app-server
+  int64_t broker_connect_ms = 2000;  // bound on the broker's answer to initialize
 };
 
 class TurnObserver {
@@ -59,7 +71,7 @@ class TurnObserver {
   virtual void on_progress(const ProgressEvent& event) = 0;
   // The thread id once known (turn_id empty), then both once the turn started.
   virtual void on_ids(const std::string& thread_id, const std::string& turn_id) = 0;
-  // The app-server child was started (it leads its own session).
+  // A direct app-server child was started (it leads its own session).
   virtual void on_app_server_started(int /*pid*/) {}
   // About to ask Codex to interrupt the turn; then whether Codex confirmed the interrupt.
   virtual void on_interrupt_requested() {}
@@ -67,14 +79,18 @@ class TurnObserver {
 };
 
 struct TurnOutcome {
-  // completed | turn-failed | app-server-exited | stalled | deadline | cancelled | error
+  // completed | turn-failed | app-server-exited | broker-lost | stalled | deadline | cancelled |
+  // error
   std::string end_reason;
   std::string error_message;  // empty when completed
   TurnResult result;          // what was captured (also on failure: partial output)
   bool interrupt_attempted = false, interrupted = false;
-  int app_server_pid = -1;  // the child that ran the turn (gone when run_turn returns)
+  int app_server_pid = -1;  // the child that ran the turn (gone when run_turn returns); -1 shared
+  std::string runtime;      // "shared" (through a broker) or "direct"; empty when none was reached
 };
 
-TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, TurnObserver& observer);
+// `stop_fd`: readable once the caller wants the turn cancelled; -1 for none. Not owned.
+TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, const Connector& connector,
+                     TurnObserver& observer, int stop_fd = -1);
 
 }  // namespace companion::codex

@@ -1,5 +1,4 @@
 // run_turn() against tests/fixtures/fake_app_server.py in each of its modes.
-#include "codex/account_probe.h"
 #include "codex/run_turn.h"
 
 #include <gmock/gmock.h>
@@ -11,8 +10,10 @@
 
 #include <fstream>
 
+#include "codex/account_probe.h"
 #include "sys/clock.h"
 #include "sys/fs.h"
+#include "sys/stop.h"
 
 namespace companion::codex {
 namespace {
@@ -28,8 +29,13 @@ class RecordingObserver : public TurnObserver {
   void on_progress(const ProgressEvent& event) override { lines.push_back(event.line); }
   void on_ids(const std::string& thread_id, const std::string& turn_id) override {
     ids.emplace_back(thread_id, turn_id);
+    if (!turn_id.empty() && stop_on_turn >= 0) {
+      char byte = 1;
+      EXPECT_EQ(::write(stop_on_turn, &byte, 1), 1);
+    }
     if (!turn_id.empty() && signal_on_turn) ::kill(::getpid(), SIGTERM);
   }
+  int stop_on_turn = -1;  // a pipe's write end: written once the turn started
   std::vector<std::string> lines;
   std::vector<std::pair<std::string, std::string>> ids;
   bool signal_on_turn = false;
@@ -66,13 +72,12 @@ class RunTurnTest : public ::testing::Test {
     spec_.prompt = "hello there";
     limits_.stall_ms = 10000;
     limits_.deadline_ms = 20000;
-    limits_.handle_signals = false;
   }
 
-  TurnOutcome run(const std::string& mode) {
+  TurnOutcome run(const std::string& mode, int stop_fd = -1) {
     ::setenv("FAKE_APP_SERVER_MODE", mode.c_str(), 1);
     int64_t start = sys::monotonic_ms();
-    TurnOutcome outcome = run_turn(spec_, limits_, observer_);
+    TurnOutcome outcome = run_turn(spec_, limits_, Connector::direct(), observer_, stop_fd);
     elapsed_ms_ = sys::monotonic_ms() - start;
     EXPECT_TRUE(gone(outcome.app_server_pid)) << "app-server " << outcome.app_server_pid;
     return outcome;
@@ -251,15 +256,58 @@ TEST_F(RunTurnTest, FailedTurnKeepsCodexMessage) {
   EXPECT_THAT(o.error_message, HasSubstr("unexpected status 500 Internal Server Error"));
 }
 
-TEST_F(RunTurnTest, SigtermCancelsAndInterrupts) {
-  limits_.handle_signals = true;
-  observer_.signal_on_turn = true;
-  TurnOutcome o = run("hang");
+TEST_F(RunTurnTest, StopSourceCancelsAndInterrupts) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  observer_.stop_on_turn = fds[1];
+  TurnOutcome o = run("hang", fds[0]);
   EXPECT_EQ(o.end_reason, "cancelled");
   EXPECT_EQ(o.error_message, "Cancelled by user.");
   EXPECT_TRUE(o.interrupt_attempted);
   EXPECT_TRUE(o.interrupted);
+  EXPECT_EQ(o.runtime, "direct");
   EXPECT_LT(elapsed_ms_, 3000);
+  // The stop source stays the caller's: still open and still readable.
+  char byte = 0;
+  EXPECT_EQ(::read(fds[0], &byte, 1), 1);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+// In a child process: the stop handlers and their pipe are process-wide.
+TEST_F(RunTurnTest, SigtermThroughTheStopHandlersCancels) {
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    sys::install_stop_handlers();
+    RecordingObserver observer;
+    observer.signal_on_turn = true;
+    ::setenv("FAKE_APP_SERVER_MODE", "hang", 1);
+    TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer, sys::stop_fd());
+    ::_exit(o.end_reason == "cancelled" && o.interrupted ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// Regression: run_turn used to take SIGINT/SIGTERM over and reset them to their default action
+// when it returned, so a SIGTERM between its end and the caller's re-installed handlers killed
+// the worker before it stored the job's outcome.
+TEST_F(RunTurnTest, SigtermRightAfterTheTurnIsNotFatal) {
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    sys::install_stop_handlers();
+    RecordingObserver observer;
+    ::setenv("FAKE_APP_SERVER_MODE", "normal", 1);
+    TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer, sys::stop_fd());
+    ::kill(::getpid(), SIGTERM);
+    ::_exit(o.end_reason == "completed" && sys::stop_requested() ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST_F(RunTurnTest, StubbornAppServerIsKilled) {
@@ -281,7 +329,7 @@ TEST_F(RunTurnTest, AppServerDiesWithItsOwner) {
   ASSERT_GE(owner, 0);
   if (owner == 0) {
     RecordingObserver observer;
-    run_turn(spec_, limits_, observer);
+    run_turn(spec_, limits_, Connector::direct(), observer);
     ::_exit(0);
   }
   int fake = -1;
@@ -307,7 +355,7 @@ TEST_F(RunTurnTest, AppServerDiesWithItsOwner) {
 
 TEST_F(RunTurnTest, MissingCodexIsOneClearLine) {
   spec_.codex.program = dir_ + "/no-such-codex";
-  TurnOutcome o = run_turn(spec_, limits_, observer_);
+  TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer_);
   EXPECT_EQ(o.end_reason, "error");
   EXPECT_THAT(o.error_message, HasSubstr("cannot start the Codex app-server"));
   EXPECT_THAT(o.error_message, HasSubstr("no-such-codex"));

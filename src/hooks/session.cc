@@ -1,5 +1,9 @@
 #include "hooks/session.h"
 
+#include <algorithm>
+
+#include "broker/lifecycle.h"
+
 namespace companion::hooks {
 
 std::string shell_single_quote(std::string_view value) {
@@ -27,9 +31,14 @@ std::string session_exports(const HookInput& input, const std::optional<std::str
   return out;
 }
 
-Status ask_idle_broker_to_exit(const SessionEndRequest& request) {
-  // No broker exists yet (see the header): nothing to ask, nothing to wait for.
-  (void)request;
+Status ask_idle_broker_to_exit(store::JobStore& store, int64_t budget_ms) {
+  // stop_broker takes about 2 * answer_ms + 2 * grace_ms at worst.
+  broker::StopOptions options{.force = false,
+                              .answer_ms = std::max<int64_t>(budget_ms * 3 / 10, 50),
+                              .grace_ms = std::max<int64_t>(budget_ms / 5, 50),
+                              .tear_down_unanswering = false};
+  auto stopped = broker::stop_broker(store, options);
+  if (!stopped) return stopped.error();
   return {};
 }
 

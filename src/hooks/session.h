@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "hooks/hook_input.h"
+#include "store/job_store.h"
 #include "sys/config.h"
 #include "sys/result.h"
 
@@ -31,22 +32,11 @@ std::string shell_single_quote(std::string_view value);
 //   export CLAUDE_PLUGIN_DATA='<plugin_data>'
 std::string session_exports(const HookInput& input, const std::optional<std::string>& plugin_data);
 
-// What SessionEnd knows when it asks the broker to go.
-struct SessionEndRequest {
-  std::string workspace_cwd;  // the session's directory (hook input cwd, else the project dir)
-  std::string session_id;
-  std::string reason;     // the hook input's reason ("clear", "logout", "other", ...)
-  int64_t budget_ms = 0;  // what is left of the hook's budget when this is called
-  const sys::Config* config = nullptr;
-};
-
-// Asks the workspace's shared broker (CODEX_COMPANION_APP_SERVER_ENDPOINT, or the one the
-// workspace started) to exit when it serves no client and no turn: it must never end a running
-// job's turn. Returns within `budget_ms`; errors are notes, never a reason to fail the hook.
-//
-// TODO(broker): the broker is built on its own branch; until it lands there is no broker to ask,
-// and this does nothing. The broker's ensure/teardown code fills it in (a `broker/shutdown`
-// request that the broker refuses while it has clients or active turns, bounded by budget_ms).
-Status ask_idle_broker_to_exit(const SessionEndRequest& request);
+// Asks the workspace's shared broker (the one recorded in `store`; a broker named by
+// CODEX_COMPANION_APP_SERVER_ENDPOINT is the user's own and is left alone) to exit when it serves
+// no client and no turn: ending one Claude Code session never ends another session's job
+// (broker/shutdown {ifIdle:true}, broker/lifecycle.h). Returns within about `budget_ms`; a
+// broker that is busy is not an error. Errors are notes, never a reason to fail the hook.
+Status ask_idle_broker_to_exit(store::JobStore& store, int64_t budget_ms);
 
 }  // namespace companion::hooks

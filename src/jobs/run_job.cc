@@ -89,10 +89,10 @@ codex::TurnOutcome run_or_skip(store::JobStore& store, const store::Job& job,
                                  "Note: " + adopted.error().message + ".");
   }
   JobObserver observer(store, job, options.echo_progress);
-  turn = codex::run_turn(to_turn_spec(request, options.codex), options.limits, observer);
-  // run_turn left SIGINT/SIGTERM at their default action: until the outcome is stored, a stop
-  // must not kill this process and lose it.
-  sys::install_stop_handlers();
+  // The stop handlers stay installed: a SIGINT/SIGTERM cancels the turn through the stop pipe
+  // and, after the turn, cannot kill this process before its outcome is stored.
+  turn = codex::run_turn(to_turn_spec(request, options.codex), options.limits, options.connector,
+                         observer, sys::stop_fd());
   // Nothing the job started may outlive it: MCP servers of the app-server, shell commands.
   if (int left = sys::end_descendants(kDescendantGraceMs); left > 0) {
     (void)store::append_log_line(store.env(), job.log_file,

@@ -16,7 +16,8 @@ namespace companion::jobs {
 struct RunOptions {
   bool echo_progress = false;  // also print "[codex] <line>" on stderr (foreground, not --json)
   codex::TurnLimits limits;
-  codex::CodexCommand codex;  // the Codex CLI, resolved once (codex::resolve_codex)
+  codex::CodexCommand codex;   // the Codex CLI, resolved once (codex::resolve_codex)
+  codex::Connector connector;  // how the turn reaches Codex (default: a direct app-server)
 };
 
 // Turn limits from the configuration (CODEX_COMPANION_TURN_STALL_MS, _JOB_TIMEOUT_MS), with

@@ -2,31 +2,18 @@
 
 #include <fmt/format.h>
 
-#include <asio/buffer.hpp>
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
-#include <deque>
+#include <asio/steady_timer.hpp>
 #include <exception>
 #include <map>
-#include <vector>
 
+#include "rpc/channel.h"
 #include "rpc/event.h"
 
 namespace companion::rpc {
 
-// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
-using asio::experimental::awaitable_operators::operator||;
 using Json = nlohmann::json;
 
-std::string encode_message(const Json& message) {
-  return message.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
-}
-
 namespace {
-
-constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kLoggedPrefix = 200;
 
 struct Pending {
   Pending(const asio::any_io_executor& ex, std::string m) : timer(ex), method(std::move(m)) {}
@@ -34,11 +21,6 @@ struct Pending {
   std::string method;
   std::optional<Reply> reply;
 };
-
-std::string excerpt(std::string_view line) {
-  if (line.size() <= kLoggedPrefix) return std::string(line);
-  return fmt::format("{}... ({} bytes)", line.substr(0, kLoggedPrefix), line.size());
-}
 
 RpcError remote_error(const Json& error) {
   RpcError out;
@@ -57,51 +39,37 @@ RpcError remote_error(const Json& error) {
   return out;
 }
 
+ChannelOptions channel_options(const ConnectionOptions& o) {
+  ChannelOptions out;
+  out.max_line = o.max_line;
+  out.peer_name = o.peer_name;
+  out.log = o.log;
+  return out;
+}
+
 }  // namespace
 
 struct Connection::Impl {
   Impl(const asio::any_io_executor& executor, std::unique_ptr<Transport> t, ConnectionOptions o)
       : ex(executor),
-        transport(std::move(t)),
         options(std::move(o)),
-        codec(options.max_line),
-        write_wake(executor, asio::steady_timer::time_point::max()),
-        closed_event(executor),
-        reader_done(executor),
-        writer_done(executor) {}
+        channel(executor, std::move(t), channel_options(options)) {}
 
   asio::any_io_executor ex;
-  std::unique_ptr<Transport> transport;
   ConnectionOptions options;
-  LineCodec codec;
+  Channel channel;
   int64_t next_id = 1;
   std::map<int64_t, std::shared_ptr<Pending>> pending;
-  std::deque<std::string> outbox;
-  asio::steady_timer write_wake;
-  Event closed_event, reader_done, writer_done;
-  bool started = false, closing = false, closed = false, stopping = false;
-  CloseInfo info;
   std::size_t malformed = 0;
   NotificationHandler on_notification;
-  ServerRequestObserver on_server_request;
-  std::function<void()> on_activity;
+  ServerRequestHandler on_server_request;
 
   template <class... Args>
   void log(fmt::format_string<Args...> format, Args&&... args) {
     if (options.log) options.log(fmt::format(format, std::forward<Args>(args)...));
   }
 
-  void send(const Json& message) {
-    if (closed) return;
-    outbox.push_back(encode_message(message));
-    write_wake.cancel();
-  }
-
-  void close_with(CloseInfo why) {
-    if (closed) return;
-    closed = true;
-    info = std::move(why);
-    outbox.clear();
+  void fail_pending(const CloseInfo& info) {
     auto waiting = std::move(pending);
     pending.clear();
     for (auto& [id, p] : waiting) {
@@ -110,35 +78,13 @@ struct Connection::Impl {
       p->reply = Reply{nullptr, std::move(error)};
       p->timer.cancel();
     }
-    write_wake.cancel();
-    closed_event.set();
-  }
-
-  asio::awaitable<void> fail_from_transport(asio::error_code ec) {
-    if (closed || closing || stopping) co_return;
-    closing = true;
-    CloseInfo why = co_await transport->close_info(ec);
-    close_with(std::move(why));
-  }
-
-  void guarded(const char* what, const std::function<void()>& call) {
-    try {
-      call();
-    } catch (const std::exception& e) {
-      log("the {} handler failed: {}", what, e.what());
-    }
   }
 
   void handle_response(const Json& message) {
     const Json& id = message["id"];
-    if (!id.is_number_integer()) {
-      ++malformed;
-      log("skipped a response with an unexpected id: {}", excerpt(message.dump()));
-      return;
-    }
-    auto it = pending.find(id.get<int64_t>());
+    auto it = id.is_number_integer() ? pending.find(id.get<int64_t>()) : pending.end();
     if (it == pending.end()) {
-      log("skipped a response to unknown request {}", id.dump());
+      log("skipped a response to unknown request {}", excerpt(id.dump()));
       return;
     }
     auto p = it->second;
@@ -152,117 +98,65 @@ struct Connection::Impl {
     p->timer.cancel();
   }
 
-  void handle_server_request(const std::string& method, const Json& message) {
-    Json params = message.contains("params") ? message["params"] : Json::object();
-    ServerAnswer answer = answer_server_request(method, params);
-    Json response = {{"id", message["id"]}};
-    if (answer.is_error) {
-      response["error"] = {{"code", answer.code}, {"message", answer.message}};
-    } else {
-      response["result"] = answer.result;
-    }
-    send(response);
-    log("{}", answer.summary);
-    if (on_server_request) {
-      guarded("server request", [&] { on_server_request(method, params, answer); });
-    }
-  }
-
-  void dispatch(const std::string& line) {
-    Json message = Json::parse(line, nullptr, false);
-    if (message.is_discarded() || !message.is_object()) {
-      ++malformed;
-      log("skipped a line that is not a JSON object: {}", excerpt(line));
+  void handle_server_request(Json& message) {
+    ServerRequest request{message["id"], string_member(message, "method"), params_of(message)};
+    if (!on_server_request) {
+      channel.send(make_error_response(request.id, kMethodNotFound,
+                                       "codex-companion does not handle " + request.method));
+      log("refused the server request {}", request.method);
       return;
     }
-    auto method = message.find("method");
-    bool has_method = method != message.end() && method->is_string();
-    bool has_id = message.contains("id") && !message["id"].is_null();
-    if (has_method && has_id) {
-      handle_server_request(method->get<std::string>(), message);
-    } else if (has_method) {
-      if (!on_notification) return;
-      Json params = message.contains("params") ? message["params"] : Json::object();
-      guarded("notification", [&] { on_notification(method->get<std::string>(), params); });
-    } else if (has_id && (message.contains("result") || message.contains("error"))) {
-      handle_response(message);
-    } else {
-      ++malformed;
-      log("skipped a line that is not a JSON-RPC message: {}", excerpt(line));
-    }
+    on_server_request(request);
   }
 
-  asio::awaitable<void> read_loop() {
-    std::vector<char> buffer(kReadChunk);
-    std::vector<std::string> lines;
-    while (!closed && !stopping) {
-      IoResult r = co_await transport->read_some(asio::buffer(buffer));
-      if (r.bytes > 0 && on_activity) guarded("activity", on_activity);
-      lines.clear();
-      Status fed = codec.feed(std::string_view(buffer.data(), r.bytes), lines);
-      for (const auto& line : lines) {
-        if (closed || stopping) break;
-        dispatch(line);
-      }
-      if (!fed.ok() && !closed) {
-        close_with({fmt::format("{} sent a line longer than the {} limit", options.peer_name,
-                                describe_size(codec.max_line())),
-                    {},
-                    true});
-      }
-      if (r.ec) {
-        co_await fail_from_transport(r.ec);
+  void dispatch(Json& message, std::string_view line) {
+    switch (classify(message)) {
+      case MessageKind::kRequest:
+        handle_server_request(message);
         break;
-      }
-    }
-    reader_done.set();
-  }
-
-  asio::awaitable<void> write_loop() {
-    while (!closed && !stopping) {
-      if (outbox.empty()) {
-        co_await write_wake.async_wait(kNoThrow);
-        continue;
-      }
-      std::string message = std::move(outbox.front());
-      outbox.pop_front();
-      IoResult r = co_await transport->write(asio::buffer(message));
-      if (r.ec) {
-        co_await fail_from_transport(r.ec);
+      case MessageKind::kNotification:
+        if (on_notification) {
+          on_notification(string_member(message, "method"), params_of(message));
+        }
         break;
-      }
+      case MessageKind::kResponse:
+        handle_response(message);
+        break;
+      case MessageKind::kInvalid:
+        ++malformed;
+        log("skipped a line that is not a JSON-RPC message: {}", excerpt(line));
+        break;
     }
-    writer_done.set();
   }
 };
 
 Connection::Connection(const asio::any_io_executor& executor, std::unique_ptr<Transport> transport,
                        ConnectionOptions options)
-    : impl_(std::make_shared<Impl>(executor, std::move(transport), std::move(options))) {}
+    : impl_(std::make_shared<Impl>(executor, std::move(transport), std::move(options))) {
+  Impl* impl = impl_.get();
+  impl->channel.set_message_handler(
+      [impl](Json& message, std::string_view line) { impl->dispatch(message, line); });
+  impl->channel.set_malformed_handler([impl](std::string_view) { ++impl->malformed; });
+  impl->channel.set_close_handler([impl](const CloseInfo& info) { impl->fail_pending(info); });
+}
 
 Connection::~Connection() {
-  if (impl_->stopping) return;
-  impl_->stopping = true;
-  impl_->close_with({"the connection was dropped", {}});
-  impl_->transport->abort();
+  impl_->channel.abort();
+  impl_->fail_pending({"the connection was dropped", {}});
 }
 
 void Connection::start() {
-  auto impl = impl_;
-  impl->started = true;
-  asio::co_spawn(
-      impl->ex, [impl]() { return impl->read_loop(); }, asio::detached);
-  asio::co_spawn(
-      impl->ex, [impl]() { return impl->write_loop(); }, asio::detached);
+  impl_->channel.start();
 }
 
 asio::awaitable<Reply> Connection::request(std::string method, Json params,
                                            std::optional<std::chrono::milliseconds> timeout) {
   auto impl = impl_;
-  if (impl->closed) {
-    co_return Reply{nullptr,
-                    RpcError{RpcError::Kind::kClosed, 0,
-                             impl->info.describe("before " + method + " was sent"), nullptr}};
+  if (impl->channel.closed()) {
+    co_return Reply{
+        nullptr,
+        RpcError{RpcError::Kind::kClosed, 0,
+                 impl->channel.close_info().describe("before " + method + " was sent"), nullptr}};
   }
   int64_t id = impl->next_id++;
   auto p = std::make_shared<Pending>(impl->ex, method);
@@ -272,10 +166,20 @@ asio::awaitable<Reply> Connection::request(std::string method, Json params,
     p->timer.expires_at(asio::steady_timer::time_point::max());
   }
   impl->pending.emplace(id, p);
-  impl->send({{"method", method}, {"id", id}, {"params", std::move(params)}});
+  impl->channel.send({{"method", method}, {"id", id}, {"params", std::move(params)}});
   auto [ec] = co_await p->timer.async_wait(kNoThrow);
   impl->pending.erase(id);
   if (p->reply) co_return std::move(*p->reply);
+  if (impl->channel.closed()) {
+    // Closed while the close handler had not yet run.
+    impl->fail_pending(impl->channel.close_info());
+    p->reply = Reply{
+        nullptr,
+        RpcError{RpcError::Kind::kClosed, 0,
+                 impl->channel.close_info().describe("while waiting for the answer to " + method),
+                 nullptr}};
+    co_return std::move(*p->reply);
+  }
   RpcError error;
   if (!ec) {
     error.kind = RpcError::Kind::kTimeout;
@@ -289,48 +193,49 @@ asio::awaitable<Reply> Connection::request(std::string method, Json params,
 }
 
 void Connection::notify(std::string method, Json params) {
-  impl_->send({{"method", std::move(method)}, {"params", std::move(params)}});
+  impl_->channel.send(make_notification(std::move(method), std::move(params)));
+}
+
+void Connection::respond(const Json& id, Json result) {
+  impl_->channel.send(make_response(id, std::move(result)));
+}
+
+void Connection::respond_error(const Json& id, int code, std::string message) {
+  impl_->channel.send(make_error_response(id, code, std::move(message)));
 }
 
 void Connection::set_notification_handler(NotificationHandler handler) {
   impl_->on_notification = std::move(handler);
 }
-void Connection::set_server_request_observer(ServerRequestObserver observer) {
-  impl_->on_server_request = std::move(observer);
+void Connection::set_server_request_handler(ServerRequestHandler handler) {
+  impl_->on_server_request = std::move(handler);
 }
 void Connection::set_activity_handler(std::function<void()> handler) {
-  impl_->on_activity = std::move(handler);
+  impl_->channel.set_activity_handler(std::move(handler));
 }
 
 bool Connection::closed() const {
-  return impl_->closed;
+  return impl_->channel.closed();
 }
 const CloseInfo& Connection::close_info() const {
-  return impl_->info;
+  return impl_->channel.close_info();
 }
 std::size_t Connection::malformed_lines() const {
   return impl_->malformed;
 }
 Transport& Connection::transport() {
-  return *impl_->transport;
+  return impl_->channel.transport();
 }
 
 asio::awaitable<void> Connection::wait_closed() {
   auto impl = impl_;
-  co_await impl->closed_event.wait();
+  co_await impl->channel.wait_closed();
 }
 
 asio::awaitable<void> Connection::shutdown(std::string reason) {
   auto impl = impl_;
-  bool first = !impl->stopping;
-  impl->stopping = true;
-  impl->close_with({std::move(reason), {}});
-  if (first) co_await impl->transport->shutdown();
-  impl->write_wake.cancel();
-  if (!impl->started) co_return;
-  constexpr auto kLoopEnd = std::chrono::seconds(3);
-  co_await (impl->reader_done.wait() || sleep_for(kLoopEnd));
-  co_await (impl->writer_done.wait() || sleep_for(kLoopEnd));
+  co_await impl->channel.shutdown(std::move(reason));
+  impl->fail_pending(impl->channel.close_info());
 }
 
 }  // namespace companion::rpc

@@ -1,12 +1,12 @@
 // JSON-RPC over newline-delimited JSON, as `codex app-server` speaks it (no "jsonrpc" field).
 //
-// A Connection owns a Transport and runs two loops on its executor: a reader that splits lines
-// (bounded, see line_codec.h) and dispatches them, and a writer that sends queued messages in
-// order. It
-//   - numbers our requests and matches responses; an error response keeps its code and message;
+// A Connection is the client role over a Channel (rpc/channel.h): it
+//   - numbers our requests (integers) and matches responses; an error response keeps its code
+//     and message;
 //   - hands notifications to the notification handler, in arrival order;
-//   - answers every request from the server at once (server_requests.h), so a turn never waits
-//     on us; the observer only hears about it;
+//   - hands requests from the server (any id: string or integer) to the server-request handler,
+//     which answers them with respond() / respond_error(), at once or later. Without a handler
+//     every server request is answered at once with error -32601, so none is left pending;
 //   - counts and skips lines that are not JSON-RPC messages; a line over the size bound fails the
 //     connection;
 //   - when the transport ends, fails every pending request with the close reason.
@@ -28,8 +28,8 @@
 #include <string>
 #include <string_view>
 
+#include "rpc/jsonrpc.h"
 #include "rpc/line_codec.h"
-#include "rpc/server_requests.h"
 #include "rpc/transport.h"
 
 namespace companion::rpc {
@@ -63,8 +63,15 @@ struct ConnectionOptions {
 
 using NotificationHandler =
     std::function<void(const std::string& method, const nlohmann::json& params)>;
-using ServerRequestObserver = std::function<void(
-    const std::string& method, const nlohmann::json& params, const ServerAnswer& answer)>;
+
+// A request from the server. `id` is the server's id (a string or an integer), to be passed
+// back to respond().
+struct ServerRequest {
+  nlohmann::json id;
+  std::string method;
+  nlohmann::json params;
+};
+using ServerRequestHandler = std::function<void(const ServerRequest& request)>;
 
 class Connection {
  public:
@@ -83,8 +90,12 @@ class Connection {
   // Queues a notification (sending failures show up as a closed connection).
   void notify(std::string method, nlohmann::json params);
 
+  // Answers the server request `id` (ignored once the connection is closed).
+  void respond(const nlohmann::json& id, nlohmann::json result);
+  void respond_error(const nlohmann::json& id, int code, std::string message);
+
   void set_notification_handler(NotificationHandler handler);
-  void set_server_request_observer(ServerRequestObserver observer);
+  void set_server_request_handler(ServerRequestHandler handler);
   // Called for every chunk of bytes received, before its lines are dispatched.
   void set_activity_handler(std::function<void()> handler);
 
@@ -107,8 +118,5 @@ class Connection {
  private:
   std::shared_ptr<Impl> impl_;
 };
-
-// The line sent for a message: compact JSON and "\n"; invalid UTF-8 in strings is replaced.
-std::string encode_message(const nlohmann::json& message);
 
 }  // namespace companion::rpc

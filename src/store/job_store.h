@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "store/broker_session.h"
 #include "store/job.h"
 #include "store/sqlite.h"
 #include "store/workspace.h"
@@ -142,6 +143,13 @@ class JobStore {
   // The stop-time review gate of the workspace (config key stopReviewGate; off by default).
   Result<bool> review_gate();
   Status set_review_gate(bool enabled);
+  // The workspace's shared broker (store/broker_session.h); nullopt when none is recorded (or
+  // the record is unreadable).
+  Result<std::optional<BrokerSession>> broker_session();
+  Status set_broker_session(const BrokerSession& session);
+  // Forgets the recorded broker only while it is still the one at `endpoint`, so a broker that
+  // another companion recorded meanwhile stays.
+  Status clear_broker_session(const std::string& endpoint);
 
   // Deletes the oldest finished jobs beyond the retention limit, and their logs.
   Status prune();

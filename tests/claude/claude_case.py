@@ -84,6 +84,8 @@ class ClaudeCase(unittest.TestCase):
             "RECORDING_NATIVE_LOG": self.native_log,
             "CODEX_COMPANION_CODEX": FAKE_APP_SERVER,
             "FAKE_APP_SERVER_LOG": self.app_server_log,
+            # One app-server per job: no shared broker outlives a test's Claude Code session.
+            "CODEX_COMPANION_RUNTIME": "direct",
         })
 
     def tearDown(self):

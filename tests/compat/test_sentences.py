@@ -56,7 +56,8 @@ class StatusText(CompatCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("Session runtime: direct startup", out.stdout)
         endpoint = "unix:" + os.path.join(self.tmp, "broker.sock")
-        out = self.run_cli("status", env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": endpoint})
+        out = self.run_cli("status", env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": endpoint,
+                                          "CODEX_COMPANION_RUNTIME": "shared"})
         self.assertIn("Session runtime: shared session", out.stdout)
 
     def test_durations_are_rounded_without_zero_padding(self):

@@ -82,7 +82,8 @@ class SetupReport(CompatCase):
 
     def test_shared_runtime_is_labelled_shared_session(self):
         endpoint = "unix:" + os.path.join(self.tmp, "broker.sock")
-        report = self.setup_json(env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": endpoint})
+        report = self.setup_json(env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": endpoint,
+                                          "CODEX_COMPANION_RUNTIME": "shared"})
         runtime = report["sessionRuntime"]
         self.assertEqual((runtime["mode"], runtime["label"], runtime["endpoint"]),
                          ("shared", "shared session", endpoint))

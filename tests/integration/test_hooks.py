@@ -212,7 +212,9 @@ class CompletionNotices(HookCase):
         self.assertEqual(len(lines), 1, context)
         self.assertIn("completed", lines[0])
         self.assertIn(f"/codex:result {job_id}", lines[0])
-        self.assertNotIn("ECHO: ECHO-NOTICE-1", context, "the notice carries no output or log")
+        # The job's one-line summary (what it found, as the reference records it), never its log.
+        self.assertIn(self.status_of(job_id)["summary"], lines[0])
+        self.assertNotIn("Thread ready", context, "the notice carries no log")
         self.assertEqual(self.prompt(), "")  # the next prompt: already announced
 
     def test_only_background_jobs_of_this_session(self):

@@ -22,7 +22,8 @@ NATIVE_SUBPATH = ("node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-li
                   "codex")
 # Variables that would make Codex talk to the real service or change its home.
 _SCRUBBED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "CODEX_HOME",
-             "CODEX_COMPANION_APP_SERVER_ENDPOINT", "CODEX_COMPANION_SESSION_ID")
+             "CODEX_COMPANION_APP_SERVER_ENDPOINT", "CODEX_COMPANION_SESSION_ID",
+             "CODEX_COMPANION_RUNTIME")
 
 
 def source_dir():

@@ -95,6 +95,11 @@ def processes_with_env(name, value):
 class CompanionTestCase(unittest.TestCase):
     """Each test gets its own state root and workspace directory."""
 
+    # CODEX_COMPANION_RUNTIME for the test's commands. The suites that inspect each job's own
+    # app-server run "direct"; the shared-runtime suites set None (the default: the workspace's
+    # broker) and stop their brokers before any leftover check.
+    runtime = "direct"
+
     def setUp(self):
         if not BIN or not os.path.exists(BIN):
             self.fail("COMPANION_BIN is not set to the built codex-companion")
@@ -107,6 +112,9 @@ class CompanionTestCase(unittest.TestCase):
                     "CODEX_COMPANION_APP_SERVER_ENDPOINT"):
             self.env.pop(var, None)
         self.env["XDG_STATE_HOME"] = self.state_home
+        self.env.pop("CODEX_COMPANION_RUNTIME", None)
+        if self.runtime:
+            self.env["CODEX_COMPANION_RUNTIME"] = self.runtime
         self.started = []  # Popen objects this test started; ended by pid in tearDown
 
     def tearDown(self):

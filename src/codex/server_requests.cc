@@ -1,6 +1,8 @@
-#include "rpc/server_requests.h"
+#include "codex/server_requests.h"
 
-namespace companion::rpc {
+#include "rpc/jsonrpc.h"
+
+namespace companion::codex {
 namespace {
 
 std::string text_field(const nlohmann::json& params, const char* key) {
@@ -67,10 +69,15 @@ ServerAnswer answer_server_request(const std::string& method, const nlohmann::js
   }
   ServerAnswer answer;
   answer.is_error = true;
-  answer.code = kMethodNotFound;
+  answer.code = rpc::kMethodNotFound;
   answer.message = "codex-companion does not handle " + method;
   answer.summary = "Refused unsupported server request " + method;
   return answer;
 }
 
-}  // namespace companion::rpc
+nlohmann::json response_for(const nlohmann::json& id, const ServerAnswer& answer) {
+  if (answer.is_error) return rpc::make_error_response(id, answer.code, answer.message);
+  return rpc::make_response(id, answer.result);
+}
+
+}  // namespace companion::codex

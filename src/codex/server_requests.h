@@ -1,16 +1,14 @@
-// How requests from the app-server to us are answered: approvals are declined and questions get
-// empty answers, at once, so a turn never waits on a human who is not there (sans-IO).
+// Codex's answer policy for requests from the app-server to its client: approvals are declined
+// and questions get empty answers, at once, so a turn never waits on a human who is not there
+// (sans-IO). Used by AppServer (codex/app_server.h) and by the broker when the client owning a
+// thread is gone or too slow. Method names and result shapes: `ServerRequest.json` and the
+// `*Response.json` schemas of `codex app-server generate-json-schema` (codex-cli 0.169.0).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace companion::rpc {
-
-inline constexpr int kParseError = -32700;
-inline constexpr int kInvalidRequest = -32600;
-inline constexpr int kMethodNotFound = -32601;
-inline constexpr int kInternalError = -32603;
+namespace companion::codex {
 
 struct ServerAnswer {
   bool is_error = false;
@@ -30,4 +28,7 @@ struct ServerAnswer {
 //   anything else (token refresh, attestation, unknown) -> error -32601
 ServerAnswer answer_server_request(const std::string& method, const nlohmann::json& params);
 
-}  // namespace companion::rpc
+// The JSON-RPC response carrying `answer` for the request `id`: {id, result} or {id, error}.
+nlohmann::json response_for(const nlohmann::json& id, const ServerAnswer& answer);
+
+}  // namespace companion::codex

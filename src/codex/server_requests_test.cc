@@ -1,8 +1,8 @@
-#include "rpc/server_requests.h"
+#include "codex/server_requests.h"
 
 #include <gtest/gtest.h>
 
-namespace companion::rpc {
+namespace companion::codex {
 namespace {
 
 using Json = nlohmann::json;
@@ -47,4 +47,4 @@ TEST(ServerRequestsTest, LongCommandsAreShortenedInTheSummary) {
 }
 
 }  // namespace
-}  // namespace companion::rpc
+}  // namespace companion::codex

@@ -1,0 +1,386 @@
+// run_turn_async() of run_turn_async.h: one turn as a race between its end and everything that
+// can end it first (DESIGN.md invariant 1).
+#include <fmt/format.h>
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "codex/app_server.h"
+#include "codex/broker_protocol.h"
+#include "codex/run_turn_async.h"
+
+namespace companion::codex {
+namespace {
+
+// NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
+using asio::experimental::awaitable_operators::operator||;
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+using Millis = std::chrono::milliseconds;
+
+constexpr std::size_t kMaxEarlyNotifications = 10000;
+constexpr int kMaxLoggedDiagnostics = 5;
+
+// How the race ended.
+struct End {
+  std::string reason;  // an end_reason of TurnOutcome
+  std::string message;
+  bool interrupt = false;       // ask Codex to interrupt the turn
+  bool broker_failure = false;  // the broker (not Codex) failed: a direct app-server may retry
+};
+
+// "600 s", "0.3 s".
+std::string seconds(int64_t ms) {
+  return fmt::format("{:g} s", static_cast<double>(ms) / 1000.0);
+}
+
+class TurnRun {
+ public:
+  TurnRun(asio::any_io_executor ex, TurnSpec spec, TurnLimits limits, Connector connector,
+          TurnObserver& observer, rpc::Event* stop)
+      : ex_(std::move(ex)),
+        spec_(std::move(spec)),
+        limits_(limits),
+        connector_(std::move(connector)),
+        observer_(observer),
+        stop_(stop),
+        wake_(ex_),
+        broker_event_(ex_) {}
+
+  asio::awaitable<TurnOutcome> run() {
+    deadline_at_ = Clock::now() + Millis(limits_.deadline_ms);
+    AppServerOptions options;
+    options.codex = spec_.codex;
+    options.cwd = spec_.cwd;
+    options.stop_step = Millis(limits_.stop_step_ms);
+    options.log = [this](std::string_view line) { diagnostic(line); };
+    if (!connector_.broker_endpoint.empty()) {
+      auto broker = AppServer::connect_broker(ex_, connector_.broker_endpoint, options);
+      // (No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.)
+      End end{"broker-lost", "", false, true};
+      if (broker) {
+        end = co_await attempt(std::move(*broker));
+      } else {
+        end.message = broker.error().message;
+      }
+      if (!end.broker_failure || turn_requested_ || !connector_.direct_fallback) {
+        co_await finish(std::move(end));
+        co_return outcome_;
+      }
+      observer_.on_progress({"The shared Codex broker failed before the turn started (" +
+                                 end.message + "); using a direct app-server.",
+                             ""});
+      if (app_) co_await app_->shutdown("leaving the broker for a direct app-server");
+      reset();
+    }
+    auto started = AppServer::start_direct(ex_, options);
+    if (!started) {
+      outcome_.end_reason = "error";
+      outcome_.error_message = started.error().message;
+      co_return outcome_;
+    }
+    End end = co_await attempt(std::move(*started));
+    co_await finish(std::move(end));
+    co_return outcome_;
+  }
+
+ private:
+  asio::awaitable<End> attempt(std::unique_ptr<AppServer> app) {
+    app_ = std::move(app);
+    outcome_.app_server_pid = app_->pid();
+    outcome_.runtime = app_->via_broker() ? "shared" : "direct";
+    if (!app_->via_broker()) observer_.on_app_server_started(app_->pid());
+    attach_handlers();
+    last_activity_ = Clock::now();
+    auto winner = co_await (drive() || watch_closed() || watch_broker() || watch_stall() ||
+                            watch_deadline() || watch_stop());
+    co_return std::visit([](End e) { return e; }, winner);
+  }
+
+  void reset() {
+    app_.reset();
+    capture_.reset();
+    early_.clear();
+    thread_id_.clear();
+    turn_id_.clear();
+    turn_started_ = false;
+    broker_event_.reset();
+    broker_cause_.clear();
+    broker_reason_.clear();
+  }
+
+  void attach_handlers() {
+    auto& connection = app_->connection();
+    // Activity for the stall timer: any byte from a child of our own; through a broker only our
+    // own threads' traffic (the broker sends every client the notifications that name no thread,
+    // such as account/rateLimits/updated of other jobs' turns, which must not keep a hung turn
+    // of ours looking alive).
+    if (!app_->via_broker()) {
+      connection.set_activity_handler([this] { last_activity_ = Clock::now(); });
+    }
+    connection.set_notification_handler([this](const std::string& method, const Json& params) {
+      if (app_->via_broker() &&
+          (method == "thread/started" || !rpc::string_member(params, "threadId").empty())) {
+        last_activity_ = Clock::now();
+      }
+      on_notification(method, params);
+    });
+    app_->set_server_request_observer([this](const ServerAnswer& answer) {
+      last_activity_ = Clock::now();
+      observer_.on_progress({answer.summary + ".", ""});
+    });
+  }
+
+  void diagnostic(std::string_view line) {
+    if (line.rfind("skipped", 0) != 0 || diagnostics_ >= kMaxLoggedDiagnostics) return;
+    ++diagnostics_;
+    observer_.on_progress({fmt::format("Codex app-server: {}", line), ""});
+  }
+
+  void report(const std::vector<ProgressEvent>& events) {
+    for (const auto& event : events) observer_.on_progress(event);
+  }
+
+  void on_notification(const std::string& method, const Json& params) {
+    if (method == kBrokerShuttingDown && app_->via_broker()) {
+      broker_cause_ = rpc::string_member(params, "cause");
+      broker_reason_ = rpc::string_member(params, "reason");
+      if (broker_reason_.empty()) broker_reason_ = "no reason given";
+      broker_event_.set();
+      return;
+    }
+    if (!capture_) {
+      if (early_.size() < kMaxEarlyNotifications) early_.emplace_back(method, params);
+      return;
+    }
+    report(capture_->on_notification(method, params));
+    wake_.set();
+  }
+
+  const char* when() const { return turn_started_ ? "during the turn" : "before the turn started"; }
+
+  // The end for a failed step: the connection's close reason when it closed.
+  End failure(const std::string& message) {
+    if (app_->connection().closed()) return closed_end();
+    if (broker_event_.is_set()) return broker_end();
+    return End{"error", message};
+  }
+
+  End closed_end() {
+    if (broker_event_.is_set()) return broker_end();
+    const rpc::CloseInfo& info = app_->connection().close_info();
+    if (app_->via_broker()) return End{"broker-lost", info.describe(when()), false, true};
+    return End{info.protocol_error ? "error" : "app-server-exited", info.describe(when())};
+  }
+
+  End broker_end() {
+    std::string message =
+        fmt::format("the shared Codex broker shut down {}: {}", when(), broker_reason_);
+    if (broker_cause_ == kCauseAppServerExited) {
+      return End{"app-server-exited", std::move(message), false, true};
+    }
+    return End{"broker-lost", std::move(message), false, true};
+  }
+
+  asio::awaitable<Result<Json>> open_thread() {
+    ThreadOptions options{spec_.cwd, spec_.model, spec_.write,
+                          spec_.ephemeral.value_or(spec_.kind != TurnSpec::Kind::kTask)};
+    if (!spec_.resume_thread_id.empty()) {
+      co_return co_await app_->resume_thread(spec_.resume_thread_id, options);
+    }
+    co_return co_await app_->start_thread(options);
+  }
+
+  asio::awaitable<Result<Json>> start() {
+    turn_requested_ = true;
+    if (spec_.kind == TurnSpec::Kind::kReview) {
+      if (spec_.review_target.is_null()) co_return make_error("no review target was given");
+      co_return co_await app_->start_review(thread_id_, spec_.review_target);
+    }
+    co_return co_await app_->start_turn(thread_id_, spec_.prompt, spec_.model, spec_.effort,
+                                        spec_.output_schema);
+  }
+
+  // Creates the capture for the thread and replays what arrived before it existed.
+  void begin_capture() {
+    capture_.emplace(thread_id_);
+    for (auto& [method, params] : early_) report(capture_->on_notification(method, params));
+    early_.clear();
+  }
+
+  void turn_begun(const Json& response) {
+    turn_id_ = turn_id_of(response);
+    if (response.is_object() && response.contains("reviewThreadId") &&
+        response["reviewThreadId"].is_string() && response["reviewThreadId"] != thread_id_) {
+      capture_->track_thread(response["reviewThreadId"].get<std::string>());
+    }
+    report(capture_->set_turn_id(turn_id_));
+    turn_started_ = true;
+    observer_.on_ids(thread_id_, turn_id_);
+    std::string status = turn_status_of(response);
+    if (!status.empty() && status != "inProgress" && !capture_->finished()) {
+      // Already over when it was answered: treat the answer as its turn/completed.
+      Json done = {{"threadId", thread_id_}, {"turn", response["turn"]}};
+      report(capture_->on_notification("turn/completed", done));
+    }
+  }
+
+  asio::awaitable<Result<Json>> initialize() {
+    if (!app_->via_broker()) co_return co_await app_->initialize();
+    // The broker answers initialize itself: a slow answer means a broker that is not healthy.
+    auto init =
+        co_await app_->call("initialize", initialize_params(), Millis(limits_.broker_connect_ms));
+    if (init) app_->connection().notify("initialized", Json::object());
+    co_return init;
+  }
+
+  asio::awaitable<End> drive() {
+    auto init = co_await initialize();
+    if (!init) {
+      End end = failure(init.error().message);
+      end.broker_failure = end.broker_failure || app_->via_broker();
+      co_return end;
+    }
+    auto thread = co_await open_thread();
+    if (!thread) co_return failure(thread.error().message);
+    thread_id_ = thread_id_of(*thread);
+    begin_capture();
+    observer_.on_ids(thread_id_, "");
+    observer_.on_progress({fmt::format("Thread ready ({}).", thread_id_), "starting"});
+    if (!spec_.thread_name.empty()) {
+      Status named = co_await app_->set_thread_name(thread_id_, spec_.thread_name);
+      if (!named.ok()) {
+        if (app_->connection().closed() || broker_event_.is_set()) co_return closed_end();
+        observer_.on_progress({"Could not name the thread: " + named.error().message, ""});
+      }
+    }
+    auto started = co_await start();
+    if (!started) co_return failure(started.error().message);
+    turn_begun(*started);
+    co_await wait_for_capture();
+    co_return capture_end();
+  }
+
+  asio::awaitable<void> wait_for_capture() {
+    while (!capture_->finished()) {
+      wake_.reset();
+      if (auto grace = capture_->grace_ms()) {
+        auto woke = co_await (wake_.wait() || rpc::sleep_for(Millis(*grace)));
+        if (woke.index() == 1 && !capture_->finished() && capture_->grace_ms()) {
+          report(capture_->on_grace_expired());
+        }
+      } else {
+        co_await wake_.wait();
+      }
+    }
+  }
+
+  End capture_end() {
+    TurnResult result = capture_->result();
+    if (result.status == "completed") return End{"completed", ""};
+    if (result.status == "interrupted") return End{"cancelled", "The turn was interrupted."};
+    std::string message =
+        result.error_message.empty() ? "Codex reported the turn as failed." : result.error_message;
+    return End{"turn-failed", message};
+  }
+
+  asio::awaitable<End> watch_closed() {
+    co_await app_->connection().wait_closed();
+    co_return closed_end();
+  }
+
+  asio::awaitable<End> watch_broker() {
+    co_await broker_event_.wait();
+    co_return broker_end();
+  }
+
+  asio::awaitable<End> watch_stall() {
+    asio::steady_timer timer(ex_);
+    const auto stall = Millis(limits_.stall_ms);
+    for (;;) {
+      auto due = last_activity_ + stall;
+      if (Clock::now() >= due) {
+        co_return End{"stalled", "No activity from Codex for " + seconds(limits_.stall_ms), true};
+      }
+      timer.expires_at(due);
+      auto [ec] = co_await timer.async_wait(rpc::kNoThrow);
+      if (ec) co_return End{};  // cancelled: another branch won
+    }
+  }
+
+  asio::awaitable<End> watch_deadline() {
+    asio::steady_timer timer(ex_, deadline_at_);
+    auto [ec] = co_await timer.async_wait(rpc::kNoThrow);
+    if (ec) co_return End{};
+    co_return End{"deadline", "Job deadline of " + seconds(limits_.deadline_ms) + " reached", true};
+  }
+
+  asio::awaitable<End> watch_stop() {
+    if (stop_ == nullptr) {
+      rpc::Event never(ex_);
+      co_await never.wait();
+      co_return End{};
+    }
+    co_await stop_->wait();
+    co_return End{"cancelled", "Cancelled by user.", true};
+  }
+
+  asio::awaitable<void> finish(End end) {
+    if (app_ && end.interrupt && !turn_id_.empty() && !app_->connection().closed()) {
+      outcome_.interrupt_attempted = true;
+      observer_.on_interrupt_requested();
+      // A review runs an inner turn: name the one Codex reports as active.
+      std::string target = capture_ ? capture_->active_turn_id() : turn_id_;
+      Status st = co_await app_->interrupt_turn(thread_id_, target, Millis(limits_.interrupt_ms));
+      outcome_.interrupted = st.ok();
+      if (st.ok()) observer_.on_interrupted();
+      // Codex's turn/completed (interrupted) may have been reported by the capture already.
+      bool reported = capture_ && capture_->finished();
+      if (!st.ok()) {
+        observer_.on_progress({"Interrupting the turn failed: " + st.error().message, ""});
+      } else if (!reported) {
+        observer_.on_progress({"Turn interrupted.", ""});
+      }
+    }
+    if (app_) co_await app_->shutdown("the turn ended");
+    outcome_.end_reason = end.reason;
+    outcome_.error_message = end.message;
+    if (capture_) outcome_.result = capture_->result();
+    if (outcome_.result.thread_id.empty()) outcome_.result.thread_id = thread_id_;
+    if (outcome_.result.turn_id.empty()) outcome_.result.turn_id = turn_id_;
+  }
+
+  asio::any_io_executor ex_;
+  TurnSpec spec_;
+  TurnLimits limits_;
+  Connector connector_;
+  TurnObserver& observer_;
+  rpc::Event* stop_;
+  std::unique_ptr<AppServer> app_;
+  std::optional<TurnCapture> capture_;
+  std::vector<std::pair<std::string, Json>> early_;
+  rpc::Event wake_, broker_event_;
+  std::string broker_cause_, broker_reason_;
+  Clock::time_point last_activity_, deadline_at_;
+  std::string thread_id_, turn_id_;
+  bool turn_started_ = false, turn_requested_ = false;
+  int diagnostics_ = 0;
+  TurnOutcome outcome_;
+};
+
+}  // namespace
+
+asio::awaitable<TurnOutcome> run_turn_async(TurnSpec spec, TurnLimits limits, Connector connector,
+                                            TurnObserver& observer, rpc::Event* stop) {
+  auto ex = co_await asio::this_coro::executor;
+  auto run =
+      std::make_unique<TurnRun>(ex, std::move(spec), limits, std::move(connector), observer, stop);
+  co_return co_await run->run();
+}
+
+}  // namespace companion::codex

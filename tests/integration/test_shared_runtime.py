@@ -1,0 +1,252 @@
+"""How jobs find the workspace's broker (against the fake app-server in its "multi" mode): a stale
+recorded session is replaced without touching a recycled pid, companions racing to start one
+start one, the direct runtime and an explicit endpoint are honoured, and a broker that fails
+before the turn starts is left for a direct app-server."""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import threading
+import time
+import unittest
+
+from companion_testlib import (BIN, SOURCE_DIR, CompanionTestCase, pid_alive,
+                               processes_with_env, read_text, wait_until)
+
+FAKE = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
+
+
+def start_time_of(pid):
+    return int(read_text(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[19])
+
+
+class SharedFakeCase(CompanionTestCase):
+    runtime = None
+
+    def setUp(self):
+        super().setUp()
+        self.fake_log = os.path.join(self.tmp, "fake.log")
+        self.env.update({"CODEX_COMPANION_CODEX": FAKE, "FAKE_APP_SERVER_MODE": "multi",
+                         "FAKE_APP_SERVER_LOG": self.fake_log})
+
+    def tearDown(self):
+        if self.state_dirs():
+            self.run_cli("broker", "stop", "--force")
+        # Every broker and app-server of the test carries its fake's log path.
+        mine = {proc.pid for proc in self.started}  # ended by the base class
+        leftovers = [p for p in processes_with_env("FAKE_APP_SERVER_LOG", self.fake_log)
+                     if p not in mine]
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
+        super().tearDown()
+        self.assertEqual(leftovers, [], "processes outlived the test")
+
+    def app_server_starts(self):
+        return [json.loads(line) for line in read_text(self.fake_log).splitlines()
+                if '"event": "start"' in line]
+
+    def recorded_session(self):
+        rows = self.db_rows("SELECT value FROM config WHERE key = 'brokerSession'")
+        return json.loads(rows[0][0]) if rows else None
+
+    def task(self, text, env=None):
+        out = self.run_cli("task", text, env=env, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("ECHO: " + text, out.stdout)
+        return out
+
+
+class FindingTheBroker(SharedFakeCase):
+    def test_stale_session_with_a_dead_socket_and_a_recycled_pid_is_replaced(self):
+        self.run_json("status")  # creates the store
+        stale_dir = os.path.join(self.tmp, "stale")
+        os.makedirs(stale_dir, mode=0o700)
+        sock = os.path.join(stale_dir, "broker.sock")
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(sock)
+        s.close()  # the socket file stays; nobody listens
+        bystander = self.spawn(["sleep", "60"])  # holds the recorded pid now, started later
+        record = {"endpoint": "unix:" + sock, "socketDir": stale_dir,
+                  "pidFile": os.path.join(stale_dir, "broker.pid"), "logFile": "",
+                  "pid": bystander.pid, "pidStartTime": start_time_of(bystander.pid) + 1,
+                  "startedAt": 0}
+        con = sqlite3.connect(os.path.join(self.state_dirs()[0], "state.db"))
+        with con:
+            con.execute("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
+                        (json.dumps(record),))
+        con.close()
+        self.task("after a stale broker")
+        self.assertTrue(pid_alive(bystander.pid), "a recycled pid was signalled")
+        self.assertFalse(os.path.exists(stale_dir), "the stale broker's files were left")
+        session = self.recorded_session()
+        self.assertNotEqual(session["endpoint"], record["endpoint"])
+        self.assertTrue(pid_alive(session["pid"]))
+
+    def test_companions_racing_to_start_the_broker_start_one(self):
+        results = [None] * 4
+        gate = threading.Barrier(4)
+
+        def one(i):
+            gate.wait()
+            results[i] = self.run_cli("task", f"racer {i}", timeout=60)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        for i, out in enumerate(results):
+            self.assertIsNotNone(out)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn(f"ECHO: racer {i}", out.stdout)
+            self.assertNotIn("direct app-server", out.stderr)
+        self.assertEqual(len(self.app_server_starts()), 1)
+        for d in self.state_dirs():
+            self.assertFalse(os.path.exists(os.path.join(d, "broker.lock")))
+
+    def test_runtime_direct_starts_no_broker(self):
+        self.task("direct please", env={"CODEX_COMPANION_RUNTIME": "direct"})
+        self.assertIsNone(self.recorded_session())
+        self.assertFalse(self.run_json("broker", "status")["running"])
+        runtime = self.run_json("status", env={"CODEX_COMPANION_RUNTIME": "direct"})
+        self.assertEqual(runtime["sessionRuntime"]["mode"], "direct")
+
+    def test_broker_status_and_runtime_when_none_runs(self):
+        status = self.run_json("status")
+        self.assertEqual(status["sessionRuntime"]["mode"], "direct")
+        self.assertIsNone(status["sessionRuntime"]["endpoint"])
+        self.assertEqual(self.run_cli("broker", "status").stdout,
+                         "Shared Codex broker: not running for this workspace\n")
+        stopped = self.run_json("broker", "stop")
+        self.assertFalse(stopped["wasRunning"])
+
+
+class ExplicitEndpoint(SharedFakeCase):
+    def test_dead_endpoint_falls_back_to_a_direct_app_server(self):
+        env = {"CODEX_COMPANION_APP_SERVER_ENDPOINT": "unix:" + os.path.join(self.tmp, "none.sock")}
+        out = self.task("no broker there", env=env)
+        self.assertIn("using a direct app-server", out.stderr)
+        self.assertIsNone(self.recorded_session())
+        runtime = self.run_json("status", env=env)["sessionRuntime"]
+        self.assertEqual(runtime["mode"], "shared")
+        self.assertIn("does not answer", runtime["detail"])
+
+    def test_broker_closing_before_the_turn_falls_back_to_direct(self):
+        path = os.path.join(self.tmp, "rude.sock")
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(path)
+        server.listen(8)
+        accepted = []
+
+        def rude():
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                accepted.append(1)
+                conn.close()  # before answering initialize
+
+        thread = threading.Thread(target=rude, daemon=True)
+        thread.start()
+        try:
+            out = self.task("rude broker", env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": "unix:" + path})
+            self.assertIn("failed before the turn started", out.stderr)
+            self.assertTrue(accepted)
+        finally:
+            server.close()
+
+    def test_a_listener_of_another_uid_is_never_spoken_to(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to listen as another uid")
+        os.chmod(self.tmp, 0o711)
+        place = os.path.join(self.tmp, "other")
+        os.makedirs(place)
+        os.chown(place, 65534, 65534)
+        path = os.path.join(place, "impostor.sock")
+        heard = os.path.join(place, "heard")
+        ready_r, ready_w = os.pipe()
+        child = os.fork()
+        if child == 0:  # an impostor "broker" of uid 65534 that records what it is sent
+            try:
+                os.close(ready_r)
+                os.setgid(65534)
+                os.setuid(65534)
+                server = socket.socket(socket.AF_UNIX)
+                server.bind(path)
+                os.chmod(path, 0o666)
+                server.listen(4)
+                os.write(ready_w, b"1")
+                server.settimeout(20)
+                conn, _ = server.accept()
+                conn.settimeout(5)
+                data = b""
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                with open(heard, "wb") as f:
+                    f.write(data)
+            finally:
+                os._exit(0)
+        os.close(ready_w)
+        self.assertEqual(os.read(ready_r, 1), b"1")
+        os.close(ready_r)
+        try:
+            out = self.task("not to an impostor",
+                            env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": "unix:" + path})
+            self.assertIn("it runs as uid 65534", out.stderr)
+        finally:
+            os.waitpid(child, 0)
+        self.assertTrue(os.path.exists(heard), "the impostor was never reached")
+        self.assertEqual(read_text(heard), "", "the companion sent something to another uid")
+
+
+class SessionEndHook(SharedFakeCase):
+    """The plugin's SessionEnd hook lets an idle broker go and never one that serves a job."""
+
+    def session_end(self, session):
+        payload = {"session_id": session, "cwd": self.workspace, "hook_event_name": "SessionEnd",
+                   "reason": "other", "transcript_path": os.path.join(self.tmp, "t.jsonl")}
+        started = time.monotonic()
+        out = subprocess.run([BIN, "hook", "session-end"], cwd=self.workspace, env=self.env,
+                             input=json.dumps(payload).encode(), capture_output=True, timeout=30)
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
+        self.assertLess(time.monotonic() - started, 1.5, "SessionEnd hooks share a 1.5 s budget")
+
+    def test_session_end_lets_an_idle_broker_exit_and_leaves_nothing(self):
+        self.task("before the session ends")
+        session = self.recorded_session()
+        self.assertIsNotNone(session)
+        app_pids = [e["pid"] for e in self.app_server_starts()]
+        self.session_end("sess-ending")
+        wait_until(lambda: not pid_alive(session["pid"]), 2, what="the idle broker's exit")
+        for pid in app_pids:
+            wait_until(lambda pid=pid: not pid_alive(pid), 2, what="its app-server's exit")
+        self.assertIsNone(self.recorded_session())
+        self.assertFalse(os.path.exists(session["socketDir"]), "the socket directory is left")
+        self.task("the next task starts a new broker")
+        self.assertEqual(len(self.app_server_starts()), 2)
+
+    def test_session_end_keeps_a_broker_that_serves_another_sessions_job(self):
+        launched = self.run_json("task", "--background", "[[fake:hang]] still working",
+                                 env={"CODEX_COMPANION_SESSION_ID": "sess-working"})
+        job_id = launched["jobId"]
+        wait_until(lambda: self.run_json("status", job_id)["job"].get("turnId"), 30,
+                   what="the job's turn")
+        session = self.recorded_session()
+        self.session_end("sess-ending")
+        self.assertTrue(pid_alive(session["pid"]), "session-end ended a broker serving a job")
+        self.assertEqual(self.recorded_session(), session)
+        self.assertEqual(self.run_json("status", job_id)["job"]["status"], "running")
+        out = self.run_cli("cancel", job_id)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(self.run_json("status", job_id)["job"]["status"], "cancelled")
+
+
+if __name__ == "__main__":
+    unittest.main()
