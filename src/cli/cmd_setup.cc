@@ -78,7 +78,8 @@ nlohmann::json check_auth(const sys::Config& config, Readiness& r, const std::st
   }
   auto codex = codex::resolve_codex(config);
   if (!codex) return codex::auth_unavailable(codex.error().message);
-  nlohmann::json auth = codex::auth_status(codex::probe_account(*codex, cwd, kCheckTimeoutMs, connector));
+  nlohmann::json auth =
+      codex::auth_status(codex::probe_account(*codex, cwd, kCheckTimeoutMs, connector));
   if (!sys::json_bool(auth, "loggedIn").value_or(false)) {
     if (sys::json_bool(auth, "requiresOpenaiAuth").value_or(false)) {
       r.next_steps.push_back(
