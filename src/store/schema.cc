@@ -1,5 +1,7 @@
 #include "store/schema.h"
 
+#include "sys/json_read.h"
+
 namespace companion::store {
 
 namespace {
@@ -45,9 +47,11 @@ constexpr std::string_view kSchemaV3 =
     "ALTER TABLE jobs ADD COLUMN app_server_start_time INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN turn_interrupt INTEGER NOT NULL DEFAULT 0;";
 
+// A column that is not JSON (or is nested too deep to copy safely, see sys::parse_json) reads
+// as the text it holds.
 nlohmann::json parse_json_column(const std::string& text) {
   if (text.empty()) return nullptr;
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = sys::parse_json(text);
   return parsed.is_discarded() ? nlohmann::json(text) : parsed;
 }
 
