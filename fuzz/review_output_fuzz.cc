@@ -1,8 +1,9 @@
 // Fuzz target: the adversarial review's answer parser and the review renderers
 // (render/review.h), fed Codex's final message as any text.
 //
-// Input: the final message, as received. It is also parsed with nlohmann::json::parse
-// (allow_exceptions=false) and, when it is JSON, rendered as a result no parser vouched for.
+// Input: the final message, as received. It is also parsed as the store reads JSON
+// (sys::parse_json: no exceptions, nesting bounded) and, when it is JSON, rendered as a result no
+// parser vouched for.
 // Invariants: nothing throws or crashes; a parsed answer has the review shape and survives the
 // trip through the store (dump, parse) unchanged; normalized findings are ordered by severity
 // with sane lines and confidence; every renderer returns text, and the raw message is shown in a
@@ -15,6 +16,7 @@
 
 #include "fuzz_check.h"
 #include "render/review.h"
+#include "sys/json_read.h"
 
 namespace {
 
@@ -47,7 +49,7 @@ void check_parsed(const json& result) {
   FUZZ_CHECK(render::validate_review_output(result).empty(), "a parsed answer has the shape");
   // The job's stored result (store/schema.cc json_column, parse_json_column).
   std::string stored = result.dump(-1, ' ', false, json::error_handler_t::replace);
-  json again = json::parse(stored, nullptr, /*allow_exceptions=*/false);
+  json again = companion::sys::parse_json(stored);
   FUZZ_CHECK(again == result, "a parsed answer survives the store");
 }
 
@@ -95,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)render::render_adversarial_review(view);
 
   // Any JSON as the result (a stored result no parser vouched for).
-  json value = json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  json value = companion::sys::parse_json(raw);  // as the store would read it back
   if (!value.is_discarded()) {
     (void)render::validate_review_output(value);
     check_findings(value);

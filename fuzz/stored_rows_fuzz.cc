@@ -2,13 +2,13 @@
 // request (jobs/request.h request_from_json), its snapshot and the status texts built from a Job
 // with arbitrary request/result JSON (render/status.h).
 //
-// Input: any bytes, parsed with nlohmann::json::parse(allow_exceptions=false); what is not JSON
-// is used as a JSON string (as the store does with an unreadable column). The job's fields are
-// read from the value's members: id, kind, status, phase, endReason, times (createdAt, startedAt,
-// updatedAt, completedAt, now: any int64), request, result, rendered, log (the log's tail).
-// Invariants: nothing throws or crashes; the accessors agree with the value (a field reads as
-// present exactly when it is there with that type); a request that reads back writes and reads
-// back the same; every renderer returns text for any report, job or snapshot.
+// Input: any bytes, read as the store reads a JSON column: sys::parse_json (nlohmann's parser
+// with allow_exceptions=false and a nesting bound); what is not JSON is used as a JSON string. The
+// job's fields are read from the value's members: id, kind, status, phase, endReason, times
+// (createdAt, startedAt, updatedAt, completedAt, now: any int64), request, result, rendered, log
+// (the log's tail). Invariants: nothing throws or crashes; the accessors agree with the value (a
+// field reads as present exactly when it is there with that type); a request that reads back writes
+// and reads back the same; every renderer returns text for any report, job or snapshot.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -141,7 +141,9 @@ void render_job(const json& row) {
 // NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // As the store reads a column (store/schema.cc): sys::parse_json (nlohmann's parser without
+  // exceptions, nesting bounded), and what is not such JSON is the column's text.
+  json value = sys::parse_json(text);
   if (value.is_discarded()) value = json(std::move(text));
   size_t budget = 256;
   read_everything(value, 4, budget);

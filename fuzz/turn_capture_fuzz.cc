@@ -5,7 +5,8 @@
 //   - An optional first line {"rootThreadId", "turnId", "setTurnIdAt"}: the turn to follow and
 //     how many notifications arrive before the turn/start response (buffered until then).
 //   - A line that is a JSON object with a string "method" is fed as it is (the recorded real
-//     traces in corpus/turn_capture are such lines, see make_seeds.py).
+//     traces in corpus/turn_capture are such lines, see make_seeds.py), parsed as the JSON-RPC
+//     layer must parse it: with sys::parse_json's nesting bound (see README.md, "Open findings").
 //   - "!grace" fires the caller's grace timer; "!track ID" calls track_thread(ID).
 //   - Any other line is decoded into a notification (notification_gen.h): a method of the real
 //     set, params with the real fields, any of them absent or of another type, ids from a small
@@ -142,7 +143,8 @@ void step(Run& run, std::string_view line) {
     run.capture.track_thread(std::string(line.substr(7)));
     return check_result(run);
   }
-  json note = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  // As the JSON-RPC layer hands them over: parsed with the nesting bound (sys::parse_json).
+  json note = companion::sys::parse_json(line);
   if (auto method = companion::sys::json_string(note, "method")) {
     return feed(run, *method, companion::sys::json_value(note, "params"));
   }
