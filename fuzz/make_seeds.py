@@ -4,8 +4,8 @@ recordings and fixtures: the real `codex app-server` traces (src/codex/testdata,
 tests/lib/record_traces.py), the review output schema, and hand-made argument strings and stored
 rows. Re-run after re-recording the traces:  python3 fuzz/make_seeds.py
 
-Inputs that crashed a target are saved by hand beside these (corpus/<target>/crash-*) and are
-never removed by this script.
+Inputs that crashed a target are kept in fuzz/crashes/<target>/ (replayed whole on every run,
+never mutated); this script does not touch them.
 """
 
 import json
@@ -164,6 +164,18 @@ def stored_rows_seeds():
     write("stored_rows", "request_only", compact(adversarial))
 
 
+def deep_seeds():
+    """Small inputs nested past sys::kMaxJsonDepth (256), for the branch that refuses them."""
+    deep = "[" * 300 + "]" * 300
+    write("review_output", "deep_answer", compact({"verdict": "approve", "summary": "",
+                                                   "findings": [], "next_steps": []})[:-1]
+          + ',"x":' + deep + "}")
+    write("stored_rows", "deep_request", '{"id":"task-a","request":' + deep + "}")
+    write("turn_capture", "deep_params", '{"rootThreadId":"t","turnId":"u"}\n'
+          '{"method":"item/completed","params":{"threadId":"t","item":' + deep + "}}\n")
+    write("rpc_dispatch", "deep_params", '{"method":"item/completed","params":' + deep + "}\n")
+
+
 def main():
     turn_capture_seeds()
     rpc_dispatch_seeds()
@@ -171,6 +183,7 @@ def main():
     line_codec_seeds()
     review_output_seeds()
     stored_rows_seeds()
+    deep_seeds()
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ TEST(ParseAdversarialOutput, TruncatedJsonIsAParseError) {
   EXPECT_TRUE(contains(parsed.error().message, "not valid JSON"));
 }
 
-// Found by fuzz/review_output (corpus/review_output/crash-deep-nesting): an answer of the right
+// Found by fuzz/review_output (fuzz/crashes/review_output/deep-nesting): an answer of the right
 // shape with a member nested 100,000 levels deep was accepted, and storing it (a dump) or copying
 // it then overflowed the stack.
 TEST(ParseAdversarialOutput, AnswerNestedTooDeepIsRefusedInsteadOfOverflowingTheStack) {

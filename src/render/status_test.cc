@@ -88,7 +88,7 @@ TEST(StatusReport, EmptyWorkspace) {
   EXPECT_EQ(text.find("Active jobs:"), std::string::npos);
 }
 
-// Found by fuzz/stored_rows_fuzz.cc (corpus/stored_rows/crash-status-report-not-an-object): a
+// Found by fuzz/stored_rows_fuzz.cc (fuzz/crashes/stored_rows/status-report-not-an-object): a
 // report that was not an object threw type_error 305, one without its lists hit an assertion.
 TEST(StatusReport, ReportThatIsNotAnObjectOrLacksItsListsRendersInsteadOfThrowing) {
   const nlohmann::json reports[] = {

@@ -59,7 +59,7 @@ TEST_F(JobStoreTest, CreatesPrivateDirectoriesAndQueuedJob) {
   EXPECT_EQ((*got)->status, JobStatus::kQueued);
 }
 
-// Found by fuzz/stored_rows (corpus/stored_rows/crash-deep-nesting): a stored request nested
+// Found by fuzz/stored_rows (fuzz/crashes/stored_rows/deep-nesting): a stored request nested
 // 100,000 levels deep was read back as JSON, and showing the job (a copy, a dump) overflowed the
 // stack. Such a column now reads as the text it holds.
 TEST_F(JobStoreTest, ColumnNestedTooDeepReadsAsTextInsteadOfOverflowingTheStack) {

@@ -31,7 +31,7 @@ TEST(ParseJson, NestingUpToTheBoundIsKept) {
 }
 
 // Found by fuzz/review_output, fuzz/stored_rows, fuzz/turn_capture and fuzz/rpc_dispatch
-// (corpus/*/crash-deep-nesting): a value nested tens of thousands of levels deep parsed fine,
+// (fuzz/crashes/*/deep-nesting): a value nested tens of thousands of levels deep parsed fine,
 // then overflowed the stack when it was copied, compared or dumped.
 TEST(ParseJson, NestingDeeperThanTheBoundIsRefusedInsteadOfOverflowingTheStack) {
   bool too_deep = false;
