@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/execute.h"
 #include "sys/fs.h"
+#include "sys/json_read.h"
 #include "sys/text.h"
 
 namespace companion::cli {
@@ -48,12 +49,14 @@ Result<std::string> task_prompt(const Context& ctx) {
   return prompt;
 }
 
-// The latest finished task of this workspace (and session) that has a Codex thread.
+// The latest finished task of this workspace (and session) that has a Codex thread Codex keeps
+// (the stop gate's review threads are ephemeral: nothing to resume).
 Result<std::optional<store::Job>> resume_candidate(Context& ctx, store::JobStore& store) {
   auto finished = store.finished(ctx.session_filter(), 200);
   if (!finished) return finished.error();
   for (auto& job : *finished) {
-    if (job.kind == store::JobKind::kTask && !job.thread_id.empty())
+    bool ephemeral = sys::json_bool(job.request, "ephemeral").value_or(false);
+    if (job.kind == store::JobKind::kTask && !job.thread_id.empty() && !ephemeral)
       return std::optional<store::Job>(std::move(job));
   }
   return std::optional<store::Job>();

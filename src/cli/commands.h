@@ -14,5 +14,7 @@ int run_task_worker(Context& ctx);
 int run_task_resume_candidate(Context& ctx);
 int run_review(Context& ctx);
 int run_adversarial_review(Context& ctx);
+int run_hook(Context& ctx);
+int run_transfer(Context& ctx);
 
 }  // namespace companion::cli

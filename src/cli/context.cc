@@ -14,19 +14,33 @@ store::JobStore::Options Context::store_options() const {
 }
 
 Result<store::JobStore*> Context::store() {
-  if (!store_) {
-    auto ws = store::resolve_workspace(cwd, config.state_root);
-    if (!ws) return ws.error();
-    COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
-    if (!ws->ignored_repository.empty()) {
-      print_note(fmt::format(
-          "codex-companion: note: not using the git repository at {}: it belongs to another user "
-          "(or lies beyond a directory that does); the workspace is {}\n",
-          ws->ignored_repository, ws->root));
-    }
+  return open_store(/*create=*/true);
+}
+
+Result<store::JobStore*> Context::existing_store() {
+  return open_store(/*create=*/false);
+}
+
+Result<store::JobStore*> Context::open_store(bool create) {
+  if (store_) return &*store_;
+  auto ws = store::resolve_workspace(cwd, config.state_root);
+  if (!ws) return ws.error();
+  COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
+  if (!ws->ignored_repository.empty()) {
+    print_note(fmt::format(
+        "codex-companion: note: not using the git repository at {}: it belongs to another user "
+        "(or lies beyond a directory that does); the workspace is {}\n",
+        ws->ignored_repository, ws->root));
+  }
+  if (create) {
     auto opened = store::JobStore::open(*ws, env, store_options());
     if (!opened) return opened.error();
     store_.emplace(std::move(*opened));
+  } else {
+    auto opened = store::JobStore::open_existing(*ws, env, store_options());
+    if (!opened) return opened.error();
+    if (!opened->has_value()) return nullptr;
+    store_.emplace(std::move(**opened));
   }
   return &*store_;
 }

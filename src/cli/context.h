@@ -31,12 +31,16 @@ struct Context {
   // CODEX_COMPANION_ALLOW_ANY_WORKSPACE=1; notes on stderr a repository above `cwd` that was
   // ignored because another user owns it.
   Result<store::JobStore*> store();
+  // The same store when the workspace already has one, else nullptr: nothing is created (for
+  // hooks, which run in every directory Claude Code is used in). Same refusals as store().
+  Result<store::JobStore*> existing_store();
   // Options for opening any workspace's store (retention from the configuration).
   store::JobStore::Options store_options() const;
   // Session filter for defaults (status/result/cancel without a job id).
   store::JobFilter session_filter() const { return store::JobFilter{config.session_id}; }
 
  private:
+  Result<store::JobStore*> open_store(bool create);
   std::optional<store::JobStore> store_;
 };
 

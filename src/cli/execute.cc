@@ -76,6 +76,7 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
                      ctx.session_id().value_or(""),
                      request.write,
                      jobs::to_json(request)};
+  spec.announce_end = background;  // nobody watches a background job end: tell its session
   auto created = (*store)->create(spec);
   if (!created) return fail(created.error());
   if (background) return launch(ctx, **store, *created, *codex);

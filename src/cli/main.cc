@@ -22,8 +22,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 9>& commands() {
-  static const std::array<Command, 9> kTable = {{
+const std::array<Command, 11>& commands() {
+  static const std::array<Command, 11> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -58,6 +58,11 @@ const std::array<Command, 9>& commands() {
        "The task whose Codex thread `task --resume` would continue.",
        {},
        run_task_resume_candidate},
+      {"transfer",
+       "transfer [--source PATH] [--json]",
+       "Hand this Claude Code session to Codex as a thread you can `codex resume`.",
+       {{"source"}, {}},
+       run_transfer},
       {"status",
        "status [JOB] [--all] [--json] [--wait [--timeout-ms N] [--poll-interval-ms N]]",
        "Show active and recent jobs of this workspace and session, or one job in full.",
@@ -73,6 +78,11 @@ const std::array<Command, 9>& commands() {
        "Cancel an active job: interrupt the Codex turn, end its worker, mark it cancelled.",
        {},
        run_cancel},
+      {"hook",
+       "hook session-start|session-end|stop|user-prompt-submit",
+       "Claude Code hook entry points (the hook's JSON on stdin; see plugin/hooks/hooks.json).",
+       {},
+       run_hook},
   }};
   return kTable;
 }

@@ -119,7 +119,8 @@ class TurnRun {
   }
 
   asio::awaitable<Result<Json>> open_thread() {
-    ThreadOptions options{spec_.cwd, spec_.model, spec_.write, spec_.kind != TurnSpec::Kind::kTask};
+    ThreadOptions options{spec_.cwd, spec_.model, spec_.write,
+                          spec_.ephemeral.value_or(spec_.kind != TurnSpec::Kind::kTask)};
     if (!spec_.resume_thread_id.empty()) {
       co_return co_await app_->resume_thread(spec_.resume_thread_id, options);
     }

@@ -37,6 +37,9 @@ struct TurnSpec {
   bool write = false;            // sandbox workspace-write, else read-only
   std::string resume_thread_id;  // continue this thread instead of starting one
   std::string thread_name;       // set on the thread when not empty
+  // A new thread kept out of Codex's history (thread/start ephemeral); nullopt: tasks are kept,
+  // reviews are not.
+  std::optional<bool> ephemeral;
   nlohmann::json output_schema;  // null = none
   nlohmann::json review_target;  // kReview: {type:"uncommittedChanges"} | {type:"baseBranch",...}
 };

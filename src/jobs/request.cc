@@ -27,7 +27,9 @@ nlohmann::json to_json(const JobRequest& r) {
           {"reviewTarget", r.review_target},
           {"target", r.target},
           {"context", r.context},
-          {"focus", r.focus}};
+          {"focus", r.focus},
+          {"title", r.title},
+          {"ephemeral", r.ephemeral ? nlohmann::json(*r.ephemeral) : nlohmann::json()}};
 }
 
 Result<JobRequest> request_from_json(const nlohmann::json& j) {
@@ -50,6 +52,8 @@ Result<JobRequest> request_from_json(const nlohmann::json& j) {
   r.target = sys::json_value(j, "target");
   r.context = sys::json_value(j, "context");
   r.focus = sys::json_text(j, "focus");
+  r.title = sys::json_text(j, "title");
+  r.ephemeral = sys::json_bool(j, "ephemeral");
   return r;
 }
 
@@ -74,12 +78,14 @@ codex::TurnSpec to_turn_spec(const JobRequest& r, const codex::CodexCommand& cod
   spec.write = r.write;
   spec.resume_thread_id = r.resume_thread_id;
   spec.thread_name = r.thread_name;
+  spec.ephemeral = r.ephemeral;
   spec.output_schema = r.output_schema;
   spec.review_target = r.review_target;
   return spec;
 }
 
 std::string job_title(const JobRequest& r) {
+  if (!r.title.empty()) return r.title;
   switch (r.kind) {
     case store::JobKind::kTask:
       return "Codex Task";

@@ -26,6 +26,10 @@ struct JobRequest {
   nlohmann::json target;         // reviews: {mode, label, baseRef, explicit}
   nlohmann::json context;        // adversarial-review: {repoRoot, branch, summary}
   std::string focus;             // adversarial-review: the user's focus text
+  std::string title;             // shown by `status`; empty: the kind's title (job_title)
+  // A new thread kept out of Codex's history (the stop-time review gate); nullopt: the kind's
+  // default (tasks kept, reviews not). Such a task is never offered for `task --resume`.
+  std::optional<bool> ephemeral;
 };
 
 nlohmann::json to_json(const JobRequest& request);

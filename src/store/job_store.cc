@@ -119,8 +119,8 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   if (!lock) return lock.error();
   auto stmt = db_.prepare(
       "INSERT INTO jobs(id, kind, title, summary, status, phase, workspace_root, session_id, pid, "
-      "pid_start_time, created_at, updated_at, log_file, write, request) "
-      "VALUES (?,?,?,?,'queued','queued',?,?,?,?,?,?,?,?,?)");
+      "pid_start_time, created_at, updated_at, log_file, write, request, announce) "
+      "VALUES (?,?,?,?,'queued','queued',?,?,?,?,?,?,?,?,?,?)");
   if (!stmt) return stmt.error();
   stmt->bind(1, job.id).bind(2, to_string(job.kind)).bind(3, job.title).bind(4, job.summary);
   stmt->bind(5, job.workspace_root).bind(6, job.session_id).bind(7, job.pid);
@@ -131,6 +131,7 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   } else {
     stmt->bind(13, json_column(job.request));
   }
+  stmt->bind(14, int64_t{spec.announce_end ? 1 : 0});
   if (auto done = stmt->run(); !done) {
     (void)env_->remove_file(ws_.lock_path(job.id));
     return done.error();
@@ -333,6 +334,31 @@ Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limi
     jobs->erase(jobs->begin() + static_cast<std::ptrdiff_t>(limit), jobs->end());
   }
   return jobs;
+}
+
+Result<std::vector<Job>> JobStore::take_ended_announcements(const std::string& session_id,
+                                                            size_t limit) {
+  if (read_only_) return *read_only_;
+  COMPANION_TRY(reconcile());
+  std::vector<Job> taken;
+  Status done = with_write_transaction(db_, [&]() -> Status {
+    auto jobs = query(
+        "WHERE announce = 1 AND +status IN ('completed','failed','cancelled') AND session_id = ?1 "
+        "ORDER BY completed_at, id LIMIT ?2",
+        [&](Statement& s) { s.bind(1, session_id).bind(2, static_cast<int64_t>(limit)); });
+    if (!jobs) return jobs.error();
+    for (Job& job : *jobs) {
+      auto stmt = db_.prepare("UPDATE jobs SET announce = 2 WHERE id = ?1 AND announce = 1");
+      if (!stmt) return stmt.error();
+      stmt->bind(1, job.id);
+      auto changed = stmt->run();
+      if (!changed) return changed.error();
+      if (*changed == 1) taken.push_back(std::move(job));
+    }
+    return {};
+  });
+  if (!done) return done.error();
+  return taken;
 }
 
 Result<std::optional<std::string>> JobStore::config(const std::string& key) {

@@ -31,6 +31,9 @@ struct NewJob {
   std::string session_id;
   bool write = false;
   nlohmann::json request;
+  // Announce the job's end to its Claude Code session (take_ended_announcements): background
+  // jobs, whose end nobody is watching.
+  bool announce_end = false;
 };
 
 // A job just created, with the lock that proves its owner alive. Keep `lock` open for the life
@@ -124,6 +127,12 @@ class JobStore {
   // see sys::end_session). Returns how many, counting those it could only end in memory
   // (see "Reconciled reads").
   Result<size_t> reconcile();
+
+  // The jobs of `session_id` created with NewJob::announce_end that have ended and were not
+  // announced yet, oldest end first, at most `limit`. They are marked announced in the same write
+  // transaction, so each job is returned once, to one caller, whatever runs at the same time.
+  // Reconciles first (a job whose worker died has ended too).
+  Result<std::vector<Job>> take_ended_announcements(const std::string& session_id, size_t limit);
 
   // Workspace configuration (key/value).
   Result<std::optional<std::string>> config(const std::string& key);

@@ -231,6 +231,42 @@ TEST_F(JobStoreTest, ConfigRoundTrip) {
   EXPECT_EQ(**store.config("stopReviewGate"), "true");
 }
 
+// Completion notices (the user-prompt-submit hook): only jobs created to be announced, only once
+// they ended, only for their session, and each one exactly once, to whichever store asks first.
+TEST_F(JobStoreTest, EndedJobsAreAnnouncedOnceToTheirSession) {
+  JobStore store = open();
+  NewJob background = task_spec("background");
+  background.announce_end = true;
+  auto announced = store.create(background);
+  auto foreground = store.create(task_spec("foreground"));
+  NewJob other_session = background;
+  other_session.session_id = "session-2";
+  auto other = store.create(other_session);
+  auto still_running = store.create(background);
+  ASSERT_TRUE(announced.ok() && foreground.ok() && other.ok() && still_running.ok());
+  EXPECT_TRUE(store.take_ended_announcements("session-1", 10)->empty());  // none ended yet
+  for (const auto* c : {&*announced, &*foreground, &*other}) {
+    ASSERT_TRUE(*store.finish(c->job.id, make_terminal(EndReason::kCompleted)));
+  }
+  JobStore second = open();  // another process asking at the same time
+  auto taken = store.take_ended_announcements("session-1", 10);
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ(taken->front().id, announced->job.id);
+  EXPECT_EQ(taken->front().status, JobStatus::kCompleted);
+  EXPECT_TRUE(second.take_ended_announcements("session-1", 10)->empty());
+  EXPECT_TRUE(store.take_ended_announcements("session-1", 10)->empty());
+  EXPECT_EQ(second.take_ended_announcements("session-2", 10)->size(), 1u);
+  // A job whose owner died ends on the read, and is announced by it (the owner is made a pid
+  // no process has, so reconciling it signals nothing).
+  ASSERT_TRUE(*store.update(still_running->job.id, JobPatch{.pid = 4194303, .pid_start_time = 1}));
+  still_running->lock.reset();
+  auto died = store.take_ended_announcements("session-1", 10);
+  ASSERT_EQ(died->size(), 1u);
+  EXPECT_EQ(died->front().id, still_running->job.id);
+  EXPECT_EQ(died->front().status, JobStatus::kFailed);
+}
+
 TEST_F(JobStoreTest, CorruptDatabaseIsAClearErrorAndUntouched) {
   ASSERT_TRUE(prepare_workspace_dirs(sys::default_env(), ws_).ok());
   const std::string garbage(8192, 'x');

@@ -47,6 +47,12 @@ constexpr std::string_view kSchemaV3 =
     "ALTER TABLE jobs ADD COLUMN app_server_start_time INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN turn_interrupt INTEGER NOT NULL DEFAULT 0;";
 
+// Version 4: whether the job's end is announced to its Claude Code session (0 never: foreground
+// jobs and jobs older than this version; 1 when it ends; 2 done), see
+// JobStore::take_ended_announcements.
+constexpr std::string_view kSchemaV4 =
+    "ALTER TABLE jobs ADD COLUMN announce INTEGER NOT NULL DEFAULT 0";
+
 // A column that is not JSON (or is nested too deep to copy safely, see sys::parse_json) reads
 // as the text it holds.
 nlohmann::json parse_json_column(const std::string& text) {
@@ -107,6 +113,7 @@ Status check_schema_readable(Database& db) {
   }
   COMPANION_TRY(db.prepare("SELECT " + std::string(kJobColumns) + " FROM jobs LIMIT 0"));
   COMPANION_TRY(db.prepare("SELECT key, value FROM config LIMIT 0"));
+  COMPANION_TRY(db.prepare("SELECT announce FROM jobs LIMIT 0"));
   return {};
 }
 
@@ -147,6 +154,10 @@ Status migrate_schema(Database& db) {
     if (version < 3) {
       COMPANION_TRY(db.exec(std::string(kSchemaV3)));
       COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (3)"));
+    }
+    if (version < 4) {
+      COMPANION_TRY(db.exec(std::string(kSchemaV4)));
+      COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (4)"));
     }
     return {};
   });

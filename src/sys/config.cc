@@ -101,6 +101,19 @@ Result<Config> load_config(Env& env) {
   c.claude_plugin_data = non_empty(env, "CLAUDE_PLUGIN_DATA");
   c.claude_plugin_root = non_empty(env, "CLAUDE_PLUGIN_ROOT");
   c.transcript_path = non_empty(env, "CODEX_COMPANION_TRANSCRIPT_PATH");
+  c.claude_project_dir = non_empty(env, "CLAUDE_PROJECT_DIR");
+  bool home_ok = !c.home.empty() && c.home[0] == '/';
+  if (auto dir = non_empty(env, "CLAUDE_CONFIG_DIR")) {
+    c.claude_config_dir = absolute(c.cwd, *dir);
+    c.claude_config_dir_set = true;
+  } else if (home_ok) {
+    c.claude_config_dir = join_path(c.home, ".claude");
+  }
+  if (auto dir = non_empty(env, "CODEX_HOME")) {
+    c.codex_home = absolute(c.cwd, *dir);
+  } else if (home_ok) {
+    c.codex_home = join_path(c.home, ".codex");
+  }
   auto root = resolve_state_root(c, env);
   if (!root) return root.error();
   c.state_root = *root;

@@ -60,6 +60,14 @@ struct Config {
   std::optional<std::string> claude_plugin_data;  // CLAUDE_PLUGIN_DATA
   std::optional<std::string> claude_plugin_root;  // CLAUDE_PLUGIN_ROOT
   std::optional<std::string> transcript_path;     // CODEX_COMPANION_TRANSCRIPT_PATH
+  std::optional<std::string> claude_project_dir;  // CLAUDE_PROJECT_DIR (hooks)
+  // Claude Code's configuration directory: $CLAUDE_CONFIG_DIR (made absolute), else
+  // $HOME/.claude (empty when HOME is not absolute). Transcripts live in its projects/.
+  std::string claude_config_dir;
+  bool claude_config_dir_set = false;  // CLAUDE_CONFIG_DIR was set
+  // Codex's home: $CODEX_HOME (made absolute), else $HOME/.codex (empty when HOME is not
+  // absolute). Where Codex keeps its import ledger (see codex/session_import.h).
+  std::string codex_home;
 };
 
 // Reads and validates every setting. The error names the variable and what to set instead.

@@ -88,6 +88,21 @@ TEST(Config, RelativeCodexIsPinnedBareNameIsLookedUp) {
   EXPECT_FALSE(load({{"HOME", "/h"}, {"CODEX_COMPANION_ALLOW_ANY_WORKSPACE", "yes"}}).ok());
 }
 
+TEST(Config, ClaudeAndCodexHomes) {
+  auto c = load({{"HOME", "/h"}});
+  EXPECT_EQ(c->claude_config_dir, "/h/.claude");
+  EXPECT_FALSE(c->claude_config_dir_set);
+  EXPECT_EQ(c->codex_home, "/h/.codex");
+  c = load({{"HOME", "/h"}, {"CLAUDE_CONFIG_DIR", "cfg"}, {"CODEX_HOME", "/ch"}});
+  EXPECT_EQ(c->claude_config_dir, "/work/here/cfg");
+  EXPECT_TRUE(c->claude_config_dir_set);
+  EXPECT_EQ(c->codex_home, "/ch");
+  // Without an absolute HOME there is no default to point at.
+  c = load({{"HOME", "rel"}, {"CODEX_COMPANION_STATE_DIR", "/s"}});
+  EXPECT_EQ(c->claude_config_dir, "");
+  EXPECT_EQ(c->codex_home, "");
+}
+
 TEST(Config, ParseSettingBounds) {
   SettingRange ms{0, kMaxSettingMs, "milliseconds"};
   EXPECT_EQ(*parse_setting("--timeout-ms", "0", ms), 0);

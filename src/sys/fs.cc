@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "sys/clock.h"
 #include "sys/fd.h"
 
 namespace companion::sys {
@@ -179,6 +180,49 @@ Result<std::optional<std::string>> read_stdin(size_t max_bytes, bool only_if_pip
     }
   }
   return std::optional<std::string>(std::move(text));
+}
+
+namespace {
+
+// Waits until stdin is readable or `deadline_ms` (monotonic) passes; false on the deadline.
+bool wait_readable(int64_t deadline_ms) {
+  for (;;) {
+    int64_t left = deadline_ms - monotonic_ms();
+    if (left <= 0) return false;
+    pollfd pfd{STDIN_FILENO, POLLIN, 0};
+    int ready = ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left, 60000)));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return true;  // let read() report the error
+  }
+}
+
+}  // namespace
+
+Result<std::string> read_stdin_within(size_t max_bytes, int64_t timeout_ms) {
+  if (::isatty(STDIN_FILENO) == 1) return std::string();
+  const int64_t deadline = monotonic_ms() + timeout_ms;
+  std::string text;
+  bool too_large = false;
+  char buf[65536];
+  for (;;) {
+    if (!wait_readable(deadline)) {
+      if (too_large) break;
+      return make_error("standard input did not end within {} ms", timeout_ms);
+    }
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) return make_error("cannot read standard input: {}", errno_text());
+    if (n == 0) break;
+    if (!too_large && text.size() + static_cast<size_t>(n) <= max_bytes) {
+      text.append(buf, static_cast<size_t>(n));
+    } else if (!too_large) {
+      too_large = true;
+      text.clear();
+      text.shrink_to_fit();
+    }
+  }
+  if (too_large) return make_error("standard input is larger than {}", describe_bytes(max_bytes));
+  return text;
 }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes, Links links) {

@@ -77,6 +77,14 @@ std::string join_path(const std::string& a, const std::string& b);
 // must not hang the command); without it, stdin is read whatever it is.
 Result<std::optional<std::string>> read_stdin(size_t max_bytes, bool only_if_piped, int wait_ms);
 
+// Standard input read to its end whatever it is (a pipe, a socket — what Claude Code gives its
+// hooks —, a regular file, /dev/null), bounded in size and in time: at most `max_bytes` are kept
+// and the read ends `timeout_ms` after the call. A terminal reads as "" at once (nobody is going to
+// type the input). Errors: more than `max_bytes` (what follows is drained until the end or the
+// deadline, so the writer is not cut off mid-write), no end of input before the deadline, a read
+// error.
+Result<std::string> read_stdin_within(size_t max_bytes, int64_t timeout_ms);
+
 // "16 MiB", "64 KiB", "100 bytes": sizes in messages.
 std::string describe_bytes(size_t bytes);
 

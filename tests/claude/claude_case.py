@@ -125,10 +125,14 @@ class ClaudeCase(unittest.TestCase):
             f.write(text)
         return path
 
-    def companion(self, *args, input_text=None, timeout=60, session=False):
-        """The built binary, run directly in the project with the test's environment; with
-        `session`, as part of the test's Claude Code session (else it sees every session)."""
-        env = self.cenv.env({"CODEX_COMPANION_SESSION_ID": self.session_id} if session else None)
+    def companion(self, *args, input_text=None, timeout=60, session=False, env=None):
+        """The built binary, run directly in the project with the test's environment (plus
+        `env`); with `session`, as part of the test's Claude Code session (else it sees every
+        session)."""
+        extra = dict(env or {})
+        if session:
+            extra["CODEX_COMPANION_SESSION_ID"] = self.session_id
+        env = self.cenv.env(extra)
         return subprocess.run([BIN, *args], cwd=self.cenv.project, env=env,
                               input=input_text, capture_output=True, text=True, timeout=timeout)
 
@@ -152,6 +156,27 @@ class ClaudeCase(unittest.TestCase):
         with open(self.app_server_log, encoding="utf-8") as f:
             entries = [json.loads(line) for line in f if line.strip()]
         return [e for e in entries if isinstance(e, dict) and e.get("method") == method]
+
+    def job(self, job_id):
+        out = self.companion("status", job_id, "--json")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return json.loads(out.stdout)["job"]
+
+    def wait_job(self, job_id, status, timeout=30):
+        """Waits until the job has `status`; returns it."""
+        return wait_until(lambda: (lambda j: j if j["status"] == status else None)(
+            self.job(job_id)), timeout, interval=0.05, what=f"job {job_id} {status}")
+
+    def session_jobs(self):
+        """Every job of the test's session (running first, then the finished ones)."""
+        out = self.companion("status", "--all", "--json", session=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        report = json.loads(out.stdout)
+        jobs = report["running"] + report["recent"]
+        latest = report["latestFinished"]
+        if latest and all(j["id"] != latest["id"] for j in jobs):
+            jobs.append(latest)
+        return jobs
 
     def wait_no_active_jobs(self, timeout=30):
         def idle():

@@ -14,6 +14,7 @@ response.output_text.delta, response.completed) and chooses a behaviour per requ
       [[stub:review]]            a review result (the JSON Codex's built-in reviewer emits)
       [[stub:adversarial-json]]  a JSON answer valid for the adversarial-review schema
       [[stub:adversarial-bad]]   an answer that is not valid JSON
+      [[stub:say:<text>]]        a final answer that is exactly <text>
       [[stub:empty]]             a response with no output at all (no message, no tool call):
                                  Codex completes the turn without a final answer
       [[stub:shell:<command>]]   a shell tool call running <command>; the follow-up request
@@ -49,7 +50,7 @@ import time
 MARKER_RE = re.compile(r"\[\[stub:([a-z0-9-]+)(?::((?:(?!\]\]).)*))?\]\]", re.S)
 ECHO_RE = re.compile(r"ECHO:([A-Za-z0-9_.\-]+)")
 BEHAVIOURS = ("normal", "slow", "hang", "500", "review", "adversarial-json", "adversarial-bad",
-              "empty", "shell", "escalate", "patch", "spawn")
+              "empty", "shell", "escalate", "patch", "spawn", "say")
 MAX_TOOL_CALLS = 8  # hard bound on tool calls per turn, whatever the request looks like
 TOOL_BEHAVIOURS = {"shell": 1, "escalate": 1, "patch": 1, "spawn": 2}  # tool calls before the final answer
 TOOL_OUTPUT_TYPES = ("function_call_output", "custom_tool_call_output", "local_shell_call_output")
@@ -316,6 +317,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             sse.message(0, adversarial_json(echo))
         elif behaviour == "adversarial-bad":
             sse.message(0, "This is not JSON: {verdict: maybe")
+        elif behaviour == "say":
+            sse.message(0, arg)
         elif behaviour == "empty":
             pass  # response.created, then response.completed with nothing in between
         else:

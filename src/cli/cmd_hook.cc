@@ -1,0 +1,116 @@
+// `hook session-start|session-end|stop|user-prompt-submit`: Claude Code's hook entry points
+// (plugin/hooks/hooks.json). The hook's JSON comes on stdin (a socket with Claude Code 2.1.332).
+//
+// A hook never fails the user's session: bad input, a store it cannot read, a Codex that is
+// missing are one line on stderr and exit status 0. It never exits 2 (which would block the
+// prompt or the stop with stderr as the reason); only {"decision":"block"} on stdout blocks.
+#include <array>
+
+#include "cli/commands.h"
+#include "hooks/hook_input.h"
+#include "hooks/notices.h"
+#include "hooks/session.h"
+#include "hooks/stop_hook.h"
+#include "sys/fs.h"
+#include "sys/stop.h"
+
+namespace companion::cli {
+
+namespace {
+
+// How long the hook's input may take to arrive (Claude Code writes it at once); SessionEnd's
+// share of its 1.5 s budget is smaller.
+constexpr int64_t kInputTimeoutMs = 2000;
+constexpr int64_t kSessionEndInputTimeoutMs = 500;
+constexpr int64_t kSessionEndBudgetMs = 1000;
+
+// One line on stderr (as an error would be), and the hook allows whatever Claude Code was
+// doing: exit status 0.
+int hook_note(const std::string& message) {
+  (void)fail(message);
+  return 0;
+}
+
+// The session's directory: the hook input's cwd, else CLAUDE_PROJECT_DIR, else ours.
+std::string hook_cwd(const Context& ctx, const hooks::HookInput& input) {
+  if (!input.cwd.empty() && sys::is_directory(input.cwd)) return input.cwd;
+  if (ctx.config.claude_project_dir && sys::is_directory(*ctx.config.claude_project_dir)) {
+    return *ctx.config.claude_project_dir;
+  }
+  return ctx.cwd;
+}
+
+std::string session_of(const Context& ctx, const hooks::HookInput& input) {
+  if (!input.session_id.empty()) return input.session_id;
+  return ctx.session_id().value_or("");
+}
+
+int session_start(Context& ctx, const hooks::HookInput& input) {
+  if (!ctx.config.claude_env_file) return 0;  // nothing to hand the session to
+  std::string exports = hooks::session_exports(input, ctx.config.claude_plugin_data);
+  if (exports.empty()) return 0;
+  if (auto s = ctx.env.append_file(*ctx.config.claude_env_file, exports); !s) {
+    return hook_note("cannot export the session to CLAUDE_ENV_FILE: " + s.error().message);
+  }
+  return 0;
+}
+
+int session_end(Context& ctx, const hooks::HookInput& input) {
+  hooks::SessionEndRequest request{hook_cwd(ctx, input), session_of(ctx, input), input.reason,
+                                   kSessionEndBudgetMs, &ctx.config};
+  if (auto s = hooks::ask_idle_broker_to_exit(request); !s) return hook_note(s.error().message);
+  return 0;
+}
+
+int stop(Context& ctx, const hooks::HookInput& input) {
+  sys::install_stop_handlers();  // a review job may be owned by this process
+  auto store = ctx.existing_store();
+  if (!store) return hook_note("the stop hook cannot read the job store: " + store.error().message);
+  hooks::StopDecision d = hooks::run_stop_hook({input, ctx.config, *store, session_of(ctx, input)});
+  for (const auto& note : d.notes) (void)hook_note(note);
+  if (d.block_reason) print_json({{"decision", "block"}, {"reason", *d.block_reason}});
+  return 0;
+}
+
+int user_prompt_submit(Context& ctx, const hooks::HookInput& input) {
+  std::string session = session_of(ctx, input);
+  if (session.empty()) return 0;  // jobs are announced to the session that launched them
+  auto store = ctx.existing_store();
+  if (!store) return hook_note("cannot read the job store: " + store.error().message);
+  if (*store == nullptr) return 0;
+  auto ended = (*store)->take_ended_announcements(session, hooks::kMaxNoticesPerPrompt);
+  if (!ended) return hook_note("cannot read finished jobs: " + ended.error().message);
+  nlohmann::json output = hooks::notices_output(*ended);
+  if (!output.is_null()) print_json(output);
+  return 0;
+}
+
+}  // namespace
+
+int run_hook(Context& ctx) {
+  auto event = ctx.args.positionals.size() == 1 ? hooks::parse_hook_event(ctx.args.positionals[0])
+                                                : std::nullopt;
+  if (!event) {
+    return fail("hook needs one event: session-start, session-end, stop or user-prompt-submit");
+  }
+  bool ending = *event == hooks::HookEvent::kSessionEnd;
+  auto text = sys::read_stdin_within(hooks::kMaxHookInputBytes,
+                                     ending ? kSessionEndInputTimeoutMs : kInputTimeoutMs);
+  if (!text) return hook_note("hook input ignored: " + text.error().message);
+  auto input = hooks::parse_hook_input(*text);
+  if (!input) return hook_note(input.error().message + "; the hook did nothing");
+  ctx.cwd = hook_cwd(ctx, *input);
+  switch (*event) {
+    case hooks::HookEvent::kSessionStart:
+      return session_start(ctx, *input);
+    case hooks::HookEvent::kSessionEnd:
+      return session_end(ctx, *input);
+    case hooks::HookEvent::kStop:
+      return stop(ctx, *input);
+    case hooks::HookEvent::kUserPromptSubmit:
+      return user_prompt_submit(ctx, *input);
+  }
+  return 0;
+}
+
+}  // namespace companion::cli

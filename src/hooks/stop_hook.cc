@@ -1,0 +1,92 @@
+#include "hooks/stop_hook.h"
+
+#include <algorithm>
+
+#include "assets/plugin_assets.h"
+#include "codex/codex_binary.h"
+#include "jobs/request.h"
+#include "jobs/run_job.h"
+#include "sys/json_read.h"
+
+namespace companion::hooks {
+
+namespace {
+
+// The compiled-in template, or the one under CODEX_COMPANION_PLUGIN_ROOT when that is set.
+Result<std::string> read_prompt_template(const sys::Config& config) {
+  return assets::plugin_file(config.plugin_root, kStopGatePromptFile);
+}
+
+jobs::JobRequest review_request(const StopHookRequest& r, std::string prompt) {
+  jobs::JobRequest request;
+  request.kind = store::JobKind::kTask;
+  request.cwd = r.store->workspace().root;
+  request.prompt = std::move(prompt);
+  request.write = false;
+  request.ephemeral = true;
+  request.title = kStopGateTitle;
+  return request;
+}
+
+// Runs the review as a tracked job; the decision follows from how it ended.
+StopDecision review(const StopHookRequest& r, const codex::CodexCommand& codex,
+                    const std::string& prompt_template) {
+  jobs::JobRequest request =
+      review_request(r, stop_gate_prompt(prompt_template, r.input.last_assistant_message));
+  store::NewJob spec{request.kind, request.title, kStopGateSummary,
+                     r.session_id, request.write, jobs::to_json(request)};
+  auto created = r.store->create(spec);
+  StopDecision d;
+  if (!created) {
+    d.notes.push_back("the stop-time review could not start: " + created.error().message +
+                      "; the stop is allowed.");
+    return d;
+  }
+  jobs::RunOptions options{
+      .echo_progress = false, .limits = jobs::limits_from(r.config), .codex = codex};
+  options.limits.deadline_ms = std::min(options.limits.deadline_ms, kStopGateBudgetMs);
+  options.limits.stall_ms = std::min(options.limits.stall_ms, options.limits.deadline_ms);
+  auto run = jobs::run_job(*r.store, created->job, request, options);
+  if (!run) {
+    d.notes.push_back("the stop-time review failed: " + run.error().message +
+                      "; the stop is allowed.");
+    return d;
+  }
+  return decide_after_review(run->job, sys::json_text(run->job.result, "rawOutput"));
+}
+
+}  // namespace
+
+StopDecision run_stop_hook(const StopHookRequest& r) {
+  StopDecision d;
+  if (r.store == nullptr) return d;  // no job ever ran here, and the gate is off by default
+  store::JobFilter filter;
+  if (!r.session_id.empty()) filter.session_id = r.session_id;
+  if (auto active = r.store->active(filter)) d.notes = running_job_notes(*active);
+  auto gate = r.store->review_gate();
+  if (!gate) {
+    d.notes.push_back("cannot tell whether the review gate is on: " + gate.error().message);
+    return d;
+  }
+  if (!*gate) return d;
+  if (r.input.stop_hook_active) {
+    d.notes.push_back(skipped_after_block_note());
+    return d;
+  }
+  auto codex = codex::resolve_codex(r.config);
+  if (!codex) {
+    d.notes.push_back(codex_unavailable_note(codex.error().message));
+    return d;
+  }
+  auto prompt_template = read_prompt_template(r.config);
+  if (!prompt_template) {
+    d.notes.push_back("the stop-time review cannot run: " + prompt_template.error().message +
+                      "; the stop is allowed.");
+    return d;
+  }
+  StopDecision reviewed = review(r, *codex, *prompt_template);
+  reviewed.notes.insert(reviewed.notes.begin(), d.notes.begin(), d.notes.end());
+  return reviewed;
+}
+
+}  // namespace companion::hooks

@@ -1,0 +1,122 @@
+"""Hook input and transfer sources an attacker (or a broken harness) controls.
+
+Each hook gets input that is not JSON, 10 MiB of it, wrong types, control characters, or input that
+never ends: it answers with one line on stderr and exit status 0 (never 2, which would block the
+user's prompt or stop), prints nothing on stdout and changes nothing (no env file line, no store,
+no job). `transfer` refuses any file that does not resolve inside ~/.claude/projects, whatever the
+path says, before Codex is started."""
+
+import json
+import os
+import subprocess
+import time
+import unittest
+
+from companion_testlib import BIN
+from hooks_support import HookCase
+
+EVENTS = ("session-start", "session-end", "stop", "user-prompt-submit")
+HOSTILE = {
+    "not JSON": b"this is not json {",
+    "truncated": b'{"session_id": "abc", "cwd": "/tm',
+    "an array": b"[1, 2, 3]",
+    "10 MiB": b'{"prompt": "' + b"x" * (10 * 1024 * 1024) + b'"}',
+    "a numeric session id": b'{"session_id": 12345}',
+    "an object cwd": b'{"session_id": "s", "cwd": {"path": "/"}}',
+    "a string stop_hook_active": b'{"session_id": "s", "stop_hook_active": "false"}',
+    "a session id with a newline": b'{"session_id": "s\\nexport PATH=/tmp/evil"}',
+    "an escape sequence in the cwd": b'{"session_id": "s", "cwd": "/tmp/\\u001b]52;c;x\\u0007"}',
+    "a relative transcript path": b'{"session_id": "s", "transcript_path": "../../etc/passwd"}',
+    "invalid UTF-8": b'{"session_id": "\xff\xfe"}',
+}
+
+
+class HostileHookInput(HookCase):
+
+    def setUp(self):
+        super().setUp()
+        self.env_file = os.path.join(self.tmp, "claude-env.sh")
+        with open(self.env_file, "w") as f:
+            f.write("")
+        self.env["CLAUDE_ENV_FILE"] = self.env_file
+
+    def assert_ignored(self, out, what):
+        self.assertEqual(out.returncode, 0, f"{what}: {out.stderr!r}")
+        self.assertEqual(out.stdout, b"", what)
+        lines = out.stderr.decode("utf-8", "replace").splitlines()
+        self.assertEqual(len(lines), 1, f"{what}: {out.stderr!r}")
+        self.assertTrue(lines[0].startswith("codex-companion: "), lines[0])
+        self.assertNotIn("\x1b", lines[0])
+        with open(self.env_file) as f:
+            self.assertEqual(f.read(), "", f"{what}: the env file was written")
+        self.assertEqual(self.state_dirs(), [], f"{what}: a store was created")
+
+    def test_every_hook_ignores_hostile_input_with_one_line(self):
+        for event in EVENTS:
+            for what, data in HOSTILE.items():
+                with self.subTest(event=event, input=what):
+                    self.assert_ignored(self.hook(event, raw=data), f"{event} / {what}")
+
+    def test_input_that_never_ends_is_cut_short(self):
+        for event in ("session-end", "stop"):
+            started = time.monotonic()
+            proc = subprocess.Popen([BIN, "hook", event], cwd=self.workspace, env=self.env,
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            self.started.append(proc)
+            proc.stdin.write(b'{"session_id": "s"')  # and never closed while it runs
+            proc.stdin.flush()
+            proc.wait(timeout=10)
+            proc.stdin.close()
+            out, err = proc.stdout.read(), proc.stderr.read()
+            proc.stdout.close()
+            proc.stderr.close()
+            self.assertLess(time.monotonic() - started, 5, event)
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertEqual(out, b"")
+            self.assertIn(b"did not end within", err)
+            if event == "session-end":  # its share of the 1.5 s budget
+                self.assertLess(time.monotonic() - started, 1.5)
+
+
+class HostileTransferSource(HookCase):
+    """The transcript path is the user's (or a prompt-injected model's) to choose."""
+
+    def setUp(self):
+        super().setUp()
+        self.outside = os.path.join(self.home, "secrets.jsonl")
+        with open(self.outside, "w") as f:
+            f.write(json.dumps({"type": "user", "message": {"content": "secret"}}) + "\n")
+
+    def assert_refused(self, source, fragment):
+        out = self.run_cli("transfer", "--source", source)
+        line = self.assert_one_line_error(out, fragment)
+        self.assertEqual(self.app_server_starts(), 0, "Codex was started for a refused source")
+        return line
+
+    def test_a_file_outside_the_projects_directory_is_refused(self):
+        line = self.assert_refused(self.outside, "only from")
+        self.assertIn(".claude/projects", line)
+
+    def test_a_symlink_inside_that_leads_out_is_refused(self):
+        link = os.path.join(self.projects, "-repo", "innocent.jsonl")
+        os.symlink(self.outside, link)
+        self.assert_refused(link, "resolves to " + os.path.realpath(self.outside))
+        evil_dir = os.path.join(self.projects, "-evil")
+        os.symlink(self.home, evil_dir)
+        self.assert_refused(os.path.join(evil_dir, "secrets.jsonl"), "only from")
+        self.assert_refused(os.path.join(self.projects, "..", "..", "secrets.jsonl"), "only from")
+
+    def test_the_default_source_is_checked_too(self):
+        out = self.run_cli("transfer", env={"CODEX_COMPANION_TRANSCRIPT_PATH": self.outside})
+        self.assert_one_line_error(out, "only from")
+        self.assertEqual(self.app_server_starts(), 0)
+
+    def test_not_a_transcript(self):
+        self.assert_refused("/etc/passwd", ".jsonl file")
+        self.assert_refused(os.path.join(self.projects, "-repo", "none.jsonl"),
+                            "no Claude Code transcript at")
+
+
+if __name__ == "__main__":
+    unittest.main()
