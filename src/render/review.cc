@@ -6,6 +6,8 @@
 #include <cctype>
 #include <optional>
 
+#include "sys/json_read.h"
+
 namespace companion::render {
 
 namespace {
@@ -17,14 +19,28 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(start, end - start + 1));
 }
 
-// Parses `text` as JSON; nullopt (and the parser's message in `error`) when it is not JSON.
-std::optional<nlohmann::json> try_parse(const std::string& text, std::string* error) {
+// The parser's message for `text`, which is not JSON (so the parse throws before it built much).
+std::string parse_error_message(const std::string& text) {
   try {
-    return nlohmann::json::parse(text);
+    nlohmann::json parsed = nlohmann::json::parse(text);
+    (void)parsed;
   } catch (const nlohmann::json::exception& e) {
-    if (error) *error = e.what();
-    return std::nullopt;
+    return e.what();
   }
+  return "not JSON";
+}
+
+// Parses `text` as JSON, nested at most sys::kMaxJsonDepth levels (the answer is stored and
+// dumped later); nullopt (and why in `error`) when it is not such JSON.
+std::optional<nlohmann::json> try_parse(const std::string& text, std::string* error) {
+  bool too_deep = false;
+  nlohmann::json parsed = sys::parse_json(text, sys::kMaxJsonDepth, &too_deep);
+  if (!parsed.is_discarded()) return parsed;
+  if (error) {
+    *error = too_deep ? fmt::format("it is nested deeper than {} levels", sys::kMaxJsonDepth)
+                      : parse_error_message(text);
+  }
+  return std::nullopt;
 }
 
 // The body of the first Markdown code fence in `text`, if any.

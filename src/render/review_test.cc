@@ -72,6 +72,18 @@ TEST(ParseAdversarialOutput, TruncatedJsonIsAParseError) {
   EXPECT_TRUE(contains(parsed.error().message, "not valid JSON"));
 }
 
+// Found by fuzz/review_output (fuzz/crashes/review_output/deep-nesting): an answer of the right
+// shape with a member nested 100,000 levels deep was accepted, and storing it (a dump) or copying
+// it then overflowed the stack.
+TEST(ParseAdversarialOutput, AnswerNestedTooDeepIsRefusedInsteadOfOverflowingTheStack) {
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto parsed = parse_adversarial_output(
+      R"({"verdict":"approve","summary":"ok","findings":[],"next_steps":[],"extra":)" + deep + "}");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_TRUE(contains(parsed.error().message, "nested deeper than 256 levels"))
+      << parsed.error().message;
+}
+
 TEST(ParseAdversarialOutput, WrongShapesAreNamed) {
   struct Case {
     const char* raw;

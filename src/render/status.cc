@@ -13,6 +13,14 @@ std::string str(const nlohmann::json& j, const char* key) {
   return sys::json_text(j, key);
 }
 
+// The member `key` when it is an array, else an empty array: the report's lists are read as
+// tolerantly as the jobs in them.
+const nlohmann::json& array_field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  const nlohmann::json* v = sys::json_field(j, key);
+  return v != nullptr && v->is_array() ? *v : kEmpty;
+}
+
 bool is_active_status(const std::string& status) {
   return status == "queued" || status == "running";
 }
@@ -134,7 +142,7 @@ std::string render_status_report(const nlohmann::json& report) {
   bool gate = sys::json_bool(sys::json_object(report, "config"), "stopReviewGate").value_or(false);
   lines.push_back(std::string("Review gate: ") + (gate ? "enabled" : "disabled"));
   lines.push_back("");
-  const auto& running = report["running"];
+  const auto& running = array_field(report, "running");
   if (!running.empty()) {
     push_active_table(lines, running);
     lines.push_back("");
@@ -142,21 +150,22 @@ std::string render_status_report(const nlohmann::json& report) {
     for (const auto& job : running) push_job_details(lines, job, {.elapsed = true, .log = true});
     lines.push_back("");
   }
-  const auto& latest = report["latestFinished"];
-  if (latest.is_object()) {
+  const nlohmann::json* latest = sys::json_field(report, "latestFinished");
+  bool has_latest = latest != nullptr && latest->is_object();
+  if (has_latest) {
     lines.push_back("Latest finished:");
-    push_job_details(lines, latest,
-                     {.duration = true, .log = str(latest, "status") == "failed", .hints = true});
+    push_job_details(lines, *latest,
+                     {.duration = true, .log = str(*latest, "status") == "failed", .hints = true});
     lines.push_back("");
   }
-  const auto& recent = report["recent"];
+  const auto& recent = array_field(report, "recent");
   if (!recent.empty()) {
     lines.push_back("Recent jobs:");
     for (const auto& job : recent) {
       push_job_details(lines, job, {.duration = true, .log = str(job, "status") == "failed"});
     }
     lines.push_back("");
-  } else if (running.empty() && !latest.is_object()) {
+  } else if (running.empty() && !has_latest) {
     lines.push_back("No jobs recorded yet.");
   }
   return join_lines(lines);

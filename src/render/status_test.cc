@@ -115,6 +115,23 @@ TEST(StatusReport, EmptyWorkspace) {
   EXPECT_EQ(text.find("Active jobs:"), std::string::npos);
 }
 
+// Found by fuzz/stored_rows_fuzz.cc (fuzz/crashes/stored_rows/status-report-not-an-object): a
+// report that was not an object threw type_error 305, one without its lists hit an assertion.
+TEST(StatusReport, ReportThatIsNotAnObjectOrLacksItsListsRendersInsteadOfThrowing) {
+  const nlohmann::json reports[] = {
+      nlohmann::json(),
+      nlohmann::json("not a report"),
+      nlohmann::json::array({1, 2}),
+      nlohmann::json::object(),
+      {{"running", "x"}, {"latestFinished", 3}, {"recent", {{"id", "y"}}}},
+  };
+  for (const auto& report : reports) {
+    std::string text;
+    EXPECT_NO_THROW(text = render_status_report(report)) << report.dump();
+    EXPECT_NE(text.find("No jobs recorded yet."), std::string::npos) << report.dump();
+  }
+}
+
 TEST(StoredResult, RenderedThenRawThenError) {
   store::Job j = finished_job();
   std::string text = render_stored_result(j);

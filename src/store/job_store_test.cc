@@ -59,6 +59,26 @@ TEST_F(JobStoreTest, CreatesPrivateDirectoriesAndQueuedJob) {
   EXPECT_EQ((*got)->status, JobStatus::kQueued);
 }
 
+// Found by fuzz/stored_rows (fuzz/crashes/stored_rows/deep-nesting): a stored request nested
+// 100,000 levels deep was read back as JSON, and showing the job (a copy, a dump) overflowed the
+// stack. Such a column now reads as the text it holds.
+TEST_F(JobStoreTest, ColumnNestedTooDeepReadsAsTextInsteadOfOverflowingTheStack) {
+  JobStore store = open();
+  auto created = store.create(task_spec());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto writer = Database::open(ws_.db_path(), false, 1000);
+  ASSERT_TRUE(writer.ok());
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  ASSERT_TRUE(
+      writer->exec("UPDATE jobs SET request = '" + deep + "' WHERE id = '" + created->job.id + "'")
+          .ok());
+  auto got = store.get(created->job.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  ASSERT_TRUE((*got)->request.is_string());
+  EXPECT_EQ((*got)->request.get<std::string>(), deep);
+  EXPECT_FALSE(to_json(**got).dump().empty());
+}
+
 TEST_F(JobStoreTest, TerminalTransitionIsCompareAndSet) {
   JobStore store = open();
   auto created = store.create(task_spec());

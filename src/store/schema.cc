@@ -1,5 +1,7 @@
 #include "store/schema.h"
 
+#include "sys/json_read.h"
+
 namespace companion::store {
 
 namespace {
@@ -51,9 +53,11 @@ constexpr std::string_view kSchemaV3 =
 constexpr std::string_view kSchemaV4 =
     "ALTER TABLE jobs ADD COLUMN announce INTEGER NOT NULL DEFAULT 0";
 
+// A column that is not JSON (or is nested too deep to copy safely, see sys::parse_json) reads
+// as the text it holds.
 nlohmann::json parse_json_column(const std::string& text) {
   if (text.empty()) return nullptr;
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = sys::parse_json(text);
   return parsed.is_discarded() ? nlohmann::json(text) : parsed;
 }
 

@@ -2,6 +2,22 @@
 
 namespace companion::sys {
 
+nlohmann::json parse_json(std::string_view text, int max_depth, bool* too_deep) {
+  bool deep = false;
+  // An object or array starts at the depth of the containers around it; discarding the first
+  // one too deep (and all that follows) keeps the parser from building the rest of it.
+  auto bound = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& /*value*/) {
+    bool starts = event == nlohmann::json::parse_event_t::object_start ||
+                  event == nlohmann::json::parse_event_t::array_start;
+    if (starts && depth >= max_depth) deep = true;
+    return !deep;
+  };
+  nlohmann::json parsed = nlohmann::json::parse(text, bound, /*allow_exceptions=*/false);
+  if (too_deep != nullptr) *too_deep = deep;
+  if (deep) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return parsed;
+}
+
 const nlohmann::json* json_field(const nlohmann::json& value, std::string_view key) {
   if (!value.is_object()) return nullptr;
   auto it = value.find(key);

@@ -14,6 +14,18 @@
 
 namespace companion::sys {
 
+// The deepest nesting parse_json() accepts. nlohmann's parser and destructor are iterative, but
+// copying, comparing and dumping a value recurse once per level, so a value nested as deep as a
+// line of '[' allows (a 16 MiB app-server line, a 1 MiB final answer) overflows the stack of
+// whoever copies or stores it. Codex's messages nest 13 levels at most (src/codex/testdata).
+inline constexpr int kMaxJsonDepth = 256;
+
+// Parses JSON that comes from outside the process. Returns a discarded value (is_discarded())
+// for malformed input and for input nested deeper than `max_depth` (then *too_deep, when given,
+// is set); never throws.
+nlohmann::json parse_json(std::string_view text, int max_depth = kMaxJsonDepth,
+                          bool* too_deep = nullptr);
+
 // The member `key` of `value`; nullptr when `value` is not an object or has no such member.
 const nlohmann::json* json_field(const nlohmann::json& value, std::string_view key);
 
