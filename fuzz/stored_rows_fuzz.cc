@@ -119,7 +119,7 @@ void render_job(const json& row) {
   store::Job job = job_from(row);
   LogTailEnv env(sys::json_text(row, "log"));
   int64_t now = sys::json_int(row, "now").value_or(1795000000000);
-  json snapshot = companion::render::job_snapshot(env, job, now, /*with_preview=*/true);
+  json snapshot = companion::render::job_snapshot(env, job, now);
   FUZZ_CHECK(snapshot.is_object(), "a snapshot is an object");
   FUZZ_CHECK(!companion::render::render_job_status(snapshot).empty(), "job status text");
   json report = {{"workspaceRoot", job.workspace_root},
