@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "jobs/request.h"
 #include "sys/text.h"
 
 namespace companion::hooks {
@@ -10,6 +11,14 @@ namespace {
 
 constexpr size_t kMaxSummaryBytes = 96;
 constexpr size_t kMaxErrorBytes = 120;
+
+// What the job was asked to do, from its request (the user's own words or our label), never the
+// summary it ended with: that is Codex's answer, text from a model that read the repository, and
+// a notice reaches Claude's context without the user asking for it. `/codex:result` shows it.
+std::string asked_for(const store::Job& job) {
+  auto request = jobs::request_from_json(job.request);
+  return request ? jobs::job_summary(*request) : job.title;
+}
 
 }  // namespace
 
@@ -20,7 +29,7 @@ std::string notice_line(const store::Job& job) {
     status.append(" (").append(sys::excerpt(job.error_message, kMaxErrorBytes)).append(")");
   }
   return fmt::format("- {} {} {}: {}. Result: /codex:result {}", noun, job.id, status,
-                     sys::excerpt(job.summary, kMaxSummaryBytes), job.id);
+                     sys::excerpt(asked_for(job), kMaxSummaryBytes), job.id);
 }
 
 nlohmann::json notices_output(const std::vector<store::Job>& ended) {

@@ -16,7 +16,9 @@ namespace companion::hooks {
 // How many ended jobs one prompt announces; more wait for the next prompt.
 inline constexpr size_t kMaxNoticesPerPrompt = 20;
 
-// "- Codex task task-… completed: <summary>. Result: /codex:result task-…"
+// "- Codex task task-… completed: <what it was asked>. Result: /codex:result task-…": the
+// request's summary (the prompt's first words, or the review's target), never the summary the job
+// ended with (Codex's answer: untrusted text the user did not ask to see here).
 std::string notice_line(const store::Job& job);
 
 // The UserPromptSubmit output that adds the notices to the prompt's context:

@@ -212,8 +212,9 @@ class CompletionNotices(HookCase):
         self.assertEqual(len(lines), 1, context)
         self.assertIn("completed", lines[0])
         self.assertIn(f"/codex:result {job_id}", lines[0])
-        # The job's one-line summary (what it found, as the reference records it), never its log.
-        self.assertIn(self.status_of(job_id)["summary"], lines[0])
+        # What it was asked (the prompt's first words), never Codex's answer or the log.
+        self.assertIn(": ECHO-NOTICE-1. Result:", lines[0])
+        self.assertNotIn("ECHO: ECHO-NOTICE-1", context, "the notice carries no output")
         self.assertNotIn("Thread ready", context, "the notice carries no log")
         self.assertEqual(self.prompt(), "")  # the next prompt: already announced
 
