@@ -65,7 +65,9 @@ asio::awaitable<Status> Daemon::Impl::start_app_server() {
   app_server_pid = (*child)->pid();
   rpc::ChannelOptions channel_options;
   channel_options.peer_name = "Codex app-server";
-  channel_options.log = options.log;
+  channel_options.log = [log = options.log](rpc::DiagnosticKind, std::string_view line) {
+    if (log) log(line);
+  };
   app_server = std::make_unique<rpc::Channel>(ex, std::move(*child), channel_options);
   app_server->set_message_handler(
       [this](Json& message, std::string_view line) { on_app_server_message(message, line); });

@@ -16,6 +16,13 @@ std::string describe_rpc_error(const std::string& method, const rpc::RpcError& e
   return error.message;
 }
 
+bool is_unknown_method(const rpc::RpcError& error, std::string_view method) {
+  if (error.kind != rpc::RpcError::Kind::kRemote) return false;
+  if (error.code == rpc::kMethodNotFound) return true;
+  std::string quoted = fmt::format("unknown variant `{}`", method);
+  return error.code == rpc::kInvalidRequest && error.message.find(quoted) != std::string::npos;
+}
+
 Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
     const asio::any_io_executor& executor, const AppServerOptions& options) {
   rpc::ChildSpec spec;
@@ -71,7 +78,7 @@ AppServer::AppServer(const asio::any_io_executor& executor,
     } else {
       connection_->respond(request.id, answer.result);
     }
-    if (options_.log) options_.log(answer.summary);
+    if (options_.log) options_.log(rpc::DiagnosticKind::kRefused, answer.summary);
     if (on_server_request_) on_server_request_(answer);
   });
   connection_->start();
@@ -116,13 +123,8 @@ asio::awaitable<Status> AppServer::set_thread_name(std::string thread_id, std::s
   rpc::Reply reply = co_await connection_->request(
       "thread/name/set", thread_name_params(thread_id, name), options_.request_timeout);
   if (reply.ok()) co_return Status();
-  const rpc::RpcError& error = *reply.error;
-  bool unknown = error.kind == rpc::RpcError::Kind::kRemote &&
-                 (error.code == rpc::kMethodNotFound ||
-                  error.message.find("unknown variant") != std::string::npos ||
-                  error.message.find("unknown method") != std::string::npos);
-  if (unknown) co_return Status();
-  co_return Error{describe_rpc_error("thread/name/set", error)};
+  if (is_unknown_method(*reply.error, "thread/name/set")) co_return Status();
+  co_return Error{describe_rpc_error("thread/name/set", *reply.error)};
 }
 
 asio::awaitable<Result<Json>> AppServer::start_turn(std::string thread_id, std::string prompt,

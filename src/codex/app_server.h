@@ -35,7 +35,7 @@ struct AppServerOptions {
   CodexCommand codex;  // the Codex CLI (resolve_codex); start_direct runs `<codex> app-server`
   std::string cwd;     // the workspace: the app-server's working directory
   std::size_t max_line = rpc::kDefaultMaxLine;
-  std::function<void(std::string_view)> log;          // diagnostics; may be empty
+  rpc::DiagnosticLog log;  // diagnostics about the app-server's output; may be empty
   std::chrono::milliseconds stop_step{1500};          // each step of stopping the child
   std::chrono::milliseconds request_timeout{120000};  // for requests that are not a turn's wait
 };
@@ -47,6 +47,11 @@ Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
 
 // "Codex rejected <method>: <message> (code N)" for a remote error; the message otherwise.
 std::string describe_rpc_error(const std::string& method, const rpc::RpcError& error);
+
+// True when `error` is the app-server saying it does not know `method`: JSON-RPC's -32601, or
+// what codex-cli 0.169.0 answers (measured): -32600 "Invalid request: unknown variant `<method>`,
+// expected one of ...". Any other error, or one that is not the peer's answer, is false.
+bool is_unknown_method(const rpc::RpcError& error, std::string_view method);
 
 class AppServer {
  public:

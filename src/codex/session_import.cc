@@ -59,12 +59,9 @@ asio::awaitable<ImportReply> import_steps(AppServer& app, SessionImport import, 
   rpc::Reply reply =
       co_await app.connection().request(kImportMethod, session_import_params(import), timeout);
   if (!reply.ok()) {
-    const rpc::RpcError& e = *reply.error;
-    bool remote = e.kind == rpc::RpcError::Kind::kRemote;
-    out.status = remote && is_unknown_method(e.code, e.message, kImportMethod)
-                     ? ImportReply::Status::kUnsupported
-                     : ImportReply::Status::kFailed;
-    out.error = describe_rpc_error(kImportMethod, e);
+    out.status = is_unknown_method(*reply.error, kImportMethod) ? ImportReply::Status::kUnsupported
+                                                                : ImportReply::Status::kFailed;
+    out.error = describe_rpc_error(kImportMethod, *reply.error);
     co_return out;
   }
   seen.import_id = sys::json_text(reply.result, "importId");
@@ -153,13 +150,6 @@ ImportReply import_session(const CodexCommand& codex, const SessionImport& impor
     }
   }
   return out;
-}
-
-bool is_unknown_method(int code, std::string_view message, std::string_view method) {
-  if (code == -32601) return true;
-  // codex app-server: -32600 "Invalid request: unknown variant `<method>`, expected one of ...".
-  std::string quoted = fmt::format("unknown variant `{}`", method);
-  return code == -32600 && message.find(quoted) != std::string_view::npos;
 }
 
 std::string imported_thread_of(const Json& completion, const std::string& source) {

@@ -66,9 +66,6 @@ struct ImportReply {
 ImportReply import_session(const CodexCommand& codex, const SessionImport& import,
                            int64_t timeout_ms);
 
-// True when a JSON-RPC error (code, message) says that `method` is unknown to the server.
-bool is_unknown_method(int code, std::string_view message, std::string_view method);
-
 // The thread the completion names for `source` (a success of item type SESSIONS whose source is
 // `source` and whose target is a string); "" when none.
 std::string imported_thread_of(const nlohmann::json& completion, const std::string& source);

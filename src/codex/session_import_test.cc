@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "codex/app_server.h"
+
 namespace companion::codex {
 namespace {
 
@@ -36,17 +38,26 @@ TEST(SessionImport, ParamsCarryOneSessionsItem) {
   EXPECT_FALSE(p.contains("migrationSource"));
 }
 
+rpc::RpcError remote_error(int code, std::string message) {
+  return rpc::RpcError{rpc::RpcError::Kind::kRemote, code, std::move(message), nullptr};
+}
+
 TEST(SessionImport, UnknownMethodInBothDialects) {
-  EXPECT_TRUE(
-      is_unknown_method(-32601, "Unsupported method: externalAgentConfig/import", kImportMethod));
   EXPECT_TRUE(is_unknown_method(
-      -32600, "Invalid request: unknown variant `externalAgentConfig/import`, expected one of",
+      remote_error(-32601, "Unsupported method: externalAgentConfig/import"), kImportMethod));
+  EXPECT_TRUE(is_unknown_method(
+      remote_error(
+          -32600, "Invalid request: unknown variant `externalAgentConfig/import`, expected one of"),
       kImportMethod));
   // The same code for a malformed request to a method the server knows is not "unknown".
+  EXPECT_FALSE(is_unknown_method(
+      remote_error(-32600, "Invalid request: missing field `migrationItems`"), kImportMethod));
   EXPECT_FALSE(
-      is_unknown_method(-32600, "Invalid request: missing field `migrationItems`", kImportMethod));
-  EXPECT_FALSE(is_unknown_method(-32600, "unknown variant `other/method`", kImportMethod));
-  EXPECT_FALSE(is_unknown_method(-32000, "boom", kImportMethod));
+      is_unknown_method(remote_error(-32600, "unknown variant `other/method`"), kImportMethod));
+  EXPECT_FALSE(is_unknown_method(remote_error(-32000, "boom"), kImportMethod));
+  // Not the peer's answer: a closed connection is never "unknown method".
+  rpc::RpcError closed{rpc::RpcError::Kind::kClosed, -32601, "closed", nullptr};
+  EXPECT_FALSE(is_unknown_method(closed, kImportMethod));
 }
 
 TEST(SessionImport, ThreadFromTheCompletion) {

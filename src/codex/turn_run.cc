@@ -58,7 +58,9 @@ class TurnRun {
     options.codex = spec_.codex;
     options.cwd = spec_.cwd;
     options.stop_step = Millis(limits_.stop_step_ms);
-    options.log = [this](std::string_view line) { diagnostic(line); };
+    options.log = [this](rpc::DiagnosticKind kind, std::string_view line) {
+      diagnostic(kind, line);
+    };
     if (!connector_.broker_endpoint.empty()) {
       auto broker = AppServer::connect_broker(ex_, connector_.broker_endpoint, options);
       // (No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.)
@@ -136,8 +138,10 @@ class TurnRun {
     });
   }
 
-  void diagnostic(std::string_view line) {
-    if (line.rfind("skipped", 0) != 0 || diagnostics_ >= kMaxLoggedDiagnostics) return;
+  // Dropped lines reach the job's log (a few: enough to see what Codex sent); refusals have
+  // their own progress line (the server-request observer).
+  void diagnostic(rpc::DiagnosticKind kind, std::string_view line) {
+    if (kind != rpc::DiagnosticKind::kSkipped || diagnostics_ >= kMaxLoggedDiagnostics) return;
     ++diagnostics_;
     observer_.on_progress({fmt::format("Codex app-server: {}", line), ""});
   }

@@ -64,8 +64,8 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
   std::function<void()> on_activity;
 
   template <class... Args>
-  void log(fmt::format_string<Args...> format, Args&&... args) {
-    if (options.log) options.log(fmt::format(format, std::forward<Args>(args)...));
+  void log(DiagnosticKind kind, fmt::format_string<Args...> format, Args&&... args) {
+    if (options.log) options.log(kind, fmt::format(format, std::forward<Args>(args)...));
   }
 
   template <class Call>
@@ -73,7 +73,7 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
     try {
       call();
     } catch (const std::exception& e) {
-      log("the {} handler failed: {}", what, e.what());
+      log(DiagnosticKind::kHandlerFailed, "the {} handler failed: {}", what, e.what());
     }
   }
 
@@ -123,7 +123,7 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
     Json message = Json::parse(line, nullptr, false);
     if (message.is_discarded() || !message.is_object()) {
       ++malformed;
-      log("skipped a line that is not a JSON object: {}", excerpt(line));
+      log(DiagnosticKind::kSkipped, "skipped a line that is not a JSON object: {}", excerpt(line));
       if (on_malformed) guarded("malformed line", [&] { on_malformed(line); });
       return;
     }

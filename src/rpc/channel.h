@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "rpc/jsonrpc.h"
 #include "rpc/line_codec.h"
 #include "rpc/transport.h"
 
@@ -36,7 +37,7 @@ struct ChannelOptions {
   std::size_t max_queued = 0;  // bytes queued for writing; 0: unbounded
   std::string peer_name = "the peer";
   // Diagnostics (skipped lines); may be empty.
-  std::function<void(std::string_view)> log;
+  DiagnosticLog log;
 };
 
 class Channel {

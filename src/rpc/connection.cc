@@ -65,8 +65,8 @@ struct Connection::Impl {
   ServerRequestHandler on_server_request;
 
   template <class... Args>
-  void log(fmt::format_string<Args...> format, Args&&... args) {
-    if (options.log) options.log(fmt::format(format, std::forward<Args>(args)...));
+  void log(DiagnosticKind kind, fmt::format_string<Args...> format, Args&&... args) {
+    if (options.log) options.log(kind, fmt::format(format, std::forward<Args>(args)...));
   }
 
   void fail_pending(const CloseInfo& info) {
@@ -84,7 +84,7 @@ struct Connection::Impl {
     const Json& id = message["id"];
     auto it = id.is_number_integer() ? pending.find(id.get<int64_t>()) : pending.end();
     if (it == pending.end()) {
-      log("skipped a response to unknown request {}", excerpt(id.dump()));
+      log(DiagnosticKind::kSkipped, "skipped a response to unknown request {}", excerpt(id.dump()));
       return;
     }
     auto p = it->second;
@@ -103,7 +103,7 @@ struct Connection::Impl {
     if (!on_server_request) {
       channel.send(make_error_response(request.id, kMethodNotFound,
                                        "codex-companion does not handle " + request.method));
-      log("refused the server request {}", request.method);
+      log(DiagnosticKind::kRefused, "refused the server request {}", request.method);
       return;
     }
     on_server_request(request);
@@ -124,7 +124,8 @@ struct Connection::Impl {
         break;
       case MessageKind::kInvalid:
         ++malformed;
-        log("skipped a line that is not a JSON-RPC message: {}", excerpt(line));
+        log(DiagnosticKind::kSkipped, "skipped a line that is not a JSON-RPC message: {}",
+            excerpt(line));
         break;
     }
   }

@@ -56,7 +56,7 @@ struct Reply {
 struct ConnectionOptions {
   std::size_t max_line = kDefaultMaxLine;
   // Diagnostics (skipped lines, unmatched responses, answered server requests); may be empty.
-  std::function<void(std::string_view)> log;
+  DiagnosticLog log;
   // The peer in messages, e.g. "Codex app-server".
   std::string peer_name = "Codex app-server";
 };

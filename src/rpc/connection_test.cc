@@ -68,7 +68,9 @@ std::unique_ptr<Pair> make_pair(const Ex& ex, std::size_t max_line = kDefaultMax
   ConnectionOptions options;
   options.max_line = max_line;
   options.peer_name = "the peer";
-  options.log = [p = pair.get()](std::string_view line) { p->logs.emplace_back(line); };
+  options.log = [p = pair.get()](DiagnosticKind, std::string_view line) {
+    p->logs.emplace_back(line);
+  };
   pair->connection = std::make_unique<Connection>(
       ex, std::make_unique<StreamTransport>(std::move(a), "the peer"), options);
   pair->connection->set_notification_handler(

@@ -7,8 +7,10 @@
 // id (JSON-RPC uses it only in error responses to unreadable requests).
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace companion::rpc {
 
@@ -16,6 +18,15 @@ inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInternalError = -32603;
+
+// What a Connection or Channel notes about its peer's input, for a log (never an error): callers
+// tell the kinds apart by this code, not by the text.
+enum class DiagnosticKind {
+  kSkipped,        // a line or message that was dropped (not JSON, not JSON-RPC, unknown id)
+  kRefused,        // a server request answered with a refusal
+  kHandlerFailed,  // one of our handlers threw; the connection went on
+};
+using DiagnosticLog = std::function<void(DiagnosticKind, std::string_view)>;
 
 enum class MessageKind {
   kRequest,       // method (string) and id
