@@ -8,6 +8,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -46,7 +47,8 @@ class Stat:
 
 
 def run_timed(argv, cwd, env, stdin=None):
-    """Runs argv to its end; returns (wall ms, peak RSS KiB of that process, exit code, stdout)."""
+    """Runs argv to its end; returns (wall ms, ru_maxrss KiB, exit code, stdout). The rusage
+    includes the forked Python's pages from before the exec: read RSS with peak_rss_mib()."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, stdin=stdin or subprocess.DEVNULL)
@@ -56,6 +58,15 @@ def run_timed(argv, cwd, env, stdin=None):
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stdout.close()
     return wall, usage.ru_maxrss, proc.returncode, out.decode("utf-8", "replace")
+
+
+def peak_rss_mib(argv, cwd, env):
+    """The peak RSS of argv's process, through GNU time (a small C parent: a Python child's own
+    ru_maxrss would count Python's pages from before the exec)."""
+    with tempfile.NamedTemporaryFile(prefix="bench-rss-") as f:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name, *argv], cwd=cwd, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return int(f.read().decode().strip().splitlines()[-1]) / 1024
 
 
 def time_command(argv, cwd, env, runs, check=True, prepare=None):

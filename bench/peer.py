@@ -7,13 +7,14 @@ rows have no reference figure. Its jobs are seeded through its own state module 
 writeJobFile), never by writing its files here.
 """
 
-import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 
-from benchlib import BenchError, Stat, run_timed, time_command
+from benchlib import BenchError, Stat, peak_rss_mib, time_command
+from companion_testlib import processes_with_env
 
 SEED = r"""
 const [dir, cwd, count, deadPid] = process.argv.slice(1);
@@ -35,6 +36,18 @@ if (deadPid) {
                         phase: "running", pid: Number(deadPid), createdAt: at, startedAt: at});
   state.writeJobFile(cwd, id, {id, status: "running"});
   console.log(id);
+}
+"""
+
+
+STOP = r"""
+const [dir, cwd] = process.argv.slice(1);
+const lifecycle = await import(`file://${dir}/plugins/codex/scripts/lib/broker-lifecycle.mjs`);
+const session = lifecycle.loadBrokerSession(cwd);
+if (session) {
+  await lifecycle.sendBrokerShutdown(session.endpoint);
+  lifecycle.teardownBrokerSession({...session, killProcess: (pid) => process.kill(pid)});
+  lifecycle.clearBrokerSession(cwd);
 }
 """
 
@@ -85,7 +98,7 @@ class Peer:
 
             rows[("cancel of a dead job", 50)] = time_command(self.argv + ["cancel"], ws, env,
                                                               runs, check=False, prepare=dead)
-            rss = [run_timed(self.argv + ["status", "--json"], ws, env)[1] / 1024
+            rss = [peak_rss_mib(self.argv + ["status", "--json"], ws, env)
                    for _ in range(max(3, runs // 5))]
             rows[("cli-rss", 50)] = Stat(rss, "MiB")
         finally:
@@ -93,7 +106,9 @@ class Peer:
         return rows
 
     def codex_rows(self, stub, runs):
-        """setup --json and a foreground task against the real Codex CLI (its direct path)."""
+        """`setup --json` before any broker runs, then a foreground task and `setup --json` on
+        the warm broker its first task started (the reference runs every task through its
+        broker: plugins/codex/scripts/lib/app-server.mjs, CodexAppServerClient.connect)."""
         from rows_jobs import CodexSpace
         tmp = tempfile.mkdtemp(prefix="companion-bench-peer-codex-")
         space = CodexSpace(self.argv, stub, tmp, "peer", None)
@@ -102,14 +117,16 @@ class Peer:
             setup = space.timed("setup", "--json", runs=runs)
             space.cli("task", "Warm up. ECHO:warm")
             task = space.timed("task", "Bench task. ECHO:fg", runs=runs)
-            return {"setup": setup, "task": task}
+            warm_setup = space.timed("setup", "--json", runs=runs)
+            return {"setup": setup, "task": task, "warm setup": warm_setup}
         finally:
+            self.stop_broker(space.ws, space.env)
+            for pid in processes_with_env("CODEX_HOME", space.cenv.home):
+                os.kill(pid, signal.SIGKILL)
             space.cenv.cleanup()
             shutil.rmtree(tmp, ignore_errors=True)
 
-
-def load_json(text):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    def stop_broker(self, cwd, env):
+        """Asks the broker the reference started for `cwd` to exit, with its own module."""
+        subprocess.run([self.node, "--input-type=module", "-e", STOP, self.dir, cwd], env=env,
+                       capture_output=True, timeout=30)

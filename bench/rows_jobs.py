@@ -19,13 +19,22 @@ from responses_stub import _input_text
 TERMINAL = ("completed", "failed", "cancelled")
 
 
-def zero_task_row(bin_path, zero, runs):
+def zero_task_row(bin_path, zero, runs, runtime):
+    """A foreground task against bench/zero_app_server (answers every request at once): the
+    companion's own time. `runtime` "direct" starts one per task; None (the shared runtime)
+    times tasks on the broker the warm-up task started."""
     tmp = tempfile.mkdtemp(prefix="companion-bench-zero-")
+    env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state"), CODEX_COMPANION_CODEX=zero,
+               TMPDIR=tmp)
+    env.pop("CODEX_COMPANION_RUNTIME", None)
+    if runtime:
+        env["CODEX_COMPANION_RUNTIME"] = runtime
     try:
-        env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state"),
-                   CODEX_COMPANION_CODEX=zero, CODEX_COMPANION_RUNTIME="direct")
+        time_command([bin_path, "task", "warm up"], tmp, env, 1)
         return time_command([bin_path, "task", "hello"], tmp, env, runs)
     finally:
+        subprocess.run([bin_path, "broker", "stop", "--force"], cwd=tmp, env=env,
+                       capture_output=True, timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -10,7 +10,7 @@ import shutil
 import signal
 import subprocess
 
-from benchlib import BenchError, Stat, cli_json, run_timed, time_command
+from benchlib import BenchError, Stat, cli_json, peak_rss_mib, time_command
 
 
 class StoreWorkspace:
@@ -64,7 +64,7 @@ def store_rows(bin_path, helper, counts, runs, cache):
         rows[("cancel of a dead job", jobs)] = time_command(
             bin_argv + ["cancel"], space.ws, space.env, runs, check=False,
             prepare=space.dead_job)
-        rss = [run_timed(bin_argv + ["status", "--json"], space.ws, space.env)[1] / 1024
+        rss = [peak_rss_mib(bin_argv + ["status", "--json"], space.ws, space.env)
                for _ in range(max(3, runs // 5))]
         rows[("cli-rss", jobs)] = Stat(rss, "MiB")
     return rows
