@@ -99,6 +99,18 @@ class FullDiskTest : public ::testing::Test {
     return created->job.id;
   }
 
+  // Our connections leave the WAL when they close (no checkpoint on close). A plain SQLite
+  // connection, the last one out, copies it into the database and deletes it, -shm included:
+  // the store as a clean close left it before, where the first write needs a new file.
+  void checkpoint_and_drop_wal() {
+    sqlite3* plain = nullptr;
+    ASSERT_EQ(sqlite3_open(ws_.db_path().c_str(), &plain), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(plain, "SELECT count(*) FROM jobs", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_close(plain), SQLITE_OK);
+    ASSERT_FALSE(sys::path_exists(ws_.db_path() + "-wal"));
+  }
+
   std::string integrity() {
     auto db = Database::open(ws_.db_path(), /*create=*/false, 1000);
     EXPECT_TRUE(db.ok());
@@ -120,6 +132,7 @@ TEST_F(FullDiskTest, StoredJobsStayReadableAndWritesFailClearly) {
     JobStore store = open();
     ids = store_finished_jobs(store, 3);
   }
+  checkpoint_and_drop_wal();
   fill_disk();
   {
     JobStore store = open();
@@ -159,6 +172,7 @@ TEST_F(FullDiskTest, OwnerlessJobIsShownEndedUntilItCanBeRecorded) {
     store_finished_jobs(store, 2);
     orphan = ownerless_job(store);
   }
+  checkpoint_and_drop_wal();
   fill_disk();
   {
     JobStore store = open();
@@ -243,13 +257,7 @@ TEST_F(FullDiskTest, WithoutRoomForEvenAnEmptyFileTheDatabaseFileIsRead) {
     JobStore store = open();
     store_finished_jobs(store, 2);
   }
-  // Our connections leave the WAL at close (no checkpoint on close); a plain SQLite connection,
-  // the last one out, copies it into the database and deletes it, -shm included.
-  sqlite3* plain = nullptr;
-  ASSERT_EQ(sqlite3_open(ws_.db_path().c_str(), &plain), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(plain, "SELECT count(*) FROM jobs", nullptr, nullptr, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_close(plain), SQLITE_OK);
-  ASSERT_FALSE(sys::path_exists(ws_.db_path() + "-wal"));
+  checkpoint_and_drop_wal();
   fill_disk();
   use_up_inodes();
   JobStore store = open();
