@@ -1,4 +1,8 @@
 // `setup [--enable-review-gate|--disable-review-gate] [--json]`: the readiness report.
+#include <optional>
+#include <system_error>
+#include <thread>
+
 #include "cli/commands.h"
 #include "cli/runtime.h"
 #include "codex/account_probe.h"
@@ -186,8 +190,20 @@ int run_setup(Context& ctx) {
   auto gate = (*store)->review_gate();
   if (!gate) return fail(gate.error());
   Readiness r;
+  // `node --version` (5-10 ms) runs while Codex is asked; run_command is thread-compatible.
+  nlohmann::json node;
+  auto check_node = [&] {
+    node = check_tool(ctx.config, "node", "not found (the Codex CLI installed by npm needs it)");
+  };
+  std::optional<std::thread> node_thread;
+  try {
+    node_thread.emplace(check_node);
+  } catch (const std::system_error&) {  // no thread to be had: ask in turn
+    check_node();
+  }
   auto [codex, auth] = check_codex_and_auth(ctx.config, r, (*store)->workspace().root,
                                             existing_broker_connector(ctx, **store));
+  if (node_thread) node_thread->join();
   // Our binary needs no Node.js: only the Codex CLI and a signed-in (or sign-in-free) account.
   bool ready = sys::json_bool(codex, "available").value_or(false) &&
                sys::json_bool(auth, "loggedIn").value_or(false);
@@ -197,18 +213,16 @@ int run_setup(Context& ctx) {
         "Optional: `codex-companion setup --enable-review-gate` to have Codex "
         "review changes before a Claude Code session stops.");
   }
-  nlohmann::json report = {
-      {"ready", ready},
-      {"node",
-       check_tool(ctx.config, "node", "not found (the Codex CLI installed by npm needs it)")},
-      {"npm", check_npm(ctx.config)},
-      {"codex", codex},
-      {"auth", auth},
-      {"sessionRuntime", session_runtime(ctx, **store)},
-      {"reviewGateEnabled", gate_on},
-      {"workspaceRoot", (*store)->workspace().root},
-      {"actionsTaken", actions},
-      {"nextSteps", r.next_steps}};
+  nlohmann::json report = {{"ready", ready},
+                           {"node", node},
+                           {"npm", check_npm(ctx.config)},
+                           {"codex", codex},
+                           {"auth", auth},
+                           {"sessionRuntime", session_runtime(ctx, **store)},
+                           {"reviewGateEnabled", gate_on},
+                           {"workspaceRoot", (*store)->workspace().root},
+                           {"actionsTaken", actions},
+                           {"nextSteps", r.next_steps}};
   if (ctx.json()) {
     print_json(report);
   } else {
