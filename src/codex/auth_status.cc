@@ -92,4 +92,23 @@ Json auth_unavailable(const std::string& detail) {
   return out;
 }
 
+bool is_plain_version(std::string_view text) {
+  if (text.empty() || text.size() > 64 || text[0] < '0' || text[0] > '9') return false;
+  for (char c : text) {
+    bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 c == '.' || c == '-' || c == '+';
+    if (!plain) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> cli_version(const nlohmann::json& initialize) {
+  std::string agent = sys::json_string(initialize, "userAgent").value_or("");
+  size_t slash = agent.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  std::string version = agent.substr(slash + 1, agent.find(' ', slash) - slash - 1);
+  if (!is_plain_version(version)) return std::nullopt;
+  return "codex-cli " + version;
+}
+
 }  // namespace companion::codex

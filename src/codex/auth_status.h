@@ -9,7 +9,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "codex/account_probe.h"
 
@@ -38,5 +40,17 @@ nlohmann::json auth_status(const AccountProbe& probe);
 // The auth object when the Codex CLI itself is not usable: available false, loggedIn false,
 // source "availability", `detail` as given.
 nlohmann::json auth_unavailable(const std::string& detail);
+
+// The Codex CLI's version as `codex --version` prints it ("codex-cli 0.169.0"), read off the
+// app-server's initialize answer, so `setup` need not run the CLI again: its userAgent is
+// "<clientInfo.name>/<version> (<os>; <arch>) <terminal> (<clientInfo.name>; <clientInfo.version>)"
+// (codex-cli 0.169.0 answers "codex-companion/0.169.0 (Debian 12.0.0; x86_64) xterm
+// (codex-companion; 0.1.0)"; `codex --version` prints "codex-cli 0.169.0"). nullopt when the
+// answer has no userAgent or its version part is not a plain version (digits first, then only
+// letters, digits, '.', '-' or '+'; at most 64 characters).
+std::optional<std::string> cli_version(const nlohmann::json& initialize);
+
+// Whether `text` is a plain version as cli_version() accepts it ("0.169.0", "11.19.1").
+bool is_plain_version(std::string_view text);
 
 }  // namespace companion::codex

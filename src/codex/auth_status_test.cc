@@ -126,5 +126,25 @@ TEST(AuthStatusTest, WrongTypesReadAsAbsent) {
   EXPECT_EQ(auth["detail"], "The active provider requires OpenAI authentication");
 }
 
+TEST(CliVersionTest, ReadsTheVersionOffTheRealUserAgent) {
+  // codex-cli 0.169.0's initialize answer; `codex --version` printed "codex-cli 0.169.0".
+  Json init = {{"userAgent",
+                "codex-companion/0.169.0 (Debian 12.0.0; x86_64) xterm (codex-companion; 0.1.0)"},
+               {"codexHome", "/tmp/h"}};
+  EXPECT_EQ(cli_version(init), "codex-cli 0.169.0");
+  EXPECT_EQ(cli_version(Json{{"userAgent", "x/1.2.3-alpha.4+b5"}}), "codex-cli 1.2.3-alpha.4+b5");
+}
+
+TEST(CliVersionTest, NoPlainVersionIsNone) {
+  for (const Json& init :
+       {Json::object(), Json{{"userAgent", 7}}, Json{{"userAgent", "compat-codex"}},
+        Json{{"userAgent", "codex/"}}, Json{{"userAgent", "codex/ (linux)"}},
+        Json{{"userAgent", "codex/v1.0"}}, Json{{"userAgent", "codex/1.0;rm (x)"}},
+        Json{{"userAgent", "codex/1.0\x1b[31m"}}, Json{{"userAgent", "a/" + std::string(65, '1')}},
+        Json::array()}) {
+    EXPECT_EQ(cli_version(init), std::nullopt) << init.dump();
+  }
+}
+
 }  // namespace
 }  // namespace companion::codex
