@@ -29,8 +29,10 @@ std::string command_text(const std::vector<std::string>& args) {
 Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::string>& args,
                                const GitOptions& options) {
   sys::RunOptions run;
-  run.argv = {"git", "--no-pager",     "-c", "core.quotePath=false",
-              "-c",  "color.ui=false", "-c", "core.hooksPath=/dev/null"};
+  // Nothing the repository's .git/config names runs: no hooks, no fsmonitor.
+  run.argv = {"git", "--no-pager",          "-c", "core.quotePath=false",
+              "-c",  "color.ui=false",      "-c", "core.hooksPath=/dev/null",
+              "-c",  "core.fsmonitor=false"};
   run.argv.insert(run.argv.end(), args.begin(), args.end());
   run.cwd = dir;
   // No index refresh writes (GIT_OPTIONAL_LOCKS), no credential prompts, untranslated messages.

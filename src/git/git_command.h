@@ -22,8 +22,9 @@ struct GitOptions {
   std::vector<std::pair<std::string, std::string>> env;
 };
 
-// Runs `git <args>` in `dir` without a pager, colour, optional locks, prompts or hooks (hooks are
-// programs the repository chooses: `worktree add` would run post-checkout). A non-zero
+// Runs `git <args>` in `dir` without a pager, colour, optional locks, prompts, hooks or an
+// fsmonitor (programs a repository's .git/config can name: `worktree add` would run
+// post-checkout, `add` and `status` the fsmonitor). A non-zero
 // exit is not an error here (callers inspect the result); failing to run git is.
 Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::string>& args,
                                const GitOptions& options = {});

@@ -70,6 +70,25 @@ TEST(Worktree, RemoveDeletesTheWorktreeAndTheBranchEvenWhenTheDirectoryIsGone) {
   EXPECT_EQ(f.repo.git({"worktree", "list", "--porcelain"}).find(f.path), std::string::npos);
 }
 
+// A repository names programs in its .git/config (hooks, an fsmonitor); none may run when a
+// write task snapshots it, adds its worktree or commits onto the branch.
+TEST(Worktree, RunsNoProgramTheRepositoryNames) {
+  Fixture f;
+  std::string marker = f.repo.scratch() + "/ran";
+  std::string script = f.repo.scratch() + "/evil.sh";
+  testing::run_in(f.repo.scratch(),
+                  {"sh", "-c",
+                   "printf '#!/bin/sh\\ntouch " + marker + "\\n' > " + script + " && chmod +x " +
+                       script + " && mkdir -p hooks && cp " + script +
+                       " hooks/post-checkout && cp " + script + " hooks/reference-transaction"});
+  f.repo.git({"config", "core.hooksPath", f.repo.scratch() + "/hooks"});
+  f.repo.git({"config", "core.fsmonitor", script});
+  ASSERT_TRUE(snapshot_tree(f.repo.root(), f.repo.scratch() + "/idx").ok());
+  ASSERT_TRUE(add_worktree(f.repo.root(), f.path, f.branch, f.base).ok());
+  f.commit_change("a.txt", "x\\n");
+  EXPECT_FALSE(sys::path_exists(marker));
+}
+
 TEST(Worktree, RefusesABranchThatLooksLikeAnOption) {
   Fixture f;
   EXPECT_FALSE(add_worktree(f.repo.root(), f.path, "--force", f.base).ok());
