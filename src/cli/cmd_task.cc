@@ -1,7 +1,12 @@
-// `task [--background] [--write] [--resume-last|--resume|--fresh] [--model M|spark]
-//       [--effort E] [--prompt-file F] [prompt…]`, `task-resume-candidate [--json]`
+// `task [--background] [--write] [--worktree] [--from-review JOB] [--resume-last|--resume|--fresh]
+//       [--model M|spark] [--effort E] [--prompt-file F] [prompt…]`,
+// `task-resume-candidate [--json]`
+#include "assets/plugin_assets.h"
 #include "cli/commands.h"
 #include "cli/execute.h"
+#include "cli/job_ref.h"
+#include "git/git_command.h"
+#include "jobs/review_fix_prompt.h"
 #include "sys/fs.h"
 #include "sys/json_read.h"
 #include "sys/text.h"
@@ -90,24 +95,73 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
   return {};
 }
 
+// `--from-review JOB`: the prompt fixes the findings of that finished review (the text given,
+// if any, is added as the user's instructions). The task writes.
+Status prompt_from_review(Context& ctx, store::JobStore& store, const std::string& ref,
+                          jobs::JobRequest& request) {
+  if (ctx.args.value("prompt-file")) {
+    return make_error("--from-review builds the prompt from the review; drop --prompt-file");
+  }
+  auto review = resolve_job_ref(store, ctx.store_options(), ref);
+  if (!review) return review.error();
+  auto tmpl = assets::plugin_file(ctx.config.plugin_root, jobs::kReviewFixPromptFile);
+  if (!tmpl) return tmpl.error();
+  auto prompt = jobs::review_fix_prompt(*tmpl, review->job, ctx.args.text);
+  if (!prompt) return prompt.error();
+  request.prompt = std::move(*prompt);
+  request.from_review = review->job.id;
+  request.write = true;
+  return {};
+}
+
+// `--worktree` starts from the repository's HEAD: refuse at once where there is none.
+Status check_worktree_repository(const std::string& root) {
+  auto repo = git::find_repo_root(root);
+  if (!repo) return make_error("--worktree needs a git repository: {}", repo.error().message);
+  if (!git::has_head_commit(*repo)) {
+    return make_error(
+        "--worktree starts from HEAD, but {} has no commit yet; commit first or drop --worktree",
+        *repo);
+  }
+  return {};
+}
+
+Status prepare_task_request(Context& ctx, store::JobStore& store, jobs::JobRequest& request) {
+  request.cwd = store.workspace().root;
+  if (auto ref = ctx.args.value("from-review")) {
+    COMPANION_TRY(prompt_from_review(ctx, store, *ref, request));
+  } else {
+    auto prompt = task_prompt(ctx);
+    if (!prompt) return prompt.error();
+    request.prompt = std::move(*prompt);
+  }
+  if (request.worktree) {
+    request.write = true;
+    COMPANION_TRY(check_worktree_repository(request.cwd));
+  }
+  COMPANION_TRY(choose_thread(ctx, store, request));
+  request.thread_name =
+      "Codex Companion Task: " + sys::excerpt(request.from_review.empty()
+                                                  ? request.prompt
+                                                  : "Fix the findings of " + request.from_review,
+                                              60);
+  return {};
+}
+
 }  // namespace
 
 int run_task(Context& ctx) {
   jobs::JobRequest request;
   request.kind = store::JobKind::kTask;
   request.write = ctx.args.flag("write");
+  request.worktree = ctx.args.flag("worktree");
   if (auto s = apply_model_options(ctx, request); !s) return fail(s.error());
   if (ctx.args.flag("resume") && ctx.args.flag("fresh")) {
     return fail("--resume and --fresh contradict each other; choose one");
   }
-  auto prompt = task_prompt(ctx);
-  if (!prompt) return fail(prompt.error());
-  request.prompt = std::move(*prompt);
   auto store = ctx.store();
   if (!store) return fail(store.error());
-  request.cwd = (*store)->workspace().root;
-  if (auto s = choose_thread(ctx, **store, request); !s) return fail(s.error());
-  request.thread_name = "Codex Companion Task: " + sys::excerpt(request.prompt, 60);
+  if (auto s = prepare_task_request(ctx, **store, request); !s) return fail(s.error());
   return execute_request(ctx, request, ctx.args.flag("background"));
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/workspace_guard.h"
+#include "jobs/write_task.h"
 #include "sys/terminal_text.h"
 
 namespace companion::cli {
@@ -10,6 +11,7 @@ namespace companion::cli {
 store::JobStore::Options Context::store_options() const {
   store::JobStore::Options options;
   options.keep_finished = config.keep_jobs;
+  options.on_prune = jobs::remove_job_worktree;
   return options;
 }
 

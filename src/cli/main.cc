@@ -22,19 +22,23 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 12>& commands() {
-  static const std::array<Command, 12> kTable = {{
+const std::array<Command, 13>& commands() {
+  static const std::array<Command, 13> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
        {{}, {"enable-review-gate", "disable-review-gate"}},
        run_setup},
       {"task",
-       "task [--background] [--write] [--resume-last|--resume|--fresh] [--model M|spark] "
+       "task [--background] [--write] [--worktree] [--from-review JOB] "
+       "[--resume-last|--resume|--fresh] [--model M|spark] "
        "[--effort none|minimal|low|medium|high|xhigh] [--prompt-file F] [prompt…]",
-       "Delegate a task to Codex (prompt from text, --prompt-file or stdin).",
-       {{"model", "effort", "prompt-file"},
-        {"background", "wait", "write", "resume", "resume-last", "fresh"},
+       "Delegate a task to Codex (prompt from text, --prompt-file or stdin). A write task's "
+       "result shows what git saw change. --worktree: write in a fresh git worktree on branch "
+       "codex/<job id> (then `apply JOB`). --from-review JOB: fix what that finished review "
+       "found (the text, if any, adds instructions).",
+       {{"model", "effort", "prompt-file", "from-review"},
+        {"background", "wait", "write", "worktree", "resume", "resume-last", "fresh"},
         true},
        run_task},
       {"review",
@@ -73,6 +77,12 @@ const std::array<Command, 12>& commands() {
        "Print the stored output of a finished job.",
        {},
        run_result},
+      {"apply",
+       "apply JOB [--json]",
+       "Bring a finished `task --worktree` job's change (its branch codex/JOB) into the working "
+       "tree; refused, with nothing changed, when it does not apply cleanly.",
+       {},
+       run_apply},
       {"cancel",
        "cancel [JOB] [--json]",
        "Cancel an active job: interrupt the Codex turn, end its worker, mark it cancelled.",

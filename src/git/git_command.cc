@@ -29,7 +29,10 @@ std::string command_text(const std::vector<std::string>& args) {
 Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::string>& args,
                                const GitOptions& options) {
   sys::RunOptions run;
-  run.argv = {"git", "--no-pager", "-c", "core.quotePath=false", "-c", "color.ui=false"};
+  // Nothing the repository's .git/config names runs: no hooks, no fsmonitor.
+  run.argv = {"git", "--no-pager",          "-c", "core.quotePath=false",
+              "-c",  "color.ui=false",      "-c", "core.hooksPath=/dev/null",
+              "-c",  "core.fsmonitor=false"};
   run.argv.insert(run.argv.end(), args.begin(), args.end());
   run.cwd = dir;
   // No index refresh writes (GIT_OPTIONAL_LOCKS), no credential prompts, untranslated messages.
@@ -37,6 +40,7 @@ Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::st
              {"GIT_TERMINAL_PROMPT", "0"},
              {"GIT_PAGER", "cat"},
              {"LC_ALL", "C"}};
+  run.env.insert(run.env.end(), options.env.begin(), options.env.end());
   run.max_stdout_bytes = options.max_stdout_bytes;
   run.kill_on_overflow = options.kill_on_overflow;
   run.timeout_ms = options.timeout_ms;

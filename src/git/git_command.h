@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sys/result.h"
@@ -17,9 +18,13 @@ struct GitOptions {
   size_t max_stdout_bytes = 4 * 1024 * 1024;
   bool kill_on_overflow = false;  // stop git once stdout passes the limit
   int timeout_ms = kGitTimeoutMs;
+  // Extra environment (NAME, value), e.g. GIT_INDEX_FILE for a scratch index.
+  std::vector<std::pair<std::string, std::string>> env;
 };
 
-// Runs `git <args>` in `dir` without a pager, colour, optional locks or prompts. A non-zero
+// Runs `git <args>` in `dir` without a pager, colour, optional locks, prompts, hooks or an
+// fsmonitor (programs a repository's .git/config can name: `worktree add` would run
+// post-checkout, `add` and `status` the fsmonitor). A non-zero
 // exit is not an error here (callers inspect the result); failing to run git is.
 Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::string>& args,
                                const GitOptions& options = {});

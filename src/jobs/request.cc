@@ -20,6 +20,8 @@ nlohmann::json to_json(const JobRequest& r) {
           {"model", optional_text(r.model)},
           {"effort", optional_text(r.effort)},
           {"write", r.write},
+          {"worktree", r.worktree},
+          {"fromReview", r.from_review.empty() ? nlohmann::json() : nlohmann::json(r.from_review)},
           {"resumeLast", r.resume_last},
           {"resumeThreadId",
            r.resume_thread_id.empty() ? nlohmann::json() : nlohmann::json(r.resume_thread_id)},
@@ -46,6 +48,8 @@ Result<JobRequest> request_from_json(const nlohmann::json& j) {
   r.model = sys::json_string(j, "model");
   r.effort = sys::json_string(j, "effort");
   r.write = sys::json_bool(j, "write").value_or(false);
+  r.worktree = sys::json_bool(j, "worktree").value_or(false);
+  r.from_review = sys::json_text(j, "fromReview");
   r.resume_thread_id = sys::json_text(j, "resumeThreadId");
   r.resume_last = sys::json_bool(j, "resumeLast").value_or(false);
   r.thread_name = sys::json_text(j, "threadName");
@@ -77,7 +81,7 @@ codex::TurnSpec to_turn_spec(const JobRequest& r, const codex::CodexCommand& cod
   spec.prompt = r.prompt;
   spec.model = r.model;
   spec.effort = r.effort;
-  spec.write = r.write;
+  spec.write = r.write || r.worktree;
   spec.resume_thread_id = r.resume_thread_id;
   spec.thread_name = r.thread_name;
   spec.ephemeral = r.ephemeral;
@@ -107,6 +111,7 @@ std::string job_summary(const JobRequest& r) {
   std::string label = target_label(r);
   switch (r.kind) {
     case store::JobKind::kTask:
+      if (!r.from_review.empty()) return "Fix the findings of review " + r.from_review;
       return sys::excerpt(r.prompt, 96);
     case store::JobKind::kReview:
       return "Review of the " + label;

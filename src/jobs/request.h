@@ -19,6 +19,9 @@ struct JobRequest {
   std::optional<std::string> model;
   std::optional<std::string> effort;
   bool write = false;
+  // task: run in a fresh git worktree on branch codex/<job id> (implies write; jobs/write_task.h)
+  bool worktree = false;
+  std::string from_review;       // task: the review job whose findings the prompt was built from
   std::string resume_thread_id;  // empty: a new thread
   bool resume_last = false;      // task: --resume/--resume-last was given
   std::string thread_name;       // persistent name for task threads

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "jobs/write_task.h"
 #include "store/job_log.h"
 #include "sys/process.h"
 #include "sys/stop.h"
@@ -101,6 +102,65 @@ codex::TurnOutcome run_or_skip(store::JobStore& store, const store::Job& job,
   return turn;
 }
 
+bool is_write_task(const JobRequest& request) {
+  return request.kind == store::JobKind::kTask && (request.write || request.worktree);
+}
+
+// Runs the turn of a write task inside its scope (jobs/write_task.h): the workspace or a fresh
+// worktree, snapshotted before; a scope that cannot be prepared fails the job without a turn.
+codex::TurnOutcome run_write_turn(store::JobStore& store, const store::Job& job,
+                                  const JobRequest& request, const RunOptions& options,
+                                  std::optional<WriteScope>& scope) {
+  auto prepared = prepare_write(store.workspace(), job, request);
+  if (!prepared) {
+    codex::TurnOutcome turn;
+    turn.end_reason = "error";
+    turn.error_message = "cannot prepare the write task: " + prepared.error().message;
+    return turn;
+  }
+  scope = std::move(*prepared);
+  JobRequest in_scope = request;
+  in_scope.cwd = scope->dir;
+  if (scope->worktree) {
+    (void)store::append_log_line(
+        store.env(), job.log_file,
+        fmt::format("Worktree {} on branch {}.", scope->dir, scope->worktree->branch));
+  }
+  return run_or_skip(store, job, in_scope, options);
+}
+
+// Measures what the write task changed and adds it to the outcome. A completed task whose
+// change cannot be recorded (its worktree was removed under it) ends failed instead.
+void record_changes(store::JobStore& store, const store::Job& job, const WriteScope& scope,
+                    const codex::TurnOutcome& turn, JobOutcome& outcome) {
+  bool completed = outcome.terminal.status == store::JobStatus::kCompleted;
+  auto report = finish_write(store.workspace(), job, scope, turn, completed);
+  if (report) {
+    attach_changes(outcome, *report, job.id);
+    std::string warning = change_warning(*report);
+    (void)store::append_log_line(
+        store.env(), job.log_file,
+        report->measured ? fmt::format("Changes: {} file(s), +{} -{}.{}",
+                                       report->stat.files_changed, report->stat.insertions,
+                                       report->stat.deletions, warning.empty() ? "" : " " + warning)
+                         : "Changes not measured: " + report->error);
+    return;
+  }
+  const std::string& why = report.error().message;
+  outcome.payload["status"] = 1;
+  outcome.payload["failureMessage"] = why;
+  outcome.rendered += "\n" + why + "\n";
+  if (!completed) {
+    outcome.terminal.result = outcome.payload;
+    outcome.terminal.rendered = outcome.rendered;
+    return;
+  }
+  store::Terminal failed =
+      store::make_terminal(store::EndReason::kError, why, outcome.payload, outcome.rendered);
+  failed.summary = why;
+  outcome.terminal = std::move(failed);
+}
+
 }  // namespace
 
 codex::TurnLimits limits_from(const sys::Config& config) {
@@ -126,8 +186,12 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
   if (*started) {
     (void)store::append_log_line(
         env, job.log_file, "Starting Codex " + std::string(store::to_string(request.kind)) + ".");
-    codex::TurnOutcome turn = run_or_skip(store, job, request, options);
+    std::optional<WriteScope> scope;
+    codex::TurnOutcome turn = is_write_task(request)
+                                  ? run_write_turn(store, job, request, options, scope)
+                                  : run_or_skip(store, job, request, options);
     run.outcome = build_outcome(request, turn);
+    if (scope) record_changes(store, job, *scope, turn, run.outcome);
     log_blocks(env, job, turn, run.outcome);
     auto won = store.finish(job.id, run.outcome.terminal);
     if (!won) return won.error();

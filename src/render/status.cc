@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "render/changes.h"
 #include "store/job_log.h"
 #include "sys/json_read.h"
 
@@ -193,7 +194,10 @@ std::string render_stored_result(const store::Job& job) {
   if (structured && !job.rendered.empty()) return ensure_newline(job.rendered) + resume;
   std::string raw = sys::json_text(job.result, "rawOutput");
   if (raw.empty()) raw = sys::json_text(sys::json_object(job.result, "codex"), "stdout");
-  if (!raw.empty()) return ensure_newline(raw) + resume;
+  // A write task adds what git saw change (ours: render/changes.h).
+  std::string changes = render_changes(sys::json_value(job.result, "changes"),
+                                       sys::json_value(job.result, "worktree"));
+  if (!raw.empty()) return ensure_newline(raw) + changes + resume;
   if (!job.rendered.empty()) return ensure_newline(job.rendered) + resume;
   std::vector<std::string> lines = {"# " + (job.title.empty() ? "Codex Result" : job.title), "",
                                     "Job: " + job.id,

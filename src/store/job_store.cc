@@ -413,6 +413,7 @@ Status JobStore::prune() {
       (void)env_->remove_file(ws_.log_path(job.id));
       (void)env_->remove_file(ws_.lock_path(job.id));
       (void)env_->remove_file(ws_.cancel_path(job.id));
+      if (options_.on_prune) options_.on_prune(ws_, job);
     }
   }
   return {};

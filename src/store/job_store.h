@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -79,6 +80,9 @@ class JobStore {
   struct Options {
     size_t keep_finished = 50;  // retention of finished jobs; active jobs are never pruned
     int busy_timeout_ms = 30000;
+    // Called for each finished job prune() deletes, after its row is gone (a worktree task's
+    // worktree and branch go with it: jobs::remove_job_worktree). Must not throw; best effort.
+    std::function<void(const Workspace&, const Job&)> on_prune;
   };
 
   // Opens (creating directories, database and schema as needed) the store of `ws`. When that

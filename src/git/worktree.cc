@@ -1,0 +1,143 @@
+#include "git/worktree.h"
+
+#include "git/git_command.h"
+#include "git/ref_argument.h"
+#include "git/tree_state.h"
+#include "sys/fs.h"
+
+namespace companion::git {
+
+namespace {
+
+// Patches larger than this are not applied by us: the user can merge the branch.
+constexpr size_t kMaxPatchBytes = 64 * 1024 * 1024;
+
+std::string full_ref(const std::string& branch) {
+  return "refs/heads/" + branch;
+}
+
+Status check_ids(const std::string& a, const std::string& b) {
+  if (!is_object_id(a) || !is_object_id(b)) return make_error("not a git object id");
+  return {};
+}
+
+// git's own words about why a command failed: the first lines of its stderr, on one line.
+std::string git_reason(const sys::RunResult& run) {
+  std::string reason;
+  for (const auto& line : split_lines(run.err_tail)) {
+    if (reason.size() > 300) break;
+    reason += (reason.empty() ? "" : "; ") + line;
+  }
+  return reason.empty() ? run.describe() : reason;
+}
+
+}  // namespace
+
+std::string worktree_branch(const std::string& job_id) {
+  return kBranchPrefix + job_id;
+}
+
+std::string worktree_path(const std::string& state_dir, const std::string& job_id) {
+  return state_dir + "/worktrees/" + job_id;
+}
+
+Status add_worktree(const std::string& repo_root, const std::string& path,
+                    const std::string& branch, const std::string& base) {
+  COMPANION_TRY(check_ref_argument(branch, "worktree branch"));
+  if (!is_object_id(base)) return make_error("the worktree's base is not a commit id");
+  if (auto made = sys::ensure_private_dir(sys::dirname_of(path)); !made) return made.error();
+  auto added = git_output(repo_root,
+                          {"worktree", "add", "--quiet", "-b", branch, kEndOfOptions, path, base});
+  if (!added) return make_error("cannot create the worktree: {}", added.error().message);
+  return {};
+}
+
+Result<std::string> commit_to_branch(const std::string& worktree, const std::string& branch,
+                                     const std::string& parent, const std::string& tree,
+                                     const std::string& message) {
+  COMPANION_TRY(check_ref_argument(branch, "worktree branch"));
+  COMPANION_TRY(check_ids(parent, tree));
+  GitOptions options;
+  options.env = {{"GIT_AUTHOR_NAME", "Codex Companion"},
+                 {"GIT_AUTHOR_EMAIL", "codex-companion@localhost"},
+                 {"GIT_COMMITTER_NAME", "Codex Companion"},
+                 {"GIT_COMMITTER_EMAIL", "codex-companion@localhost"}};
+  auto commit = git_output(
+      worktree, {"commit-tree", "--no-gpg-sign", "-p", parent, "-m", message, tree}, options);
+  if (!commit) return commit.error();
+  std::string id = trim_right(*commit);
+  if (!is_object_id(id)) return make_error("git commit-tree printed no commit id");
+  auto moved = git_output(
+      worktree, {"update-ref", "-m", "codex-companion: task result", full_ref(branch), id, parent});
+  if (!moved) return moved.error();
+  // The worktree's own index follows its branch (the files already match the commit).
+  (void)git_output(worktree, {"read-tree", kEndOfOptions, id});
+  return id;
+}
+
+Result<std::string> branch_commit(const std::string& repo_root, const std::string& branch) {
+  COMPANION_TRY(check_ref_argument(branch, "worktree branch"));
+  auto run = run_git(repo_root, {"rev-parse", "--verify", "--quiet", kEndOfOptions,
+                                 full_ref(branch) + "^{commit}"});
+  if (!run) return run.error();
+  std::string id = trim_right(run->out);
+  if (!run->success() || !is_object_id(id)) {
+    return make_coded_error(ErrorCode::kNotFound, "the branch {} does not exist (any more)",
+                            branch);
+  }
+  return id;
+}
+
+Status remove_worktree(const std::string& repo_root, const std::string& path,
+                       const std::string& branch) {
+  Status first;
+  if (sys::path_exists(path)) {
+    auto removed =
+        git_output(repo_root, {"worktree", "remove", "--force", "--force", kEndOfOptions, path});
+    if (!removed) first = removed.error();
+  }
+  // A worktree directory deleted behind git's back leaves its record: drop such records.
+  (void)git_output(repo_root, {"worktree", "prune"});
+  if (check_ref_argument(branch, "worktree branch")) {
+    auto run = run_git(repo_root, {"update-ref", "-d", full_ref(branch)});
+    if (first && run && !run->success() && branch_commit(repo_root, branch)) {
+      first = make_error("cannot delete the branch {}: {}", branch, git_reason(*run));
+    }
+  }
+  return first;
+}
+
+Result<ApplyReport> apply_change(const std::string& repo_root, const std::string& base,
+                                 const std::string& head, const std::string& patch_file) {
+  COMPANION_TRY(check_ids(base, head));
+  GitOptions options;
+  options.max_stdout_bytes = kMaxPatchBytes;
+  // Plumbing: no external diff driver or textconv from the repository's attributes runs.
+  auto patch = git_output(repo_root,
+                          {"diff-tree", "-p", "--binary", "--full-index", "--no-renames", "-r",
+                           kEndOfOptions, base, head},
+                          options);
+  if (!patch) return patch.error();
+  if (patch->empty()) return make_error("the branch holds no change to apply");
+  COMPANION_TRY(sys::write_file_atomic(patch_file, *patch));
+  ApplyReport report;
+  Result<std::string> done = make_error("not applied");
+  auto staged_check = run_git(repo_root, {"apply", "--check", "--index", "--", patch_file});
+  if (staged_check && staged_check->success()) {
+    report.staged = true;
+    done = git_output(repo_root, {"apply", "--index", "--", patch_file});
+  } else {
+    auto check = run_git(repo_root, {"apply", "--check", "--", patch_file});
+    if (!check || !check->success()) {
+      (void)sys::remove_file(patch_file);
+      if (!check) return check.error();
+      return make_error("{}", git_reason(*check));
+    }
+    done = git_output(repo_root, {"apply", "--", patch_file});
+  }
+  (void)sys::remove_file(patch_file);
+  if (!done) return done.error();
+  return report;
+}
+
+}  // namespace companion::git
