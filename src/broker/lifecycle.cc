@@ -6,6 +6,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <charconv>
 #include <chrono>
 #include <memory>
 
@@ -69,6 +70,13 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   session.log_file = store.workspace().state_dir + "/broker.log";
   auto log = env.open_append(session.log_file);
   if (!log) return log.error();
+  // Recorded before it exists (pid unknown): should this companion die while the broker starts,
+  // the next one finds the record, and tear_down finds the broker through its pid file.
+  session.started_at = env.now_ms();
+  if (Status recorded = store.set_broker_session(session); !recorded.ok()) {
+    sys::remove_dir_if_empty(*dir);
+    return recorded.error();
+  }
   sys::SpawnOptions spawn;
   spawn.argv = {
       options.executable, "broker",     "serve",          "--detach", "--endpoint",
@@ -77,7 +85,7 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   spawn.new_session = true;
   auto launcher = env.spawn(spawn);
   if (!launcher) {
-    sys::remove_dir_if_empty(*dir);
+    tear_down(store, session, options.stop_grace_ms);
     return launcher.error();
   }
   (void)sys::reap_within(*launcher, 2000);  // it forks the broker off and exits at once
@@ -105,6 +113,24 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   tear_down(store, session, options.stop_grace_ms);
   return make_error("the shared Codex broker did not start within {} ms ({})",
                     options.start_timeout_ms, why);
+}
+
+// A session recorded before its broker answered has no pid: the broker's pid file names it,
+// with its start time, so a pid reused since is never taken for it.
+store::BrokerSession with_pid_from_file(sys::Env& env, store::BrokerSession session) {
+  if (session.pid != 0 || session.pid_file.empty()) return session;
+  auto text = env.read_file(session.pid_file, 64, sys::Links::kRefuse);
+  if (!text) return session;
+  const char* end = text->data() + text->size();
+  int64_t pid = 0;
+  uint64_t start_time = 0;
+  auto [after_pid, pid_ec] = std::from_chars(text->data(), end, pid);
+  if (pid_ec != std::errc() || after_pid == end || *after_pid != ' ' || pid <= 1) return session;
+  auto [after_start, start_ec] = std::from_chars(after_pid + 1, end, start_time);
+  if (start_ec != std::errc() || start_time == 0) return session;
+  session.pid = pid;
+  session.pid_start_time = start_time;
+  return session;
 }
 
 }  // namespace
@@ -151,8 +177,9 @@ Result<store::BrokerSession> ensure_broker(store::JobStore& store, const LaunchO
   return start_broker(store, options);
 }
 
-void tear_down(store::JobStore& store, const store::BrokerSession& session, int64_t grace_ms) {
+void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int64_t grace_ms) {
   sys::Env& env = store.env();
+  const store::BrokerSession session = with_pid_from_file(env, recorded);
   auto pid = static_cast<pid_t>(session.pid);
   if (pid > 1 && session.pid_start_time != 0 && env.process_matches(pid, session.pid_start_time)) {
     (void)env.signal_process(pid, SIGTERM);
@@ -177,13 +204,17 @@ Result<StopResult> stop_broker(store::JobStore& store, const StopOptions& option
   const bool force = options.force;
   const int64_t grace_ms = options.grace_ms;
   StopResult out;
+  // A companion killed while starting a broker leaves its start lock as a file (no longer held):
+  // taking the lock when it is free removes that file on the way out. One held by a companion
+  // starting a broker right now is left to it.
+  auto start_lock = sys::PathLock::acquire(store.workspace().state_dir + "/broker.lock", 0);
   auto recorded = store.broker_session();
   if (!recorded) return recorded.error();
   if (!recorded->has_value()) {
     out.stopped = true;
     return out;
   }
-  const store::BrokerSession& session = **recorded;
+  const store::BrokerSession session = with_pid_from_file(store.env(), **recorded);
   auto status = ping(session.endpoint, options.answer_ms);
   if (!status) {
     if (!options.tear_down_unanswering) {

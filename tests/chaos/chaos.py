@@ -136,7 +136,7 @@ def main(argv=None):
     parser.add_argument("--faults", type=int, default=int(os.environ.get("CHAOS_FAULTS", "0")))
     parser.add_argument("--seed", default=os.environ.get("CHAOS_SEED") or secrets.token_hex(4))
     parser.add_argument("--round", type=int, help="replay only this round of the seed")
-    parser.add_argument("--rss-limit-mib", type=int, default=256)
+    parser.add_argument("--rss-limit-mib", type=int, default=64)
     parser.add_argument("--json-out", help="write every round's result here (JSON lines)")
     parser.add_argument("--keep", action="store_true", help="keep the rounds' directories")
     parser.add_argument("--inner", help=argparse.SUPPRESS)
