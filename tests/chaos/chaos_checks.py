@@ -28,7 +28,9 @@ def store_dirs(state_home):
     return sorted(glob.glob(os.path.join(state_home, "codex-companion", "*", "")))
 
 
-def _rows(state_home, sql):
+def _rows(state_home, sql, errors=None):
+    """Rows of every workspace store under state_home; read errors are appended to `errors`
+    (when given) and otherwise ignored."""
     rows = []
     for d in store_dirs(state_home):
         db = os.path.join(d, "state.db")
@@ -40,8 +42,9 @@ def _rows(state_home, sql):
                 rows += con.execute(sql).fetchall()
             finally:
                 con.close()
-        except sqlite3.Error:
-            pass  # being created, or the disk is full: read again later
+        except sqlite3.Error as e:
+            if errors is not None:
+                errors.append(f"{db}: {e}")  # else: being created, or the disk is full
     return rows
 
 
@@ -100,8 +103,11 @@ def settle(rnd, bound_s):
                 rnd.violation(f"{job_id} not terminal {bound_s} s after launch: {state}")
                 pending.discard(job_id)
         time.sleep(0.3)
-    missing = set(rnd.launched) - set(stored_ids(rnd.state_home))
-    for job_id in sorted(missing):
+    errors = []
+    stored = [r[0] for r in _rows(rnd.state_home, "SELECT id FROM jobs", errors)]
+    for error in errors:
+        rnd.violation(f"the store cannot be read: {error}")
+    for job_id in sorted(set(rnd.launched) - set(stored)) if not errors else []:
         rnd.violation(f"launched job {job_id} is not stored")
     return first
 

@@ -188,7 +188,10 @@ class Round:
         kind = fault["kind"]
         if kind == "disk-full":
             self.faults[kind] += 1
-            threading.Thread(target=self.fill_disk, args=(fault["pause"],), daemon=True).start()
+            # Joined before the checks: they run once the disk has room again.
+            t = threading.Thread(target=self.fill_disk, args=(fault["pause"],), daemon=True)
+            t.start()
+            self.threads.append(t)
             return
         if kind.startswith(("kill-", "stop-")):
             # The planned target first; when there is none (yet, or any more), the same signal
