@@ -60,7 +60,7 @@ def run_disk_round(plan, root, env, mark, rss_limit_kib, keep):
         return json.loads(lines[-1])
     except (IndexError, ValueError):
         return {"index": plan["index"], "kind": "disk", "runtime": plan["runtime"], "faults": {},
-                "jobs": [], "launchRefused": 0, "brokerMaxRssKiB": 0, "brokers": 0,
+                "jobs": [], "launchRefused": 0, "orphanLocks": 0, "brokerMaxRssKiB": 0, "brokers": 0,
                 "cancelMaxS": 0, "sessionEndMaxS": 0, "seconds": 0,
                 "violations": [f"the full-disk round failed (exit {proc.returncode}): "
                                f"{proc.stderr.strip()[-500:]}"]}
@@ -91,6 +91,7 @@ class Totals:
         self.reasons = collections.Counter()
         self.violations = []  # (round index, text)
         self.refused = 0
+        self.orphan_locks = 0
         self.rss = 0
         self.cancel_max = 0.0
         self.session_end_max = 0.0
@@ -104,6 +105,7 @@ class Totals:
             self.reasons[f"{job['status']}/{job['endReason']}"] += 1
         self.violations += [(r["index"], v) for v in r["violations"]]
         self.refused += r["launchRefused"]
+        self.orphan_locks += r.get("orphanLocks", 0)
         self.rss = max(self.rss, r["brokerMaxRssKiB"])
         self.cancel_max = max(self.cancel_max, r["cancelMaxS"])
         self.session_end_max = max(self.session_end_max, r["sessionEndMaxS"])
@@ -124,6 +126,8 @@ def report(t, seed, wall, skipped):
     print(f"chaos: launches refused with one error line: {t.refused}; broker max VmRSS "
           f"{t.rss // 1024} MiB; slowest cancel {t.cancel_max:.2f} s; slowest session-end hook "
           f"{t.session_end_max:.2f} s")
+    print(f"chaos: free lock files of jobs never stored (a command SIGKILLed between taking "
+          f"its job's lock and storing the row): {t.orphan_locks}")
     print(f"chaos: violations {len(t.violations)}")
     for index, text in t.violations:
         print(f"chaos: VIOLATION round {index} (replay: --seed {seed} --round {index}): {text}")

@@ -9,6 +9,7 @@
   * every broker's VmRSS stayed under the limit
 """
 
+import fcntl
 import glob
 import json
 import os
@@ -138,11 +139,41 @@ def check_job(rnd, job):
             rnd.violation(f"result {job_id} of a completed job failed: {out.stderr.strip()}")
 
 
+def lock_held(path):
+    """True when some process holds the flock on path (a shared, non-blocking probe)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def check_locks(rnd, store):
+    """No lock is held once the round is over, the broker's start lock is gone, and a stored
+    job has no lock file (its end removed it). A free lock file of a job that was never stored
+    (its command was SIGKILLed between taking the lock and storing the row) is counted."""
+    stored = set(r[0] for r in _rows(rnd.state_home, "SELECT id FROM jobs"))
+    if os.path.exists(os.path.join(store, "broker.lock")):
+        rnd.violation("the broker's start lock is left")
+    for path in glob.glob(os.path.join(store, "jobs", "*.lock")):
+        job_id = os.path.basename(path)[:-len(".lock")]
+        if lock_held(path):
+            rnd.violation(f"the lock of {job_id} is still held")
+        elif job_id in stored:
+            rnd.violation(f"the lock file of {job_id} is left after its end")
+        else:
+            rnd.orphan_locks += 1
+
+
 def check_store(rnd):
     for d in store_dirs(rnd.state_home):
-        locks = glob.glob(os.path.join(d, "jobs", "*.lock")) + glob.glob(d + "broker.lock")
-        if locks:
-            rnd.violation(f"locks left: {[os.path.basename(p) for p in locks]}")
+        check_locks(rnd, d)
         db = os.path.join(d, "state.db")
         try:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)

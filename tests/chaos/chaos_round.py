@@ -50,6 +50,7 @@ class Round:
         self.foreground = []  # (Popen, monotonic launch time)
         self.threads = []
         self.launch_refused = 0
+        self.orphan_locks = 0  # free lock files of jobs never stored (chaos_checks.check_locks)
         self.cancel_max = 0.0
         self.session_end_max = 0.0
         self.stopper = procs.Stopper(mark)
@@ -302,6 +303,7 @@ class Round:
         return {"index": self.plan["index"], "kind": self.plan["kind"],
                 "runtime": self.plan["runtime"], "faults": dict(self.faults), "jobs": results,
                 "violations": list(self.violations), "launchRefused": self.launch_refused,
+                "orphanLocks": self.orphan_locks,
                 "brokerMaxRssKiB": rss, "brokers": len(self.sampler.brokers),
                 "cancelMaxS": round(self.cancel_max, 3),
                 "sessionEndMaxS": round(self.session_end_max, 3),

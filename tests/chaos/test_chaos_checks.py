@@ -2,6 +2,7 @@
 lock file, a corrupt store, a broker's socket left behind, a job stuck non-terminal) is reported
 as a violation. Fast: no Codex, only the built binary and the store helper."""
 
+import fcntl
 import os
 import shutil
 import sqlite3
@@ -45,17 +46,30 @@ class PlantedFaults(unittest.TestCase):
                         self.round.violations)
         self.assertFalse(procs.alive(proc.pid))
 
-    def test_a_lock_file_and_a_corrupt_store_are_violations(self):
+    def test_lock_files_left_and_a_corrupt_store_are_violations(self):
         store = self.store()
-        open(os.path.join(store, "jobs", "task-x.lock"), "w").close()
+        [finished] = chaos_checks.stored_ids(self.round.state_home)
+        jobs = os.path.join(store, "jobs")
+        open(os.path.join(jobs, f"{finished}.lock"), "w").close()  # a finished job's lock
+        held = open(os.path.join(jobs, "task-held.lock"), "w")  # a lock someone holds
+        self.addCleanup(held.close)
+        fcntl.flock(held, fcntl.LOCK_EX)
+        open(os.path.join(jobs, "task-never-stored.lock"), "w").close()  # counted, allowed
+        open(os.path.join(store, "broker.lock"), "w").close()
+        chaos_checks.check_store(self.round)
+        text = "\n".join(self.round.violations)
+        self.assertIn(f"the lock file of {finished} is left", text)
+        self.assertIn("the lock of task-held is still held", text)
+        self.assertIn("the broker's start lock is left", text)
+        self.assertNotIn("task-never-stored", text)
+        self.assertEqual(self.round.orphan_locks, 1)
+        self.assertNotIn("integrity_check", text)
         db = os.path.join(store, "state.db")
         with open(db, "r+b") as f:  # every page after the first: garbage
             f.seek(4096)
             f.write(b"\xa5" * (os.path.getsize(db) - 4096))
         chaos_checks.check_store(self.round)
-        text = "\n".join(self.round.violations)
-        self.assertIn("locks left", text)
-        self.assertIn("integrity_check", text)
+        self.assertIn("integrity_check", "\n".join(self.round.violations))
 
     def test_a_broker_socket_left_behind_is_a_violation(self):
         sock_dir = tempfile.mkdtemp(prefix="cxc-chaos-check-")
