@@ -14,6 +14,7 @@
 #include "rpc/connection.h"
 #include "rpc/stream_transport.h"
 #include "sys/env.h"
+#include "sys/fs.h"
 #include "sys/json_read.h"
 #include "sys/path_lock.h"
 #include "sys/process.h"
@@ -133,6 +134,23 @@ store::BrokerSession with_pid_from_file(sys::Env& env, store::BrokerSession sess
   return session;
 }
 
+// A broker killed while writing its pid file leaves the draft (`<pid file>.tmp.<pid>`, see
+// sys::write_file_atomic), which keeps its socket directory from being removed. Only names of
+// that shape are removed.
+void remove_pid_file_drafts(sys::Env& env, const std::string& pid_file) {
+  const std::string dir = sys::dirname_of(pid_file);
+  if (dir.empty() || dir.size() + 1 >= pid_file.size()) return;
+  const std::string prefix = pid_file.substr(dir.size() + 1) + ".tmp.";
+  auto names = env.list_dir(dir);
+  if (!names) return;
+  for (const std::string& name : *names) {
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    (void)env.remove_file(sys::join_path(dir, name));
+  }
+}
+
 }  // namespace
 
 Result<Json> call(const std::string& endpoint, const std::string& method, const Json& params,
@@ -195,7 +213,10 @@ void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int
   // such as an MCP server that ignores its stdin, may not).
   (void)env.end_session(static_cast<pid_t>(session.app_server_pid), session.app_server_start_time);
   if (auto path = rpc::parse_unix_endpoint(session.endpoint)) (void)env.remove_file(*path);
-  if (!session.pid_file.empty()) (void)env.remove_file(session.pid_file);
+  if (!session.pid_file.empty()) {
+    (void)env.remove_file(session.pid_file);
+    remove_pid_file_drafts(env, session.pid_file);
+  }
   if (!session.socket_dir.empty()) sys::remove_dir_if_empty(session.socket_dir);
   (void)store.clear_broker_session(session.endpoint);
 }

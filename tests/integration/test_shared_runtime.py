@@ -304,3 +304,45 @@ class LauncherKilledWhileStartingTheBroker(SharedFakeCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assert_nothing_left(pid_file)
         self.task("a new broker serves the next task")
+
+
+class BrokerKilledWhileWritingItsPidFile(SharedFakeCase):
+    """Found by the chaos runner: a broker SIGKILLed while writing its pid file leaves the draft
+    (`broker.pid.tmp.<pid>`), and its socket directory stayed after `broker stop --force`."""
+
+    def test_broker_stop_force_removes_the_pid_file_draft_and_nothing_else(self):
+        self.run_json("status")  # creates the store
+        sock_dir = os.path.join(self.tmp, "cxc-killed")
+        os.makedirs(sock_dir, mode=0o700)
+        draft = os.path.join(sock_dir, "broker.pid.tmp.4242")
+        with open(draft, "w") as f:
+            f.write("4242 ")  # cut short by the SIGKILL
+        unrelated = os.path.join(sock_dir, "broker.pid.tmp.not-a-pid")
+        open(unrelated, "w").close()
+        record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
+                  "socketDir": sock_dir, "pidFile": os.path.join(sock_dir, "broker.pid"),
+                  "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
+        self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
+                      (json.dumps(record),))
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertFalse(os.path.exists(draft), "the pid file's draft is left")
+        self.assertTrue(os.path.exists(unrelated), "a file of another shape was removed")
+        os.remove(unrelated)
+        self.assertIsNone(self.recorded_session())
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+
+    def test_a_draft_alone_does_not_keep_the_socket_directory(self):
+        self.run_json("status")
+        sock_dir = os.path.join(self.tmp, "cxc-killed-alone")
+        os.makedirs(sock_dir, mode=0o700)
+        open(os.path.join(sock_dir, "broker.pid.tmp.31337"), "w").close()
+        record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
+                  "socketDir": sock_dir, "pidFile": os.path.join(sock_dir, "broker.pid"),
+                  "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
+        self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
+                      (json.dumps(record),))
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertFalse(os.path.exists(sock_dir), "the socket directory is left")
