@@ -40,7 +40,10 @@ def _rows(state_home, sql, errors=None):
         try:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
             try:
-                rows += con.execute(sql).fetchall()
+                # A command killed while creating the store leaves it without tables (its
+                # migration rolled back): no job stored yet; the next command migrates it.
+                if con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'jobs'").fetchone()[0]:
+                    rows += con.execute(sql).fetchall()
             finally:
                 con.close()
         except sqlite3.Error as e:
