@@ -2,6 +2,8 @@
 // are in daemon_clients.cc).
 #include "broker/daemon.h"
 
+#include <fmt/format.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
@@ -130,8 +132,13 @@ Status Daemon::Impl::listen() {
   if (ec) return make_error("cannot watch the broker socket: {}", ec.message());
   listening = true;
   if (!options.pid_file.empty()) {
-    COMPANION_TRY(sys::write_file_atomic(options.pid_file,
-                                         std::to_string(sys::default_env().self_pid()) + "\n"));
+    // "<pid> <start time>": with the start time a reader can tell this broker from a process
+    // that got its pid later (broker::tear_down of a broker whose launcher died unrecorded).
+    sys::Env& env = sys::default_env();
+    auto self = env.process_info(env.self_pid());
+    COMPANION_TRY(sys::write_file_atomic(
+        options.pid_file,
+        fmt::format("{} {}\n", env.self_pid(), self ? self->start_time : uint64_t{0})));
   }
   return {};
 }

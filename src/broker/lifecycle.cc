@@ -6,6 +6,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <charconv>
 #include <chrono>
 #include <memory>
 
@@ -13,6 +14,7 @@
 #include "rpc/connection.h"
 #include "rpc/stream_transport.h"
 #include "sys/env.h"
+#include "sys/fs.h"
 #include "sys/json_read.h"
 #include "sys/path_lock.h"
 #include "sys/process.h"
@@ -69,6 +71,13 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   session.log_file = store.workspace().state_dir + "/broker.log";
   auto log = env.open_append(session.log_file);
   if (!log) return log.error();
+  // Recorded before it exists (pid unknown): should this companion die while the broker starts,
+  // the next one finds the record, and tear_down finds the broker through its pid file.
+  session.started_at = env.now_ms();
+  if (Status recorded = store.set_broker_session(session); !recorded.ok()) {
+    sys::remove_dir_if_empty(*dir);
+    return recorded.error();
+  }
   sys::SpawnOptions spawn;
   spawn.argv = {
       options.executable, "broker",     "serve",          "--detach", "--endpoint",
@@ -77,7 +86,7 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   spawn.new_session = true;
   auto launcher = env.spawn(spawn);
   if (!launcher) {
-    sys::remove_dir_if_empty(*dir);
+    tear_down(store, session, options.stop_grace_ms);
     return launcher.error();
   }
   (void)sys::reap_within(*launcher, 2000);  // it forks the broker off and exits at once
@@ -105,6 +114,41 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   tear_down(store, session, options.stop_grace_ms);
   return make_error("the shared Codex broker did not start within {} ms ({})",
                     options.start_timeout_ms, why);
+}
+
+// A session recorded before its broker answered has no pid: the broker's pid file names it,
+// with its start time, so a pid reused since is never taken for it.
+store::BrokerSession with_pid_from_file(sys::Env& env, store::BrokerSession session) {
+  if (session.pid != 0 || session.pid_file.empty()) return session;
+  auto text = env.read_file(session.pid_file, 64, sys::Links::kRefuse);
+  if (!text) return session;
+  const char* end = text->data() + text->size();
+  int64_t pid = 0;
+  uint64_t start_time = 0;
+  auto [after_pid, pid_ec] = std::from_chars(text->data(), end, pid);
+  if (pid_ec != std::errc() || after_pid == end || *after_pid != ' ' || pid <= 1) return session;
+  auto [after_start, start_ec] = std::from_chars(after_pid + 1, end, start_time);
+  if (start_ec != std::errc() || start_time == 0) return session;
+  session.pid = pid;
+  session.pid_start_time = start_time;
+  return session;
+}
+
+// A broker killed while writing its pid file leaves the draft (`<pid file>.tmp.<pid>`, see
+// sys::write_file_atomic), which keeps its socket directory from being removed. Only names of
+// that shape are removed.
+void remove_pid_file_drafts(sys::Env& env, const std::string& pid_file) {
+  const std::string dir = sys::dirname_of(pid_file);
+  if (dir.empty() || dir.size() + 1 >= pid_file.size()) return;
+  const std::string prefix = pid_file.substr(dir.size() + 1) + ".tmp.";
+  auto names = env.list_dir(dir);
+  if (!names) return;
+  for (const std::string& name : *names) {
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    (void)env.remove_file(sys::join_path(dir, name));
+  }
 }
 
 }  // namespace
@@ -151,8 +195,9 @@ Result<store::BrokerSession> ensure_broker(store::JobStore& store, const LaunchO
   return start_broker(store, options);
 }
 
-void tear_down(store::JobStore& store, const store::BrokerSession& session, int64_t grace_ms) {
+void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int64_t grace_ms) {
   sys::Env& env = store.env();
+  const store::BrokerSession session = with_pid_from_file(env, recorded);
   auto pid = static_cast<pid_t>(session.pid);
   if (pid > 1 && session.pid_start_time != 0 && env.process_matches(pid, session.pid_start_time)) {
     (void)env.signal_process(pid, SIGTERM);
@@ -168,7 +213,10 @@ void tear_down(store::JobStore& store, const store::BrokerSession& session, int6
   // such as an MCP server that ignores its stdin, may not).
   (void)env.end_session(static_cast<pid_t>(session.app_server_pid), session.app_server_start_time);
   if (auto path = rpc::parse_unix_endpoint(session.endpoint)) (void)env.remove_file(*path);
-  if (!session.pid_file.empty()) (void)env.remove_file(session.pid_file);
+  if (!session.pid_file.empty()) {
+    (void)env.remove_file(session.pid_file);
+    remove_pid_file_drafts(env, session.pid_file);
+  }
   if (!session.socket_dir.empty()) sys::remove_dir_if_empty(session.socket_dir);
   (void)store.clear_broker_session(session.endpoint);
 }
@@ -177,13 +225,17 @@ Result<StopResult> stop_broker(store::JobStore& store, const StopOptions& option
   const bool force = options.force;
   const int64_t grace_ms = options.grace_ms;
   StopResult out;
+  // A companion killed while starting a broker leaves its start lock as a file (no longer held):
+  // taking the lock when it is free removes that file on the way out. One held by a companion
+  // starting a broker right now is left to it.
+  auto start_lock = sys::PathLock::acquire(store.workspace().state_dir + "/broker.lock", 0);
   auto recorded = store.broker_session();
   if (!recorded) return recorded.error();
   if (!recorded->has_value()) {
     out.stopped = true;
     return out;
   }
-  const store::BrokerSession& session = **recorded;
+  const store::BrokerSession session = with_pid_from_file(store.env(), **recorded);
   auto status = ping(session.endpoint, options.answer_ms);
   if (!status) {
     if (!options.tear_down_unanswering) {

@@ -14,6 +14,8 @@ nlohmann::json to_json(const BrokerSession& s) {
           {"logFile", s.log_file},
           {"pid", s.pid},
           {"pidStartTime", s.pid_start_time},
+          {"appServerPid", s.app_server_pid},
+          {"appServerStartTime", s.app_server_start_time},
           {"startedAt", s.started_at}};
 }
 

@@ -444,5 +444,23 @@ TEST(Workspace, GitTopLevelWins) {
   EXPECT_FALSE(workspace_root_of(dir + "/missing").ok());
 }
 
+// Found while tracing a chaos runner violation: the record did not keep the app-server, so
+// tearing down a broker that died could not end what its app-server had started.
+TEST_F(JobStoreTest, BrokerSessionRecordKeepsItsAppServer) {
+  JobStore store = open();
+  BrokerSession session;
+  session.endpoint = "unix:/tmp/cxc-test/broker.sock";
+  session.pid = 4242;
+  session.pid_start_time = 77;
+  session.app_server_pid = 4243;
+  session.app_server_start_time = 78;
+  ASSERT_TRUE(store.set_broker_session(session).ok());
+  auto recorded = store.broker_session();
+  ASSERT_TRUE(recorded.ok() && recorded->has_value());
+  EXPECT_EQ((*recorded)->pid, 4242);
+  EXPECT_EQ((*recorded)->app_server_pid, 4243);
+  EXPECT_EQ((*recorded)->app_server_start_time, 78U);
+}
+
 }  // namespace
 }  // namespace companion::store

@@ -250,3 +250,99 @@ class SessionEndHook(SharedFakeCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LauncherKilledWhileStartingTheBroker(SharedFakeCase):
+    """Found by the chaos runner (tests/chaos): a companion SIGKILLed between starting the broker
+    and recording it left a broker nobody knew of (still running after `broker stop --force`, or,
+    once killed too, its socket, pid file and directory) and its start lock file."""
+
+    def setUp(self):
+        super().setUp()
+        # An app-server that takes 2 s to start: the broker answers only after that.
+        slow = os.path.join(self.tmp, "slow-codex")
+        with open(slow, "w") as f:
+            f.write(f'#!/bin/sh\nsleep 2\nexec "{FAKE}" "$@"\n')
+        os.chmod(slow, 0o755)
+        self.env["CODEX_COMPANION_CODEX"] = slow
+
+    def brokers(self):
+        return [p for p in processes_with_env("FAKE_APP_SERVER_LOG", self.fake_log)
+                if read_text(f"/proc/{p}/cmdline").split("\0")[1:3] == ["broker", "serve"]]
+
+    def kill_launcher_while_the_broker_starts(self):
+        """Starts a foreground task, SIGKILLs it once its broker is spawned but before it
+        answers; returns (broker pid, its pid file)."""
+        task = self.spawn([BIN, "task", "started while the broker starts"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [broker] = wait_until(self.brokers, 10, what="the broker being started")
+        os.killpg(task.pid, signal.SIGKILL)
+        task.wait(10)
+        args = read_text(f"/proc/{broker}/cmdline").split("\0")
+        return broker, args[args.index("--pid-file") + 1]
+
+    def assert_nothing_left(self, pid_file):
+        self.assertFalse(os.path.exists(os.path.dirname(pid_file)), "socket directory left")
+        self.assertEqual(self.brokers(), [], "a broker outlived `broker stop --force`")
+        for d in self.state_dirs():
+            self.assertFalse(os.path.exists(os.path.join(d, "broker.lock")), "start lock left")
+
+    def test_sigkill_of_the_launcher_then_broker_stop_force_ends_the_unanswered_broker(self):
+        broker, pid_file = self.kill_launcher_while_the_broker_starts()
+        wait_until(lambda: os.path.exists(pid_file), 10, what="the broker listening")
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        wait_until(lambda: not pid_alive(broker), 5, what="the broker's exit")
+        self.assert_nothing_left(pid_file)
+
+    def test_sigkill_of_the_launcher_and_then_the_broker_leaves_no_socket_after_stop(self):
+        broker, pid_file = self.kill_launcher_while_the_broker_starts()
+        wait_until(lambda: os.path.exists(pid_file), 10, what="the broker listening")
+        os.kill(broker, signal.SIGKILL)
+        wait_until(lambda: not pid_alive(broker), 5, what="the broker's death")
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assert_nothing_left(pid_file)
+        self.task("a new broker serves the next task")
+
+
+class BrokerKilledWhileWritingItsPidFile(SharedFakeCase):
+    """Found by the chaos runner: a broker SIGKILLed while writing its pid file leaves the draft
+    (`broker.pid.tmp.<pid>`), and its socket directory stayed after `broker stop --force`."""
+
+    def test_broker_stop_force_removes_the_pid_file_draft_and_nothing_else(self):
+        self.run_json("status")  # creates the store
+        sock_dir = os.path.join(self.tmp, "cxc-killed")
+        os.makedirs(sock_dir, mode=0o700)
+        draft = os.path.join(sock_dir, "broker.pid.tmp.4242")
+        with open(draft, "w") as f:
+            f.write("4242 ")  # cut short by the SIGKILL
+        unrelated = os.path.join(sock_dir, "broker.pid.tmp.not-a-pid")
+        open(unrelated, "w").close()
+        record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
+                  "socketDir": sock_dir, "pidFile": os.path.join(sock_dir, "broker.pid"),
+                  "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
+        self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
+                      (json.dumps(record),))
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertFalse(os.path.exists(draft), "the pid file's draft is left")
+        self.assertTrue(os.path.exists(unrelated), "a file of another shape was removed")
+        os.remove(unrelated)
+        self.assertIsNone(self.recorded_session())
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+
+    def test_a_draft_alone_does_not_keep_the_socket_directory(self):
+        self.run_json("status")
+        sock_dir = os.path.join(self.tmp, "cxc-killed-alone")
+        os.makedirs(sock_dir, mode=0o700)
+        open(os.path.join(sock_dir, "broker.pid.tmp.31337"), "w").close()
+        record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
+                  "socketDir": sock_dir, "pidFile": os.path.join(sock_dir, "broker.pid"),
+                  "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
+        self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
+                      (json.dumps(record),))
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertFalse(os.path.exists(sock_dir), "the socket directory is left")

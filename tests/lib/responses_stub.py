@@ -26,6 +26,8 @@ response.output_text.delta, response.completed) and chooses a behaviour per requ
                                  (wait_agent), then gives a final answer
   * otherwise a request from Codex's built-in reviewer (recognised by its instructions) gets the
     `review` behaviour, and anything else gets the default given to the constructor / command line.
+  * a review request (the built-in reviewer takes no prompt, so no marker) takes the next
+    behaviour queued with queue_review(behaviour, arg) instead, when one is queued.
 
 Every request body is kept (`stub.requests`) and appended as one JSON line to the log file, so tests
 can assert what Codex sent (model, reasoning effort, text.format / json schema, tools).
@@ -269,6 +271,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": f"no route for POST {self.path}"}})
             return
         behaviour, arg = choose(body, raw, stub.default)
+        if behaviour == "review":
+            behaviour, arg = stub._next_review()
         stub._record(self.path, behaviour, arg, body)
         stub._busy(+1)
         try:
@@ -401,6 +405,7 @@ class ResponsesStub:
         self._cond = threading.Condition(self._lock)
         self._counter = 0
         self._active = 0
+        self._reviews = []  # queued (behaviour, arg) for the next review requests
         self._stopping = threading.Event()
         self._server = _Server((host, port), _Handler)
         self._server.stub = self
@@ -444,6 +449,17 @@ class ResponsesStub:
                     break
                 self._cond.wait(left)
             return list(self.requests)
+
+    def queue_review(self, behaviour, arg=""):
+        """The next review request answers with `behaviour` (one of BEHAVIOURS) instead."""
+        if behaviour not in BEHAVIOURS:
+            raise ValueError(f"unknown behaviour {behaviour!r}")
+        with self._lock:
+            self._reviews.append((behaviour, arg))
+
+    def _next_review(self):
+        with self._lock:
+            return self._reviews.pop(0) if self._reviews else ("review", "")
 
     @property
     def active(self):
