@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import chaos_checks
@@ -44,6 +45,9 @@ class PlantedFaults(unittest.TestCase):
         chaos_checks.check_shutdown(self.round)
         self.assertTrue(any(f"process left: {proc.pid}" in v for v in self.round.violations),
                         self.round.violations)
+        deadline = time.monotonic() + 5  # SIGKILL is delivered asynchronously
+        while procs.alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         self.assertFalse(procs.alive(proc.pid))
 
     def test_lock_files_left_and_a_corrupt_store_are_violations(self):
@@ -65,6 +69,9 @@ class PlantedFaults(unittest.TestCase):
         self.assertEqual(self.round.orphan_locks, 1)
         self.assertNotIn("integrity_check", text)
         db = os.path.join(store, "state.db")
+        con = sqlite3.connect(db)  # the jobs into the database file (the WAL outlives a close)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
         with open(db, "r+b") as f:  # every page after the first: garbage
             f.seek(4096)
             f.write(b"\xa5" * (os.path.getsize(db) - 4096))
