@@ -61,27 +61,12 @@ struct Connection::Impl {
   int64_t next_id = 1;
   std::map<int64_t, std::shared_ptr<Pending>> pending;
   std::size_t malformed = 0;
-  static constexpr std::size_t kMaxSkipNotes = 20;
-  std::size_t skip_notes = 0;
   NotificationHandler on_notification;
   ServerRequestHandler on_server_request;
 
   template <class... Args>
   void log(fmt::format_string<Args...> format, Args&&... args) {
     if (options.log) options.log(fmt::format(format, std::forward<Args>(args)...));
-  }
-
-  // A note about a message skipped or refused: the first kMaxSkipNotes, then one line saying the
-  // rest go unmentioned, so a peer sending thousands of them cannot flood the user's terminal and
-  // the job log with one line each.
-  template <class... Args>
-  void note_skip(fmt::format_string<Args...> format, Args&&... args) {
-    ++skip_notes;
-    if (skip_notes <= kMaxSkipNotes) {
-      log(format, std::forward<Args>(args)...);
-    } else if (skip_notes == kMaxSkipNotes + 1) {
-      log("skipped or refused more than {} messages; the rest are not shown", kMaxSkipNotes);
-    }
   }
 
   void fail_pending(const CloseInfo& info) {
@@ -99,7 +84,7 @@ struct Connection::Impl {
     const Json& id = message["id"];
     auto it = id.is_number_integer() ? pending.find(id.get<int64_t>()) : pending.end();
     if (it == pending.end()) {
-      note_skip("skipped a response to unknown request {}", excerpt(id.dump()));
+      log("skipped a response to unknown request {}", excerpt(id.dump()));
       return;
     }
     auto p = it->second;
@@ -118,7 +103,7 @@ struct Connection::Impl {
     if (!on_server_request) {
       channel.send(make_error_response(request.id, kMethodNotFound,
                                        "codex-companion does not handle " + request.method));
-      note_skip("refused the server request {}", request.method);
+      log("refused the server request {}", request.method);
       return;
     }
     on_server_request(request);
@@ -139,7 +124,7 @@ struct Connection::Impl {
         break;
       case MessageKind::kInvalid:
         ++malformed;
-        note_skip("skipped a line that is not a JSON-RPC message: {}", excerpt(line));
+        log("skipped a line that is not a JSON-RPC message: {}", excerpt(line));
         break;
     }
   }
