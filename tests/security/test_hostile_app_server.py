@@ -25,6 +25,7 @@ DROPPED = {  # mode -> kind: the message is dropped and the real answer shown
     "unknown-thread": "app-server: a whole turn of a thread nobody started",
     "wrong-types": "app-server: notification fields of the wrong JSON type",
     "request-flood": "app-server: a flood of 1,000 server requests",
+    "deep-nesting": "app-server: a notification nested 1,000,000 levels deep",
 }
 
 
