@@ -60,7 +60,7 @@ class HostileAppServer(FakeCodexCase):
                     self.assertLessEqual(len(f.read().splitlines()), 60, f"{mode}: job log")
 
     def test_every_flooding_server_request_is_answered_once_and_declined(self):
-        with hostile("app-server: server requests answered once each, declined"):
+        with hostile(DROPPED["request-flood"]):
             proc = self.task("request-flood", "flood")
             self.assertEqual(proc.returncode, 0, proc.stderr)
             answers = {}
@@ -79,8 +79,10 @@ class HostileAppServer(FakeCodexCase):
     def test_a_flood_of_skipped_messages_or_server_requests_prints_bounded_lines(self):
         # Fault: one progress line (and one job-log line) per answered server request: 1,000
         # requests printed 1,000 lines. (Skipped messages were already capped at 5 notes.)
-        for mode in ("request-flood", "unknown-id-flood"):
-            with self.subTest(mode=mode), hostile(f"app-server: {mode} (bounded notes)"):
+        kinds = {"request-flood": DROPPED["request-flood"],
+                 "unknown-id-flood": "app-server: a flood of 1,000 responses to ids never asked"}
+        for mode, kind in kinds.items():
+            with self.subTest(mode=mode), hostile(kind):
                 proc = self.task(mode, "flood", env={"FAKE_APP_SERVER_FLOOD": "1000"})
                 self.assertEqual(proc.returncode, 0, proc.stderr)
                 self.assertLessEqual(len(proc.stderr.splitlines()), 40, proc.stderr[-2000:])

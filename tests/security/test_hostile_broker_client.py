@@ -99,7 +99,8 @@ class HostileBrokerClient(FakeCodexCase):
         c = self.client()
         thread = c.result("thread/start", {"cwd": self.workspace})["thread"]["id"]
         c.send({"id": "t", "method": "turn/start",
-                "params": {"threadId": thread, "input": [{"type": "text", "text": "[[fake:approval]]"}]}})
+                "params": {"threadId": thread,
+                           "input": [{"type": "text", "text": "[[fake:approval]]"}]}})
         ask = c.next(lambda m: m.get("method") == "item/commandExecution/requestApproval", 10)
         with hostile("broker client: a server request answered twice"):
             c.send({"id": ask["id"], "result": {"decision": "decline"}})

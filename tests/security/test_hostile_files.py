@@ -115,7 +115,8 @@ class PlantedStateFiles(FakeCodexCase):
 class DirectoriesWeDidNotCreate(FakeCodexCase):
     def test_shared_state_root_is_refused_and_left_as_it_was(self):
         for mode in (0o1777, 0o755, 0o770):
-            with self.subTest(mode=oct(mode)), hostile("state dir: others can access it (0755/0770/1777)"):
+            kind = "state dir: others can access it (0755/0770/1777)"
+            with self.subTest(mode=oct(mode)), hostile(kind):
                 shared = os.path.join(self.tmp, f"shared-{mode:o}")
                 os.mkdir(shared)
                 os.chmod(shared, mode)

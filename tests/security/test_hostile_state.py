@@ -7,7 +7,8 @@ and serves nobody else less. A job reference is checked before any file is touch
 `result` and `cancel` with a reference holding `/`, `..`, upper case, an escape or more than 64
 characters open nothing under the state home (strace shows it), on a fresh state home create
 nothing. Fault: the workspace store was opened (and created on a fresh state home) before the
-reference was checked. (A NUL cannot reach a command line: the kernel ends each argument at the first NUL.)
+reference was checked. (A NUL cannot reach a command line: the kernel ends each argument at the
+first NUL.)
 """
 
 import json
@@ -76,7 +77,8 @@ class StateDirectories(FakeCodexCase):
         with open(db, "rb") as f:
             before = f.read()
         for mode in (0o777, 0o750, 0o705):
-            with self.subTest(mode=oct(mode)), hostile("state dir: the workspace store opened to others"):
+            kind = "state dir: the workspace store opened to others"
+            with self.subTest(mode=oct(mode)), hostile(kind):
                 os.chmod(store, mode)
                 self.assert_one_line_error(self.run_cli("status"), "other users can access it")
                 self.assertEqual(stat.S_IMODE(os.stat(store).st_mode), mode)
@@ -225,7 +227,7 @@ class JobReferences(FakeCodexCase):
 
     def test_refused_reference_creates_no_store(self):
         for what, ref in BAD_REFS.items():
-            with self.subTest(ref=what), hostile(f"job reference on a fresh state home: {what}"):
+            with self.subTest(ref=what), hostile(f"job reference: {what}"):
                 self.assert_one_line_error(self.run_cli("status", ref), "invalid job id")
                 self.assertEqual(self.state_dirs(), [])
 

@@ -58,7 +58,8 @@ class PromptTextTakenAsFlags(FakeCodexCase):
                     "it's broken",
                     'why does "say hi print nothing',
                     "keep 'single' and \"double\" quotes \\\" as typed  "]:
-            with self.subTest(raw=raw), hostile("prompt text: backslashes, quotes, a lone apostrophe"):
+            kind = "prompt text: backslashes, quotes, a lone apostrophe"
+            with self.subTest(raw=raw), hostile(kind):
                 job = self.run_task(raw)
                 self.assertEqual(job["request"]["prompt"], raw)
                 self.assertEqual(self.turn_texts()[-1], raw)

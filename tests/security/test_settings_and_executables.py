@@ -25,7 +25,8 @@ class SettingsFailSilently(FakeCodexCase):
         for name in ("CODEX_COMPANION_KEEP_JOBS", "CODEX_COMPANION_JOB_TIMEOUT_MS",
                      "CODEX_COMPANION_TURN_STALL_MS", "CODEX_COMPANION_BROKER_IDLE_MS"):
             for bad in ("abc", "0", "-1", "5s"):
-                with self.subTest(name=name, value=bad), hostile("setting: a numeric setting not a positive whole number"):
+                kind = "setting: a numeric setting not a positive whole number"
+                with self.subTest(name=name, value=bad), hostile(kind):
                     line = self.assert_one_line_error(self.run_cli("status", env={name: bad}))
                     self.assertIn(f"{name}={bad} is not valid: use a whole number of", line)
 

@@ -102,7 +102,8 @@ class TerminalControlSequences(FakeCodexCase):
                      ["status", "task-" + CLEAR], ["frobnicate" + OSC52],
                      ["task", "--effort", "huge" + CLEAR, "x"],
                      ["task", "--prompt-file", os.path.join(hostile_dir, "missing" + OSC8)]):
-            with self.subTest(args=args), hostile("terminal: control sequences in a path or an echoed value"):
+            kind = "terminal: control sequences in a path or an echoed value"
+            with self.subTest(args=args), hostile(kind):
                 proc = self.run_bytes(*args, cwd=hostile_dir)
                 self.assert_safe(proc, " ".join(args))
         proc = self.run_bytes("status", cwd=hostile_dir)
