@@ -164,6 +164,41 @@ def stored_rows_seeds():
     write("stored_rows", "request_only", compact(adversarial))
 
 
+def router_seeds():
+    """Each recorded trace through the broker's Router: client 1 starts the thread and the turn
+    (the Router numbers its requests to the app-server from 1), client 2 connects and starts a
+    thread of its own, the trace flows (client 1 answers the first forwarded server request),
+    time passes, client 1 leaves mid-way in the second seed of each trace."""
+    for entry, messages in traces():
+        root, turn = entry["rootThreadId"], entry["turnId"]
+        method = entry.get("request", "turn/start")
+        method = method if method in ("turn/start", "review/start") else "turn/start"
+        result = {"turn": {"id": turn, "status": "inProgress"}}
+        if method == "review/start":
+            result["reviewThreadId"] = root
+        head = ["+1", "+2",
+                "1 " + compact({"id": 1, "method": "initialize", "params": {}}),
+                "1 " + compact({"id": 2, "method": "thread/start", "params": {"cwd": "/w"}}),
+                compact({"id": 1, "result": {"thread": {"id": root}}}),
+                "1 " + compact({"id": 3, "method": method,
+                                "params": {"threadId": root, "input": []}}),
+                compact({"id": 2, "result": result}),
+                "2 " + compact({"id": "a", "method": "thread/start", "params": {}}),
+                compact({"id": 3, "result": {"thread": {"id": "other-thread"}}})]
+        body = [compact(m) for m in messages]
+        answer = "1 " + compact({"id": 1, "result": {"decision": "decline"}})
+        write("router", entry["name"], "\n".join(head + body + [answer, "@6000", "-1"]) + "\n")
+        half = len(body) // 2
+        write("router", entry["name"] + "_client_leaves",
+              "\n".join(head + body[:half] + ["-1"] + body[half:] + ["@6000"]) + "\n")
+    write("router", "odd_lines", "+1\n1 not json\n1 [1]\n1 {\"id\":[1]}\n"
+          "1 {\"id\":7,\"method\":\"broker/ping\"}\n{\"id\":99,\"result\":{}}\n"
+          "{\"method\":\"turn/started\",\"params\":{\"threadId\":5}}\n"
+          "{\"id\":\"s\",\"method\":\"item/tool/requestUserInput\",\"params\":"
+          "{\"threadId\":\"nobody\"}}\n1 {\"id\":8,\"method\":\"broker/shutdown\","
+          "\"params\":{\"ifIdle\":true}}\n")
+
+
 def deep_seeds():
     """Small inputs nested past sys::kMaxJsonDepth (256), for the branch that refuses them."""
     deep = "[" * 300 + "]" * 300
@@ -183,6 +218,7 @@ def main():
     line_codec_seeds()
     review_output_seeds()
     stored_rows_seeds()
+    router_seeds()
     deep_seeds()
 
 

@@ -112,8 +112,13 @@ void Router::client_response(ClientId client, const Json& message) {
 
 void Router::answer_shutdown(ClientId client, const Json& id, const Json& params) {
   auto if_idle = params.is_object() ? params.find("ifIdle") : params.end();
-  bool only_if_idle = params.is_object() && if_idle != params.end() && if_idle->is_boolean() &&
-                      if_idle->get<bool>();
+  bool named = params.is_object() && if_idle != params.end() && !if_idle->is_null();
+  if (named && !if_idle->is_boolean()) {
+    // Whatever the client meant, it did not clearly ask for an unconditional shutdown.
+    refuse(client, id, rpc::kInvalidParams, "Invalid params: ifIdle must be true or false");
+    return;
+  }
+  bool only_if_idle = named && if_idle->get<bool>();
   std::size_t others = clients_.size() - (clients_.count(client) ? 1 : 0);
   std::size_t turns = active_turns();
   if (only_if_idle && (others > 0 || turns > 0)) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codex/broker_protocol.h"
+#include "rpc/jsonrpc.h"
 
 namespace companion::broker {
 namespace {
@@ -331,6 +332,23 @@ TEST_F(RouterTest, AnyClientMayInterruptButOnlyTheOwnerStartsTurns) {
   EXPECT_EQ(got[0]["error"]["code"], codex::kBrokerRefused);
   EXPECT_THAT(got[0]["error"]["message"].get<std::string>(),
               HasSubstr("thread t1 is in use by another client"));
+}
+
+// Fault: broker/shutdown {"ifIdle": "yes"} (or 1) was read as no ifIdle at all, so a client
+// that meant "only if idle" shut down a broker serving other clients' turns.
+TEST_F(RouterTest, ShutdownWithAnIfIdleOfTheWrongTypeIsRefusedNotForced) {
+  connect(1);
+  connect(2);
+  start_thread(1, "t1");
+  start_turn(1, "t1", "u1");
+  for (const Json& bad : {Json("yes"), Json(1), Json::object(), Json::array({true})}) {
+    client(2, request(7, codex::kBrokerShutdown, {{"ifIdle", bad}}));
+    auto answer = out_.take(2);
+    ASSERT_EQ(answer.size(), 1u);
+    EXPECT_EQ(answer[0]["error"]["code"], rpc::kInvalidParams);
+    EXPECT_THAT(answer[0]["error"]["message"].get<std::string>(), HasSubstr("ifIdle"));
+  }
+  EXPECT_TRUE(out_.shutdowns.empty());
 }
 
 TEST_F(RouterTest, PingAndShutdown) {

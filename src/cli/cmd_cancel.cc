@@ -29,9 +29,9 @@ Result<store::Job> default_job(Context& ctx, store::JobStore& store) {
 }  // namespace
 
 int run_cancel(Context& ctx) {
+  if (auto ref = check_job_ref_args(ctx.args.positionals, "cancel"); !ref) return fail(ref.error());
   auto local = ctx.store();
   if (!local) return fail(local.error());
-  if (ctx.args.positionals.size() > 1) return fail("cancel takes at most one job id");
   store::JobStore* store = *local;
   ResolvedJob resolved;
   if (!ctx.args.positionals.empty()) {

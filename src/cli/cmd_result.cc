@@ -7,9 +7,9 @@
 namespace companion::cli {
 
 int run_result(Context& ctx) {
+  if (auto ref = check_job_ref_args(ctx.args.positionals, "result"); !ref) return fail(ref.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());
-  if (ctx.args.positionals.size() > 1) return fail("result takes at most one job id");
   store::Job job;
   if (!ctx.args.positionals.empty()) {
     auto resolved = resolve_job_ref(**store, ctx.store_options(), ctx.args.positionals[0]);

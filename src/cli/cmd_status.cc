@@ -86,11 +86,9 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
 }  // namespace
 
 int run_status(Context& ctx) {
+  if (auto ref = check_job_ref_args(ctx.args.positionals, "status"); !ref) return fail(ref.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());
-  if (ctx.args.positionals.size() > 1) {
-    return fail("status takes at most one job id; run `codex-companion status --help`");
-  }
   if (!ctx.args.positionals.empty()) return job_status(ctx, **store, ctx.args.positionals[0]);
   if (ctx.args.flag("wait"))
     return fail("--wait needs a job id: codex-companion status JOB --wait");

@@ -35,6 +35,15 @@ Result<std::optional<ResolvedJob>> find_elsewhere(const store::JobStore& local,
 
 }  // namespace
 
+Status check_job_ref_args(const std::vector<std::string>& positionals, const char* command) {
+  if (positionals.size() > 1) {
+    return make_error("{} takes at most one job id; run `codex-companion {} --help`", command,
+                      command);
+  }
+  if (positionals.empty()) return {};
+  return store::validate_job_ref(positionals[0]);
+}
+
 Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStore::Options& options,
                                     const std::string& ref) {
   COMPANION_TRY(store::validate_job_ref(ref));

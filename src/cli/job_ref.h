@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/job_store.h"
 #include "sys/result.h"
@@ -17,6 +18,11 @@ struct ResolvedJob {
   store::JobStore* store = nullptr;
   std::unique_ptr<store::JobStore> other_store;
 };
+
+// The job reference among a command's positionals, checked before any file is touched: at most
+// one, and of the job id alphabet (store::validate_job_ref). `command` names the command in the
+// error.
+Status check_job_ref_args(const std::vector<std::string>& positionals, const char* command);
 
 // REQUIRES: `local` is the current workspace's store. Other stores open with `options`.
 Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStore::Options& options,

@@ -25,6 +25,10 @@ using Millis = std::chrono::milliseconds;
 
 constexpr std::size_t kMaxEarlyNotifications = 10000;
 constexpr int kMaxLoggedDiagnostics = 5;
+// Progress lines for answered server requests (approvals declined by policy): one each up to
+// this many, then one line for the rest, so an app-server asking in a loop cannot flood the
+// terminal and the job log.
+constexpr int kMaxLoggedServerRequests = 20;
 
 // How the race ended.
 struct End {
@@ -134,7 +138,14 @@ class TurnRun {
     });
     app_->set_server_request_observer([this](const ServerAnswer& answer) {
       last_activity_ = Clock::now();
-      observer_.on_progress({answer.summary + ".", ""});
+      if (++server_requests_ <= kMaxLoggedServerRequests) {
+        observer_.on_progress({answer.summary + ".", ""});
+      } else if (server_requests_ == kMaxLoggedServerRequests + 1) {
+        observer_.on_progress({fmt::format("Answered more than {} server requests; the rest are "
+                                           "not shown.",
+                                           kMaxLoggedServerRequests),
+                               ""});
+      }
     });
   }
 
@@ -374,6 +385,7 @@ class TurnRun {
   std::string thread_id_, turn_id_;
   bool turn_started_ = false, turn_requested_ = false;
   int diagnostics_ = 0;
+  int server_requests_ = 0;
   TurnOutcome outcome_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "rpc/event.h"
 #include "rpc/jsonrpc.h"
+#include "sys/json_read.h"
 
 namespace companion::rpc {
 
@@ -120,7 +121,8 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
   }
 
   void dispatch(const std::string& line) {
-    Json message = Json::parse(line, nullptr, false);
+    // Bounded nesting: copying or dumping a value recurses once per level (sys/json_read.h).
+    Json message = sys::parse_json(line);
     if (message.is_discarded() || !message.is_object()) {
       ++malformed;
       log(DiagnosticKind::kSkipped, "skipped a line that is not a JSON object: {}", excerpt(line));

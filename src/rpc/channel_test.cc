@@ -68,6 +68,25 @@ TEST(ChannelTest, DeliversObjectsAndReportsMalformedLines) {
   EXPECT_EQ(pair->channel->malformed_lines(), 2u);
 }
 
+// Fault: a line of 1,000,000 nested arrays was parsed whole and handed on; the broker's Router
+// copied it to forward it and overflowed the stack, killing the broker under every client.
+TEST(ChannelTest, LineNestedDeeperThanTheBoundIsMalformed) {
+  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<std::unique_ptr<Pair>> {
+    auto p = make_pair(ex, 0);
+    std::string deep = "{\"id\":1,\"method\":\"x\",\"params\":" + std::string(100000, '[') +
+                       std::string(100000, ']') + "}\n";
+    std::string text = deep + "{\"method\":\"after\"}\n";
+    co_await asio::async_write(p->peer, asio::buffer(text), kNoThrow);
+    while (p->received.empty()) co_await sleep_for(milliseconds(5));
+    co_await p->channel->shutdown();
+    co_return p;
+  });
+  ASSERT_EQ(pair->received.size(), 1u);
+  EXPECT_EQ(pair->received[0]["method"], "after");
+  EXPECT_EQ(pair->malformed.size(), 1u);
+  EXPECT_EQ(pair->channel->malformed_lines(), 1u);
+}
+
 TEST(ChannelTest, CoalescedOutputArrivesInOrder) {
   auto lines = run_coroutine([](Ex ex) -> asio::awaitable<std::vector<Json>> {
     auto p = make_pair(ex, 0);

@@ -17,6 +17,7 @@ namespace companion::rpc {
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
 
 // What a Connection or Channel notes about its peer's input, for a log (never an error): callers

@@ -10,7 +10,7 @@ hostile remote would leave it after a clone.
 import os
 import unittest
 
-from security_support import FakeCodexCase
+from security_support import FakeCodexCase, hostile
 
 
 class GitOptionInjection(FakeCodexCase):
@@ -42,7 +42,7 @@ class GitOptionInjection(FakeCodexCase):
     def test_origin_head_named_like_an_option_does_not_reach_git(self):
         for args in (["review"], ["review", "--scope", "branch"], ["adversarial-review"],
                      ["adversarial-review", "--background", "--scope=branch"]):
-            with self.subTest(args=args):
+            with self.subTest(args=args), hostile("git: origin/HEAD named like an option"):
                 proc = self.run_cli(*args, timeout=60)
                 self.assert_victim_untouched()
                 line = self.assert_one_line_error(proc, "origin/HEAD")
@@ -51,7 +51,7 @@ class GitOptionInjection(FakeCodexCase):
 
     def test_explicit_base_named_like_an_option_is_refused(self):
         for base in (self.evil_branch, "-o" + self.victim):
-            with self.subTest(base=base):
+            with self.subTest(base=base), hostile("git: --base value named like an option"):
                 proc = self.run_cli("review", f"--base={base}", timeout=60)
                 self.assert_one_line_error(proc, "base ref")
                 self.assert_victim_untouched()

@@ -16,7 +16,7 @@ import stat
 import time
 import unittest
 
-from security_support import FakeCodexCase
+from security_support import FakeCodexCase, hostile
 
 FOUR_MIB = 4 * 1024 * 1024
 
@@ -31,25 +31,30 @@ class HostileInputFiles(FakeCodexCase):
         return line
 
     def test_device_is_refused(self):
-        self.assert_refused_quickly(["task", "--prompt-file", "/dev/zero"], "not a regular file")
+        with hostile("prompt file: a device (/dev/zero)"):
+            self.assert_refused_quickly(["task", "--prompt-file", "/dev/zero"],
+                                        "not a regular file")
 
     def test_fifo_is_refused_without_blocking(self):
         fifo = os.path.join(self.tmp, "prompt.fifo")
         os.mkfifo(fifo)
-        self.assert_refused_quickly(["task", "--prompt-file", fifo], "not a regular file")
+        with hostile("prompt file: a FIFO nobody writes"):
+            self.assert_refused_quickly(["task", "--prompt-file", fifo], "not a regular file")
 
     def test_prompt_file_over_the_stdin_cap_is_refused(self):
         big = os.path.join(self.tmp, "big.txt")
         with open(big, "wb") as f:
             f.truncate(FOUR_MIB + 1)  # sparse: nothing is written, the size is what counts
-        self.assert_refused_quickly(["task", "--prompt-file", big], "larger than 4 MiB")
-        with open(big, "wb") as f:
-            f.truncate(1024 * 1024 * 1024)
-        self.assert_refused_quickly(["task", "--prompt-file", big], "larger than 4 MiB")
+        with hostile("prompt file: over the 4 MiB cap (4 MiB + 1, 1 GiB)", 2):
+            self.assert_refused_quickly(["task", "--prompt-file", big], "larger than 4 MiB")
+            with open(big, "wb") as f:
+                f.truncate(1024 * 1024 * 1024)
+            self.assert_refused_quickly(["task", "--prompt-file", big], "larger than 4 MiB")
 
     def test_stdin_over_the_same_cap_is_refused(self):
-        proc = self.run_cli("task", input="x" * (FOUR_MIB + 1), timeout=30)
-        self.assert_one_line_error(proc, "larger than 4 MiB")
+        with hostile("stdin prompt: over the 4 MiB cap"):
+            proc = self.run_cli("task", input="x" * (FOUR_MIB + 1), timeout=30)
+            self.assert_one_line_error(proc, "larger than 4 MiB")
 
     def test_prompt_file_at_the_cap_and_through_a_symlink_is_read(self):
         path = os.path.join(self.tmp, "prompt.txt")
@@ -74,7 +79,7 @@ class PlantedStateFiles(FakeCodexCase):
         os.unlink(log)
         os.mkfifo(log, 0o600)
         for args in (("status",), ("status", job_id), ("result", job_id)):
-            with self.subTest(args=args):
+            with self.subTest(args=args), hostile("state: a FIFO planted as a job log"):
                 started = time.monotonic()
                 proc = self.run_cli(*args, timeout=10)
                 self.assertLess(time.monotonic() - started, 5)
@@ -87,9 +92,10 @@ class PlantedStateFiles(FakeCodexCase):
         job_id, log = self.job_with_log()
         os.unlink(log)
         os.symlink(secret, log)
-        report = self.run_json("status", job_id)
-        self.assertNotIn("TOP SECRET", json.dumps(report))
-        self.assertNotIn("TOP SECRET", self.run_cli("status", job_id).stdout)
+        with hostile("state: a job log symlinked to another file"):
+            report = self.run_json("status", job_id)
+            self.assertNotIn("TOP SECRET", json.dumps(report))
+            self.assertNotIn("TOP SECRET", self.run_cli("status", job_id).stdout)
 
     def test_fifo_database_is_refused_without_blocking(self):
         self.job_with_log()
@@ -99,16 +105,18 @@ class PlantedStateFiles(FakeCodexCase):
             if os.path.exists(db + suffix):
                 os.unlink(db + suffix)
         os.mkfifo(db, 0o600)
-        started = time.monotonic()
-        proc = self.run_cli("status", timeout=10)
-        self.assertLess(time.monotonic() - started, 5)
-        self.assert_one_line_error(proc, "not a regular file")
+        with hostile("store: a FIFO planted as the database"):
+            started = time.monotonic()
+            proc = self.run_cli("status", timeout=10)
+            self.assertLess(time.monotonic() - started, 5)
+            self.assert_one_line_error(proc, "not a regular file")
 
 
 class DirectoriesWeDidNotCreate(FakeCodexCase):
     def test_shared_state_root_is_refused_and_left_as_it_was(self):
         for mode in (0o1777, 0o755, 0o770):
-            with self.subTest(mode=oct(mode)):
+            kind = "state dir: others can access it (0755/0770/1777)"
+            with self.subTest(mode=oct(mode)), hostile(kind):
                 shared = os.path.join(self.tmp, f"shared-{mode:o}")
                 os.mkdir(shared)
                 os.chmod(shared, mode)

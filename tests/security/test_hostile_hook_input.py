@@ -14,6 +14,7 @@ import unittest
 
 from companion_testlib import BIN
 from hooks_support import HookCase
+from security_support import hostile
 
 EVENTS = ("session-start", "session-end", "stop", "user-prompt-submit")
 HOSTILE = {
@@ -54,11 +55,15 @@ class HostileHookInput(HookCase):
     def test_every_hook_ignores_hostile_input_with_one_line(self):
         for event in EVENTS:
             for what, data in HOSTILE.items():
-                with self.subTest(event=event, input=what):
+                with self.subTest(event=event, input=what), hostile(f"hook input: {what}"):
                     self.assert_ignored(self.hook(event, raw=data), f"{event} / {what}")
 
     def test_input_that_never_ends_is_cut_short(self):
         for event in ("session-end", "stop"):
+            self.never_ending(event)
+
+    def never_ending(self, event):
+        with hostile("hook input: stdin that never ends"):
             started = time.monotonic()
             proc = subprocess.Popen([BIN, "hook", event], cwd=self.workspace, env=self.env,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -95,25 +100,32 @@ class HostileTransferSource(HookCase):
         return line
 
     def test_a_file_outside_the_projects_directory_is_refused(self):
-        line = self.assert_refused(self.outside, "only from")
-        self.assertIn(".claude/projects", line)
+        with hostile("transfer source: a file outside ~/.claude/projects"):
+            line = self.assert_refused(self.outside, "only from")
+            self.assertIn(".claude/projects", line)
 
     def test_a_symlink_inside_that_leads_out_is_refused(self):
         link = os.path.join(self.projects, "-repo", "innocent.jsonl")
         os.symlink(self.outside, link)
-        self.assert_refused(link, "resolves to " + os.path.realpath(self.outside))
+        with hostile("transfer source: a symlink inside that leads out"):
+            self.assert_refused(link, "resolves to " + os.path.realpath(self.outside))
         evil_dir = os.path.join(self.projects, "-evil")
         os.symlink(self.home, evil_dir)
-        self.assert_refused(os.path.join(evil_dir, "secrets.jsonl"), "only from")
-        self.assert_refused(os.path.join(self.projects, "..", "..", "secrets.jsonl"), "only from")
+        with hostile("transfer source: a symlinked directory inside that leads out"):
+            self.assert_refused(os.path.join(evil_dir, "secrets.jsonl"), "only from")
+        with hostile("transfer source: a path climbing out with '..'"):
+            self.assert_refused(os.path.join(self.projects, "..", "..", "secrets.jsonl"),
+                                "only from")
 
     def test_the_default_source_is_checked_too(self):
-        out = self.run_cli("transfer", env={"CODEX_COMPANION_TRANSCRIPT_PATH": self.outside})
-        self.assert_one_line_error(out, "only from")
-        self.assertEqual(self.app_server_starts(), 0)
+        with hostile("transfer source: the session's default transcript path outside"):
+            out = self.run_cli("transfer", env={"CODEX_COMPANION_TRANSCRIPT_PATH": self.outside})
+            self.assert_one_line_error(out, "only from")
+            self.assertEqual(self.app_server_starts(), 0)
 
     def test_not_a_transcript(self):
-        self.assert_refused("/etc/passwd", ".jsonl file")
+        with hostile("transfer source: not a .jsonl transcript (/etc/passwd)"):
+            self.assert_refused("/etc/passwd", ".jsonl file")
         self.assert_refused(os.path.join(self.projects, "-repo", "none.jsonl"),
                             "no Claude Code transcript at")
 

@@ -11,7 +11,7 @@ import json
 import os
 import unittest
 
-from security_support import FakeCodexCase
+from security_support import FakeCodexCase, hostile
 
 OTHER_UID = 65534  # nobody
 
@@ -34,6 +34,10 @@ class PlantedGitParent(FakeCodexCase):
     def test_parent_and_git_owned_by_another_user_are_not_the_workspace(self):
         os.chown(self.parent, OTHER_UID, OTHER_UID)
         os.chown(os.path.join(self.parent, ".git"), OTHER_UID, OTHER_UID)
+        with hostile("workspace: a parent directory and .git of another user"):
+            self.assert_parent_not_taken()
+
+    def assert_parent_not_taken(self):
         root, err = self.workspace_root()
         self.assertEqual(root, self.ours)
         # It matters here (a .git was ignored), so one line says so.
@@ -47,8 +51,9 @@ class PlantedGitParent(FakeCodexCase):
 
     def test_git_owned_by_another_user_in_our_parent_is_not_ours(self):
         os.chown(os.path.join(self.parent, ".git"), OTHER_UID, OTHER_UID)
-        root, _ = self.workspace_root()
-        self.assertEqual(root, self.ours)
+        with hostile("workspace: a .git of another user in our parent"):
+            root, _ = self.workspace_root()
+            self.assertEqual(root, self.ours)
 
     def test_walk_stops_at_another_users_directory(self):
         # Our repository above a directory of someone else: the walk does not cross it.
@@ -56,9 +61,10 @@ class PlantedGitParent(FakeCodexCase):
         deep = os.path.join(middle, "deep")
         os.makedirs(deep)
         os.chown(middle, OTHER_UID, OTHER_UID)
-        proc = self.run_cli("status", "--json", cwd=deep)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(json.loads(proc.stdout)["workspaceRoot"], os.path.realpath(deep))
+        with hostile("workspace: a directory of another user between us and a .git"):
+            proc = self.run_cli("status", "--json", cwd=deep)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(json.loads(proc.stdout)["workspaceRoot"], os.path.realpath(deep))
 
     def test_our_own_repository_above_is_still_found_quietly(self):
         root, err = self.workspace_root()

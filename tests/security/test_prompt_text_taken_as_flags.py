@@ -11,7 +11,7 @@ Each test checks what was stored (status JOB --json) and what Codex was sent.
 import os
 import unittest
 
-from security_support import FakeCodexCase
+from security_support import FakeCodexCase, hostile
 
 
 class PromptTextTakenAsFlags(FakeCodexCase):
@@ -30,6 +30,10 @@ class PromptTextTakenAsFlags(FakeCodexCase):
 
     def test_write_word_in_one_raw_argument_stays_prompt_text(self):
         raw = "explain what the --write flag does"
+        with hostile("prompt text: option words inside one raw argument"):
+            self.assert_text_kept(raw)
+
+    def assert_text_kept(self, raw):
         job = self.run_task(raw)
         self.assertFalse(job["write"])
         self.assertEqual(job["request"]["prompt"], raw)
@@ -39,6 +43,10 @@ class PromptTextTakenAsFlags(FakeCodexCase):
         elsewhere = os.path.join(self.tmp, "elsewhere")
         os.makedirs(elsewhere)
         raw = f"compare this with --cwd {elsewhere} and -C {elsewhere} --background"
+        with hostile("prompt text: --cwd/-C inside the text"):
+            self.assert_cwd_kept(raw)
+
+    def assert_cwd_kept(self, raw):
         job = self.run_task(raw)
         self.assertEqual(job["request"]["cwd"], os.path.realpath(self.workspace))
         self.assertEqual(job["workspaceRoot"], os.path.realpath(self.workspace))
@@ -50,7 +58,8 @@ class PromptTextTakenAsFlags(FakeCodexCase):
                     "it's broken",
                     'why does "say hi print nothing',
                     "keep 'single' and \"double\" quotes \\\" as typed  "]:
-            with self.subTest(raw=raw):
+            kind = "prompt text: backslashes, quotes, a lone apostrophe"
+            with self.subTest(raw=raw), hostile(kind):
                 job = self.run_task(raw)
                 self.assertEqual(job["request"]["prompt"], raw)
                 self.assertEqual(self.turn_texts()[-1], raw)
@@ -90,8 +99,9 @@ class PromptTextTakenAsFlags(FakeCodexCase):
 
     def test_review_refuses_text_that_holds_options(self):
         self.make_repo(dirty=True)
-        proc = self.run_cli("review", "check the --base main code", timeout=60)
-        self.assert_one_line_error(proc, "adversarial-review")
+        with hostile("prompt text: review focus text holding options"):
+            proc = self.run_cli("review", "check the --base main code", timeout=60)
+            self.assert_one_line_error(proc, "adversarial-review")
         self.assertEqual(self.app_server_messages("thread/start"), [])
 
 

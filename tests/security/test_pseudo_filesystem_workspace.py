@@ -8,7 +8,7 @@ unless CODEX_COMPANION_ALLOW_ANY_WORKSPACE=1.
 import os
 import unittest
 
-from security_support import FakeCodexCase
+from security_support import FakeCodexCase, hostile
 
 ALLOW = {"CODEX_COMPANION_ALLOW_ANY_WORKSPACE": "1"}
 
@@ -24,21 +24,22 @@ class PseudoFilesystemWorkspace(FakeCodexCase):
 
     def test_filesystem_root_is_refused(self):
         for args in (["task", "--write", "--cwd", "/", "tidy up"], ["status", "-C", "/"]):
-            with self.subTest(args=args):
+            with self.subTest(args=args), hostile("workspace: the filesystem root"):
                 self.assert_refused(self.run_cli(*args, cwd=self.tmp), "filesystem root",
                                     "CODEX_COMPANION_ALLOW_ANY_WORKSPACE")
         self.assert_refused(self.run_cli("task", "--write", "tidy", cwd="/"), "filesystem root")
 
     def test_proc_self_is_refused(self):
-        self.assert_refused(self.run_cli("task", "--write", "--cwd", "/proc/self", "tidy up"),
-                            "proc", "CODEX_COMPANION_ALLOW_ANY_WORKSPACE")
+        with hostile("workspace: /proc/self"):
+            self.assert_refused(self.run_cli("task", "--write", "--cwd", "/proc/self", "tidy up"),
+                                "proc", "CODEX_COMPANION_ALLOW_ANY_WORKSPACE")
 
     def test_other_pseudo_filesystems_are_refused(self):
         for path, kind in (("/sys/kernel", "sysfs"), ("/proc/self/fd", "proc"),
                            ("/dev/pts", "devpts"), ("/dev", "devtmpfs")):
             if not os.path.isdir(path):
                 continue
-            with self.subTest(path=path):
+            with self.subTest(path=path), hostile("workspace: sysfs, devpts, devtmpfs"):
                 self.assert_refused(self.run_cli("status", "--cwd", path), kind)
 
     def test_override_allows_any_workspace(self):

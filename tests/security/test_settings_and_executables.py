@@ -12,7 +12,7 @@ import os
 import shutil
 import unittest
 
-from security_support import FAKE_CODEX, FakeCodexCase
+from security_support import FAKE_CODEX, FakeCodexCase, hostile
 
 HOSTILE_CODEX = """#!/bin/sh
 echo executed > "$(dirname "$0")/HOSTILE_CODEX_RAN"
@@ -25,7 +25,8 @@ class SettingsFailSilently(FakeCodexCase):
         for name in ("CODEX_COMPANION_KEEP_JOBS", "CODEX_COMPANION_JOB_TIMEOUT_MS",
                      "CODEX_COMPANION_TURN_STALL_MS", "CODEX_COMPANION_BROKER_IDLE_MS"):
             for bad in ("abc", "0", "-1", "5s"):
-                with self.subTest(name=name, value=bad):
+                kind = "setting: a numeric setting not a positive whole number"
+                with self.subTest(name=name, value=bad), hostile(kind):
                     line = self.assert_one_line_error(self.run_cli("status", env={name: bad}))
                     self.assertIn(f"{name}={bad} is not valid: use a whole number of", line)
 
@@ -56,15 +57,20 @@ class WorkerRunsAnotherCodex(FakeCodexCase):
     def test_relative_codex_setting_is_pinned_for_the_worker(self):
         self.plant_hostile_codex()
         launcher = self.launcher_dir_with_codex()
-        self.assert_intended_codex_ran(lambda: self.run_cli(
-            "task", "--background", "--cwd", self.workspace, "hello", cwd=launcher,
-            env={"CODEX_COMPANION_CODEX": "./codex"}))
+        with hostile("executable: a relative CODEX_COMPANION_CODEX and a codex in the repository"):
+            self.assert_intended_codex_ran(lambda: self.run_cli(
+                "task", "--background", "--cwd", self.workspace, "hello", cwd=launcher,
+                env={"CODEX_COMPANION_CODEX": "./codex"}))
 
     def test_empty_path_entry_is_pinned_for_the_worker(self):
         self.plant_hostile_codex()
         launcher = self.launcher_dir_with_codex()
         del self.env["CODEX_COMPANION_CODEX"]  # found on PATH, through its empty entry
         self.env["PATH"] = ":" + os.environ["PATH"]  # the empty entry: the current directory
+        with hostile("executable: an empty PATH entry and a codex in the repository"):
+            self.assert_intended_codex_ran_from(launcher)
+
+    def assert_intended_codex_ran_from(self, launcher):
         self.assert_intended_codex_ran(lambda: self.run_cli(
             "task", "--background", "--cwd", self.workspace, "hello", cwd=launcher))
 

@@ -13,7 +13,7 @@ import re
 import unittest
 
 from companion_testlib import SOURCE_DIR
-from security_support import FakeCodexCase, terminal_controls
+from security_support import FakeCodexCase, hostile, terminal_controls
 
 OSC52 = "\x1b]52;c;cm0gLXJmIH4K\x07"
 CLEAR = "\x1b[2J\x1b[H"
@@ -37,6 +37,10 @@ class TerminalControlSequences(FakeCodexCase):
             self.assertEqual(found, [], f"{what}: raw control characters on {name}: {data!r}")
 
     def test_prompt_and_answer_do_not_reach_the_terminal_raw(self):
+        with hostile("terminal: OSC 52/OSC 8/CSI/C1/lone 0x9B in the prompt and Codex's answer"):
+            self.assert_prompt_and_answer_safe()
+
+    def assert_prompt_and_answer_safe(self):
         proc = self.run_bytes("task", HOSTILE + LONE_C1)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assert_safe(proc, "foreground task")
@@ -56,6 +60,10 @@ class TerminalControlSequences(FakeCodexCase):
                 self.assert_safe(self.run_bytes(*args), " ".join(args))
 
     def test_json_output_escapes_c1_and_round_trips_the_exact_text(self):
+        with hostile("terminal: control sequences through --json output"):
+            self.assert_json_safe()
+
+    def assert_json_safe(self):
         proc = self.run_bytes("task", "--json", HOSTILE)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assert_safe(proc, "task --json")
@@ -73,6 +81,10 @@ class TerminalControlSequences(FakeCodexCase):
         self.assertEqual(job["result"]["rawOutput"], "ECHO: " + HOSTILE)
 
     def test_progress_echo_and_job_log_hold_no_raw_controls(self):
+        with hostile("terminal: control sequences in progress lines and the job log"):
+            self.assert_progress_and_log_safe()
+
+    def assert_progress_and_log_safe(self):
         proc = self.run_bytes("task", "--model", "m", HOSTILE)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIn(b"[codex]", proc.stderr)
@@ -90,7 +102,8 @@ class TerminalControlSequences(FakeCodexCase):
                      ["status", "task-" + CLEAR], ["frobnicate" + OSC52],
                      ["task", "--effort", "huge" + CLEAR, "x"],
                      ["task", "--prompt-file", os.path.join(hostile_dir, "missing" + OSC8)]):
-            with self.subTest(args=args):
+            kind = "terminal: control sequences in a path or an echoed value"
+            with self.subTest(args=args), hostile(kind):
                 proc = self.run_bytes(*args, cwd=hostile_dir)
                 self.assert_safe(proc, " ".join(args))
         proc = self.run_bytes("status", cwd=hostile_dir)
