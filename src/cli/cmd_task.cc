@@ -1,5 +1,8 @@
-// `task [--background] [--write] [--resume-last|--resume|--fresh] [--model M|spark]
-//       [--effort E] [--prompt-file F] [prompt…]`, `task-resume-candidate [--json]`
+// `task [--background] [--write] [--resume-last|--resume|--fresh|--resume-thread ID]
+//       [--model M|spark] [--effort E] [--prompt-file F] [prompt…]`, `task-resume-candidate
+//       [--json]`
+#include <cctype>
+
 #include "cli/commands.h"
 #include "cli/execute.h"
 #include "sys/fs.h"
@@ -90,6 +93,30 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
   return {};
 }
 
+// `--resume-thread ID`: the Codex thread to continue, exactly. Thread ids are UUIDs; anything
+// that could pass for an option or hide in a command line is refused before Codex sees it.
+Result<std::string> resume_thread_option(const Context& ctx) {
+  constexpr size_t kMaxThreadIdBytes = 128;
+  auto id = ctx.args.value("resume-thread");
+  if (!id) return std::string();
+  if (ctx.args.flag("resume") || ctx.args.flag("resume-last") || ctx.args.flag("fresh")) {
+    return make_error(
+        "--resume-thread names the thread to continue; drop --resume, --resume-last and --fresh");
+  }
+  bool valid = !id->empty() && id->size() <= kMaxThreadIdBytes && id->front() != '-';
+  for (char c : *id) {
+    valid = valid && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
+                      c == '.' || c == ':');
+  }
+  if (!valid) {
+    return make_error(
+        "--resume-thread needs a Codex thread id (letters, digits, '-', '_', '.', ':'; at most "
+        "{} characters), such as the one `codex-companion status JOB` shows",
+        kMaxThreadIdBytes);
+  }
+  return *id;
+}
+
 }  // namespace
 
 int run_task(Context& ctx) {
@@ -100,13 +127,18 @@ int run_task(Context& ctx) {
   if (ctx.args.flag("resume") && ctx.args.flag("fresh")) {
     return fail("--resume and --fresh contradict each other; choose one");
   }
+  auto thread = resume_thread_option(ctx);
+  if (!thread) return fail(thread.error());
   auto prompt = task_prompt(ctx);
   if (!prompt) return fail(prompt.error());
   request.prompt = std::move(*prompt);
   auto store = ctx.store();
   if (!store) return fail(store.error());
   request.cwd = (*store)->workspace().root;
-  if (auto s = choose_thread(ctx, **store, request); !s) return fail(s.error());
+  request.resume_thread_id = *thread;
+  if (thread->empty()) {
+    if (auto s = choose_thread(ctx, **store, request); !s) return fail(s.error());
+  }
   request.thread_name = "Codex Companion Task: " + sys::excerpt(request.prompt, 60);
   return execute_request(ctx, request, ctx.args.flag("background"));
 }

@@ -22,18 +22,20 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 12>& commands() {
-  static const std::array<Command, 12> kTable = {{
+const std::array<Command, 14>& commands() {
+  static const std::array<Command, 14> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
        {{}, {"enable-review-gate", "disable-review-gate"}},
        run_setup},
       {"task",
-       "task [--background] [--write] [--resume-last|--resume|--fresh] [--model M|spark] "
-       "[--effort none|minimal|low|medium|high|xhigh] [--prompt-file F] [prompt…]",
-       "Delegate a task to Codex (prompt from text, --prompt-file or stdin).",
-       {{"model", "effort", "prompt-file"},
+       "task [--background] [--write] [--resume-last|--resume|--fresh|--resume-thread ID] "
+       "[--model M|spark] [--effort none|minimal|low|medium|high|xhigh] [--prompt-file F] "
+       "[prompt…]",
+       "Delegate a task to Codex (prompt from text, --prompt-file or stdin). --resume-thread "
+       "continues exactly that Codex thread.",
+       {{"model", "effort", "prompt-file", "resume-thread"},
         {"background", "wait", "write", "resume", "resume-last", "fresh"},
         true},
        run_task},
@@ -78,6 +80,18 @@ const std::array<Command, 12>& commands() {
        "Cancel an active job: interrupt the Codex turn, end its worker, mark it cancelled.",
        {},
        run_cancel},
+      {"logs",
+       "logs JOB [--follow] [--lines N] [--json]",
+       "Print a job's progress log (its last N lines, default 200); --follow streams new lines "
+       "until the job ends, then prints its final state (with --json: one JSON object per line).",
+       {{"lines"}, {"follow"}},
+       run_logs},
+      {"retry",
+       "retry JOB [--resume] [--background|--wait] [--json]",
+       "Run a failed or cancelled job's request again as a new job; --resume continues the "
+       "job's Codex thread.",
+       {{}, {"resume", "background", "wait"}},
+       run_retry},
       {"hook",
        "hook session-start|session-end|stop|user-prompt-submit",
        "Claude Code hook entry points (the hook's JSON on stdin; see plugin/hooks/hooks.json).",
