@@ -22,6 +22,9 @@ constexpr size_t kChunkBytes = 64 * 1024;
 // reconciles a job whose worker died) when the lock is free or this much time passed.
 constexpr int kWakeMs = 250;
 constexpr int64_t kStoreReadMs = 1000;
+// After the job ended: the log is followed until it was quiet this long, at most kSettleBoundMs.
+constexpr int kSettleQuietMs = 200;
+constexpr int64_t kSettleBoundMs = 2000;
 
 // One compact JSON document on one line (a follow's stream is JSON Lines).
 void print_json_line(const nlohmann::json& value) {
@@ -79,6 +82,14 @@ Status follow(Follow& f, const LogPrinter& out) {
     if (!fresh) return fresh.error();
     if (!fresh->has_value()) return make_error("job {} was removed while following", f.job.id);
     f.job = std::move(**fresh);
+  }
+  // The owner writes its last lines ("Job ended: …") just after the terminal state: take them
+  // until the log has been quiet for a moment, within a bound.
+  for (int64_t until = env.monotonic_ms() + kSettleBoundMs; env.monotonic_ms() < until;) {
+    (void)watch.wait(kSettleQuietMs);
+    int64_t before = f.offset;
+    drain(f, out);
+    if (f.offset == before) break;
   }
   if (std::string rest = f.splitter.take_rest(); !rest.empty()) out.line(rest);
   return {};
