@@ -86,10 +86,10 @@ Status follow(Follow& f, const LogPrinter& out) {
   // The owner writes its last lines ("Job ended: …") just after the terminal state: take them
   // until the log has been quiet for a moment, within a bound.
   for (int64_t until = env.monotonic_ms() + kSettleBoundMs; env.monotonic_ms() < until;) {
-    (void)watch.wait(kSettleQuietMs);
+    bool changed = watch.wait(kSettleQuietMs);
     int64_t before = f.offset;
     drain(f, out);
-    if (f.offset == before) break;
+    if (!changed && f.offset == before) break;  // quiet for kSettleQuietMs
   }
   if (std::string rest = f.splitter.take_rest(); !rest.empty()) out.line(rest);
   return {};
