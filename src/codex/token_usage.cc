@@ -1,5 +1,7 @@
 #include "codex/token_usage.h"
 
+#include <utility>
+
 #include "sys/json_read.h"
 
 namespace companion::codex {
@@ -46,17 +48,34 @@ nlohmann::json usage_to_json(const TokenUsage& usage) {
 }
 
 bool TokenUsageTally::on_update(const nlohmann::json& params) {
+  if (turns_.empty()) {
+    if (pending_.size() < kMaxPending) pending_.push_back(params);
+    return false;
+  }
+  return apply(params);
+}
+
+bool TokenUsageTally::add_turn(const std::string& turn_id) {
+  if (turn_id.empty() || !turns_.insert(turn_id).second || turns_.size() > 1) return false;
+  bool changed = false;
+  for (const auto& params : std::exchange(pending_, {})) changed = apply(params) || changed;
+  return changed;
+}
+
+bool TokenUsageTally::apply(const nlohmann::json& params) {
   const nlohmann::json& reported = sys::json_object(params, "tokenUsage");
   const nlohmann::json* total_json = sys::json_field(reported, "total");
   if (total_json == nullptr || !total_json->is_object()) return false;
   TokenCounts total = counts_from_json(*total_json);
-  TokenCounts last = counts_from_json(sys::json_object(reported, "last"));
+  bool moved = !seen_total_ || !(*seen_total_ == total);
+  seen_total_ = total;
+  std::string turn = sys::json_text(params, "turnId");
+  if (!turn.empty() && turns_.count(turn) == 0) return false;  // another turn: baseline only
   auto window = sys::json_int(reported, "modelContextWindow");
-  if (usage_ && usage_->thread_total == total && usage_->model_context_window == window) {
-    return false;
-  }
-  if (!usage_) usage_.emplace();
-  if (!(usage_->thread_total == total)) usage_->job += last;
+  bool first = !usage_;
+  if (first) usage_.emplace();
+  if (!moved && !first && usage_->model_context_window == window) return false;
+  if (moved) usage_->job += counts_from_json(sys::json_object(reported, "last"));
   usage_->thread_total = total;
   usage_->model_context_window = window;
   return true;

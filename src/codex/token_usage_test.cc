@@ -20,6 +20,7 @@ nlohmann::json update(const nlohmann::json& total, const nlohmann::json& last,
 
 TEST(TokenUsageTally, NewThreadSumsEachRequest) {
   TokenUsageTally tally;
+  tally.add_turn("turn");
   EXPECT_TRUE(tally.on_update(update(breakdown(100, 0, 10, 2), breakdown(100, 0, 10, 2))));
   EXPECT_TRUE(tally.on_update(update(breakdown(250, 80, 30, 5), breakdown(150, 80, 20, 3))));
   ASSERT_TRUE(tally.usage());
@@ -30,6 +31,7 @@ TEST(TokenUsageTally, NewThreadSumsEachRequest) {
 
 TEST(TokenUsageTally, ResumedThreadCountsOnlyThisTurn) {
   TokenUsageTally tally;
+  tally.add_turn("turn");
   // The thread used 1000 input tokens before this job; this turn's one request used 120.
   EXPECT_TRUE(tally.on_update(update(breakdown(1120, 0, 60, 0), breakdown(120, 0, 10, 0))));
   EXPECT_EQ(tally.usage()->job, (TokenCounts{120, 0, 10, 0, 130}));
@@ -38,6 +40,7 @@ TEST(TokenUsageTally, ResumedThreadCountsOnlyThisTurn) {
 
 TEST(TokenUsageTally, RepeatedTotalAddsNothing) {
   TokenUsageTally tally;
+  tally.add_turn("turn");
   auto first = update(breakdown(100, 0, 10, 0), breakdown(100, 0, 10, 0));
   EXPECT_TRUE(tally.on_update(first));
   EXPECT_FALSE(tally.on_update(first));
@@ -46,6 +49,7 @@ TEST(TokenUsageTally, RepeatedTotalAddsNothing) {
 
 TEST(TokenUsageTally, MalformedUsageIsIgnoredOrZero) {
   TokenUsageTally tally;
+  tally.add_turn("turn");
   EXPECT_FALSE(tally.on_update(nlohmann::json::array()));
   EXPECT_FALSE(tally.on_update({{"tokenUsage", "lots"}}));
   EXPECT_FALSE(tally.usage());
@@ -57,6 +61,28 @@ TEST(TokenUsageTally, MalformedUsageIsIgnoredOrZero) {
   EXPECT_TRUE(tally.on_update(odd));
   EXPECT_EQ(tally.usage()->job, (TokenCounts{0, 0, 0, 0, 7}));
   EXPECT_FALSE(tally.usage()->model_context_window);
+}
+
+// Regression: on thread/resume codex-cli 0.169.0 first repeats the thread's restored usage under
+// the previous turn's id; counting it doubled a resumed job's tokens (seen with the real Codex).
+TEST(TokenUsageTally, RestoredUsageOfAResumedThreadIsOnlyTheBaseline) {
+  TokenUsageTally tally;
+  nlohmann::json restored = update(breakdown(10, 0, 5, 0), breakdown(10, 0, 5, 0));
+  restored["turnId"] = "earlier-turn";
+  EXPECT_FALSE(tally.on_update(restored));  // before the turn id is known: waits
+  EXPECT_FALSE(tally.add_turn("turn"));     // replayed: another turn's, baseline only
+  EXPECT_FALSE(tally.usage());
+  EXPECT_TRUE(tally.on_update(update(breakdown(20, 0, 10, 0), breakdown(10, 0, 5, 0))));
+  EXPECT_EQ(tally.usage()->job, (TokenCounts{10, 0, 5, 0, 15}));
+  EXPECT_EQ(tally.usage()->thread_total.total, 30);
+}
+
+TEST(TokenUsageTally, UpdatesBeforeTheTurnIdAreReplayed) {
+  TokenUsageTally tally;
+  EXPECT_FALSE(tally.on_update(update(breakdown(100, 0, 10, 0), breakdown(100, 0, 10, 0))));
+  EXPECT_TRUE(tally.add_turn("turn"));
+  EXPECT_EQ(tally.usage()->job.total, 110);
+  EXPECT_FALSE(tally.add_turn("turn"));
 }
 
 TEST(TokenUsage, JsonFormHasTheJobCountsAtTopLevel) {

@@ -159,6 +159,9 @@ class TurnRun {
         rpc::string_member(params, "threadId") == thread_id_ && tokens_.on_update(params)) {
       observer_.on_token_usage(*tokens_.usage());
     }
+    if (capture_ && tokens_.add_turn(capture_->active_turn_id())) {
+      observer_.on_token_usage(*tokens_.usage());
+    }
     if (!capture_) {
       if (early_.size() < kMaxEarlyNotifications) early_.emplace_back(method, params);
       return;
@@ -231,6 +234,7 @@ class TurnRun {
       capture_->track_thread(response["reviewThreadId"].get<std::string>());
     }
     report(capture_->set_turn_id(turn_id_));
+    if (tokens_.add_turn(turn_id_)) observer_.on_token_usage(*tokens_.usage());
     turn_started_ = true;
     observer_.on_ids(thread_id_, turn_id_);
     std::string status = turn_status_of(response);
