@@ -4,6 +4,7 @@
 #include "cli/runtime.h"
 #include "jobs/wait.h"
 #include "render/status.h"
+#include "render/tokens.h"
 #include "sys/config.h"
 
 namespace companion::cli {
@@ -47,6 +48,10 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
       report["recent"].push_back(std::move(snap));
     }
   }
+  nlohmann::json listed = report["running"];
+  if (!report["latestFinished"].is_null()) listed.push_back(report["latestFinished"]);
+  for (const auto& job : report["recent"]) listed.push_back(job);
+  report["tokenUsage"] = render::total_token_usage(listed);
   return report;
 }
 

@@ -1,6 +1,8 @@
-// `task [--background] [--write] [--worktree] [--from-review JOB] [--resume-last|--resume|--fresh]
-//       [--model M|spark] [--effort E] [--prompt-file F] [prompt…]`,
-// `task-resume-candidate [--json]`
+// `task [--background] [--write] [--worktree] [--from-review JOB]
+//       [--resume-last|--resume|--fresh|--resume-thread ID] [--model M|spark] [--effort E]
+//       [--prompt-file F] [prompt…]`, `task-resume-candidate [--json]`
+#include <cctype>
+
 #include "assets/plugin_assets.h"
 #include "cli/commands.h"
 #include "cli/execute.h"
@@ -139,13 +141,37 @@ Status prepare_task_request(Context& ctx, store::JobStore& store, jobs::JobReque
     request.write = true;
     COMPANION_TRY(check_worktree_repository(request.cwd));
   }
-  COMPANION_TRY(choose_thread(ctx, store, request));
+  if (request.resume_thread_id.empty()) COMPANION_TRY(choose_thread(ctx, store, request));
   request.thread_name =
       "Codex Companion Task: " + sys::excerpt(request.from_review.empty()
                                                   ? request.prompt
                                                   : "Fix the findings of " + request.from_review,
                                               60);
   return {};
+}
+
+// `--resume-thread ID`: the Codex thread to continue, exactly. Thread ids are UUIDs; anything
+// that could pass for an option or hide in a command line is refused before Codex sees it.
+Result<std::string> resume_thread_option(const Context& ctx) {
+  constexpr size_t kMaxThreadIdBytes = 128;
+  auto id = ctx.args.value("resume-thread");
+  if (!id) return std::string();
+  if (ctx.args.flag("resume") || ctx.args.flag("resume-last") || ctx.args.flag("fresh")) {
+    return make_error(
+        "--resume-thread names the thread to continue; drop --resume, --resume-last and --fresh");
+  }
+  bool valid = !id->empty() && id->size() <= kMaxThreadIdBytes && id->front() != '-';
+  for (char c : *id) {
+    valid = valid && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
+                      c == '.' || c == ':');
+  }
+  if (!valid) {
+    return make_error(
+        "--resume-thread needs a Codex thread id (letters, digits, '-', '_', '.', ':'; at most "
+        "{} characters), such as the one `codex-companion status JOB` shows",
+        kMaxThreadIdBytes);
+  }
+  return *id;
 }
 
 }  // namespace
@@ -159,6 +185,9 @@ int run_task(Context& ctx) {
   if (ctx.args.flag("resume") && ctx.args.flag("fresh")) {
     return fail("--resume and --fresh contradict each other; choose one");
   }
+  auto thread = resume_thread_option(ctx);
+  if (!thread) return fail(thread.error());
+  request.resume_thread_id = *thread;
   auto store = ctx.store();
   if (!store) return fail(store.error());
   if (auto s = prepare_task_request(ctx, **store, request); !s) return fail(s.error());

@@ -18,5 +18,7 @@ int run_hook(Context& ctx);
 int run_transfer(Context& ctx);
 int run_broker(Context& ctx);
 int run_apply(Context& ctx);
+int run_logs(Context& ctx);
+int run_retry(Context& ctx);
 
 }  // namespace companion::cli

@@ -22,8 +22,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 13>& commands() {
-  static const std::array<Command, 13> kTable = {{
+const std::array<Command, 15>& commands() {
+  static const std::array<Command, 15> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -31,13 +31,14 @@ const std::array<Command, 13>& commands() {
        run_setup},
       {"task",
        "task [--background] [--write] [--worktree] [--from-review JOB] "
-       "[--resume-last|--resume|--fresh] [--model M|spark] "
+       "[--resume-last|--resume|--fresh|--resume-thread ID] [--model M|spark] "
        "[--effort none|minimal|low|medium|high|xhigh] [--prompt-file F] [prompt…]",
        "Delegate a task to Codex (prompt from text, --prompt-file or stdin). A write task's "
        "result shows what git saw change. --worktree: write in a fresh git worktree on branch "
        "codex/<job id> (then `apply JOB`). --from-review JOB: fix what that finished review "
-       "found (the text, if any, adds instructions).",
-       {{"model", "effort", "prompt-file", "from-review"},
+       "found (the text, if any, adds instructions). --resume-thread ID: continue exactly that "
+       "Codex thread.",
+       {{"model", "effort", "prompt-file", "from-review", "resume-thread"},
         {"background", "wait", "write", "worktree", "resume", "resume-last", "fresh"},
         true},
        run_task},
@@ -88,6 +89,18 @@ const std::array<Command, 13>& commands() {
        "Cancel an active job: interrupt the Codex turn, end its worker, mark it cancelled.",
        {},
        run_cancel},
+      {"logs",
+       "logs JOB [--follow] [--lines N] [--json]",
+       "Print a job's progress log (its last N lines, default 200); --follow streams new lines "
+       "until the job ends, then prints its final state (with --json: one JSON object per line).",
+       {{"lines"}, {"follow"}},
+       run_logs},
+      {"retry",
+       "retry JOB [--resume] [--background|--wait] [--json]",
+       "Run a failed or cancelled job's request again as a new job; --resume continues the "
+       "job's Codex thread.",
+       {{}, {"resume", "background", "wait"}},
+       run_retry},
       {"hook",
        "hook session-start|session-end|stop|user-prompt-submit",
        "Claude Code hook entry points (the hook's JSON on stdin; see plugin/hooks/hooks.json).",

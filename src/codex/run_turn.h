@@ -12,6 +12,8 @@
 //   || no traffic from the app-server for stall_ms        -> stalled
 //   || deadline_ms since the start                        -> deadline
 //   || the stop source becoming readable                  -> cancelled
+//   || spec.cwd deleted or replaced (checked every
+//      workspace_check_ms)                                -> workspace-gone
 // A broker that fails before the turn was requested (unreachable, closed, shutting down, refusing)
 // is left for a direct app-server when connector.direct_fallback is set: the job never fails
 // because of the broker before its turn started, and a turn is never restarted elsewhere once it
@@ -35,6 +37,7 @@
 
 #include "codex/codex_binary.h"
 #include "codex/connector.h"
+#include "codex/token_usage.h"
 #include "codex/turn_capture.h"
 
 namespace companion::codex {
@@ -62,6 +65,8 @@ struct TurnLimits {
   int64_t interrupt_ms = 2000;       // bound on the turn/interrupt request
   int64_t stop_step_ms = 1500;       // each step of stopping the app-server
   int64_t broker_connect_ms = 2000;  // bound on the broker's answer to initialize
+  // How often the working directory is checked (a deleted or moved workspace ends the turn).
+  int64_t workspace_check_ms = 1000;
 };
 
 class TurnObserver {
@@ -76,11 +81,13 @@ class TurnObserver {
   // About to ask Codex to interrupt the turn; then whether Codex confirmed the interrupt.
   virtual void on_interrupt_requested() {}
   virtual void on_interrupted() {}
+  // The job's token usage changed (thread/tokenUsage/updated of the job's thread).
+  virtual void on_token_usage(const TokenUsage& /*usage*/) {}
 };
 
 struct TurnOutcome {
   // completed | turn-failed | app-server-exited | broker-lost | stalled | deadline | cancelled |
-  // error
+  // workspace-gone | error
   std::string end_reason;
   std::string error_message;  // empty when completed
   TurnResult result;          // what was captured (also on failure: partial output)

@@ -13,6 +13,7 @@
 #include "codex/app_server.h"
 #include "codex/broker_protocol.h"
 #include "codex/run_turn_async.h"
+#include "sys/file_watch.h"
 
 namespace companion::codex {
 namespace {
@@ -104,7 +105,7 @@ class TurnRun {
     attach_handlers();
     last_activity_ = Clock::now();
     auto winner = co_await (drive() || watch_closed() || watch_broker() || watch_stall() ||
-                            watch_deadline() || watch_stop());
+                            watch_deadline() || watch_stop() || watch_workspace());
     co_return std::visit([](End e) { return e; }, winner);
   }
 
@@ -169,6 +170,13 @@ class TurnRun {
       broker_event_.set();
       return;
     }
+    if (method == "thread/tokenUsage/updated" && !thread_id_.empty() &&
+        rpc::string_member(params, "threadId") == thread_id_ && tokens_.on_update(params)) {
+      observer_.on_token_usage(*tokens_.usage());
+    }
+    if (capture_ && tokens_.add_turn(capture_->active_turn_id())) {
+      observer_.on_token_usage(*tokens_.usage());
+    }
     if (!capture_) {
       if (early_.size() < kMaxEarlyNotifications) early_.emplace_back(method, params);
       return;
@@ -206,7 +214,13 @@ class TurnRun {
     ThreadOptions options{spec_.cwd, spec_.model, spec_.write,
                           spec_.ephemeral.value_or(spec_.kind != TurnSpec::Kind::kTask)};
     if (!spec_.resume_thread_id.empty()) {
-      co_return co_await app_->resume_thread(spec_.resume_thread_id, options);
+      auto resumed = co_await app_->resume_thread(spec_.resume_thread_id, options);
+      if (!resumed && !app_->connection().closed()) {
+        // Said plainly: an unknown thread id is the usual cause (Codex's own words follow).
+        co_return make_error("Codex could not resume thread {}: {}", spec_.resume_thread_id,
+                             resumed.error().message);
+      }
+      co_return resumed;
     }
     co_return co_await app_->start_thread(options);
   }
@@ -235,6 +249,7 @@ class TurnRun {
       capture_->track_thread(response["reviewThreadId"].get<std::string>());
     }
     report(capture_->set_turn_id(turn_id_));
+    if (tokens_.add_turn(turn_id_)) observer_.on_token_usage(*tokens_.usage());
     turn_started_ = true;
     observer_.on_ids(thread_id_, turn_id_);
     std::string status = turn_status_of(response);
@@ -345,6 +360,24 @@ class TurnRun {
     co_return End{"cancelled", "Cancelled by user.", true};
   }
 
+  // The workspace deleted or moved away under the job (Claude Code removes a subagent's worktree
+  // when the agent returns): nothing the turn does there can be kept, so it ends at once.
+  asio::awaitable<End> watch_workspace() {
+    auto identity = sys::directory_identity(spec_.cwd);
+    for (;;) {
+      auto now = sys::directory_identity(spec_.cwd);
+      if (!identity || !now || !(*now == *identity)) {
+        co_return End{
+            "workspace-gone",
+            fmt::format("The workspace {} was deleted or moved while the job ran.", spec_.cwd),
+            true};
+      }
+      asio::steady_timer timer(ex_, Millis(limits_.workspace_check_ms));
+      auto [ec] = co_await timer.async_wait(rpc::kNoThrow);
+      if (ec) co_return End{};
+    }
+  }
+
   asio::awaitable<void> finish(End end) {
     if (app_ && end.interrupt && !turn_id_.empty() && !app_->connection().closed()) {
       outcome_.interrupt_attempted = true;
@@ -378,6 +411,7 @@ class TurnRun {
   rpc::Event* stop_;
   std::unique_ptr<AppServer> app_;
   std::optional<TurnCapture> capture_;
+  TokenUsageTally tokens_;
   std::vector<std::pair<std::string, Json>> early_;
   rpc::Event wake_, broker_event_;
   std::string broker_cause_, broker_reason_;

@@ -94,7 +94,7 @@ std::string job_title(const JobRequest& r) {
   if (!r.title.empty()) return r.title;
   switch (r.kind) {
     case store::JobKind::kTask:
-      return r.resume_last ? "Codex Resume" : "Codex Task";
+      return r.resume_last || !r.resume_thread_id.empty() ? "Codex Resume" : "Codex Task";
     case store::JobKind::kReview:
       return "Codex Review";
     case store::JobKind::kAdversarialReview:

@@ -52,6 +52,10 @@ class JobObserver : public codex::TurnObserver {
     (void)store_.update(job_.id, store::JobPatch{.turn_interrupted = true});
   }
 
+  void on_token_usage(const codex::TokenUsage& usage) override {
+    (void)store_.update(job_.id, store::JobPatch{.token_usage = codex::usage_to_json(usage)});
+  }
+
  private:
   store::JobStore& store_;
   const store::Job& job_;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "render/changes.h"
+#include "render/tokens.h"
 #include "store/job_log.h"
 #include "sys/json_read.h"
 
@@ -58,6 +59,10 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
     lines.push_back("  Elapsed: " + str(job, "elapsed"));
   if (o.duration && !str(job, "duration").empty()) {
     lines.push_back("  Duration: " + str(job, "duration"));
+  }
+  if (std::string tokens = describe_token_usage(sys::json_value(job, "tokenUsage"));
+      !tokens.empty()) {
+    lines.push_back("  Tokens: " + tokens);
   }
   if (!str(job, "endReason").empty() && !is_active_status(status)) {
     lines.push_back("  End reason: " + str(job, "endReason"));
@@ -142,6 +147,12 @@ std::string render_status_report(const nlohmann::json& report) {
   lines.push_back("Workspace: " + str(report, "workspaceRoot"));
   bool gate = sys::json_bool(sys::json_object(report, "config"), "stopReviewGate").value_or(false);
   lines.push_back(std::string("Review gate: ") + (gate ? "enabled" : "disabled"));
+  if (const nlohmann::json* total = sys::json_field(report, "tokenUsage");
+      total != nullptr && total->is_object()) {
+    lines.push_back(fmt::format("Tokens of the {} listed job(s) that reported usage: {}",
+                                sys::json_int(*total, "jobs").value_or(0),
+                                describe_token_usage(*total)));
+  }
   lines.push_back("");
   const auto& running = array_field(report, "running");
   if (!running.empty()) {
@@ -182,9 +193,12 @@ std::string render_job_status(const nlohmann::json& job) {
 
 std::string render_stored_result(const store::Job& job) {
   std::string resume;
+  if (std::string tokens = describe_token_usage(job.token_usage); !tokens.empty()) {
+    resume = "\nTokens: " + tokens + "\n";
+  }
   if (!job.thread_id.empty()) {
-    resume = "\nCodex session ID: " + job.thread_id + "\nResume in Codex: codex resume " +
-             job.thread_id + "\n";
+    resume += (resume.empty() ? "\n" : "") + std::string("Codex session ID: ") + job.thread_id +
+              "\nResume in Codex: codex resume " + job.thread_id + "\n";
   }
   // As the reference plugin shows a result: an adversarial review (its payload has `result` or
   // `parseError`) as rendered; a task or a native review as Codex's own text (rawOutput, or the

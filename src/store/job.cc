@@ -40,7 +40,7 @@ constexpr Names<Phase, 11> kPhases = {{
     {Phase::kCancelled, "cancelled"},
 }};
 
-constexpr Names<EndReason, 10> kEndReasons = {{
+constexpr Names<EndReason, 11> kEndReasons = {{
     {EndReason::kCompleted, "completed"},
     {EndReason::kTurnFailed, "turn-failed"},
     {EndReason::kAppServerExited, "app-server-exited"},
@@ -51,6 +51,7 @@ constexpr Names<EndReason, 10> kEndReasons = {{
     {EndReason::kWorkerDied, "worker-died"},
     {EndReason::kNoFinalMessage, "no-final-message"},
     {EndReason::kError, "error"},
+    {EndReason::kWorkspaceGone, "workspace-gone"},
 }};
 
 template <class E, size_t N>
@@ -172,6 +173,7 @@ nlohmann::json to_json(const Job& job) {
       {"request", job.request},
       {"result", job.result},
       {"rendered", text_or_null(job.rendered)},
+      {"tokenUsage", job.token_usage.is_object() ? job.token_usage : nlohmann::json()},
   };
 }
 

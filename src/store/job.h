@@ -41,6 +41,7 @@ enum class EndReason {
   kWorkerDied,
   kNoFinalMessage,  // the turn completed without an answer and changed no file
   kError,           // anything else; errorMessage says what
+  kWorkspaceGone,   // the job's working directory was deleted (or moved away) while it ran
 };
 
 // The JSON strings: "adversarial-review", "running", "verifying", "app-server-exited", ...
@@ -116,6 +117,9 @@ struct Job {
   bool cancel_requested = false;          // `cancel` has asked the owner to stop
   bool turn_interrupt_attempted = false;  // the owner asked Codex to interrupt the turn
   bool turn_interrupted = false;          // ... and Codex confirmed it
+  // What Codex reported as this job's token usage (codex/token_usage.h's JSON form); null when
+  // Codex reported none.
+  nlohmann::json token_usage;
 
   bool active() const { return !is_terminal(status); }
 };
@@ -123,6 +127,7 @@ struct Job {
 // The JSON object with SPEC.md's field names; absent values are null, times ISO-8601. A terminal
 // job's pid is null (the reference's payload: its process is gone); a cancelled job's
 // `cancelledAt` is its completedAt (null otherwise), as the reference's job files have it.
+// `tokenUsage` is the stored token usage object, or null.
 nlohmann::json to_json(const Job& job);
 
 }  // namespace companion::store

@@ -173,6 +173,7 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
   } else if (patch.turn_interrupt_attempted) {
     sql += ", turn_interrupt = max(turn_interrupt, 1)";
   }
+  if (patch.token_usage) sql += ", token_usage = ?12";
   sql.append(" WHERE id = ?2 AND ").append(kActive);
   auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
@@ -188,6 +189,7 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
     stmt->bind(10, *patch.app_server_pid);
     stmt->bind(11, static_cast<int64_t>(patch.app_server_start_time.value_or(0)));
   }
+  if (patch.token_usage) stmt->bind(12, json_column(*patch.token_usage));
   auto changed = stmt->run();
   if (!changed) return changed.error();
   return *changed == 1;

@@ -69,6 +69,8 @@ struct JobPatch {
   // has to SIGKILL the owner still reports the attempt), and whether Codex confirmed it.
   bool turn_interrupt_attempted = false;
   bool turn_interrupted = false;
+  // Replaces the job's token usage (a JSON object, see Job::token_usage).
+  std::optional<nlohmann::json> token_usage;
 };
 
 struct JobFilter {

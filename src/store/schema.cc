@@ -53,6 +53,10 @@ constexpr std::string_view kSchemaV3 =
 constexpr std::string_view kSchemaV4 =
     "ALTER TABLE jobs ADD COLUMN announce INTEGER NOT NULL DEFAULT 0";
 
+// Version 5: the token usage Codex reported for the job (thread/tokenUsage/updated), as JSON;
+// NULL when none was reported.
+constexpr std::string_view kSchemaV5 = "ALTER TABLE jobs ADD COLUMN token_usage TEXT";
+
 // A column that is not JSON (or is nested too deep to copy safely, see sys::parse_json) reads
 // as the text it holds.
 nlohmann::json parse_json_column(const std::string& text) {
@@ -100,6 +104,8 @@ Job read_job_row(const Statement& s) {
   j.app_server_start_time = static_cast<uint64_t>(s.column_int(25));
   j.turn_interrupt_attempted = s.column_int(26) >= 1;
   j.turn_interrupted = s.column_int(26) >= 2;
+  j.token_usage = parse_json_column(s.column_text(27));
+  if (!j.token_usage.is_object()) j.token_usage = nullptr;
   return j;
 }
 
@@ -158,6 +164,10 @@ Status migrate_schema(Database& db) {
     if (version < 4) {
       COMPANION_TRY(db.exec(std::string(kSchemaV4)));
       COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (4)"));
+    }
+    if (version < 5) {
+      COMPANION_TRY(db.exec(std::string(kSchemaV5)));
+      COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (5)"));
     }
     return {};
   });

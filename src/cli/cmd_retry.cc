@@ -1,0 +1,69 @@
+// `retry JOB [--resume] [--background|--wait] [--json]`: runs a failed or cancelled job's stored
+// request again as a new job (same kind and options); --resume continues the job's Codex thread.
+#include "cli/commands.h"
+#include "cli/execute.h"
+#include "cli/job_ref.h"
+
+namespace companion::cli {
+
+namespace {
+
+// Why `job` cannot be retried; OK when it can.
+Status retryable(const store::Job& job) {
+  if (job.active()) {
+    return make_error(
+        "job {} is still {}; wait for it (codex-companion status {} --wait) or cancel it "
+        "before retrying",
+        job.id, store::to_string(job.status), job.id);
+  }
+  if (job.status == store::JobStatus::kCompleted) {
+    return make_error(
+        "job {} completed; only a failed or cancelled job is retried (its output: "
+        "codex-companion result {})",
+        job.id, job.id);
+  }
+  return {};
+}
+
+}  // namespace
+
+int run_retry(Context& ctx) {
+  if (ctx.args.positionals.size() != 1) {
+    return fail("retry needs one job id: codex-companion retry JOB [--resume] [--background]");
+  }
+  if (ctx.args.flag("background") && ctx.args.flag("wait")) {
+    return fail("--background and --wait contradict each other; choose one");
+  }
+  auto local = ctx.store();
+  if (!local) return fail(local.error());
+  auto resolved = resolve_job_ref(**local, ctx.store_options(), ctx.args.positionals[0]);
+  if (!resolved) return fail(resolved.error());
+  const store::Job& job = resolved->job;
+  if (resolved->other_store) {
+    return fail(
+        fmt::format("job {} belongs to the workspace {}; run the retry there: "
+                    "codex-companion retry {} --cwd {}",
+                    job.id, job.workspace_root, job.id, job.workspace_root));
+  }
+  if (auto ok = retryable(job); !ok) return fail(ok.error());
+  auto request = jobs::request_from_json(job.request);
+  if (!request) {
+    return fail(fmt::format("job {} has no request that can run again ({})", job.id,
+                            request.error().message));
+  }
+  if (ctx.args.flag("resume")) {
+    if (job.kind != store::JobKind::kTask) {
+      return fail(fmt::format("--resume continues a task's Codex thread; job {} is a {}", job.id,
+                              store::to_string(job.kind)));
+    }
+    if (job.thread_id.empty()) {
+      return fail(fmt::format(
+          "job {} never got a Codex thread to resume; retry it without --resume", job.id));
+    }
+    request->resume_thread_id = job.thread_id;
+  }
+  if (!ctx.json()) print_note(fmt::format("[codex] Retrying {} as a new job.\n", job.id));
+  return execute_request(ctx, *request, ctx.args.flag("background"));
+}
+
+}  // namespace companion::cli
