@@ -17,5 +17,6 @@ int run_adversarial_review(Context& ctx);
 int run_hook(Context& ctx);
 int run_transfer(Context& ctx);
 int run_broker(Context& ctx);
+int run_config(Context& ctx);
 
 }  // namespace companion::cli
