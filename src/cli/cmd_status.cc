@@ -42,8 +42,8 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   if (!running) return running.error();
   auto waiting = waiting_ids(store);
   if (!waiting) return waiting.error();
-  auto limit = jobs::max_parallel(store);
-  if (!limit) return limit.error();
+  auto max_parallel = jobs::max_parallel(store);
+  if (!max_parallel) return max_parallel.error();
   size_t limit = ctx.args.flag("all") ? 100000 : kRecentJobs + 1;
   auto finished = store.finished(ctx.session_filter(), limit);
   if (!finished) return finished.error();
@@ -51,7 +51,7 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   if (!gate) return gate.error();
   bool gate_on = *gate;
   nlohmann::json report = {{"workspaceRoot", store.workspace().root},
-                           {"config", {{"stopReviewGate", gate_on}, {"maxParallel", *limit}}},
+                           {"config", {{"stopReviewGate", gate_on}, {"maxParallel", *max_parallel}}},
                            {"sessionRuntime", session_runtime(ctx, store)},
                            {"running", nlohmann::json::array()},
                            {"latestFinished", nullptr},

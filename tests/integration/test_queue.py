@@ -94,7 +94,7 @@ class QueueTest(QueueCase):
         blocker = self.background(HANG + " blocker")
         self.wait_running(blocker["jobId"])
         launcher = self.spawn([BIN, "task", "--background", "--json", "after the kill"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rows = wait_until(lambda: self.db_rows(
             "SELECT id FROM jobs WHERE status = 'queued' AND pid = 0"), 10, what="the queued row")
         launcher.kill()
