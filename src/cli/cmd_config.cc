@@ -60,7 +60,8 @@ int config_set(Context& ctx, store::JobStore& store) {
   std::string value = words[2];
   if (words.size() > 3) {
     if (info->key != store::kNotifyKey) {
-      return fail(fmt::format("config set {} takes one value; quote it if it has spaces", words[1]));
+      return fail(
+          fmt::format("config set {} takes one value; quote it if it has spaces", words[1]));
     }
     for (size_t i = 3; i < words.size(); ++i) value += " " + words[i];
   }

@@ -4,8 +4,8 @@
 #include "cli/runtime.h"
 #include "jobs/queue.h"
 #include "jobs/wait.h"
-#include "store/settings.h"
 #include "render/status.h"
+#include "store/settings.h"
 #include "sys/config.h"
 
 namespace companion::cli {
@@ -50,13 +50,14 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   auto gate = store.review_gate();
   if (!gate) return gate.error();
   bool gate_on = *gate;
-  nlohmann::json report = {{"workspaceRoot", store.workspace().root},
-                           {"config", {{"stopReviewGate", gate_on}, {"maxParallel", *max_parallel}}},
-                           {"sessionRuntime", session_runtime(ctx, store)},
-                           {"running", nlohmann::json::array()},
-                           {"latestFinished", nullptr},
-                           {"recent", nlohmann::json::array()},
-                           {"needsReview", gate_on}};
+  nlohmann::json report = {
+      {"workspaceRoot", store.workspace().root},
+      {"config", {{"stopReviewGate", gate_on}, {"maxParallel", *max_parallel}}},
+      {"sessionRuntime", session_runtime(ctx, store)},
+      {"running", nlohmann::json::array()},
+      {"latestFinished", nullptr},
+      {"recent", nlohmann::json::array()},
+      {"needsReview", gate_on}};
   for (const auto& job : *running) {
     auto snap = render::job_snapshot(ctx.env, job, now);
     add_queue_position(snap, *waiting, job.id);

@@ -46,9 +46,10 @@ int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
   } else {
     // The first line is the reference plugin's (the plugin's command files and scripts read it).
     std::string first =
-        position ? fmt::format("{} queued as {} (position {} in this workspace's queue: it starts "
-                               "when a running job ends; see `config get max-parallel`).",
-                               job.title, job.id, *position)
+        position ? fmt::format(
+                       "{} queued as {} (position {} in this workspace's queue: it starts "
+                       "when a running job ends; see `config get max-parallel`).",
+                       job.title, job.id, *position)
                  : fmt::format("{} started in the background as {}.", job.title, job.id);
     print_text(
         fmt::format("{} Check /codex:status {} for progress.\n"

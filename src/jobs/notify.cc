@@ -45,8 +45,8 @@ void notify_job_end(store::JobStore& store, const std::string& id, int timeout_m
   if (!command || !command->has_value() || (*command)->empty()) return;
   auto job = store.get(id);
   if (!job || !job->has_value() || (*job)->active()) return;
-  auto input = sys::data_fd(store::to_json(**job).dump(-1, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace));
+  auto input = sys::data_fd(
+      store::to_json(**job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!input) {
     log_line(store, id, "Notify command not run: " + input.error().message);
     return;
@@ -64,8 +64,9 @@ void notify_job_end(store::JobStore& store, const std::string& id, int timeout_m
     log_line(store, id, "Notify command could not start: " + ran.error().message);
   } else if (!ran->success()) {
     std::string tail = sys::excerpt(ran->err_tail, 300);
-    log_line(store, id,
-             "Notify command failed (" + ran->describe() + ")" + (tail.empty() ? "." : ": " + tail));
+    log_line(
+        store, id,
+        "Notify command failed (" + ran->describe() + ")" + (tail.empty() ? "." : ": " + tail));
   } else {
     log_line(store, id, "Notify command ran.");
   }

@@ -26,9 +26,9 @@ Result<std::vector<std::string>> promote_queued(store::JobStore& store,
     store::CreatedJob& job = **claimed;
     WorkerLaunch own = launch;
     if (auto codex = sys::json_string(job.job.request, kWorkerCodexField)) own.codex = *codex;
-    (void)store::append_log_line(store.env(), job.job.log_file,
-                                 "A slot is free (max-parallel " + std::to_string(*limit) +
-                                     "): starting.");
+    (void)store::append_log_line(
+        store.env(), job.job.log_file,
+        "A slot is free (max-parallel " + std::to_string(*limit) + "): starting.");
     auto pid = launch_worker(store, job.job, job.lock.get(), own);
     if (!pid) {
       give_up_job(store, job.job, pid.error().message);

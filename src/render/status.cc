@@ -54,9 +54,9 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   if (!str(job, "summary").empty()) lines.push_back("  Summary: " + str(job, "summary"));
   if (!str(job, "phase").empty()) lines.push_back("  Phase: " + str(job, "phase"));
   if (auto pos = job.find("queuePosition"); pos != job.end() && pos->is_number_unsigned()) {
-    lines.push_back(fmt::format(
-        "  Queue position: {} (it starts when a slot frees; `config get max-parallel`)",
-        pos->get<size_t>()));
+    lines.push_back(
+        fmt::format("  Queue position: {} (it starts when a slot frees; `config get max-parallel`)",
+                    pos->get<size_t>()));
   }
   if (o.elapsed && !str(job, "elapsed").empty())
     lines.push_back("  Elapsed: " + str(job, "elapsed"));

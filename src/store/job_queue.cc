@@ -9,8 +9,7 @@ namespace companion::store {
 namespace {
 
 constexpr std::string_view kWaiting = "status = 'queued' AND pid = 0";
-constexpr std::string_view kSlotTaken =
-    "(status = 'running' OR (status = 'queued' AND pid <> 0))";
+constexpr std::string_view kSlotTaken = "(status = 'running' OR (status = 'queued' AND pid <> 0))";
 
 }  // namespace
 

@@ -239,7 +239,7 @@ Result<bool> JobStore::finish_where(const std::string& id, const Terminal& t,
 
 Result<bool> JobStore::reconcile_job(const Job& job) {
   unrecorded_.erase(job.id);
-  if (job.waiting()) return false;  // no owner yet, by design: it waits for a slot
+  if (job.waiting()) return false;              // no owner yet, by design: it waits for a slot
   if (!validate_job_ref(job.id)) return false;  // not a row this store wrote: leave it alone
   auto state = env_->probe_lock(ws_.lock_path(job.id));
   if (!state) return state.error();

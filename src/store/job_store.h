@@ -137,7 +137,9 @@ class JobStore {
   // Whoever can start waiting jobs (the CLI installs jobs::promote_queued). run_queue() calls it
   // (never re-entered); every reconcile() and get() of an active job ends with run_queue(), so
   // any reconciling read promotes the next waiting job.
-  void set_queue_runner(std::function<void(JobStore&)> runner) { queue_runner_ = std::move(runner); }
+  void set_queue_runner(std::function<void(JobStore&)> runner) {
+    queue_runner_ = std::move(runner);
+  }
   void run_queue();
 
   // Reconciled reads. A job whose owner is gone but whose end could not be written (the store

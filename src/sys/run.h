@@ -47,11 +47,11 @@ struct RunResult {
   std::string describe() const;
 };
 
-// Runs `options.argv` with stdin from `options.stdin_fd` (else /dev/null) and stdout/stderr captured through pipes, in
-// its own process group, and waits for it. The child is always reaped before this returns:
-// on timeout (or overflow with kill_on_overflow) its process group gets SIGKILL. A non-zero
-// exit is not an error here; errors are failures to start or to supervise the command.
-// Thread-compatible: may be called from several threads at once.
+// Runs `options.argv` with stdin from `options.stdin_fd` (else /dev/null) and stdout/stderr
+// captured through pipes, in its own process group, and waits for it. The child is always reaped
+// before this returns: on timeout (or overflow with kill_on_overflow) its process group gets
+// SIGKILL. A non-zero exit is not an error here; errors are failures to start or to supervise the
+// command. Thread-compatible: may be called from several threads at once.
 Result<RunResult> run_command(const RunOptions& options);
 
 // The absolute path of the running executable (/proc/self/exe on Linux), or an error where
