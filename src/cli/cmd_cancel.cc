@@ -45,6 +45,7 @@ int run_cancel(Context& ctx) {
   }
   auto outcome = jobs::cancel_job(*resolved.store, resolved.job);
   if (!outcome) return fail(outcome.error());
+  resolved.store->run_queue();  // a slot may be free now
   auto snap = render::job_snapshot(ctx.env, outcome->job, ctx.env.now_ms());
   if (ctx.json()) {
     print_json({{"jobId", outcome->job.id},

@@ -2,9 +2,11 @@
 #include "cli/commands.h"
 #include "cli/job_ref.h"
 #include "cli/runtime.h"
+#include "jobs/queue.h"
 #include "jobs/wait.h"
 #include "render/status.h"
 #include "render/tokens.h"
+#include "store/settings.h"
 #include "sys/config.h"
 
 namespace companion::cli {
@@ -20,25 +22,49 @@ Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback)
                             {0, sys::kMaxSettingMs, "milliseconds"});
 }
 
+// The ids of the jobs waiting for a slot, next to start first.
+Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
+  auto queue = store.queue();
+  if (!queue) return queue.error();
+  std::vector<std::string> ids;
+  for (const auto& job : *queue) ids.push_back(job.id);
+  return ids;
+}
+
+// `queuePosition` (1 = next to start) on the snapshot of a job waiting for a slot.
+void add_queue_position(nlohmann::json& snap, const std::vector<std::string>& waiting,
+                        const std::string& id) {
+  if (auto position = store::queue_position(waiting, id)) snap["queuePosition"] = *position;
+}
+
 Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   int64_t now = ctx.env.now_ms();
   auto running = store.active(ctx.session_filter());
   if (!running) return running.error();
+  auto waiting = waiting_ids(store);
+  if (!waiting) return waiting.error();
+  auto max_parallel = jobs::max_parallel(store);
+  if (!max_parallel) return max_parallel.error();
   size_t limit = ctx.args.flag("all") ? 100000 : kRecentJobs + 1;
   auto finished = store.finished(ctx.session_filter(), limit);
   if (!finished) return finished.error();
   auto gate = store.review_gate();
   if (!gate) return gate.error();
   bool gate_on = *gate;
-  nlohmann::json report = {{"workspaceRoot", store.workspace().root},
-                           {"config", {{"stopReviewGate", gate_on}}},
-                           {"sessionRuntime", session_runtime(ctx, store)},
-                           {"running", nlohmann::json::array()},
-                           {"latestFinished", nullptr},
-                           {"recent", nlohmann::json::array()},
-                           {"needsReview", gate_on}};
-  for (const auto& job : *running)
-    report["running"].push_back(render::job_snapshot(ctx.env, job, now));
+  nlohmann::json report = {
+      {"workspaceRoot", store.workspace().root},
+      {"config", {{"stopReviewGate", gate_on}, {"maxParallel", *max_parallel}}},
+      {"sessionRuntime", session_runtime(ctx, store)},
+      {"running", nlohmann::json::array()},
+      {"latestFinished", nullptr},
+      {"recent", nlohmann::json::array()},
+      {"needsReview", gate_on}};
+  for (const auto& job : *running) {
+    auto snap = render::job_snapshot(ctx.env, job, now);
+    add_queue_position(snap, *waiting, job.id);
+    report["running"].push_back(std::move(snap));
+  }
+  report["queued"] = waiting->size();
   for (size_t i = 0; i < finished->size(); ++i) {
     bool latest = i == 0;
     auto snap = render::job_snapshot(ctx.env, (*finished)[i], now);
@@ -74,6 +100,11 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
     timed_out = waited->timed_out;
   }
   auto snap = render::job_snapshot(ctx.env, job, ctx.env.now_ms());
+  if (job.waiting()) {
+    auto waiting = waiting_ids(*resolved->store);
+    if (!waiting) return fail(waiting.error());
+    add_queue_position(snap, *waiting, job.id);
+  }
   if (ctx.json()) {
     nlohmann::json out = {{"workspaceRoot", job.workspace_root}, {"job", snap}};
     if (wait) {

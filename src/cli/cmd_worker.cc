@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 #include "cli/runtime.h"
 #include "jobs/launch.h"
+#include "jobs/notify.h"
 #include "jobs/run_job.h"
 #include "store/job_id.h"
 #include "sys/stop.h"
@@ -10,9 +11,19 @@ namespace companion::cli {
 
 namespace {
 
+// After the job's end is recorded: free its slot for the next queued job, then run the
+// workspace's notify command (bounded). Neither can change or delay the recorded end; the job
+// lock is let go first, so a cancel waiting on it returns at once.
+void after_end(store::JobStore& store, const std::string& id) {
+  jobs::release_worker_lock();
+  store.run_queue();
+  jobs::notify_job_end(store, id, jobs::kNotifyTimeoutMs);
+}
+
 // Ends the job as failed when the worker cannot even start it; nothing is left `queued`.
 int give_up(store::JobStore& store, const store::Job& job, const Error& error) {
   jobs::give_up_job(store, job, error.message);
+  after_end(store, job.id);
   return fail(error);
 }
 
@@ -31,7 +42,11 @@ int run_task_worker(Context& ctx) {
   auto job = (*store)->get(*id);
   if (!job) return fail(job.error());
   if (!job->has_value()) return fail("no job " + *id + " in this workspace");
-  if (!(*job)->active()) return 0;  // cancelled before the worker started: nothing to do
+  if (!(*job)->active()) {  // cancelled before the worker started: nothing to do
+    jobs::release_worker_lock();
+    (*store)->run_queue();
+    return 0;
+  }
   auto request = jobs::request_from_json((*job)->request);
   if (!request) return give_up(**store, **job, request.error());
   auto codex = codex::resolve_codex(ctx.config);
@@ -41,6 +56,7 @@ int run_task_worker(Context& ctx) {
                                             .codex = *codex,
                                             .connector = job_connector(ctx, **store)});
   if (!run) return give_up(**store, **job, run.error());
+  after_end(**store, run->job.id);
   return run->job.status == store::JobStatus::kCompleted ? 0 : 1;
 }
 

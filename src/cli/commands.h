@@ -20,5 +20,6 @@ int run_broker(Context& ctx);
 int run_apply(Context& ctx);
 int run_logs(Context& ctx);
 int run_retry(Context& ctx);
+int run_config(Context& ctx);
 
 }  // namespace companion::cli

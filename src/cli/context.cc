@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "cli/workspace_guard.h"
+#include "codex/codex_binary.h"
+#include "jobs/queue.h"
 #include "jobs/write_task.h"
 #include "sys/terminal_text.h"
 
@@ -14,6 +16,27 @@ store::JobStore::Options Context::store_options() const {
   options.on_prune = jobs::remove_job_worktree;
   return options;
 }
+
+namespace {
+
+// Starts what waits in the workspace's queue, best effort: a read must not fail because a
+// queued job could not be started (the next read tries again).
+void run_queue(const Context& ctx, store::JobStore& store) {
+  auto exe = jobs::self_executable();
+  if (!exe) return;
+  jobs::WorkerLaunch launch{*exe, ctx.config.state_root, ""};
+  // The launcher records its Codex CLI in the request; this one is for jobs that lack it.
+  if (auto codex = codex::resolve_codex(ctx.config)) {
+    launch.codex = codex->launcher.empty() ? codex->program : codex->launcher;
+  }
+  auto started = jobs::promote_queued(store, launch);
+  if (!started) {
+    print_note("codex-companion: note: could not start a queued job: " + started.error().message +
+               "\n");
+  }
+}
+
+}  // namespace
 
 Result<store::JobStore*> Context::store() {
   return open_store(/*create=*/true);
@@ -44,6 +67,7 @@ Result<store::JobStore*> Context::open_store(bool create) {
     if (!opened->has_value()) return nullptr;
     store_.emplace(std::move(**opened));
   }
+  store_->set_queue_runner([this](store::JobStore& s) { run_queue(*this, s); });
   return &*store_;
 }
 

@@ -5,6 +5,7 @@
 #include "cli/runtime.h"
 #include "codex/codex_binary.h"
 #include "jobs/launch.h"
+#include "jobs/queue.h"
 #include "jobs/run_job.h"
 #include "sys/stop.h"
 
@@ -15,33 +16,45 @@ namespace {
 constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low",
                                                       "medium", "high",    "xhigh"};
 
-int launch(Context& ctx, store::JobStore& store, store::CreatedJob& created,
-           const codex::CodexCommand& codex) {
-  // The worker gets the program that was found, not the native binary behind an npm launcher:
-  // it makes the same launcher decision with the same result.
-  std::string program = codex.launcher.empty() ? codex.program : codex.launcher;
-  auto exe = jobs::self_executable();
-  auto pid = exe ? jobs::launch_worker(store, created.job, created.lock.get(),
-                                       {*exe, ctx.config.state_root, program})
-                 : Result<pid_t>(exe.error());
-  if (!pid) {
-    jobs::give_up_job(store, created.job, pid.error().message);
-    return fail(pid.error());
+// A background job waits in the workspace's queue until a slot is free; this process starts
+// it at once when one is (jobs/queue.h), else a later finisher or reader does.
+int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
+  store.run_queue();
+  auto now = store.get(created.id);
+  if (!now) return fail(now.error());
+  if (!now->has_value()) return fail("job " + created.id + " vanished while being queued");
+  const store::Job& job = **now;
+  if (job.status == store::JobStatus::kFailed) {
+    return fail(fmt::format("{} could not start: {}", job.id, job.error_message));
   }
-  created.lock.reset();  // the worker holds it now
-  const auto& job = created.job;
+  std::optional<size_t> position;
+  if (job.waiting()) {
+    auto queue = store.queue();
+    if (!queue) return fail(queue.error());
+    for (size_t i = 0; i < queue->size(); ++i) {
+      if ((*queue)[i].id == job.id) position = i + 1;
+    }
+  }
   if (ctx.json()) {
-    print_json({{"jobId", job.id},
-                {"status", "queued"},
-                {"title", job.title},
-                {"summary", job.summary},
-                {"logFile", job.log_file}});
+    nlohmann::json out = {{"jobId", job.id},
+                          {"status", "queued"},
+                          {"title", job.title},
+                          {"summary", job.summary},
+                          {"logFile", job.log_file}};
+    if (position) out["queuePosition"] = *position;
+    print_json(out);
   } else {
     // The first line is the reference plugin's (the plugin's command files and scripts read it).
+    std::string first =
+        position ? fmt::format(
+                       "{} queued as {} (position {} in this workspace's queue: it starts "
+                       "when a running job ends; see `config get max-parallel`).",
+                       job.title, job.id, *position)
+                 : fmt::format("{} started in the background as {}.", job.title, job.id);
     print_text(
-        fmt::format("{} started in the background as {}. Check /codex:status {} for progress.\n"
+        fmt::format("{} Check /codex:status {} for progress.\n"
                     "- Its result when done: /codex:result {}\n- Cancel it: /codex:cancel {}\n",
-                    job.title, job.id, job.id, job.id, job.id));
+                    first, job.id, job.id, job.id));
   }
   return 0;
 }
@@ -79,14 +92,23 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
                      request.write,
                      jobs::to_json(request)};
   spec.announce_end = background;  // nobody watches a background job end: tell its session
+  // A foreground job never waits (the user is watching it) but takes a slot while it runs.
+  spec.wait_for_slot = background;
+  if (background && spec.request.is_object()) {
+    // The worker gets the program that was found, not the native binary behind an npm launcher:
+    // it makes the same launcher decision with the same result, whichever process starts it.
+    spec.request[jobs::kWorkerCodexField] =
+        codex->launcher.empty() ? codex->program : codex->launcher;
+  }
   auto created = (*store)->create(spec);
   if (!created) return fail(created.error());
-  if (background) return launch(ctx, **store, *created, *codex);
+  if (background) return launch(ctx, **store, created->job);
   jobs::RunOptions options{.echo_progress = !ctx.json(),
                            .limits = jobs::limits_from(ctx.config),
                            .codex = *codex,
                            .connector = job_connector(ctx, **store)};
   auto run = jobs::run_job(**store, created->job, request, options);
+  (*store)->run_queue();  // this job's slot is free
   if (!run) return fail(run.error());
   const store::Job& job = run->job;
   if (ctx.json()) {

@@ -22,8 +22,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 15>& commands() {
-  static const std::array<Command, 15> kTable = {{
+const std::array<Command, 16>& commands() {
+  static const std::array<Command, 16> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -112,6 +112,13 @@ const std::array<Command, 15>& commands() {
        "unless --force). Internal: broker serve --endpoint unix:PATH [--pid-file F].",
        {{"endpoint", "pid-file"}, {"detach", "force"}},
        run_broker},
+      {"config",
+       "config get [KEY] [--json] | config set KEY VALUE | config unset KEY",
+       "Workspace settings: max-parallel (jobs at once; more background jobs wait, queued), "
+       "notify (a command run with the job's JSON on stdin when a background job ends), "
+       "stopReviewGate.",
+       {},
+       run_config},
   }};
   return kTable;
 }

@@ -77,13 +77,50 @@ bool stop_owner(sys::Env& env, const store::Job& job, const std::string& lock,
   return false;
 }
 
+Result<CancelOutcome> stored_outcome(store::JobStore& store, const std::string& id) {
+  auto after = store.get(id);
+  if (!after) return after.error();
+  if (!after->has_value()) return make_error("job {} vanished while being cancelled", id);
+  CancelOutcome out;
+  out.job = std::move(**after);
+  // The owner records an interrupt attempt before it makes it, so this holds after a SIGKILL too.
+  out.turn_interrupt_attempted = out.job.turn_interrupt_attempted;
+  out.turn_interrupted = out.job.turn_interrupted;
+  return out;
+}
+
+// A job waiting in the queue has no owner to stop: it ends here and never starts. nullopt when
+// a promoter claimed it first (it is then cancelled like any started job).
+Result<std::optional<CancelOutcome>> cancel_waiting(store::JobStore& store, const store::Job& job) {
+  auto won = store.finish_waiting(
+      job.id, store::make_terminal(store::EndReason::kCancelled,
+                                   "Cancelled by user while queued; it never started."));
+  if (!won) return won.error();
+  if (!*won) return std::optional<CancelOutcome>();
+  (void)store::append_log_line(store.env(), job.log_file,
+                               "Cancelled by user while queued; it never started.");
+  auto out = stored_outcome(store, job.id);
+  if (!out) return out.error();
+  return std::optional<CancelOutcome>(std::move(*out));
+}
+
 }  // namespace
 
-Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
+Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& queued_or_running,
                                  const CancelOptions& options) {
-  if (!job.active()) {
-    return make_error("job {} is already {}; nothing to cancel", job.id,
-                      store::to_string(job.status));
+  if (!queued_or_running.active()) {
+    return make_error("job {} is already {}; nothing to cancel", queued_or_running.id,
+                      store::to_string(queued_or_running.status));
+  }
+  store::Job job = queued_or_running;
+  if (job.waiting()) {
+    auto waiting = cancel_waiting(store, job);
+    if (!waiting) return waiting.error();
+    if (waiting->has_value()) return std::move(**waiting);
+    auto now = stored_outcome(store, job.id);  // claimed meanwhile: it has an owner now
+    if (!now) return now.error();
+    if (!now->job.active()) return now;
+    job = std::move(now->job);
   }
   sys::Env& env = store.env();
   Deadline deadline(env, store, options.bound_ms);
@@ -109,15 +146,7 @@ Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
                             job.id, job.id);
   }
   if (*won) (void)store::append_log_line(env, job.log_file, "Cancelled by user.");
-  auto after = store.get(job.id);
-  if (!after) return after.error();
-  if (!after->has_value()) return make_error("job {} vanished while being cancelled", job.id);
-  CancelOutcome out;
-  out.job = std::move(**after);
-  // The owner records an interrupt attempt before it makes it, so this holds after a SIGKILL too.
-  out.turn_interrupt_attempted = out.job.turn_interrupt_attempted;
-  out.turn_interrupted = out.job.turn_interrupted;
-  return out;
+  return stored_outcome(store, job.id);
 }
 
 }  // namespace companion::jobs

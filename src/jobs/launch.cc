@@ -40,6 +40,10 @@ Result<pid_t> launch_worker(store::JobStore& store, const store::Job& job, int l
   return *pid;
 }
 
+void release_worker_lock() {
+  sys::UniqueFd lock(kWorkerLockFd);  // closed as it goes out of scope
+}
+
 Status adopt_worker_lock(const std::string& lock_path) {
   if (auto adopted = sys::adopt_inherited_lock(kWorkerLockFd, lock_path); !adopted) {
     return make_error(

@@ -35,4 +35,8 @@ Result<std::string> self_executable();
 // close-on-exec, so no child (the app-server) can keep the job alive after the worker dies.
 Status adopt_worker_lock(const std::string& lock_path);
 
+// Worker side, once the job's end is recorded: closes descriptor kWorkerLockFd, so whoever waits
+// for the worker to let go of the job (cancel) does not wait for what the worker does after.
+void release_worker_lock();
+
 }  // namespace companion::jobs

@@ -55,6 +55,11 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   lines.push_back(head);
   if (!str(job, "summary").empty()) lines.push_back("  Summary: " + str(job, "summary"));
   if (!str(job, "phase").empty()) lines.push_back("  Phase: " + str(job, "phase"));
+  if (auto pos = job.find("queuePosition"); pos != job.end() && pos->is_number_unsigned()) {
+    lines.push_back(
+        fmt::format("  Queue position: {} (it starts when a slot frees; `config get max-parallel`)",
+                    pos->get<size_t>()));
+  }
   if (o.elapsed && !str(job, "elapsed").empty())
     lines.push_back("  Elapsed: " + str(job, "elapsed"));
   if (o.duration && !str(job, "duration").empty()) {
@@ -86,6 +91,13 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   }
 }
 
+// "queued (#2)" for a job waiting for a slot, else its status.
+std::string status_cell(const nlohmann::json& job) {
+  auto pos = job.find("queuePosition");
+  if (pos == job.end() || !pos->is_number_unsigned()) return str(job, "status");
+  return fmt::format("{} (#{})", str(job, "status"), pos->get<size_t>());
+}
+
 void push_active_table(std::vector<std::string>& lines, const nlohmann::json& running) {
   lines.push_back("Active jobs:");
   lines.push_back(
@@ -95,7 +107,7 @@ void push_active_table(std::vector<std::string>& lines, const nlohmann::json& ru
     std::string id = str(job, "id");
     lines.push_back(fmt::format(
         "| {} | {} | {} | {} | {} | {} | {} | `/codex:status {}`<br>`/codex:cancel {}` |",
-        markdown_cell(id), markdown_cell(str(job, "kindLabel")), markdown_cell(str(job, "status")),
+        markdown_cell(id), markdown_cell(str(job, "kindLabel")), markdown_cell(status_cell(job)),
         markdown_cell(str(job, "phase")), markdown_cell(str(job, "elapsed")),
         markdown_cell(str(job, "threadId")), markdown_cell(str(job, "summary")), id, id));
   }

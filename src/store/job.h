@@ -122,6 +122,10 @@ struct Job {
   nlohmann::json token_usage;
 
   bool active() const { return !is_terminal(status); }
+  // Queued without an owner: a background job waiting for a free slot of the workspace's
+  // max-parallel limit (JobStore::claim_queued gives it one). Every other queued job has an
+  // owner (pid != 0) that holds its lock.
+  bool waiting() const { return status == JobStatus::kQueued && pid == 0; }
 };
 
 // The JSON object with SPEC.md's field names; absent values are null, times ISO-8601. A terminal

@@ -98,6 +98,10 @@ Result<std::vector<Job>> JobStore::query(std::string_view tail, Bind&& bind) {
   return jobs;
 }
 
+Result<std::vector<Job>> JobStore::select(std::string_view tail) {
+  return query(tail, [](Statement&) {});
+}
+
 Result<CreatedJob> JobStore::create(const NewJob& spec) {
   if (read_only_) return *read_only_;
   int64_t now = env_->now_ms();
@@ -117,8 +121,16 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   job.request = spec.request;
   // The reference plugin's stored request names its job; workers and scripts read it back.
   if (job.request.is_object()) job.request["jobId"] = job.id;
-  auto lock = env_->create_locked_file(ws_.lock_path(job.id));
-  if (!lock) return lock.error();
+  if (spec.wait_for_slot) {  // no owner until claimed
+    job.pid = 0;
+    job.pid_start_time = 0;
+  }
+  sys::UniqueFd lock;
+  if (!spec.wait_for_slot) {
+    auto locked = env_->create_locked_file(ws_.lock_path(job.id));
+    if (!locked) return locked.error();
+    lock = std::move(*locked);
+  }
   auto stmt = db_.prepare(
       "INSERT INTO jobs(id, kind, title, summary, status, phase, workspace_root, session_id, pid, "
       "pid_start_time, created_at, updated_at, log_file, write, request, announce) "
@@ -135,19 +147,19 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   }
   stmt->bind(14, int64_t{spec.announce_end ? 1 : 0});
   if (auto done = stmt->run(); !done) {
-    (void)env_->remove_file(ws_.lock_path(job.id));
+    if (!spec.wait_for_slot) (void)env_->remove_file(ws_.lock_path(job.id));
     return done.error();
   }
   (void)append_log_line(*env_, job.log_file,
                         fmt::format("Job {} created ({}).", job.id, job.title));
-  return CreatedJob{std::move(job), std::move(*lock)};
+  return CreatedJob{std::move(job), std::move(lock)};
 }
 
 Result<bool> JobStore::start(const std::string& id, const StartInfo& owner) {
   if (read_only_) return *read_only_;
   auto stmt = db_.prepare(
       "UPDATE jobs SET status = 'running', phase = 'starting', started_at = ?1, updated_at = ?1, "
-      "pid = ?3, pid_start_time = ?4 WHERE id = ?2 AND status = 'queued'");
+      "pid = ?3, pid_start_time = ?4 WHERE id = ?2 AND status = 'queued' AND pid <> 0");
   if (!stmt) return stmt.error();
   stmt->bind(1, env_->now_ms()).bind(2, id).bind(3, owner.pid);
   stmt->bind(4, static_cast<int64_t>(owner.pid_start_time));
@@ -196,6 +208,11 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
 }
 
 Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
+  return finish_where(id, t, kActive);
+}
+
+Result<bool> JobStore::finish_where(const std::string& id, const Terminal& t,
+                                    std::string_view condition) {
   if (!is_terminal(t.status)) return make_error("finish() needs a terminal status");
   if (read_only_) return *read_only_;
   auto stmt = db_.prepare(
@@ -203,7 +220,7 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
           "UPDATE jobs SET status = ?2, phase = ?3, end_reason = ?4, error_message = ?5, "
           "result = coalesce(?6, result), rendered = ?7, updated_at = ?8, completed_at = ?8, "
           "summary = coalesce(nullif(?9, ''), summary) WHERE id = ?1 AND ") +
-      std::string(kActive));
+      std::string(condition));
   if (!stmt) return stmt.error();
   stmt->bind(1, id).bind(2, to_string(t.status)).bind(3, to_string(terminal_phase(t.status)));
   stmt->bind(4, to_string(t.end_reason)).bind(5, t.error_message);
@@ -224,6 +241,7 @@ Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
 
 Result<bool> JobStore::reconcile_job(const Job& job) {
   unrecorded_.erase(job.id);
+  if (job.waiting()) return false;              // no owner yet, by design: it waits for a slot
   if (!validate_job_ref(job.id)) return false;  // not a row this store wrote: leave it alone
   auto state = env_->probe_lock(ws_.lock_path(job.id));
   if (!state) return state.error();
@@ -276,6 +294,7 @@ Result<size_t> JobStore::reconcile() {
     if (!changed) return changed.error();
     count += *changed ? 1 : 0;
   }
+  run_queue();
   return count;
 }
 
@@ -289,7 +308,12 @@ Result<std::optional<Job>> JobStore::get(const std::string& id) {
     if (auto it = unrecorded_.find(id); it != unrecorded_.end()) {
       return std::optional<Job>(it->second);
     }
+    run_queue();  // a dead owner's slot is free; a waiting job may start
     if (*changed) return get(id);
+    if (jobs->front().waiting()) {  // it may just have been started: show it as it is now
+      auto now = query("WHERE id = ?1", [&](Statement& s) { s.bind(1, id); });
+      if (now && !now->empty()) return std::optional<Job>(std::move(now->front()));
+    }
   }
   return std::optional<Job>(std::move(jobs->front()));
 }
@@ -363,38 +387,6 @@ Result<std::vector<Job>> JobStore::take_ended_announcements(const std::string& s
   });
   if (!done) return done.error();
   return taken;
-}
-
-Result<std::optional<std::string>> JobStore::config(const std::string& key) {
-  auto stmt = db_.prepare("SELECT value FROM config WHERE key = ?1");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, key);
-  auto row = stmt->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>(stmt->column_text(0));
-}
-
-Status JobStore::set_config(const std::string& key, const std::string& value) {
-  if (read_only_) return *read_only_;
-  auto stmt = db_.prepare(
-      "INSERT INTO config(key, value) VALUES (?1, ?2) "
-      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, key).bind(2, value);
-  auto done = stmt->run();
-  if (!done) return done.error();
-  return {};
-}
-
-Result<bool> JobStore::review_gate() {
-  auto value = config("stopReviewGate");
-  if (!value) return value.error();
-  return value->value_or("false") == "true";
-}
-
-Status JobStore::set_review_gate(bool enabled) {
-  return set_config("stopReviewGate", enabled ? "true" : "false");
 }
 
 Status JobStore::prune() {

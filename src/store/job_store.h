@@ -36,6 +36,9 @@ struct NewJob {
   // Announce the job's end to its Claude Code session (take_ended_announcements): background
   // jobs, whose end nobody is watching.
   bool announce_end = false;
+  // Created waiting for a slot (Job::waiting): no owner, no lock; CreatedJob::lock is then empty
+  // and the job starts when claim_queued hands it to a promoter.
+  bool wait_for_slot = false;
 };
 
 // A job just created, with the lock that proves its owner alive. Keep `lock` open for the life
@@ -111,7 +114,7 @@ class JobStore {
   Result<CreatedJob> create(const NewJob& spec);
 
   // The owner starts the job: queued → running (compare-and-set), recording the owner. False when
-  // the job is not queued (already started, or ended while it waited).
+  // the job is not queued with an owner (already started, ended, or still waiting for a slot).
   Result<bool> start(const std::string& id, const StartInfo& owner);
 
   // Applies `patch` while the job is active; false when it is terminal (or unknown).
@@ -121,6 +124,28 @@ class JobStore {
   // terminal, which then stays as it was. A non-empty `terminal.summary` replaces the summary.
   // Removes the job's lock file and applies retention.
   Result<bool> finish(const std::string& id, const Terminal& terminal);
+
+  // The queue (store/job_queue.cc). A slot is an active job with an owner (running, or queued and
+  // being started; foreground jobs included); waiting jobs (Job::waiting) start in created order.
+  //
+  // In one write transaction: when fewer than `max_running` slots are taken, makes the oldest
+  // waiting job this process's (pid, lock) and returns it with its lock, to be handed to a worker
+  // (jobs::launch_worker). nullopt when no slot is free or nothing waits. Two processes calling
+  // this at once never claim the same job (the transaction serializes them, and the lock file is
+  // created exclusively). Reconciles first, so a dead owner frees its slot.
+  Result<std::optional<CreatedJob>> claim_queued(size_t max_running);
+  // The waiting jobs, first to start first (the order they were created in: rowid).
+  Result<std::vector<Job>> queue();
+  // Ends a job that is still waiting (compare-and-set on "queued without an owner"): true when
+  // this call won; false when it was claimed or ended meanwhile.
+  Result<bool> finish_waiting(const std::string& id, const Terminal& terminal);
+  // Whoever can start waiting jobs (the CLI installs jobs::promote_queued). run_queue() calls it
+  // (never re-entered); every reconcile() and get() of an active job ends with run_queue(), so
+  // any reconciling read promotes the next waiting job.
+  void set_queue_runner(std::function<void(JobStore&)> runner) {
+    queue_runner_ = std::move(runner);
+  }
+  void run_queue();
 
   // Reconciled reads. A job whose owner is gone but whose end could not be written (the store
   // is read-only, or the write failed) is returned ended anyway: its error message says that
@@ -146,6 +171,7 @@ class JobStore {
   // Workspace configuration (key/value).
   Result<std::optional<std::string>> config(const std::string& key);
   Status set_config(const std::string& key, const std::string& value);
+  Status unset_config(const std::string& key);
   // The stop-time review gate of the workspace (config key stopReviewGate; off by default).
   Result<bool> review_gate();
   Status set_review_gate(bool enabled);
@@ -171,7 +197,13 @@ class JobStore {
   // Rows of `SELECT <job columns> FROM jobs <tail>`, with parameters bound by `bind`.
   template <class Bind>
   Result<std::vector<Job>> query(std::string_view tail, Bind&& bind);
+  // query() without parameters (for files that do not see query's definition).
+  Result<std::vector<Job>> select(std::string_view tail);
   Result<bool> reconcile_job(const Job& job);
+  // finish() restricted by an extra SQL condition on the row.
+  Result<bool> finish_where(const std::string& id, const Terminal& terminal,
+                            std::string_view condition);
+  Result<size_t> count(std::string_view where);
   // Replaces rows by their unrecorded ended form (see unrecorded_).
   void show_unrecorded(std::vector<Job>& jobs) const;
 
@@ -182,6 +214,8 @@ class JobStore {
   std::optional<Error> read_only_;  // why writes are refused
   // Jobs the last reconcile found ownerless but could not end in the store, by id, as ended.
   std::map<std::string, Job> unrecorded_;
+  std::function<void(JobStore&)> queue_runner_;
+  bool queue_running_ = false;
 };
 
 }  // namespace companion::store

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 #include <unistd.h>
 
 #include <algorithm>
@@ -92,6 +95,28 @@ Result<UniqueFd> open_regular_for_append(const std::string& path) {
 
 Result<UniqueFd> open_append(const std::string& path) {
   return open_regular_for_append(path);
+}
+
+Result<UniqueFd> data_fd(std::string_view data) {
+#ifdef __linux__
+  UniqueFd fd(::memfd_create("codex-companion-stdin", MFD_CLOEXEC));
+#else
+  FILE* tmp = ::tmpfile();
+  UniqueFd fd(tmp ? ::fcntl(::fileno(tmp), F_DUPFD_CLOEXEC, 0) : -1);
+  if (tmp) ::fclose(tmp);
+#endif
+  if (!fd.valid()) return make_error("cannot create an anonymous file: {}", errno_text());
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return make_error("cannot fill an anonymous file: {}", errno_text());
+    done += static_cast<size_t>(n);
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0) {
+    return make_error("cannot rewind an anonymous file: {}", errno_text());
+  }
+  return fd;
 }
 
 Status append_file(const std::string& path, std::string_view data) {

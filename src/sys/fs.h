@@ -31,6 +31,10 @@ Status append_file(const std::string& path, std::string_view data);
 // A close-on-exec descriptor for appending to the regular file `path` (created 0600, no symlink).
 Result<UniqueFd> open_append(const std::string& path);
 
+// A close-on-exec descriptor positioned at the start of an anonymous file holding `data`, for a
+// child's stdin (memfd on Linux, else an unlinked temporary file). Nothing is left on disk.
+Result<UniqueFd> data_fd(std::string_view data);
+
 // Whether a read may follow a symlink at the last component of the path. State files (the store,
 // logs, locks) never do; files the user names (--prompt-file) may.
 enum class Links { kRefuse, kFollow };

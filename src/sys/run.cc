@@ -117,6 +117,7 @@ Result<RunResult> run_command(const RunOptions& options) {
   spawn_options.argv = options.argv;
   spawn_options.cwd = options.cwd;
   spawn_options.env = options.env;
+  spawn_options.stdin_fd = options.stdin_fd;
   spawn_options.stdout_fd = out_write.get();
   spawn_options.stderr_fd = err_write.get();
   spawn_options.new_process_group = true;

@@ -28,6 +28,8 @@ struct RunOptions {
   bool kill_on_overflow = false;
   // Wall-clock limit for the whole run; the process group is killed when it passes.
   int timeout_ms = 30000;
+  // The command's stdin (not owned; the caller closes it after the run); -1: /dev/null.
+  int stdin_fd = -1;
 };
 
 struct RunResult {
@@ -45,11 +47,11 @@ struct RunResult {
   std::string describe() const;
 };
 
-// Runs `options.argv` with stdin from /dev/null and stdout/stderr captured through pipes, in
-// its own process group, and waits for it. The child is always reaped before this returns:
-// on timeout (or overflow with kill_on_overflow) its process group gets SIGKILL. A non-zero
-// exit is not an error here; errors are failures to start or to supervise the command.
-// Thread-compatible: may be called from several threads at once.
+// Runs `options.argv` with stdin from `options.stdin_fd` (else /dev/null) and stdout/stderr
+// captured through pipes, in its own process group, and waits for it. The child is always reaped
+// before this returns: on timeout (or overflow with kill_on_overflow) its process group gets
+// SIGKILL. A non-zero exit is not an error here; errors are failures to start or to supervise the
+// command. Thread-compatible: may be called from several threads at once.
 Result<RunResult> run_command(const RunOptions& options);
 
 // The absolute path of the running executable (/proc/self/exe on Linux), or an error where

@@ -1,0 +1,42 @@
+#include "jobs/queue.h"
+
+#include "jobs/run_job.h"
+#include "store/job_log.h"
+#include "store/settings.h"
+#include "sys/json_read.h"
+
+namespace companion::jobs {
+
+Result<size_t> max_parallel(store::JobStore& store) {
+  auto stored = store.config(std::string(store::kMaxParallelKey));
+  if (!stored) return stored.error();
+  return store::max_parallel_from(*stored);
+}
+
+Result<std::vector<std::string>> promote_queued(store::JobStore& store,
+                                                const WorkerLaunch& launch) {
+  auto limit = max_parallel(store);
+  if (!limit) return limit.error();
+  std::vector<std::string> started;
+  // Each pass claims one job or stops; a slot is taken per pass, so the loop is bounded.
+  for (size_t pass = 0; pass < *limit; ++pass) {
+    auto claimed = store.claim_queued(*limit);
+    if (!claimed) return claimed.error();
+    if (!claimed->has_value()) break;
+    store::CreatedJob& job = **claimed;
+    WorkerLaunch own = launch;
+    if (auto codex = sys::json_string(job.job.request, kWorkerCodexField)) own.codex = *codex;
+    (void)store::append_log_line(
+        store.env(), job.job.log_file,
+        "A slot is free (max-parallel " + std::to_string(*limit) + "): starting.");
+    auto pid = launch_worker(store, job.job, job.lock.get(), own);
+    if (!pid) {
+      give_up_job(store, job.job, pid.error().message);
+      continue;
+    }
+    started.push_back(job.job.id);
+  }
+  return started;
+}
+
+}  // namespace companion::jobs

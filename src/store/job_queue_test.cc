@@ -1,0 +1,147 @@
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "store/job_store.h"
+#include "sys/env.h"
+#include "sys/lock.h"
+
+namespace companion::store {
+namespace {
+
+class JobQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/companion-queue-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    ws_ = Workspace{dir_ + "/repo", dir_ + "/state/repo-0123456789abcdef"};
+  }
+  JobStore open() {
+    auto s = JobStore::open(ws_, sys::default_env(), JobStore::Options{});
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return std::move(*s);
+  }
+  std::string waiting_job(JobStore& store, const std::string& title) {
+    NewJob spec{JobKind::kTask, title, "summary", "s", false, {{"prompt", title}}};
+    spec.wait_for_slot = true;
+    auto created = store.create(spec);
+    EXPECT_TRUE(created.ok()) << created.error().message;
+    EXPECT_FALSE(created->lock.valid());
+    EXPECT_TRUE(created->job.waiting());
+    return created->job.id;
+  }
+  std::string dir_;
+  Workspace ws_;
+};
+
+TEST_F(JobQueueTest, WaitingJobIsNotReconciledAsDeadAndHasNoLock) {
+  JobStore store = open();
+  std::string id = waiting_job(store, "one");
+  EXPECT_EQ(*sys::probe_lock(ws_.lock_path(id)), sys::LockState::kMissing);
+  EXPECT_EQ(*store.reconcile(), 0u);
+  auto got = store.get(id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->status, JobStatus::kQueued);
+  EXPECT_TRUE((*got)->waiting());
+  // A worker cannot start a job nobody claimed.
+  EXPECT_FALSE(*store.start(id, StartInfo{123, 0}));
+}
+
+TEST_F(JobQueueTest, ClaimsOldestFirstWithinTheLimit) {
+  JobStore store = open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(waiting_job(store, "job " + std::to_string(i)));
+  auto queue = store.queue();
+  ASSERT_TRUE(queue.ok());
+  ASSERT_EQ(queue->size(), 4u);
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ((*queue)[i].id, ids[i]);
+
+  auto first = store.claim_queued(2);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->job.id, ids[0]);
+  EXPECT_EQ(*sys::probe_lock(ws_.lock_path(ids[0])), sys::LockState::kHeld);
+  auto second = store.claim_queued(2);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->job.id, ids[1]);
+  auto none = store.claim_queued(2);  // both slots taken
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  // The first ends: its slot goes to the next in line.
+  ASSERT_TRUE(*store.finish(ids[0], make_terminal(EndReason::kCompleted, "")));
+  auto third = store.claim_queued(2);
+  ASSERT_TRUE(third.ok() && third->has_value());
+  EXPECT_EQ((*third)->job.id, ids[2]);
+}
+
+TEST_F(JobQueueTest, DeadClaimerFreesItsSlot) {
+  JobStore store = open();
+  std::string a = waiting_job(store, "a");
+  std::string b = waiting_job(store, "b");
+  {
+    auto claimed = store.claim_queued(1);
+    ASSERT_TRUE(claimed.ok() && claimed->has_value());
+    // Its lock is dropped here: the owner is gone without starting a worker.
+  }
+  auto next = store.claim_queued(1);
+  ASSERT_TRUE(next.ok() && next->has_value());
+  EXPECT_EQ((*next)->job.id, b);
+  auto dead = store.get(a);
+  ASSERT_TRUE(dead.ok() && dead->has_value());
+  EXPECT_EQ((*dead)->status, JobStatus::kFailed);
+}
+
+TEST_F(JobQueueTest, CancelledWhileWaitingIsNeverClaimed) {
+  JobStore store = open();
+  std::string a = waiting_job(store, "a");
+  EXPECT_TRUE(*store.finish_waiting(a, make_terminal(EndReason::kCancelled, "Cancelled.")));
+  auto none = store.claim_queued(4);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_FALSE(*store.finish_waiting(a, make_terminal(EndReason::kCancelled, "again")));
+}
+
+TEST_F(JobQueueTest, ClaimedJobCannotBeFinishedAsWaiting) {
+  JobStore store = open();
+  std::string a = waiting_job(store, "a");
+  auto claimed = store.claim_queued(1);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_FALSE(*store.finish_waiting(a, make_terminal(EndReason::kCancelled, "late")));
+}
+
+TEST_F(JobQueueTest, TwoStoresClaimingAtOnceNeverClaimTheSameJob) {
+  JobStore one = open();
+  JobStore two = open();
+  for (int i = 0; i < 6; ++i) waiting_job(one, "job");
+  std::vector<CreatedJob> held;
+  for (int round = 0; round < 6; ++round) {
+    JobStore& s = round % 2 == 0 ? one : two;
+    auto c = s.claim_queued(6);
+    ASSERT_TRUE(c.ok() && c->has_value());
+    for (const auto& h : held) EXPECT_NE(h.job.id, (*c)->job.id);
+    held.push_back(std::move(**c));
+  }
+  auto none = two.claim_queued(10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(JobQueueTest, QueueRunnerRunsOnReadsOnlyWhenSomethingWaits) {
+  JobStore store = open();
+  int calls = 0;
+  store.set_queue_runner([&](JobStore&) { ++calls; });
+  ASSERT_TRUE(store.reconcile().ok());
+  EXPECT_EQ(calls, 0);
+  waiting_job(store, "a");
+  ASSERT_TRUE(store.reconcile().ok());
+  EXPECT_EQ(calls, 1);
+  // Not re-entered from inside the runner.
+  store.set_queue_runner([&](JobStore& s) {
+    ++calls;
+    (void)s.reconcile();
+  });
+  ASSERT_TRUE(store.reconcile().ok());
+  EXPECT_EQ(calls, 2);
+}
+
+}  // namespace
+}  // namespace companion::store

@@ -1,0 +1,213 @@
+"""The queue with a concurrency limit (`config set max-parallel N`) and the notify command, with
+faults: killed workers and launchers, cancels of waiting jobs, promoters racing, hanging and
+failing notify commands. Codex is the scriptable fake app-server in its multi mode: a prompt with
+[[fake:hang]] hangs until interrupted, any other completes at once."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+
+from companion_testlib import BIN, pid_alive, read_text, wait_until  # noqa: E402
+from fake_codex_case import FakeCodexCase  # noqa: E402
+
+HANG = "[[fake:hang]]"
+
+
+class QueueCase(FakeCodexCase):
+    def setUp(self):
+        super().setUp()
+        self.env["FAKE_APP_SERVER_MODE"] = "multi"
+
+    def set_limit(self, n):
+        proc = self.run_cli("config", "set", "max-parallel", str(n))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+    def background(self, prompt):
+        return self.run_json("task", "--background", prompt)
+
+    def job(self, job_id):
+        return self.run_json("status", job_id)["job"]
+
+    def stored(self, job_id):
+        """The row as stored, without a read that reconciles or promotes."""
+        rows = self.db_rows("SELECT status, pid, started_at, completed_at, end_reason FROM jobs "
+                            "WHERE id = ?", (job_id,))
+        self.assertEqual(len(rows), 1)
+        status, pid, started, completed, reason = rows[0]
+        return {"status": status, "pid": pid, "started": started, "completed": completed,
+                "reason": reason}
+
+    def wait_terminal(self, job_id, timeout=30):
+        return wait_until(
+            lambda: (lambda j: j if j["status"] in ("completed", "failed", "cancelled") else None)(
+                self.job(job_id)),
+            timeout, interval=0.1, what=f"{job_id} to end")
+
+    def wait_running(self, job_id, timeout=30):
+        return wait_until(lambda: (lambda j: j if j["status"] == "running" and j["pid"] else None)(
+            self.job(job_id)), timeout, interval=0.05, what=f"{job_id} to run")
+
+    def cancel_all(self, ids):
+        for job_id in ids:
+            self.run_cli("cancel", job_id)
+
+
+class QueueTest(QueueCase):
+    def test_limit_one_five_jobs_drain_in_order_after_the_running_worker_is_killed(self):
+        self.set_limit(1)
+        first = self.background(HANG + " first")
+        self.assertNotIn("queuePosition", first)
+        rest = [self.background(f"job {i}") for i in range(2, 6)]
+        self.assertEqual([j["queuePosition"] for j in rest], [1, 2, 3, 4])
+        running = self.wait_running(first["jobId"])
+        report = self.run_json("status")
+        self.assertEqual(report["config"]["maxParallel"], 1)
+        self.assertEqual(report["queued"], 4)
+        positions = {j["id"]: j.get("queuePosition") for j in report["running"]}
+        for i, job in enumerate(rest):
+            self.assertEqual(positions[job["jobId"]], i + 1)
+        text = self.run_cli("status", rest[1]["jobId"]).stdout
+        self.assertIn("Queue position: 2", text)
+        # Nothing else started while the first holds the only slot.
+        for job in rest:
+            self.assertEqual(self.stored(job["jobId"])["status"], "queued")
+
+        os.kill(running["pid"], signal.SIGKILL)
+        dead = self.wait_terminal(first["jobId"])  # a reconciling read notices and promotes
+        self.assertEqual(dead["endReason"], "worker-died")
+        ends = [self.wait_terminal(j["jobId"]) for j in rest]
+        self.assertEqual([j["status"] for j in ends], ["completed"] * 4)
+        rows = [self.stored(j["jobId"]) for j in rest]
+        for before, after in zip(rows, rows[1:]):
+            # In created order, one at a time: each starts only after the one before it ended.
+            self.assertGreaterEqual(after["started"], before["completed"])
+        self.assertEqual(self.lock_files(), [])
+
+    def test_a_queued_job_whose_launcher_is_killed_still_starts(self):
+        self.set_limit(1)
+        blocker = self.background(HANG + " blocker")
+        self.wait_running(blocker["jobId"])
+        launcher = self.spawn([BIN, "task", "--background", "--json", "after the kill"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rows = wait_until(lambda: self.db_rows(
+            "SELECT id FROM jobs WHERE status = 'queued' AND pid = 0"), 10, what="the queued row")
+        launcher.kill()
+        launcher.wait(timeout=10)
+        queued_id = rows[0][0]
+        waiting = self.job(queued_id)  # a reconciling read: ownerless, but waiting, not dead
+        self.assertEqual(waiting["status"], "queued")
+        self.assertEqual(waiting["queuePosition"], 1)
+        self.assertEqual(self.run_json("cancel", blocker["jobId"])["status"], "cancelled")
+        done = self.wait_terminal(queued_id)
+        self.assertEqual(done["status"], "completed", done)
+        self.assertIn("after the kill", done.get("summary", "") + json.dumps(done))
+
+    def test_cancelling_a_queued_job_never_starts_it(self):
+        self.set_limit(1)
+        blocker = self.background(HANG + " blocker")
+        self.wait_running(blocker["jobId"])
+        queued = self.background("never run me")
+        out = self.run_json("cancel", queued["jobId"])
+        self.assertEqual(out["status"], "cancelled")
+        self.assertFalse(out["turnInterruptAttempted"])
+        self.run_json("cancel", blocker["jobId"])
+        # The slot is free now; a read that would promote anything waiting finds nothing.
+        self.run_json("status")
+        row = self.stored(queued["jobId"])
+        self.assertEqual((row["status"], row["started"], row["reason"]), ("cancelled", 0, "cancelled"))
+        self.assertNotIn("never run me", " ".join(self.turn_texts()))
+        self.assertNotIn("worker pid", read_text(self.job(queued["jobId"])["logFile"]))
+
+    def test_two_processes_promoting_at_once_start_each_job_exactly_once(self):
+        self.set_limit(1)
+        blocker = self.background(HANG + " blocker")
+        self.wait_running(blocker["jobId"])
+        ids = [self.background(f"{HANG} racer {i}")["jobId"] for i in range(6)]
+        # Raise the limit behind the CLI's back, then let several readers promote at once.
+        self.db_write("INSERT OR REPLACE INTO config(key, value) VALUES ('max-parallel', '5')")
+        readers = [self.spawn([BIN, "status", "--json"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(4)]
+        for r in readers:
+            self.assertEqual(r.wait(timeout=30), 0)
+        started = wait_until(lambda: (lambda rows: rows if len(rows) == 4 else None)(
+            self.db_rows("SELECT id FROM jobs WHERE status = 'running' AND id != ?",
+                         (blocker["jobId"],))), 20, what="four more running")
+        self.assertEqual(sorted(r[0] for r in started), sorted(ids[:4]))
+        self.assertEqual(self.stored(ids[4])["status"], "queued")
+        self.assertEqual(self.stored(ids[5])["status"], "queued")
+        for job_id in ids[:4]:
+            log = read_text(self.job(job_id)["logFile"])
+            self.assertEqual(log.count("worker pid"), 1, log)
+        wait_until(lambda: len(self.turn_texts()) >= 5, 20, what="five turns")
+        texts = self.turn_texts()
+        for i in range(4):
+            self.assertEqual(sum(f"racer {i}" in t for t in texts), 1, texts)
+        self.cancel_all(ids + [blocker["jobId"]])
+        for job_id in ids:
+            self.assertEqual(self.wait_terminal(job_id)["status"], "cancelled")
+
+
+class NotifyTest(QueueCase):
+    def test_notify_gets_the_job_json_and_a_hanging_one_does_not_delay_the_end(self):
+        seen = os.path.join(self.tmp, "notified.json")
+        cmd = f"cat > {seen}; sleep 60"
+        self.assertEqual(self.run_cli("config", "set", "notify", cmd).returncode, 0)
+        started = time.monotonic()
+        job = self.background("notify me")
+        done = self.wait_terminal(job["jobId"], timeout=20)
+        self.assertEqual(done["status"], "completed")
+        self.assertLess(time.monotonic() - started, 9)  # not held up by the 60 s command
+        payload = wait_until(lambda: os.path.exists(seen) and read_text(seen).strip(), 10,
+                             what="the notify input")
+        got = json.loads(payload)
+        self.assertEqual((got["id"], got["status"]), (job["jobId"], "completed"))
+        # Bounded: killed after its time limit, and that is in the job's log.
+        wait_until(lambda: "Notify command failed (timed out" in read_text(done["logFile"]), 20,
+                   interval=0.2, what="the notify timeout in the log")
+
+    def test_a_failing_notify_is_logged_and_not_fatal(self):
+        self.assertEqual(self.run_cli("config", "set", "notify",
+                                      "sh -c 'echo broken >&2; exit 3'").returncode, 0)
+        job = self.background("fail the notify")
+        done = self.wait_terminal(job["jobId"])
+        self.assertEqual(done["status"], "completed")
+        log = wait_until(lambda: (lambda t: t if "Notify command" in t else None)(
+            read_text(done["logFile"])), 15, interval=0.1, what="the notify line")
+        self.assertIn("Notify command failed (exit code 3): broken", log)
+
+
+class ConfigTest(QueueCase):
+    def test_get_set_unset_and_bad_values(self):
+        got = self.run_json("config", "get", "max-parallel")
+        self.assertEqual(got["settings"]["max-parallel"]["value"], 4)
+        self.assertTrue(got["settings"]["max-parallel"]["isDefault"])
+        self.set_limit(2)
+        got = self.run_json("config", "get")
+        self.assertEqual(got["settings"]["max-parallel"]["value"], 2)
+        self.assertIsNone(got["settings"]["notify"]["value"])
+        self.assertEqual(self.run_cli("config", "unset", "max-parallel").returncode, 0)
+        self.assertEqual(self.run_json("config", "get", "max-parallel")["settings"]["max-parallel"]
+                         ["value"], 4)
+        for args, fragment in [
+            (("config", "set", "max-parallel", "0"), "from 1 to 64"),
+            (("config", "set", "max-parallel", "lots"), "from 1 to 64"),
+            (("config", "set", "max-parallel", "1", "2"), "takes one value"),
+            (("config", "set", "maxParallel", "2"), "unknown setting"),
+            (("config", "set", "notify", " "), "notify needs a command"),
+            (("config", "set", "max-parallel"), "needs a key and a value"),
+            (("config", "frob"), "config takes get"),
+            (("config", "unset"), "needs one key"),
+        ]:
+            self.assert_one_line_error(self.run_cli(*args), fragment)
+        self.assertEqual(self.run_json("config", "get", "max-parallel")["settings"]["max-parallel"]
+                         ["value"], 4)
+
+
+if __name__ == "__main__":
+    unittest.main()
