@@ -15,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "sys/clock.h"
@@ -295,7 +296,23 @@ Status become_subreaper() {
 #endif
 }
 
-std::vector<pid_t> live_descendants() {
+bool is_own_session_leader_running(pid_t pid, std::string_view first_argument) {
+  auto st = read_proc_stat(pid);
+  if (!st || st->sid != pid) return false;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  if (ec) return false;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec || exe != self) return false;
+  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline", 4096);
+  if (!cmdline) return false;
+  size_t first_end = cmdline->find('\0');
+  if (first_end == std::string::npos) return false;
+  size_t second_end = cmdline->find('\0', first_end + 1);
+  return cmdline->substr(first_end + 1, second_end - first_end - 1) == first_argument;
+}
+
+std::vector<pid_t> live_descendants(const std::function<bool(pid_t)>& independent) {
   std::vector<std::pair<pid_t, pid_t>> links;  // (pid, ppid) of live processes
   for (pid_t pid : all_pids()) {
     auto st = read_proc_stat(pid);
@@ -308,6 +325,7 @@ std::vector<pid_t> live_descendants() {
     frontier.pop_back();
     for (const auto& [pid, ppid] : links) {
       if (ppid == parent && std::find(found.begin(), found.end(), pid) == found.end()) {
+        if (independent && independent(pid)) continue;  // not ours, nor is what it started
         found.push_back(pid);
         frontier.push_back(pid);
       }
@@ -316,13 +334,13 @@ std::vector<pid_t> live_descendants() {
   return found;
 }
 
-int end_descendants(int grace_ms) {
+int end_descendants(int grace_ms, const std::function<bool(pid_t)>& independent) {
   auto reap_children = [] {
     int status = 0;
     while (::waitpid(-1, &status, WNOHANG) > 0) {
     }
   };
-  std::vector<pid_t> first = live_descendants();
+  std::vector<pid_t> first = live_descendants(independent);
   if (first.empty()) {
     reap_children();
     return 0;
@@ -334,11 +352,11 @@ int end_descendants(int grace_ms) {
        delay_us = std::min(delay_us * 2, 20000)) {
     reap_children();
     ::usleep(static_cast<useconds_t>(delay_us));
-    left = live_descendants();
+    left = live_descendants(independent);
   }
   // New descendants may have appeared meanwhile (a child forking on SIGTERM): they go too.
   for (pid_t pid : left) (void)::kill(pid, SIGKILL);
-  for (int i = 0; i < 100 && !live_descendants().empty(); ++i) {
+  for (int i = 0; i < 100 && !live_descendants(independent).empty(); ++i) {
     reap_children();
     ::usleep(2000);
   }

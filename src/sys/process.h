@@ -6,8 +6,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,14 +84,22 @@ int end_session(pid_t leader, uint64_t start_time);
 // An error where the platform has no such thing.
 Status become_subreaper();
 
-// The descendants of this process that are still alive (children, their children, ...), found
-// through /proc parent links; deepest first is not guaranteed.
-std::vector<pid_t> live_descendants();
+// True when `pid` leads its own session and runs this very executable (/proc/<pid>/exe is
+// /proc/self/exe) with `first_argument` as argv[1]: how a process recognises another job's
+// worker among its descendants. False when it cannot tell.
+bool is_own_session_leader_running(pid_t pid, std::string_view first_argument);
 
-// Ends every live descendant of this process: SIGTERM, up to `grace_ms` for them to go, then
-// SIGKILL to what is left, and reaps the ones that are our children. For the ends of a job:
-// nothing it started may outlive it. Returns how many descendants were found.
-int end_descendants(int grace_ms);
+// The descendants of this process that are still alive (children, their children, ...), found
+// through /proc parent links; deepest first is not guaranteed. A descendant for which
+// `independent(pid)` is true is left out with its whole subtree.
+std::vector<pid_t> live_descendants(const std::function<bool(pid_t)>& independent = {});
+
+// Ends every live descendant of this process except the independent ones (see
+// live_descendants): SIGTERM, up to `grace_ms` for them to go, then SIGKILL to what is left,
+// and reaps the ones that are our children. For the ends of a job: nothing it started may
+// outlive it, but another job's worker it launched (or adopted as a subreaper) is not its own.
+// Returns how many descendants were found.
+int end_descendants(int grace_ms, const std::function<bool(pid_t)>& independent = {});
 
 // Start-up settings of every codex-companion process: files it creates are private (umask 077)
 // and a write to a closed pipe is an error (EPIPE), not a fatal SIGPIPE.

@@ -150,7 +150,8 @@ class QueueTest(QueueCase):
             self.assertEqual(sum(f"racer {i}" in t for t in texts), 1, texts)
         self.cancel_all(ids + [blocker["jobId"]])
         for job_id in ids:
-            self.assertEqual(self.wait_terminal(job_id)["status"], "cancelled")
+            job = self.wait_terminal(job_id)
+            self.assertEqual(job["status"], "cancelled", read_text(job["logFile"]))
 
 
 class NotifyTest(QueueCase):
