@@ -32,6 +32,22 @@ struct Pair {
   std::vector<std::string> closes;
 };
 
+// What a test checks once the coroutine is over. The Pair itself (its sockets and channel) must
+// go before the io_context does, inside the coroutine: a socket destroyed after its io_context
+// touches the freed socket service (ASan: heap-use-after-free).
+struct Seen {
+  std::vector<Json> received;
+  std::vector<std::string> malformed;
+  std::vector<std::string> closes;
+  std::size_t malformed_lines = 0;
+  bool protocol_error = false;
+};
+
+Seen seen(const Pair& p) {
+  return Seen{p.received, p.malformed, p.closes, p.channel->malformed_lines(),
+              p.channel->close_info().protocol_error};
+}
+
 std::unique_ptr<Pair> make_pair(const Ex& ex, std::size_t max_queued) {
   Socket a(ex), b(ex);
   asio::local::connect_pair(a, b);
@@ -53,25 +69,25 @@ std::unique_ptr<Pair> make_pair(const Ex& ex, std::size_t max_queued) {
 }
 
 TEST(ChannelTest, DeliversObjectsAndReportsMalformedLines) {
-  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<std::unique_ptr<Pair>> {
+  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<Seen> {
     auto p = make_pair(ex, 0);
     std::string text = "{\"method\":\"a\"}\nnot json\n[1]\n{\"id\":\"x\",\"result\":2}\n";
     co_await asio::async_write(p->peer, asio::buffer(text), kNoThrow);
     while (p->received.size() < 2) co_await sleep_for(milliseconds(5));
     co_await p->channel->shutdown();
-    co_return p;
+    co_return seen(*p);
   });
-  ASSERT_EQ(pair->received.size(), 2u);
-  EXPECT_EQ(pair->received[0]["method"], "a");
-  EXPECT_EQ(pair->received[1]["id"], "x");
-  EXPECT_THAT(pair->malformed, ::testing::ElementsAre("not json", "[1]"));
-  EXPECT_EQ(pair->channel->malformed_lines(), 2u);
+  ASSERT_EQ(pair.received.size(), 2u);
+  EXPECT_EQ(pair.received[0]["method"], "a");
+  EXPECT_EQ(pair.received[1]["id"], "x");
+  EXPECT_THAT(pair.malformed, ::testing::ElementsAre("not json", "[1]"));
+  EXPECT_EQ(pair.malformed_lines, 2u);
 }
 
 // Fault: a line of 1,000,000 nested arrays was parsed whole and handed on; the broker's Router
 // copied it to forward it and overflowed the stack, killing the broker under every client.
 TEST(ChannelTest, LineNestedDeeperThanTheBoundIsMalformed) {
-  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<std::unique_ptr<Pair>> {
+  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<Seen> {
     auto p = make_pair(ex, 0);
     std::string deep = "{\"id\":1,\"method\":\"x\",\"params\":" + std::string(100000, '[') +
                        std::string(100000, ']') + "}\n";
@@ -79,12 +95,12 @@ TEST(ChannelTest, LineNestedDeeperThanTheBoundIsMalformed) {
     co_await asio::async_write(p->peer, asio::buffer(text), kNoThrow);
     while (p->received.empty()) co_await sleep_for(milliseconds(5));
     co_await p->channel->shutdown();
-    co_return p;
+    co_return seen(*p);
   });
-  ASSERT_EQ(pair->received.size(), 1u);
-  EXPECT_EQ(pair->received[0]["method"], "after");
-  EXPECT_EQ(pair->malformed.size(), 1u);
-  EXPECT_EQ(pair->channel->malformed_lines(), 1u);
+  ASSERT_EQ(pair.received.size(), 1u);
+  EXPECT_EQ(pair.received[0]["method"], "after");
+  EXPECT_EQ(pair.malformed.size(), 1u);
+  EXPECT_EQ(pair.malformed_lines, 1u);
 }
 
 TEST(ChannelTest, CoalescedOutputArrivesInOrder) {
@@ -112,7 +128,7 @@ TEST(ChannelTest, CoalescedOutputArrivesInOrder) {
 
 // A peer that never reads: output beyond the bound closes the channel instead of growing.
 TEST(ChannelTest, PeerThatDoesNotReadOverflowsAndIsClosed) {
-  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<std::unique_ptr<Pair>> {
+  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<Seen> {
     auto p = make_pair(ex, 64 * 1024);
     std::string line(1000, 'x');
     line = Json({{"pad", line}}).dump();
@@ -128,25 +144,25 @@ TEST(ChannelTest, PeerThatDoesNotReadOverflowsAndIsClosed) {
     EXPECT_LE(p->channel->queued_bytes(), 64u * 1024);
     co_await sleep_for(milliseconds(10));  // the close handler runs later, not inside send
     co_await p->channel->shutdown();
-    co_return p;
+    co_return seen(*p);
   });
-  ASSERT_EQ(pair->closes.size(), 1u);
-  EXPECT_THAT(pair->closes[0],
+  ASSERT_EQ(pair.closes.size(), 1u);
+  EXPECT_THAT(pair.closes[0],
               HasSubstr("the client is not reading its messages (more than 64 KiB"));
-  EXPECT_TRUE(pair->channel->close_info().protocol_error);
+  EXPECT_TRUE(pair.protocol_error);
 }
 
 TEST(ChannelTest, CloseHandlerRunsOnceWhenThePeerLeaves) {
-  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<std::unique_ptr<Pair>> {
+  auto pair = run_coroutine([](Ex ex) -> asio::awaitable<Seen> {
     auto p = make_pair(ex, 0);
     p->peer.close();
     co_await p->channel->wait_closed();
     co_await sleep_for(milliseconds(10));
     co_await p->channel->shutdown("later");
-    co_return p;
+    co_return seen(*p);
   });
-  ASSERT_EQ(pair->closes.size(), 1u);
-  EXPECT_EQ(pair->closes[0], "the client closed the connection");
+  ASSERT_EQ(pair.closes.size(), 1u);
+  EXPECT_EQ(pair.closes[0], "the client closed the connection");
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ import time
 import unittest
 
 from broker_client import BrokerClient
-from companion_testlib import BIN, SOURCE_DIR, CompanionTestCase, pid_alive, read_text, wait_until
+from companion_testlib import (BIN, SANITIZED, SOURCE_DIR, CompanionTestCase, pid_alive, read_text,
+                               wait_until)
 
 FAKE = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
 
@@ -182,6 +183,8 @@ class FaultTest(BrokerCase):
         wait_until(lambda: b.result("broker/ping")["activeTurns"] == 0, 2, what="no active turn")
         self.assertEqual(b.result("broker/ping")["threads"], 0)
 
+    @unittest.skipIf(SANITIZED, "a 200,000-line flood relayed at ASan speed outlasts the other "
+                     "client's bounds; run in the default preset and by the chaos runner")
     def test_client_that_does_not_read_is_disconnected_and_its_turn_interrupted(self):
         proc = self.start_broker()
         a, b = self.client(), self.client()
@@ -195,7 +198,8 @@ class FaultTest(BrokerCase):
         b.next(lambda m: m.get("method") == "turn/completed", timeout=10)
         wait_until(lambda: [e for e in self.fake_entries() if e.get("method") == "turn/interrupt"],
                    20, what="the flooded client's turn to be interrupted")
-        self.assertLess(vm_rss_kib(proc.pid), 64 * 1024)
+        if not SANITIZED:  # ASan's shadow memory is not the broker's
+            self.assertLess(vm_rss_kib(proc.pid), 64 * 1024)
         self.assertIn(b"is not reading its messages", read_text(self.broker_log.name).encode())
 
     def test_client_flooding_requests_without_reading_is_disconnected(self):
@@ -208,7 +212,8 @@ class FaultTest(BrokerCase):
             for sent in range(1000):
                 a.sock.sendall(line)
         self.assertLess(sent, 999)
-        self.assertLess(vm_rss_kib(proc.pid), 64 * 1024)
+        if not SANITIZED:  # ASan's shadow memory is not the broker's
+            self.assertLess(vm_rss_kib(proc.pid), 64 * 1024)
         self.assertEqual(b.result("broker/ping")["clients"], 0)
 
 

@@ -292,6 +292,7 @@ class LauncherKilledWhileStartingTheBroker(SharedFakeCase):
     def test_sigkill_of_the_launcher_then_broker_stop_force_ends_the_unanswered_broker(self):
         broker, pid_file = self.kill_launcher_while_the_broker_starts()
         wait_until(lambda: os.path.exists(pid_file), 10, what="the broker listening")
+        broker = int(read_text(pid_file).split()[0])  # the daemon, past its detach forks
         out = self.run_cli("broker", "stop", "--force", timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr)
         wait_until(lambda: not pid_alive(broker), 5, what="the broker's exit")
@@ -300,6 +301,7 @@ class LauncherKilledWhileStartingTheBroker(SharedFakeCase):
     def test_sigkill_of_the_launcher_and_then_the_broker_leaves_no_socket_after_stop(self):
         broker, pid_file = self.kill_launcher_while_the_broker_starts()
         wait_until(lambda: os.path.exists(pid_file), 10, what="the broker listening")
+        broker = int(read_text(pid_file).split()[0])  # the daemon, past its detach forks
         os.kill(broker, signal.SIGKILL)
         wait_until(lambda: not pid_alive(broker), 5, what="the broker's death")
         out = self.run_cli("broker", "stop", "--force", timeout=30)

@@ -15,6 +15,8 @@ import socket
 import threading
 import time
 
+from companion_testlib import TIME_SCALE
+
 MAX_LINE = 16 * 1024 * 1024
 
 
@@ -72,7 +74,7 @@ class BrokerClient:
 
     def next(self, predicate, timeout=5.0, start=0):
         """The first received message (from index `start`) matching predicate; waits for it."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * TIME_SCALE
         while True:
             with self._lock:
                 for message in self.received[start:]:

@@ -92,6 +92,12 @@ def processes_with_env(name, value):
     return pids
 
 
+# Under ASan/UBSan (the asan preset) processes are several times slower and their RSS holds the
+# sanitizer's shadow memory: time bounds stretch by TIME_SCALE and memory bounds do not apply.
+SANITIZED = os.environ.get("COMPANION_SANITIZED") == "ON"
+TIME_SCALE = 4 if SANITIZED else 1
+
+
 class CompanionTestCase(unittest.TestCase):
     """Each test gets its own state root and workspace directory."""
 
