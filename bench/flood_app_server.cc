@@ -33,7 +33,8 @@ void respond(const nlohmann::json& id, const nlohmann::json& result) {
 // A delta notification of a realistic size (~190 bytes, like Codex's).
 std::string delta(const std::string& thread, const std::string& turn, int64_t stamp) {
   return R"({"method":"item/agentMessage/delta","params":{"threadId":")" + thread +
-         R"(","turnId":")" + turn + R"(","itemId":"msg_0123456789abcdef","delta":"some words of )"
+         R"(","turnId":")" + turn +
+         R"(","itemId":"msg_0123456789abcdef","delta":"some words of )"
          R"(the answer as it streams in","t":)" +
          std::to_string(stamp) + "}}";
 }
@@ -49,11 +50,12 @@ void turn(const std::string& thread, const std::string& turn_id, const std::stri
   } else if (std::sscanf(prompt.c_str(), "flood:%ld", &count) == 1) {
     for (long i = 0; i < count; ++i) send(delta(thread, turn_id, 0));
   }
-  send(nlohmann::json({{"method", "turn/completed"},
-                       {"params",
-                        {{"threadId", thread},
-                         {"turn", {{"id", turn_id}, {"status", "completed"}, {"error", nullptr}}}}}})
-           .dump());
+  send(
+      nlohmann::json({{"method", "turn/completed"},
+                      {"params",
+                       {{"threadId", thread},
+                        {"turn", {{"id", turn_id}, {"status", "completed"}, {"error", nullptr}}}}}})
+          .dump());
   std::fflush(stdout);
 }
 

@@ -121,7 +121,8 @@ long read_turn(Lines& c, std::vector<int64_t>* latencies) {
       if (latencies) {
         int64_t received = now_ns();
         auto t = line.find("\"t\":");
-        if (t != std::string::npos) latencies->push_back(received - std::atoll(line.c_str() + t + 4));
+        if (t != std::string::npos)
+          latencies->push_back(received - std::atoll(line.c_str() + t + 4));
       }
     } else if (line.find("turn/completed") != std::string::npos) {
       break;
@@ -150,7 +151,8 @@ double relay(const std::string& socket_path, int clients, long total) {
   int64_t start = now_ns();
   std::vector<std::thread> readers;
   std::vector<long> counted(static_cast<size_t>(clients));
-  for (int i = 0; i < clients; ++i) start_turn(conns[i], threads[i], "flood:" + std::to_string(each));
+  for (int i = 0; i < clients; ++i)
+    start_turn(conns[i], threads[i], "flood:" + std::to_string(each));
   for (int i = 0; i < clients; ++i) {
     readers.emplace_back([&, i] { counted[i] = read_turn(conns[i], nullptr); });
   }
@@ -173,7 +175,8 @@ std::vector<int64_t> paced(Lines& c, const std::string& thread, int count) {
 
 double percentile_us(const std::vector<int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
-  size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
+  size_t i =
+      std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
   return static_cast<double>(sorted[i]) / 1000.0;
 }
 

@@ -16,10 +16,10 @@ struct CancelOutcome {
 };
 
 struct CancelOptions {
-  int term_grace_ms = 3000;  // after SIGTERM, how long the owner has to let go of its lock
-  int kill_grace_ms = 500;   // after SIGKILL
-  int bound_ms = 4500;       // the whole cancel, store writes included (SPEC.md: 5 s)
-  int probe_ms = 10;         // how often the owner's lock is probed
+  int term_grace_ms = 3000;     // after SIGTERM, how long the owner has to let go of its lock
+  int kill_grace_ms = 500;      // after SIGKILL
+  int bound_ms = 4500;          // the whole cancel, store writes included (SPEC.md: 5 s)
+  int probe_ms = 10;            // how often the owner's lock is probed
   int request_write_ms = 1000;  // the longest the cancel request's store write waits for a lock
 };
 
