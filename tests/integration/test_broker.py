@@ -9,8 +9,8 @@ import time
 import unittest
 
 from broker_client import BrokerClient
-from companion_testlib import (BIN, SANITIZED, SOURCE_DIR, CompanionTestCase, pid_alive, read_text,
-                               wait_until)
+from companion_testlib import (BIN, SANITIZED, SOURCE_DIR, CompanionTestCase, exchange_as_uid,
+                               pid_alive, read_text, wait_until)
 
 FAKE = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
 
@@ -235,31 +235,7 @@ class ReadinessTest(BrokerCase):
         os.chmod(self.tmp, 0o711)
         os.chmod(self.dir, 0o711)
         os.chmod(self.sock, 0o666)
-        read_fd, write_fd = os.pipe()
-        child = os.fork()
-        if child == 0:
-            os.close(read_fd)
-            try:
-                os.setgid(65534)
-                os.setuid(65534)
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(self.sock)
-                s.sendall(b'{"id":1,"method":"broker/ping"}\n')
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                os.write(write_fd, data)
-            except BaseException as e:  # the parent's assertion shows it
-                os.write(write_fd, f"child failed: {e!r}".encode())
-            finally:
-                os._exit(0)
-        os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as f:
-            data = f.read()
-        os.waitpid(child, 0)
+        data = exchange_as_uid(65534, self.sock, b'{"id":1,"method":"broker/ping"}\n')
         lines = data.decode().splitlines()
         self.assertEqual(len(lines), 1, data)
         self.assertTrue(lines[0].startswith("{"), lines[0])

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -73,6 +74,39 @@ def descendants(pid):
                 found.append(kid)
                 todo.append(kid)
     return [p for p in found if pid_alive(p)]
+
+
+def exchange_as_uid(uid, socket_path, request, timeout=10):
+    """What a process of `uid` reads, until the peer closes, after sending `request` (bytes) to
+    the unix socket at `socket_path`. Needs root. A failure in the child comes back as the text
+    "child failed: ..." for the caller's assertion to show."""
+    read_fd, write_fd = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read_fd)
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(timeout)
+            s.connect(socket_path)
+            s.sendall(request)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            os.write(write_fd, data)
+        except BaseException as e:  # the parent's assertion shows it
+            os.write(write_fd, f"child failed: {e!r}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as f:
+        data = f.read()
+    os.waitpid(child, 0)
+    return data
 
 
 def processes_with_env(name, value):

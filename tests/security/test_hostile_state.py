@@ -14,12 +14,11 @@ first NUL.)
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import unittest
 
-from companion_testlib import BIN, STORE_HELPER, wait_until
+from companion_testlib import BIN, STORE_HELPER, exchange_as_uid, wait_until
 from security_support import FAKE_CODEX, FakeCodexCase, hostile
 
 OTHER_UID = 65534  # nobody
@@ -160,42 +159,12 @@ class BrokerPeerOfAnotherUid(FakeCodexCase):
         os.chmod(sock, 0o666)
         request = b'{"id":1,"method":"thread/start","params":{"cwd":"/"}}\n'
         with hostile("broker client: a peer of another uid"):
-            data = self.as_other_uid(sock, request)
+            data = exchange_as_uid(OTHER_UID, sock, request)
             lines = data.decode().splitlines()
             self.assertEqual(len(lines), 1, data)
             error = json.loads(lines[0])["error"]
             self.assertIn(f"refused uid {OTHER_UID}", error["message"])
             self.assertEqual(self.app_server_messages("thread/start"), [])
-
-    def as_other_uid(self, path, request):
-        """What a process of uid 65534 reads after sending `request` to the socket."""
-        read_fd, write_fd = os.pipe()
-        child = os.fork()
-        if child == 0:
-            os.close(read_fd)
-            try:
-                os.setgid(OTHER_UID)
-                os.setuid(OTHER_UID)
-                s = socket.socket(socket.AF_UNIX)
-                s.settimeout(10)
-                s.connect(path)
-                s.sendall(request)
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                os.write(write_fd, data)
-            except BaseException as e:  # the parent's assertion shows it
-                os.write(write_fd, f"child failed: {e!r}".encode())
-            finally:
-                os._exit(0)
-        os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as f:
-            data = f.read()
-        os.waitpid(child, 0)
-        return data
 
 
 class JobReferences(FakeCodexCase):
