@@ -7,11 +7,11 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
-#include <exception>
 #include <optional>
 
 #include "broker/daemon.h"
 #include "rpc/event.h"
+#include "rpc/run.h"
 #include "rpc/stream_transport.h"
 
 namespace companion::broker {
@@ -54,18 +54,8 @@ Result<int> serve(const ServeOptions& options) {
   asio::signal_set signals(io, SIGTERM, SIGINT);
   Daemon daemon(io.get_executor(), daemon_options);
   std::optional<Result<int>> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, start_and_run(daemon, signals, result), [&](std::exception_ptr e) {
-    failure = std::move(e);
-    io.stop();
-  });
-  io.run();
-  if (failure) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      return make_error("the broker failed: {}", e.what());
-    }
+  if (auto what = rpc::run_to_end(io, start_and_run(daemon, signals, result))) {
+    return make_error("the broker failed: {}", *what);
   }
   if (!result) return make_error("the broker ended without a result");
   return std::move(*result);

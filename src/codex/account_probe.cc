@@ -2,14 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <asio/co_spawn.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
-#include <exception>
 #include <variant>
 
 #include "codex/app_server.h"
 #include "rpc/event.h"
+#include "rpc/run.h"
 
 namespace companion::codex {
 namespace {
@@ -81,18 +80,8 @@ AccountProbe probe_account(const CodexCommand& codex, const std::string& cwd, in
                            const Connector& connector) {
   AccountProbe out;
   asio::io_context io;
-  std::exception_ptr failure;
-  asio::co_spawn(io, probe(codex, cwd, timeout_ms, connector, out), [&](std::exception_ptr e) {
-    failure = std::move(e);
-    io.stop();
-  });
-  io.run();
-  if (failure) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      out.error = fmt::format("internal error while asking Codex about the account: {}", e.what());
-    }
+  if (auto what = rpc::run_to_end(io, probe(codex, cwd, timeout_ms, connector, out))) {
+    out.error = fmt::format("internal error while asking Codex about the account: {}", *what);
   }
   return out;
 }

@@ -7,9 +7,9 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
-#include <exception>
 
 #include "codex/run_turn_async.h"
+#include "rpc/run.h"
 
 namespace companion::codex {
 namespace {
@@ -31,6 +31,14 @@ asio::awaitable<void> watch_stop_fd(int fd, rpc::Event& stop) {
   if (!wait_ec) stop.set();
 }
 
+// The turn's outcome into `out`; `done` once it has one (the io_context can run dry before).
+asio::awaitable<void> run_into(TurnOutcome& out, bool& done, const TurnSpec& spec,
+                               const TurnLimits& limits, const Connector& connector,
+                               TurnObserver& observer, rpc::Event* stop) {
+  out = co_await run_turn_async(spec, limits, connector, observer, stop);
+  done = true;
+}
+
 }  // namespace
 
 TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, const Connector& connector,
@@ -39,24 +47,13 @@ TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, const Conne
   rpc::Event stop(io.get_executor());
   if (stop_fd >= 0) asio::co_spawn(io, watch_stop_fd(stop_fd, stop), asio::detached);
   TurnOutcome outcome;
-  std::exception_ptr failure;
   bool done = false;
-  asio::co_spawn(io, run_turn_async(spec, limits, connector, observer, &stop),
-                 [&](std::exception_ptr e, TurnOutcome o) {
-                   failure = std::move(e);
-                   if (!failure) outcome = std::move(o);
-                   done = true;
-                   io.stop();  // the app-server was shut down: nothing left worth waiting for
-                 });
-  io.run();
-  if (failure || !done) {
+  auto what =
+      rpc::run_to_end(io, run_into(outcome, done, spec, limits, connector, observer, &stop));
+  if (what || !done) {
     outcome.end_reason = "error";
-    try {
-      if (failure) std::rethrow_exception(failure);
-      outcome.error_message = "the turn ended without a result";
-    } catch (const std::exception& e) {
-      outcome.error_message = fmt::format("internal error while running the turn: {}", e.what());
-    }
+    outcome.error_message = what ? fmt::format("internal error while running the turn: {}", *what)
+                                 : "the turn ended without a result";
   }
   return outcome;
 }

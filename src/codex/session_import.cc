@@ -2,16 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <asio/co_spawn.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
 #include <chrono>
-#include <exception>
 #include <utility>
 #include <variant>
 
 #include "codex/app_server.h"
 #include "rpc/event.h"
+#include "rpc/run.h"
 #include "sys/json_read.h"
 #include "sys/text.h"
 
@@ -135,19 +134,9 @@ ImportReply import_session(const CodexCommand& codex, const SessionImport& impor
                            int64_t timeout_ms) {
   ImportReply out;
   asio::io_context io;
-  std::exception_ptr failure;
-  asio::co_spawn(io, run_import(codex, import, timeout_ms, out), [&](std::exception_ptr e) {
-    failure = std::move(e);
-    io.stop();
-  });
-  io.run();
-  if (failure) {
+  if (auto what = rpc::run_to_end(io, run_import(codex, import, timeout_ms, out))) {
     out = ImportReply{};
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      out.error = fmt::format("internal error while importing the session: {}", e.what());
-    }
+    out.error = fmt::format("internal error while importing the session: {}", *what);
   }
   return out;
 }
