@@ -8,7 +8,7 @@ import os
 import subprocess
 import unittest
 
-from companion_testlib import BIN, pid_alive
+from companion_testlib import BIN, pid_alive, wait_until
 from hooks_support import HookCase
 
 SESSION = "0f3c8a52-1d7e-4a55-9c1b-6e2f0a9d4b11"
@@ -182,12 +182,16 @@ class StopGate(HookCase):
         self.run_json("setup", "--disable-review-gate")
         job_id = self.launch_background("long work", SESSION, env={"FAKE_APP_SERVER_MODE": "hang"})
         self.wait_status(job_id, ("running",))
+        # A job is `running` before its worker has started the app-server; wait for its turn
+        # so that start is not counted as the gate's (this raced under ASan in CI).
+        wait_until(lambda: '"turn/start"' in self.app_server_log_text(), 30,
+                   what="the job's turn to start")
         self.app_server_log_reset()
         out = self.stop(env={"FAKE_APP_SERVER_FINAL": FINDING})
         self.assertEqual((out.returncode, out.stdout), (0, b""), out.stderr)
         self.assertIn(f"Codex task {job_id} is still running".encode(), out.stderr)
         self.assertIn(f"/codex:cancel {job_id}".encode(), out.stderr)
-        self.assertEqual(self.app_server_starts(), 0)
+        self.assertEqual(self.app_server_starts(), 0, self.app_server_log_text())
         self.assertEqual(self.status_of(job_id)["status"], "running")
         self.cancel_and_wait(job_id)
 

@@ -61,6 +61,13 @@ class HookCase(FakeCodexCase):
             f.write("".join(json.dumps(e) + "\n" for e in entries))
         return path
 
+    def app_server_log_text(self):
+        """The fake app-server's log, for a failing assertion's message."""
+        if not os.path.exists(self.app_server_log):
+            return "(no app-server log)"
+        with open(self.app_server_log, encoding="utf-8") as f:
+            return f.read()
+
     def app_server_starts(self):
         if not os.path.exists(self.app_server_log):
             return 0
