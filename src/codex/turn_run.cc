@@ -6,6 +6,7 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -59,6 +60,7 @@ class TurnRun {
 
   asio::awaitable<TurnOutcome> run() {
     deadline_at_ = Clock::now() + Millis(limits_.deadline_ms);
+    workspace_ = sys::directory_identity(spec_.cwd);
     AppServerOptions options;
     options.codex = spec_.codex;
     options.cwd = spec_.cwd;
@@ -87,8 +89,9 @@ class TurnRun {
     }
     auto started = AppServer::start_direct(ex_, options);
     if (!started) {
-      outcome_.end_reason = "error";
-      outcome_.error_message = started.error().message;
+      End end = blame_a_vanished_workspace(End{"error", started.error().message});
+      outcome_.end_reason = end.reason;
+      outcome_.error_message = end.message;
       co_return outcome_;
     }
     End end = co_await attempt(std::move(*started));
@@ -363,22 +366,38 @@ class TurnRun {
   // The workspace deleted or moved away under the job (Claude Code removes a subagent's worktree
   // when the agent returns): nothing the turn does there can be kept, so it ends at once.
   asio::awaitable<End> watch_workspace() {
-    auto identity = sys::directory_identity(spec_.cwd);
     for (;;) {
-      auto now = sys::directory_identity(spec_.cwd);
-      if (!identity || !now || !(*now == *identity)) {
-        co_return End{
-            "workspace-gone",
-            fmt::format("The workspace {} was deleted or moved while the job ran.", spec_.cwd),
-            true};
-      }
+      if (workspace_vanished()) co_return workspace_gone();
       asio::steady_timer timer(ex_, Millis(limits_.workspace_check_ms));
       auto [ec] = co_await timer.async_wait(rpc::kNoThrow);
       if (ec) co_return End{};
     }
   }
 
+  bool workspace_vanished() const {
+    auto now = sys::directory_identity(spec_.cwd);
+    return !workspace_ || !now || !(*now == *workspace_);
+  }
+
+  End workspace_gone() const {
+    return End{"workspace-gone",
+               fmt::format("The workspace {} was deleted or moved while the job ran.", spec_.cwd),
+               true};
+  }
+
+  // A turn that failed in a workspace deleted or moved under it failed because of that, whichever
+  // watcher saw it first (an app-server cannot start, or stay, in a directory that is gone).
+  End blame_a_vanished_workspace(End end) const {
+    if (end.reason == "completed" || end.reason == "cancelled" || !workspace_vanished()) {
+      return end;
+    }
+    End gone = workspace_gone();
+    gone.interrupt = end.interrupt;
+    return gone;
+  }
+
   asio::awaitable<void> finish(End end) {
+    end = blame_a_vanished_workspace(std::move(end));
     if (app_ && end.interrupt && !turn_id_.empty() && !app_->connection().closed()) {
       outcome_.interrupt_attempted = true;
       observer_.on_interrupt_requested();
@@ -416,6 +435,7 @@ class TurnRun {
   rpc::Event wake_, broker_event_;
   std::string broker_cause_, broker_reason_;
   Clock::time_point last_activity_, deadline_at_;
+  std::optional<sys::FileIdentity> workspace_;  // the working directory when the run began
   std::string thread_id_, turn_id_;
   bool turn_started_ = false, turn_requested_ = false;
   int diagnostics_ = 0;

@@ -123,7 +123,8 @@ codex::TurnOutcome run_write_turn(store::JobStore& store, const store::Job& job,
   auto prepared = prepare_write(store.workspace(), job, request);
   if (!prepared) {
     codex::TurnOutcome turn;
-    turn.end_reason = "error";
+    bool gone = prepared.error().code == ErrorCode::kNotFound;
+    turn.end_reason = gone ? "workspace-gone" : "error";
     turn.error_message = "cannot prepare the write task: " + prepared.error().message;
     return turn;
   }
@@ -139,7 +140,8 @@ codex::TurnOutcome run_write_turn(store::JobStore& store, const store::Job& job,
 }
 
 // Measures what the write task changed and adds it to the outcome. A completed task whose
-// change cannot be recorded (its worktree was removed under it) ends failed instead.
+// change cannot be recorded ends failed instead (workspace-gone when its worktree was removed
+// under it).
 void record_changes(store::JobStore& store, const store::Job& job, const WriteScope& scope,
                     const codex::TurnOutcome& turn, JobOutcome& outcome) {
   bool completed = outcome.terminal.status == store::JobStatus::kCompleted;
@@ -164,8 +166,9 @@ void record_changes(store::JobStore& store, const store::Job& job, const WriteSc
     outcome.terminal.rendered = outcome.rendered;
     return;
   }
-  store::Terminal failed =
-      store::make_terminal(store::EndReason::kError, why, outcome.payload, outcome.rendered);
+  auto reason = report.error().code == ErrorCode::kNotFound ? store::EndReason::kWorkspaceGone
+                                                            : store::EndReason::kError;
+  store::Terminal failed = store::make_terminal(reason, why, outcome.payload, outcome.rendered);
   failed.summary = why;
   outcome.terminal = std::move(failed);
 }

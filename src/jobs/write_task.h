@@ -22,14 +22,15 @@ struct WriteScope {
 };
 
 // Before the turn of a write task. For a worktree task creates the worktree (an error ends the
-// job: it must not run in the user's tree instead); otherwise snapshots the workspace, where a
-// failure (not a git repository) only means the change is not measured.
+// job: it must not run in the user's tree instead; ErrorCode::kNotFound when the worktree was
+// removed as soon as it was made); otherwise snapshots the workspace, where a failure (not a git
+// repository) only means the change is not measured.
 Result<WriteScope> prepare_write(const store::Workspace& ws, const store::Job& job,
                                  const JobRequest& request);
 
 // After the turn: measures what changed in the scope's tree and, for a worktree task that
 // completed, commits it to the task's branch. A worktree removed while the task ran is an
-// error (its change is lost): the caller ends the job failed.
+// ErrorCode::kNotFound error (its change is lost): the caller ends the job workspace-gone.
 Result<ChangeReport> finish_write(const store::Workspace& ws, const store::Job& job,
                                   const WriteScope& scope, const codex::TurnOutcome& turn,
                                   bool completed);

@@ -202,18 +202,31 @@ class WorktreeTasks(WriteTaskCase):
         self.assertEqual(self.git_out("status", "--porcelain"), status_before)
         self.assertFalse(os.path.exists(os.path.join(self.workspace, "b.txt")))
 
-    def test_worktree_deleted_under_a_running_background_job(self):
+    def removed_worktree_ends_workspace_gone(self, wait_for):
         launched = self.run_json("task", "--background", "--write", "--worktree",
-                                 "[[sleep:2]] [[write:a.txt=late]] go")
+                                 "[[sleep:60]] [[write:a.txt=late]] go")
         job_id = launched["jobId"]
         path = os.path.join(self.state_dirs()[0], "worktrees", job_id)
-        wait_until(lambda: os.path.isdir(path), 20, what="the worktree to exist")
+        log = os.path.join(self.state_dirs()[0], "jobs", job_id + ".log")
+        # Made and snapshotted: the worker logs where the turn will run.
+        wait_until(lambda: os.path.exists(log) and f"Worktree {path}" in open(log).read(), 20,
+                   what="the worktree to be made")
+        if wait_for == "turn":
+            wait_until(lambda: self.app_server_messages("turn/start"), 20,
+                       what="the turn to start in the worktree")
         shutil.rmtree(path)
+        # The turn would take a minute: ending within 20 s means the worktree's removal ended it.
         job = self.wait_terminal(job_id, timeout_ms=20000)
-        self.assertEqual(job["status"], "failed")
-        self.assertIn(job["endReason"], ("error", "workspace-gone"))
-        self.assertIn("worktree", job["errorMessage"] + job.get("summary", ""))
+        self.assertEqual((job["status"], job["endReason"]), ("failed", "workspace-gone"), job)
+        self.assertIn("worktree", job["errorMessage"])
         self.assertEqual(self.lock_files(), [])
+
+    def test_worktree_deleted_under_a_running_background_job(self):
+        self.removed_worktree_ends_workspace_gone(wait_for="turn")
+
+    def test_worktree_deleted_before_its_turn_starts(self):
+        # Made, but the app-server may not have started a thread there yet.
+        self.removed_worktree_ends_workspace_gone(wait_for="worktree")
 
     def test_failed_worktree_job_keeps_its_worktree_until_pruned(self):
         proc = self.run_cli("task", "--write", "--worktree", "go",
