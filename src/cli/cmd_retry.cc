@@ -62,6 +62,7 @@ int run_retry(Context& ctx) {
     }
     request->resume_thread_id = job.thread_id;
   }
+  request->retry_of = job.id;
   if (!ctx.json()) print_note(fmt::format("[codex] Retrying {} as a new job.\n", job.id));
   return execute_request(ctx, *request, ctx.args.flag("background"));
 }

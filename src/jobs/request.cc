@@ -22,6 +22,7 @@ nlohmann::json to_json(const JobRequest& r) {
           {"write", r.write},
           {"worktree", r.worktree},
           {"fromReview", r.from_review.empty() ? nlohmann::json() : nlohmann::json(r.from_review)},
+          {"retryOf", r.retry_of.empty() ? nlohmann::json() : nlohmann::json(r.retry_of)},
           {"resumeLast", r.resume_last},
           {"resumeThreadId",
            r.resume_thread_id.empty() ? nlohmann::json() : nlohmann::json(r.resume_thread_id)},
@@ -50,6 +51,7 @@ Result<JobRequest> request_from_json(const nlohmann::json& j) {
   r.write = sys::json_bool(j, "write").value_or(false);
   r.worktree = sys::json_bool(j, "worktree").value_or(false);
   r.from_review = sys::json_text(j, "fromReview");
+  r.retry_of = sys::json_text(j, "retryOf");
   r.resume_thread_id = sys::json_text(j, "resumeThreadId");
   r.resume_last = sys::json_bool(j, "resumeLast").value_or(false);
   r.thread_name = sys::json_text(j, "threadName");

@@ -22,6 +22,7 @@ struct JobRequest {
   // task: run in a fresh git worktree on branch codex/<job id> (implies write; jobs/write_task.h)
   bool worktree = false;
   std::string from_review;       // task: the review job whose findings the prompt was built from
+  std::string retry_of;          // `retry JOB`: the failed or cancelled job this one runs again
   std::string resume_thread_id;  // empty: a new thread
   bool resume_last = false;      // task: --resume/--resume-last was given
   std::string thread_name;       // persistent name for task threads

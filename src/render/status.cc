@@ -55,6 +55,9 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   lines.push_back(head);
   if (!str(job, "summary").empty()) lines.push_back("  Summary: " + str(job, "summary"));
   if (!str(job, "phase").empty()) lines.push_back("  Phase: " + str(job, "phase"));
+  if (std::string of = str(sys::json_object(job, "request"), "retryOf"); !of.empty()) {
+    lines.push_back("  Retry of: " + of);
+  }
   if (auto pos = job.find("queuePosition"); pos != job.end() && pos->is_number_unsigned()) {
     lines.push_back(
         fmt::format("  Queue position: {} (it starts when a slot frees; `config get max-parallel`)",

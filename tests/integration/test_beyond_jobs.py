@@ -160,6 +160,10 @@ class Retry(BeyondCase):
         new = self.latest_job()
         self.assertNotEqual(new["id"], job_id)
         self.assertEqual((new["status"], new["write"]), ("completed", True))
+        # The new job names the one it retried (JSON and text); the old one is left as it was.
+        self.assertEqual(new["request"]["retryOf"], job_id)
+        self.assertIn(f"Retry of: {job_id}", self.run_cli("status", new["id"]).stdout)
+        self.assertIsNone(self.job(job_id)["request"]["retryOf"])
         starts = self.app_server_messages("thread/start")
         self.assertEqual([s["sandbox"] for s in starts], ["workspace-write"] * 2)
         self.assertEqual(self.app_server_messages("thread/resume"), [])
@@ -173,6 +177,7 @@ class Retry(BeyondCase):
         done = self.wait_end(launched["jobId"])
         self.assertEqual(done["status"], "completed", done)
         self.assertEqual(done["threadId"], thread)
+        self.assertEqual(done["request"]["retryOf"], job_id)
         self.assertEqual([r["threadId"] for r in self.app_server_messages("thread/resume")],
                          [thread])
 
