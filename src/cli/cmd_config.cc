@@ -1,6 +1,7 @@
 // `config get [KEY] [--json]`, `config set KEY VALUE`, `config unset KEY`: workspace settings
 // (store/settings.h), kept in the workspace's job store.
 #include "cli/commands.h"
+#include "jobs/notify.h"
 #include "store/settings.h"
 
 namespace companion::cli {
@@ -63,7 +64,7 @@ int config_set(Context& ctx, store::JobStore& store) {
       return fail(
           fmt::format("config set {} takes one value; quote it if it has spaces", words[1]));
     }
-    for (size_t i = 3; i < words.size(); ++i) value += " " + words[i];
+    value = jobs::command_line_of({words.begin() + 2, words.end()});
   }
   auto normalized = store::normalize_setting(info->key, value);
   if (!normalized) return fail(normalized.error());

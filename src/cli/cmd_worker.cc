@@ -1,4 +1,5 @@
-// `task-worker --job-id ID`: internal; runs one queued background job to its end.
+// Internal commands: `task-worker --job-id ID` runs one queued background job to its end;
+// `notify-job --job-id ID` runs the workspace's notify command for one ended background job.
 #include "cli/commands.h"
 #include "cli/runtime.h"
 #include "jobs/launch.h"
@@ -11,19 +12,18 @@ namespace companion::cli {
 
 namespace {
 
-// After the job's end is recorded: free its slot for the next queued job, then run the
-// workspace's notify command (bounded). Neither can change or delay the recorded end; the job
-// lock is let go first, so a cancel waiting on it returns at once.
-void after_end(store::JobStore& store, const std::string& id) {
+// After the job's end is recorded (which started the notify command: Context::store_options):
+// free its slot for the next queued job. The job lock is let go first, so a cancel waiting on it
+// returns at once.
+void after_end(store::JobStore& store) {
   jobs::release_worker_lock();
   store.run_queue();
-  jobs::notify_job_end(store, id, jobs::kNotifyTimeoutMs);
 }
 
 // Ends the job as failed when the worker cannot even start it; nothing is left `queued`.
 int give_up(store::JobStore& store, const store::Job& job, const Error& error) {
   jobs::give_up_job(store, job, error.message);
-  after_end(store, job.id);
+  after_end(store);
   return fail(error);
 }
 
@@ -56,8 +56,19 @@ int run_task_worker(Context& ctx) {
                                             .codex = *codex,
                                             .connector = job_connector(ctx, **store)});
   if (!run) return give_up(**store, **job, run.error());
-  after_end(**store, run->job.id);
+  after_end(**store);
   return run->job.status == store::JobStatus::kCompleted ? 0 : 1;
+}
+
+int run_notify_job(Context& ctx) {
+  auto id = ctx.args.value("job-id");
+  if (!id) return fail("notify-job needs --job-id ID (it is started when a background job ends)");
+  if (auto valid = store::validate_job_ref(*id); !valid) return fail(valid.error());
+  auto store = ctx.existing_store();
+  if (!store) return fail(store.error());
+  if (*store == nullptr) return fail("no job store in " + ctx.cwd);
+  jobs::notify_job_end(**store, *id, jobs::kNotifyTimeoutMs);
+  return 0;
 }
 
 }  // namespace companion::cli

@@ -11,6 +11,7 @@ int run_cancel(Context& ctx);
 int run_setup(Context& ctx);
 int run_task(Context& ctx);
 int run_task_worker(Context& ctx);
+int run_notify_job(Context& ctx);
 int run_task_resume_candidate(Context& ctx);
 int run_review(Context& ctx);
 int run_adversarial_review(Context& ctx);

@@ -4,6 +4,8 @@
 
 #include "cli/workspace_guard.h"
 #include "codex/codex_binary.h"
+#include "jobs/launch.h"
+#include "jobs/notify.h"
 #include "jobs/queue.h"
 #include "jobs/write_task.h"
 #include "sys/terminal_text.h"
@@ -14,6 +16,9 @@ store::JobStore::Options Context::store_options() const {
   store::JobStore::Options options;
   options.keep_finished = config.keep_jobs;
   options.on_prune = jobs::remove_job_worktree;
+  options.on_end = [state_root = config.state_root](store::JobStore& store, const std::string& id) {
+    if (auto exe = jobs::self_executable()) jobs::start_notifier(store, id, *exe, state_root);
+  };
   return options;
 }
 

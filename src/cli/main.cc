@@ -22,8 +22,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 16>& commands() {
-  static const std::array<Command, 16> kTable = {{
+const std::array<Command, 17>& commands() {
+  static const std::array<Command, 17> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -58,6 +58,11 @@ const std::array<Command, 16>& commands() {
        "Internal: runs one queued background job.",
        {{"job-id"}, {}},
        run_task_worker},
+      {"notify-job",
+       "notify-job --job-id ID",
+       "Internal: runs the workspace's notify command for one ended background job.",
+       {{"job-id"}, {}},
+       run_notify_job},
       {"task-resume-candidate",
        "task-resume-candidate [--json]",
        "The task whose Codex thread `task --resume` would continue.",

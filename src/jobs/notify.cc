@@ -4,6 +4,8 @@
 
 #include "store/job_log.h"
 #include "store/settings.h"
+#include "sys/config.h"
+#include "sys/env.h"
 #include "sys/fs.h"
 #include "sys/run.h"
 #include "sys/text.h"
@@ -40,6 +42,21 @@ std::vector<std::string> notify_argv(const std::string& command) {
   return words;
 }
 
+std::string command_line_of(const std::vector<std::string>& words) {
+  std::string line;
+  for (const auto& word : words) {
+    if (!line.empty()) line += ' ';
+    if (!word.empty() && std::all_of(word.begin(), word.end(), plain_word_char)) {
+      line += word;
+      continue;
+    }
+    line += '\'';
+    for (char c : word) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += '\'';
+  }
+  return line;
+}
+
 void notify_job_end(store::JobStore& store, const std::string& id, int timeout_ms) {
   auto command = store.config(std::string(store::kNotifyKey));
   if (!command || !command->has_value() || (*command)->empty()) return;
@@ -69,6 +86,22 @@ void notify_job_end(store::JobStore& store, const std::string& id, int timeout_m
         "Notify command failed (" + ran->describe() + ")" + (tail.empty() ? "." : ": " + tail));
   } else {
     log_line(store, id, "Notify command ran.");
+  }
+}
+
+void start_notifier(store::JobStore& store, const std::string& id, const std::string& executable,
+                    const std::string& state_root) {
+  auto command = store.config(std::string(store::kNotifyKey));
+  if (!command || !command->has_value() || (*command)->empty()) return;
+  auto background = store.announces_end(id);
+  if (!background || !*background) return;
+  sys::SpawnOptions options;
+  options.argv = {executable, "notify-job", "--job-id", id, "--cwd", store.workspace().root};
+  options.env = {{sys::kStateDirVariable, state_root}};
+  options.cwd = store.workspace().root;
+  options.new_session = true;
+  if (auto pid = store.env().spawn(options); !pid) {
+    log_line(store, id, "Notify command not run: " + pid.error().message);
   }
 }
 

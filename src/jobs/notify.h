@@ -22,8 +22,23 @@ inline constexpr size_t kNotifyOutputBytes = 4096;
 // The argv for CMD: its words when none needs a shell, else {"/bin/sh", "-c", CMD}.
 std::vector<std::string> notify_argv(const std::string& command);
 
+// The command line that runs `words` as they are: plain words kept, any other word single-quoted
+// (`config set notify notify-send "Codex done"` stores `notify-send 'Codex done'`, not a command
+// that has lost its quoting). Empty words are kept as ''.
+std::string command_line_of(const std::vector<std::string>& words);
+
 // Runs the notify command of `store`'s workspace, if one is set, for the ended job `id`, and logs
 // what became of it in the job's log. Never fails: every error is logged.
 void notify_job_end(store::JobStore& store, const std::string& id, int timeout_ms);
+
+// When `store`'s workspace has a notify command and `id` is a background job that has ended:
+// starts `executable notify-job --job-id ID` (which calls notify_job_end) in its own session,
+// with no descriptor of the caller, and returns without waiting for it. Called by whoever records
+// a job's end (JobStore::Options::on_end: its worker, a reader that found the worker dead,
+// `cancel`), so the command runs once per job however it ended, and never delays that command.
+// `state_root` is handed to the notifier (sys::kStateDirVariable). Never fails: a notifier that
+// cannot start is a line in the job's log.
+void start_notifier(store::JobStore& store, const std::string& id, const std::string& executable,
+                    const std::string& state_root);
 
 }  // namespace companion::jobs

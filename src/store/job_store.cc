@@ -235,6 +235,7 @@ Result<bool> JobStore::finish_where(const std::string& id, const Terminal& t,
   if (*changed != 1) return false;
   (void)env_->remove_file(ws_.lock_path(id));
   (void)env_->remove_file(ws_.cancel_path(id));
+  if (options_.on_end) options_.on_end(*this, id);
   (void)prune();  // best effort: the transition has happened whatever retention does
   return true;
 }
@@ -387,6 +388,15 @@ Result<std::vector<Job>> JobStore::take_ended_announcements(const std::string& s
   });
   if (!done) return done.error();
   return taken;
+}
+
+Result<bool> JobStore::announces_end(const std::string& id) {
+  auto stmt = db_.prepare("SELECT announce FROM jobs WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  return *row && stmt->column_int(0) != 0;
 }
 
 Status JobStore::prune() {

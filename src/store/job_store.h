@@ -88,6 +88,10 @@ class JobStore {
     // Called for each finished job prune() deletes, after its row is gone (a worktree task's
     // worktree and branch go with it: jobs::remove_job_worktree). Must not throw; best effort.
     std::function<void(const Workspace&, const Job&)> on_prune;
+    // Called once per job, by the store that records its end (its owner, a reader that found the
+    // owner dead, `cancel`), right after that transition is committed. Must not throw or wait;
+    // best effort (the workspace's notify command: jobs::start_notifier).
+    std::function<void(JobStore&, const std::string& id)> on_end;
   };
 
   // Opens (creating directories, database and schema as needed) the store of `ws`. When that
@@ -167,6 +171,10 @@ class JobStore {
   // transaction, so each job is returned once, to one caller, whatever runs at the same time.
   // Reconciles first (a job whose worker died has ended too).
   Result<std::vector<Job>> take_ended_announcements(const std::string& session_id, size_t limit);
+
+  // Whether job `id` was created with NewJob::announce_end (a background job, whose end nobody
+  // watches). False for an unknown id. Errors: SQLite.
+  Result<bool> announces_end(const std::string& id);
 
   // Workspace configuration (key/value).
   Result<std::optional<std::string>> config(const std::string& key);

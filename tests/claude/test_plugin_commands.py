@@ -261,6 +261,39 @@ class PluginCommandsTest(ClaudeCase):
         self.assertRegex(run.stdout, r"\breview-[a-z0-9]+-[a-z0-9]+\b")
         self.wait_no_active_jobs()
 
+    # /codex:apply and /codex:config -----------------------------------------------------------
+
+    def test_apply_brings_a_worktree_tasks_change_into_the_tree(self):
+        self.git("init", "-q", "-b", "main")
+        self.write_file("a.txt", "one\n")
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", "init")
+        out = self.companion("task", "--json", "--write", "--worktree", "[[write:a.txt=two]] go",
+                             session=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        job_id = json.loads(out.stdout)["worktree"]["branch"].removeprefix("codex/")
+        with open(os.path.join(self.cenv.project, "a.txt"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "one\n")  # the task ran in its own worktree
+        run = self.run_claude(f"/codex:apply {job_id}")
+        self.assertEqual([c["argv"] for c in self.native_calls("apply")], [["apply", job_id]])
+        self.assertIn(f"Applied the change of {job_id}", self.prompt_of(run))
+        with open(os.path.join(self.cenv.project, "a.txt"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "two\n")
+        # Applied once: a second apply is refused in one line the user sees, before the model.
+        again = self.run_claude(f"/codex:apply {job_id}")
+        self.assertIn("codex-companion: ", again.stdout, again.describe())
+
+    def test_config_set_keeps_a_notify_commands_quoting(self):
+        typed = 'set notify notify-send "Codex done" --urgency=low'
+        run = self.run_claude("/codex:config " + typed)
+        self.assertEqual([c["argv"] for c in self.native_calls("config")], [["config", typed]])
+        self.assertIn("notify = notify-send 'Codex done' --urgency=low", self.prompt_of(run))
+        shown = json.loads(self.companion("config", "get", "notify", "--json").stdout)
+        self.assertEqual(shown["settings"]["notify"]["value"],
+                         "notify-send 'Codex done' --urgency=low")
+        listed = self.run_claude("/codex:config")
+        self.assertIn("max-parallel = 4 (default)", self.prompt_of(listed))
+
     def git_repository_with_change(self):
         self.git("init", "-q", "-b", "main")
         self.write_file("app.py", "def f():\n    return 1\n")

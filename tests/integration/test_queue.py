@@ -13,7 +13,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 
-from companion_testlib import BIN, pid_alive, read_text, wait_until  # noqa: E402
+from companion_testlib import (BIN, TIME_SCALE, pid_alive, processes_with_env,  # noqa: E402
+                               read_text, wait_until)
 from fake_codex_case import FakeCodexCase  # noqa: E402
 
 HANG = "[[fake:hang]]"
@@ -181,6 +182,72 @@ class NotifyTest(QueueCase):
         log = wait_until(lambda: (lambda t: t if "Notify command" in t else None)(
             read_text(done["logFile"])), 15, interval=0.1, what="the notify line")
         self.assertIn("Notify command failed (exit code 3): broken", log)
+
+
+class NotifyEveryEndTest(QueueCase):
+    """The notify command runs once for every background job however it ended: ended by its
+    worker, found dead by a reader, cancelled while waiting. (It used to run only when the worker
+    itself recorded the end.)"""
+
+    def setUp(self):
+        super().setUp()
+        self.marker = f"notify-{os.getpid()}-{time.monotonic_ns()}"
+        self.env["COMPANION_NOTIFY_TEST_MARK"] = self.marker
+        self.notified = os.path.join(self.tmp, "notified.jsonl")
+        # One JSON line per run of the command (jq-free: the job JSON is one line already).
+        cmd = f"cat >> {self.notified}; echo >> {self.notified}"
+        self.assertEqual(self.run_cli("config", "set", "notify", cmd).returncode, 0)
+
+    def notifications(self):
+        if not os.path.exists(self.notified):
+            return []
+        return [json.loads(line) for line in read_text(self.notified).splitlines() if line]
+
+    def settle(self):
+        """Waits until no process of this test is left (workers, app-servers, notifiers): every
+        notification that could happen has happened."""
+        wait_until(lambda: not processes_with_env("COMPANION_NOTIFY_TEST_MARK", self.marker),
+                   30 * TIME_SCALE, interval=0.05, what="every process of the test to exit")
+
+    def test_a_job_whose_worker_was_killed_is_notified_once(self):
+        job = self.background(HANG + " then die")
+        running = self.wait_running(job["jobId"])
+        os.kill(running["pid"], signal.SIGKILL)
+        # Several readers race to record the end; one wins and notifies.
+        readers = [self.spawn([BIN, "status", "--json"], cwd=self.workspace, env=self.env,
+                              stdout=subprocess.DEVNULL) for _ in range(4)]
+        for reader in readers:
+            reader.wait(timeout=30)
+        ended = self.wait_terminal(job["jobId"])
+        self.assertEqual((ended["status"], ended["endReason"]), ("failed", "worker-died"))
+        wait_until(self.notifications, 15 * TIME_SCALE, what="the notification")
+        self.settle()
+        got = self.notifications()
+        self.assertEqual([(n["id"], n["status"], n["endReason"]) for n in got],
+                         [(job["jobId"], "failed", "worker-died")])
+        self.assertIn("Notify command ran.", read_text(ended["logFile"]))
+
+    def test_a_job_cancelled_while_waiting_is_notified_once(self):
+        self.set_limit(1)
+        blocker = self.background(HANG + " blocker")
+        self.wait_running(blocker["jobId"])
+        waiting = self.background("never started")
+        self.assertEqual(self.job(waiting["jobId"])["status"], "queued")
+        self.assertEqual(self.run_cli("cancel", waiting["jobId"]).returncode, 0)
+        self.assertEqual(self.run_cli("cancel", blocker["jobId"]).returncode, 0)
+        self.wait_terminal(blocker["jobId"])
+        self.settle()
+        got = sorted((n["id"], n["status"]) for n in self.notifications())
+        self.assertEqual(got, sorted([(waiting["jobId"], "cancelled"),
+                                      (blocker["jobId"], "cancelled")]))
+
+    def test_a_completed_job_is_notified_once_and_a_foreground_one_never(self):
+        job = self.background("done soon")
+        self.wait_terminal(job["jobId"])
+        self.assertEqual(self.run_cli("task", "in the foreground").returncode, 0)
+        self.settle()
+        self.assertEqual([(n["id"], n["status"]) for n in self.notifications()],
+                         [(job["jobId"], "completed")])
 
 
 class ConfigTest(QueueCase):
