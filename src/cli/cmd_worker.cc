@@ -6,6 +6,7 @@
 #include "jobs/notify.h"
 #include "jobs/run_job.h"
 #include "store/job_id.h"
+#include "store/job_log.h"
 #include "sys/stop.h"
 
 namespace companion::cli {
@@ -61,13 +62,14 @@ int run_task_worker(Context& ctx) {
 }
 
 int run_notify_job(Context& ctx) {
-  auto id = ctx.args.value("job-id");
-  if (!id) return fail("notify-job needs --job-id ID (it is started when a background job ends)");
-  if (auto valid = store::validate_job_ref(*id); !valid) return fail(valid.error());
-  auto store = ctx.existing_store();
-  if (!store) return fail(store.error());
-  if (*store == nullptr) return fail("no job store in " + ctx.cwd);
-  jobs::notify_job_end(**store, *id, jobs::kNotifyTimeoutMs);
+  // Started by jobs::start_notifier with the job's JSON on stdin and its log as stderr.
+  if (!ctx.config.notify_command) {
+    return fail(std::string("notify-job runs the command in ") + sys::kNotifyCommandVariable +
+                " (it is started when a background job ends)");
+  }
+  std::string outcome =
+      jobs::run_notify_command(*ctx.config.notify_command, STDIN_FILENO, jobs::kNotifyTimeoutMs);
+  print_note(store::log_line(ctx.env, outcome));
   return 0;
 }
 

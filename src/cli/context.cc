@@ -16,8 +16,8 @@ store::JobStore::Options Context::store_options() const {
   store::JobStore::Options options;
   options.keep_finished = config.keep_jobs;
   options.on_prune = jobs::remove_job_worktree;
-  options.on_end = [state_root = config.state_root](store::JobStore& store, const std::string& id) {
-    if (auto exe = jobs::self_executable()) jobs::start_notifier(store, id, *exe, state_root);
+  options.on_end = [](store::JobStore& store, const std::string& id) {
+    if (auto exe = jobs::self_executable()) jobs::start_notifier(store, id, *exe);
   };
   return options;
 }

@@ -60,7 +60,8 @@ const std::array<Command, 17>& commands() {
        run_task_worker},
       {"notify-job",
        "notify-job --job-id ID",
-       "Internal: runs the workspace's notify command for one ended background job.",
+       "Internal: runs the workspace's notify command for one ended background job (started "
+       "by whoever records the end).",
        {{"job-id"}, {}},
        run_notify_job},
       {"task-resume-candidate",

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "hooks/session.h"
+#include "sys/text.h"
 
 namespace companion::hooks {
 namespace {
@@ -95,7 +96,7 @@ TEST(SessionExports, ReferenceFormatWithQuotesEscaped) {
             "export CODEX_COMPANION_TRANSCRIPT_PATH='/tmp/it'\"'\"'s here/session.jsonl'\n"
             "export CLAUDE_PLUGIN_DATA='/data'\n");
   EXPECT_EQ(session_exports(HookInput{}, std::nullopt), "");
-  EXPECT_EQ(shell_single_quote("$(touch x) `y` \\"), "'$(touch x) `y` \\'");
+  EXPECT_EQ(sys::shell_single_quote("$(touch x) `y` \\"), "'$(touch x) `y` \\'");
 }
 
 }  // namespace

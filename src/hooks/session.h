@@ -22,10 +22,6 @@
 
 namespace companion::hooks {
 
-// `value` as one word for a POSIX shell: in single quotes, each ' written as '"'"' (the
-// reference plugin's format, which its tests compare byte for byte).
-std::string shell_single_quote(std::string_view value);
-
 // The lines SessionStart appends, in this order, each only when its value is not empty:
 //   export CODEX_COMPANION_SESSION_ID='<session_id>'
 //   export CODEX_COMPANION_TRANSCRIPT_PATH='<transcript_path>'

@@ -19,10 +19,6 @@ bool plain_word_char(char c) {
          std::string_view("_-./:=@%+,").find(c) != std::string_view::npos;
 }
 
-void log_line(store::JobStore& store, const std::string& id, const std::string& text) {
-  (void)store::append_log_line(store.env(), store.workspace().log_path(id), text);
-}
-
 }  // namespace
 
 std::vector<std::string> notify_argv(const std::string& command) {
@@ -46,62 +42,51 @@ std::string command_line_of(const std::vector<std::string>& words) {
   std::string line;
   for (const auto& word : words) {
     if (!line.empty()) line += ' ';
-    if (!word.empty() && std::all_of(word.begin(), word.end(), plain_word_char)) {
-      line += word;
-      continue;
-    }
-    line += '\'';
-    for (char c : word) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    line += '\'';
+    bool plain = !word.empty() && std::all_of(word.begin(), word.end(), plain_word_char);
+    line += plain ? word : sys::shell_single_quote(word);
   }
   return line;
 }
 
-void notify_job_end(store::JobStore& store, const std::string& id, int timeout_ms) {
-  auto command = store.config(std::string(store::kNotifyKey));
-  if (!command || !command->has_value() || (*command)->empty()) return;
-  auto job = store.get(id);
-  if (!job || !job->has_value() || (*job)->active()) return;
-  auto input = sys::data_fd(
-      store::to_json(**job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  if (!input) {
-    log_line(store, id, "Notify command not run: " + input.error().message);
-    return;
-  }
+std::string run_notify_command(const std::string& command, int input_fd, int timeout_ms) {
   sys::RunOptions options;
-  options.argv = notify_argv(**command);
-  if (options.argv.empty()) return;
-  options.cwd = store.workspace().root;
-  options.stdin_fd = input->get();
+  options.argv = notify_argv(command);
+  if (options.argv.empty()) return "Notify command not run: it is empty.";
+  options.stdin_fd = input_fd;
   options.max_stdout_bytes = kNotifyOutputBytes;
   options.max_stderr_bytes = kNotifyOutputBytes;
   options.timeout_ms = timeout_ms;
   auto ran = sys::run_command(options);
-  if (!ran) {
-    log_line(store, id, "Notify command could not start: " + ran.error().message);
-  } else if (!ran->success()) {
-    std::string tail = sys::excerpt(ran->err_tail, 300);
-    log_line(
-        store, id,
-        "Notify command failed (" + ran->describe() + ")" + (tail.empty() ? "." : ": " + tail));
-  } else {
-    log_line(store, id, "Notify command ran.");
-  }
+  if (!ran) return "Notify command could not start: " + ran.error().message;
+  if (ran->success()) return "Notify command ran.";
+  std::string tail = sys::excerpt(ran->err_tail, 300);
+  return "Notify command failed (" + ran->describe() + ")" + (tail.empty() ? "." : ": " + tail);
 }
 
-void start_notifier(store::JobStore& store, const std::string& id, const std::string& executable,
-                    const std::string& state_root) {
+void start_notifier(store::JobStore& store, const std::string& id, const std::string& executable) {
   auto command = store.config(std::string(store::kNotifyKey));
   if (!command || !command->has_value() || (*command)->empty()) return;
   auto background = store.announces_end(id);
   if (!background || !*background) return;
+  auto job = store.get(id);  // ended: read as stored, nothing to reconcile
+  if (!job || !job->has_value() || (*job)->active()) return;
+  auto log = [&](const std::string& text) {
+    (void)store::append_log_line(store.env(), (*job)->log_file, text);
+  };
+  auto input = sys::data_fd(
+      store::to_json(**job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (!input) return log("Notify command not run: " + input.error().message);
+  auto log_fd = store.env().open_append((*job)->log_file);
   sys::SpawnOptions options;
-  options.argv = {executable, "notify-job", "--job-id", id, "--cwd", store.workspace().root};
-  options.env = {{sys::kStateDirVariable, state_root}};
-  options.cwd = store.workspace().root;
+  options.argv = {executable, "notify-job", "--job-id", id};
+  options.env = {{sys::kNotifyCommandVariable, **command}};
+  const std::string& root = store.workspace().root;
+  options.cwd = sys::is_directory(root) ? root : "/";
+  options.stdin_fd = input->get();
+  options.stderr_fd = log_fd ? log_fd->get() : -1;
   options.new_session = true;
   if (auto pid = store.env().spawn(options); !pid) {
-    log_line(store, id, "Notify command not run: " + pid.error().message);
+    log("Notify command not run: " + pid.error().message);
   }
 }
 

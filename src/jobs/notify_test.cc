@@ -25,7 +25,7 @@ TEST(NotifyArgvTest, AnythingAShellInterpretsGoesThroughShC) {
 TEST(CommandLineOfTest, KeepsEachWordAsItWasGiven) {
   EXPECT_EQ(command_line_of({"notify-send", "Codex"}), "notify-send Codex");
   EXPECT_EQ(command_line_of({"notify-send", "Codex done"}), "notify-send 'Codex done'");
-  EXPECT_EQ(command_line_of({"say", "it's $HOME; rm -rf /"}), "say 'it'\\''s $HOME; rm -rf /'");
+  EXPECT_EQ(command_line_of({"say", "it's $HOME; rm -rf /"}), "say 'it'\"'\"'s $HOME; rm -rf /'");
   EXPECT_EQ(command_line_of({"a", ""}), "a ''");
   // What it stores runs those words again, through the shell when a word needed quoting.
   EXPECT_EQ(notify_argv(command_line_of({"notify-send", "Codex"})), (Argv{"notify-send", "Codex"}));

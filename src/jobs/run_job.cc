@@ -99,10 +99,12 @@ codex::TurnOutcome run_or_skip(store::JobStore& store, const store::Job& job,
   turn = codex::run_turn(to_turn_spec(request, options.codex), options.limits, options.connector,
                          observer, sys::stop_fd());
   // Nothing the job started may outlive it: MCP servers of the app-server, shell commands.
-  // Except another job's worker: this process may have launched it (promoting the queue) or
-  // adopted it as a subreaper when its launcher ended; it lives until its own job ends.
+  // Except another job's worker or notifier: this process may have started it (promoting the
+  // queue, or recording another job's end while reading) or adopted it as a subreaper when its
+  // launcher ended; it lives until its own work ends.
   auto other_worker = [](pid_t pid) {
-    return sys::is_own_session_leader_running(pid, "task-worker");
+    return sys::is_own_session_leader_running(pid, "task-worker") ||
+           sys::is_own_session_leader_running(pid, "notify-job");
   };
   if (int left = sys::end_descendants(kDescendantGraceMs, other_worker); left > 0) {
     (void)store::append_log_line(store.env(), job.log_file,

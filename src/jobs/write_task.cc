@@ -77,7 +77,9 @@ Result<ChangeReport> finish_write(const store::Workspace& ws, const store::Job& 
   }
   auto after = git::snapshot_tree(scope.dir, scratch_index(ws, job));
   if (!after) {
-    if (scope.worktree) return after.error();
+    if (scope.worktree) {
+      return sys::is_directory(scope.dir) ? after.error() : worktree_removed(*scope.worktree);
+    }
     report.error = after.error().message;
     return report;
   }

@@ -18,13 +18,17 @@ std::string stamp(sys::Env& env) {
 }
 }  // namespace
 
-Status append_log_line(sys::Env& env, const std::string& path, const std::string& message) {
+std::string log_line(sys::Env& env, const std::string& message) {
   std::string line = stamp(env);
   std::string flat;
   for (char c : message) flat.push_back(c == '\n' || c == '\r' ? ' ' : c);
   line += sys::printable_text(flat);
   line.push_back('\n');
-  return env.append_file(path, line);
+  return line;
+}
+
+Status append_log_line(sys::Env& env, const std::string& path, const std::string& message) {
+  return env.append_file(path, log_line(env, message));
 }
 
 Status append_log_block(sys::Env& env, const std::string& path, const std::string& title,

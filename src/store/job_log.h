@@ -14,7 +14,10 @@ namespace companion::store {
 // Control characters other than newline and tab are stored made visible (sys::printable_text):
 // a log is shown by `logs` and in progress previews, and may be read with cat or tail.
 //
-// Appends "[<now>] message\n" (a multi-line message is folded onto one line).
+// "[<now>] message\n", a multi-line message folded onto one line.
+std::string log_line(sys::Env& env, const std::string& message);
+
+// Appends log_line(message).
 Status append_log_line(sys::Env& env, const std::string& path, const std::string& message);
 
 // Appends "[<now>] == title ==\n" and the body, each line indented by two spaces.

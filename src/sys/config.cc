@@ -102,6 +102,7 @@ Result<Config> load_config(Env& env) {
   c.claude_plugin_root = non_empty(env, "CLAUDE_PLUGIN_ROOT");
   c.transcript_path = non_empty(env, "CODEX_COMPANION_TRANSCRIPT_PATH");
   c.claude_project_dir = non_empty(env, "CLAUDE_PROJECT_DIR");
+  c.notify_command = non_empty(env, kNotifyCommandVariable);
   bool home_ok = !c.home.empty() && c.home[0] == '/';
   if (auto dir = non_empty(env, "CLAUDE_CONFIG_DIR")) {
     c.claude_config_dir = absolute(c.cwd, *dir);

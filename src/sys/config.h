@@ -61,6 +61,8 @@ struct Config {
   std::optional<std::string> claude_plugin_root;  // CLAUDE_PLUGIN_ROOT
   std::optional<std::string> transcript_path;     // CODEX_COMPANION_TRANSCRIPT_PATH
   std::optional<std::string> claude_project_dir;  // CLAUDE_PROJECT_DIR (hooks)
+  // CODEX_COMPANION_NOTIFY_COMMAND: the command `notify-job` runs (kNotifyCommandVariable)
+  std::optional<std::string> notify_command;
   // Claude Code's configuration directory: $CLAUDE_CONFIG_DIR (made absolute), else
   // $HOME/.claude (empty when HOME is not absolute). Transcripts live in its projects/.
   std::string claude_config_dir;
@@ -77,5 +79,9 @@ Result<Config> load_config(Env& env);
 // another directory, uses exactly the launcher's resolved settings.
 inline constexpr const char* kStateDirVariable = "CODEX_COMPANION_STATE_DIR";
 inline constexpr const char* kCodexVariable = "CODEX_COMPANION_CODEX";
+// How a process that records a background job's end hands `notify-job` the workspace's notify
+// command: in the environment, which only the user can read, not in argv, which every local user
+// can (a notify command may carry a webhook's secret).
+inline constexpr const char* kNotifyCommandVariable = "CODEX_COMPANION_NOTIFY_COMMAND";
 
 }  // namespace companion::sys

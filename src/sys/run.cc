@@ -168,7 +168,15 @@ Result<std::string> executable_path() {
   char buf[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n < 0) return make_error("cannot find the running executable: {}", errno_text());
-  return std::string(buf, static_cast<size_t>(n));
+  std::string path(buf, static_cast<size_t>(n));
+  // Replaced while this process ran (an update: the new file renamed over the old one): Linux
+  // names the old inode "<path> (deleted)"; the program at <path> now is the one to start.
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (path.size() > kDeleted.size() && path.ends_with(kDeleted)) {
+    std::string now = path.substr(0, path.size() - kDeleted.size());
+    if (::access(now.c_str(), X_OK) == 0) return now;
+  }
+  return path;
 #endif
 }
 

@@ -55,7 +55,8 @@ struct RunResult {
 Result<RunResult> run_command(const RunOptions& options);
 
 // The absolute path of the running executable (/proc/self/exe on Linux), or an error where
-// the platform cannot tell.
+// the platform cannot tell. When the file was replaced while this process ran (an update), the
+// path of the new file: what starts a worker or a notifier starts the installed version.
 Result<std::string> executable_path();
 
 }  // namespace companion::sys

@@ -42,4 +42,17 @@ std::string excerpt(std::string_view text, size_t max_bytes) {
   return cut_utf8(flat, max_bytes) + "…";
 }
 
+std::string shell_single_quote(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'') {
+      out += "'\"'\"'";
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('\'');
+  return out;
+}
+
 }  // namespace companion::sys

@@ -20,4 +20,8 @@ std::string cut_utf8(std::string_view text, size_t max_bytes);
 // appended when it was cut.
 std::string excerpt(std::string_view text, size_t max_bytes);
 
+// `value` as one word for a POSIX shell: in single quotes, each ' written as '"'"' (the
+// reference plugin's format for its SessionStart exports, which its tests compare byte for byte).
+std::string shell_single_quote(std::string_view value);
+
 }  // namespace companion::sys

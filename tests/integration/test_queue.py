@@ -5,6 +5,7 @@ failing notify commands. Codex is the scriptable fake app-server in its multi mo
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -248,6 +249,57 @@ class NotifyEveryEndTest(QueueCase):
         self.settle()
         self.assertEqual([(n["id"], n["status"]) for n in self.notifications()],
                          [(job["jobId"], "completed")])
+
+
+    def test_a_job_whose_workspace_was_deleted_is_notified(self):
+        # The notifier needs nothing from the workspace: not its store, not its directory.
+        job = self.background(HANG + " in a doomed workspace")
+        self.wait_running(job["jobId"])
+        log_file = self.job(job["jobId"])["logFile"]
+        shutil.rmtree(self.workspace)
+        wait_until(self.notifications, 20 * TIME_SCALE, what="the notification")
+        self.settle()
+        got = self.notifications()
+        self.assertEqual([(n["id"], n["status"], n["endReason"]) for n in got],
+                         [(job["jobId"], "failed", "workspace-gone")])
+        self.assertIn("Notify command ran.", read_text(log_file))
+
+    def test_jobs_pruned_before_their_notifier_runs_are_still_notified(self):
+        env = {"CODEX_COMPANION_KEEP_JOBS": "1"}
+        ids = [self.run_json("task", "--background", f"quick {i}", env=env)["jobId"]
+               for i in range(5)]
+        for job_id in ids:
+            wait_until(lambda j=job_id: j in {n["id"] for n in self.notifications()},
+                       20 * TIME_SCALE, what=f"{job_id}'s notification")
+        self.settle()
+        self.assertEqual(sorted(n["id"] for n in self.notifications()), sorted(ids))
+
+    def test_a_binary_replaced_while_the_job_ran_still_notifies(self):
+        # A plugin update renames a new binary over the one a worker runs.
+        copy = os.path.join(self.tmp, "bin", "codex-companion")
+        os.makedirs(os.path.dirname(copy))
+        shutil.copy2(BIN, copy)
+        out = subprocess.run([copy, "task", "--background", "--json", HANG + " during an update"],
+                             cwd=self.workspace, env=self.env, capture_output=True, text=True,
+                             timeout=30)
+        job_id = json.loads(out.stdout)["jobId"]
+        self.wait_running(job_id)
+        shutil.copy2(BIN, copy + ".new")
+        os.replace(copy + ".new", copy)
+        self.assertEqual(self.run_cli("cancel", job_id).returncode, 0)
+        wait_until(self.notifications, 20 * TIME_SCALE, what="the notification")
+        self.settle()
+        self.assertEqual([(n["id"], n["status"]) for n in self.notifications()],
+                         [(job_id, "cancelled")])
+
+    def test_notify_job_started_by_hand_runs_nothing(self):
+        job = self.background("done")
+        self.wait_terminal(job["jobId"])
+        self.settle()
+        before = len(self.notifications())
+        proc = self.run_cli("notify-job", "--job-id", job["jobId"])
+        self.assert_one_line_error(proc, "CODEX_COMPANION_NOTIFY_COMMAND")
+        self.assertEqual(len(self.notifications()), before)
 
 
 class ConfigTest(QueueCase):
