@@ -41,6 +41,6 @@ if [ $rc -ne 0 ]; then
   echo "[fuzz] $name failed (exit $rc). Inputs that failed:" >&2
   find "$work/artifacts" -type f -newer "$marker" ! -name .run-start >&2
   echo "[fuzz] reproduce with: $bin $work/artifacts/<file>; save the input as" \
-    "fuzz/crashes/$name/<fault> and add a regression test beside the code (fuzz/README.md)" >&2
+    "fuzz/crashes/$name/<fault> and add a regression test beside the code (README.md, Development)" >&2
 fi
 exit $rc
