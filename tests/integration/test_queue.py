@@ -194,15 +194,15 @@ class NotifyEveryEndTest(QueueCase):
         super().setUp()
         self.marker = f"notify-{os.getpid()}-{time.monotonic_ns()}"
         self.env["COMPANION_NOTIFY_TEST_MARK"] = self.marker
-        self.notified = os.path.join(self.tmp, "notified.jsonl")
-        # One JSON line per run of the command (jq-free: the job JSON is one line already).
-        cmd = f"cat >> {self.notified}; echo >> {self.notified}"
+        self.notified = os.path.join(self.tmp, "notified")
+        os.makedirs(self.notified)
+        # One file per run of the command, renamed into place whole (notifiers run at once).
+        cmd = f'cat > {self.notified}/.$$ && mv {self.notified}/.$$ {self.notified}/$$.json'
         self.assertEqual(self.run_cli("config", "set", "notify", cmd).returncode, 0)
 
     def notifications(self):
-        if not os.path.exists(self.notified):
-            return []
-        return [json.loads(line) for line in read_text(self.notified).splitlines() if line]
+        return [json.loads(read_text(os.path.join(self.notified, name)))
+                for name in sorted(os.listdir(self.notified)) if name.endswith(".json")]
 
     def settle(self):
         """Waits until no process of this test is left (workers, app-servers, notifiers): every
