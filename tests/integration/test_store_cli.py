@@ -63,6 +63,10 @@ class CliBasics(CompanionTestCase):
 
 class Concurrency(CompanionTestCase):
     def test_eight_writers_lose_no_update(self):
+        # Its own repository, so the workspace root cannot be a parent that some other test run
+        # gave a .git for a moment (a second store for /tmp once appeared here in CI-like runs).
+        subprocess.run(["git", "init", "-q", self.workspace], check=True, capture_output=True,
+                       timeout=30)
         env = {"CODEX_COMPANION_KEEP_JOBS": "100000"}
         self.run_json("status")  # create the store first
         writers = [self.helper("hammer", self.workspace, "200", f"w{i}", env=env,
