@@ -275,13 +275,25 @@ class LauncherKilledWhileStartingTheBroker(SharedFakeCase):
         answers; returns (broker pid, its pid file)."""
         task = self.spawn([BIN, "task", "started while the broker starts"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # `broker serve --detach` forks twice: wait for the one that stays.
-        [broker] = wait_until(lambda: (lambda b: b if len(b) == 1 else None)(self.brokers()), 10,
-                              what="the broker being started")
+
+        def detached_broker():
+            # `broker serve --detach` forks twice: the one that stays has left the task's session
+            # (the task leads its own: spawn's new_session). Its cmdline is read while it lives.
+            for pid in self.brokers():
+                try:
+                    with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+                        session = int(f.read().rsplit(")", 1)[1].split()[3])
+                except (OSError, IndexError, ValueError):
+                    continue
+                args = read_text(f"/proc/{pid}/cmdline").split("\0")
+                if session != task.pid and "--pid-file" in args:
+                    return pid, args[args.index("--pid-file") + 1]
+            return None
+
+        broker, pid_file = wait_until(detached_broker, 10, what="the broker being started")
         os.killpg(task.pid, signal.SIGKILL)
         task.wait(10)
-        args = read_text(f"/proc/{broker}/cmdline").split("\0")
-        return broker, args[args.index("--pid-file") + 1]
+        return broker, pid_file
 
     def assert_nothing_left(self, pid_file):
         self.assertFalse(os.path.exists(os.path.dirname(pid_file)), "socket directory left")
