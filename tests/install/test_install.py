@@ -126,8 +126,10 @@ class InstalledBinary(unittest.TestCase):
         env = {k: v for k, v in os.environ.items()
                if k not in ("CODEX_COMPANION_PLUGIN_ROOT", "CLAUDE_PLUGIN_ROOT",
                             "CODEX_COMPANION_APP_SERVER_ENDPOINT", "CODEX_COMPANION_SESSION_ID")}
+        # Direct: a shared broker would outlive the test (it exits after 10 idle minutes).
         env.update({"XDG_STATE_HOME": os.path.join(self.tmp, "state"),
-                    "CODEX_COMPANION_CODEX": FAKE_APP_SERVER, "FAKE_APP_SERVER_LOG": log})
+                    "CODEX_COMPANION_CODEX": FAKE_APP_SERVER, "FAKE_APP_SERVER_LOG": log,
+                    "CODEX_COMPANION_RUNTIME": "direct"})
         out = self.timed("adversarial-review", [binary, "adversarial-review", "--cwd", repo,
                                                 "division by zero"], elsewhere, timeout=60, env=env)
         self.assertIn("Adversarial Review", out.stdout)
