@@ -17,9 +17,11 @@ bool claimed_edits(const codex::TurnOutcome& turn) {
   return !turn.result.touched_files.empty() || claims_edits(turn.result.final_message);
 }
 
-// The task's worktree removed under it (Claude Code removes a subagent's worktree when the agent
-// returns). Coded kNotFound: the job ends workspace-gone, as a turn that sees it go does.
-Error worktree_removed(const WorktreeInfo& info) {
+// `error`, unless the task's worktree is gone: then that is why whatever failed there failed
+// (Claude Code removes a subagent's worktree when the agent returns). Coded kNotFound: the job
+// ends workspace-gone, as a turn that sees it go does.
+Error unless_worktree_removed(const WorktreeInfo& info, Error error) {
+  if (sys::is_directory(info.path)) return error;
   return make_coded_error(ErrorCode::kNotFound,
                           "the task's worktree {} was removed while the task ran; its changes are "
                           "lost (the branch {} is kept until the job is pruned)",
@@ -40,7 +42,7 @@ Result<WriteScope> prepare_worktree(const store::Workspace& ws, const store::Job
   COMPANION_TRY(git::add_worktree(request.cwd, info.path, info.branch, info.base));
   // The fresh checkout is the commit itself: its snapshot is HEAD's tree.
   auto fresh = git::snapshot_tree(info.path, scratch_index(ws, job));
-  if (!fresh) return sys::is_directory(info.path) ? fresh.error() : worktree_removed(info);
+  if (!fresh) return unless_worktree_removed(info, fresh.error());
   scope.dir = info.path;
   scope.before = *fresh;
   scope.worktree = std::move(info);
@@ -70,16 +72,13 @@ Result<ChangeReport> finish_write(const store::Workspace& ws, const store::Job& 
   report.claimed = claimed_edits(turn);
   report.worktree = scope.worktree;
   report.kept_worktree = scope.worktree && !completed;
-  if (scope.worktree && !sys::is_directory(scope.dir)) return worktree_removed(*scope.worktree);
   if (!scope.before) {
     report.error = scope.before_error;
     return report;
   }
   auto after = git::snapshot_tree(scope.dir, scratch_index(ws, job));
   if (!after) {
-    if (scope.worktree) {
-      return sys::is_directory(scope.dir) ? after.error() : worktree_removed(*scope.worktree);
-    }
+    if (scope.worktree) return unless_worktree_removed(*scope.worktree, after.error());
     report.error = after.error().message;
     return report;
   }
