@@ -14,7 +14,7 @@ import time
 import unittest
 
 from companion_testlib import (BIN, SOURCE_DIR, CompanionTestCase, pid_alive,
-                               processes_with_env, read_text, wait_until)
+                               processes_with_env, read_text, recv_until_closed, wait_until)
 
 FAKE = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
 
@@ -183,12 +183,7 @@ class ExplicitEndpoint(SharedFakeCase):
                 server.settimeout(20)
                 conn, _ = server.accept()
                 conn.settimeout(5)
-                data = b""
-                while True:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = recv_until_closed(conn)
                 with open(heard, "wb") as f:
                     f.write(data)
             finally:

@@ -76,6 +76,16 @@ def descendants(pid):
     return [p for p in found if pid_alive(p)]
 
 
+def recv_until_closed(sock):
+    """Everything `sock` receives until its peer closes (its timeout bounds each read)."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def exchange_as_uid(uid, socket_path, request, timeout=10):
     """What a process of `uid` reads, until the peer closes, after sending `request` (bytes) to
     the unix socket at `socket_path`. Needs root. A failure in the child comes back as the text
@@ -91,13 +101,7 @@ def exchange_as_uid(uid, socket_path, request, timeout=10):
             s.settimeout(timeout)
             s.connect(socket_path)
             s.sendall(request)
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            os.write(write_fd, data)
+            os.write(write_fd, recv_until_closed(s))
         except BaseException as e:  # the parent's assertion shows it
             os.write(write_fd, f"child failed: {e!r}".encode())
         finally:
