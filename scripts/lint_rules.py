@@ -9,12 +9,18 @@
    clients, hook input, stored rows, transcripts) can have any type. Read it through
    sys/json_read.h; a get<T>() is allowed right after an is_<type>() check (same line or the
    five lines before).
+3. No tracked file names the checkout's own absolute path (computed when the check runs): nothing
+   may depend on where the checkout lives, and a path that only exists on one machine breaks every
+   other clone (a test library once fell back to one machine's checkout, so the demo worked only
+   there). Paths are derived from a file's own location instead.
 
 Prints one line per violation (file:line: rule: text) and exits 1 when there is any.
 """
 
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -52,8 +58,43 @@ def check(path):
                 yield f"{rel}:{number}: get<T>() without an is_<type>() check: {line.strip()}"
 
 
+def checkout_path_pattern():
+    """The checkout's absolute path, as a whole path (not a prefix of a longer name, not the tail of
+    a longer path), in every spelling it can be reached by."""
+    spellings = {str(ROOT), os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))}
+    alternatives = b"|".join(re.escape(s.encode()) for s in sorted(spellings, key=len, reverse=True))
+    return re.compile(rb"(?<![\w.$}/-])(?:" + alternatives + rb")(?![\w.-])")
+
+
+def tracked_files():
+    """The files git tracks in this checkout; None outside a git checkout (a source archive)."""
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [name for name in out.decode().split("\0") if name]
+
+
+def checkout_path_problems():
+    files = tracked_files()
+    if files is None:
+        print("lint_rules: not a git checkout; the checkout-path rule was skipped", file=sys.stderr)
+        return
+    pattern = checkout_path_pattern()
+    for name in files:
+        path = ROOT / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        for number, line in enumerate(path.read_bytes().splitlines(), 1):
+            if pattern.search(line):
+                yield (f"{name}:{number}: names this checkout's absolute path ({ROOT}); derive it "
+                       "from the file's own location")
+
+
 def main():
     problems = [p for path in sources() for p in check(path)]
+    problems += list(checkout_path_problems())
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -28,7 +28,7 @@ import tempfile
 import time
 import unittest
 
-from companion_testlib import SOURCE_DIR
+from companion_testlib import SOURCE_DIR, clone_head
 
 FAKE_APP_SERVER = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
 PROMPT = os.path.join(SOURCE_DIR, "plugin", "prompts", "adversarial-review.md")
@@ -71,19 +71,6 @@ class InstalledBinary(unittest.TestCase):
         self.timings[name] = time.monotonic() - start
         return proc
 
-    def clone_head(self):
-        """A clone of the checkout this test runs from, at its HEAD commit."""
-        head = git(SOURCE_DIR, "rev-parse", "HEAD")
-        src = os.path.join(self.tmp, "src")
-        run(["git", "clone", "-q", "--no-checkout", SOURCE_DIR, src], self.tmp)
-        present = subprocess.run(["git", "cat-file", "-e", head + "^{commit}"], cwd=src,
-                                 capture_output=True).returncode == 0
-        if not present:
-            git(src, "fetch", "-q", "origin", head)  # a detached HEAD no branch points at
-        git(src, "checkout", "-q", "--detach", head)
-        self.assertEqual(git(src, "rev-parse", "HEAD"), head)
-        return src
-
     def build_and_install(self, src):
         build, prefix = os.path.join(self.tmp, "b"), os.path.join(self.tmp, "p")
         self.timed("configure", ["cmake", "-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
@@ -114,7 +101,7 @@ class InstalledBinary(unittest.TestCase):
         return repo
 
     def test_clean_clone_installs_a_self_contained_binary(self):
-        src = self.clone_head()
+        src = clone_head(os.path.join(self.tmp, "src"))
         build, binary = self.build_and_install(src)
         # Nothing of the source or build tree is left for the binary to find.
         shutil.rmtree(src)

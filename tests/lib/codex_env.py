@@ -14,7 +14,8 @@ import os
 import shutil
 import tempfile
 
-DEFAULT_SOURCE_DIR = "/work/main"
+# The checkout this file belongs to (tests/lib/ is two levels below it): never a fixed path.
+DEFAULT_SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # A model in the catalog bundled with codex 0.169.0, so no "model metadata not found" warning
 # and the full tool set (apply_patch included).
 DEFAULT_MODEL = "gpt-5.5"
@@ -80,6 +81,10 @@ class CodexEnv:
         with open(os.path.join(self.home, "config.toml"), "w", encoding="utf-8") as f:
             f.write(config_toml(port, model, extra_config))
         self.codex = codex_native() if native else codex_launcher()
+        if not os.path.exists(self.codex):
+            self.cleanup()
+            raise RuntimeError(f"the pinned Codex CLI is not installed ({self.codex} is missing); "
+                               f"run scripts/setup in {source_dir()}")
         env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
         env["CODEX_HOME"] = self.home
         env["CODEX_COMPANION_CODEX"] = self.codex

@@ -136,6 +136,23 @@ SANITIZED = os.environ.get("COMPANION_SANITIZED") == "ON"
 TIME_SCALE = 4 if SANITIZED else 1
 
 
+def clone_head(dest, source=SOURCE_DIR):
+    """Clones `source` into `dest` (a new directory) checked out at the source's HEAD commit, so a
+    test builds and runs what is committed, not uncommitted changes. Returns dest."""
+    def git(*args, cwd):
+        return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL).stdout.strip()
+
+    head = git("rev-parse", "HEAD", cwd=source)
+    git("clone", "-q", "--no-checkout", source, dest, cwd=os.path.dirname(dest))
+    present = subprocess.run(["git", "cat-file", "-e", head + "^{commit}"], cwd=dest,
+                             capture_output=True).returncode == 0
+    if not present:
+        git("fetch", "-q", "origin", head, cwd=dest)  # a detached HEAD no branch points at
+    git("checkout", "-q", "--detach", head, cwd=dest)
+    return dest
+
+
 class CompanionTestCase(unittest.TestCase):
     """Each test gets its own state root and workspace directory."""
 
