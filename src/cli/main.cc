@@ -72,7 +72,7 @@ const std::array<Command, 17>& commands() {
       {"transfer",
        "transfer [--source PATH] [--json]",
        "Hand this Claude Code session to Codex as a thread you can `codex resume`.",
-       {{"source"}, {}, false, 0},
+       {{"source"}, {}},  // refuses words itself, saying to use --source
        run_transfer},
       {"status",
        "status [JOB] [--all] [--json] [--wait [--timeout-ms N] [--poll-interval-ms N]]",
