@@ -106,6 +106,7 @@ TEST_F(RetentionTest, UnreadResultPrunedSilentlyRecordOfPrunedIdsIsBounded) {
   options.keep_pruned_ids = 3;
   JobStore store = open(options);
   std::vector<std::string> ids;
+  ids.reserve(6);
   for (int i = 0; i < 6; ++i) ids.push_back(finished(store, JobOrigin::kUser, true));
   // ids[0..4] were pruned; only the three latest are remembered.
   EXPECT_FALSE(store.pruned(ids[0])->has_value());
@@ -139,6 +140,7 @@ TEST_F(RetentionTest, StopGateReviewsStoredAsUserJobsHaveTheirOwnRetention) {
   std::string mine = finished(store, JobOrigin::kUser, true);
   std::string also_mine = finished(store, JobOrigin::kUser, true);
   std::vector<std::string> gates;
+  gates.reserve(5);
   for (int i = 0; i < 5; ++i) gates.push_back(finished(store, JobOrigin::kStopGate));
   EXPECT_TRUE(stored(store, mine)) << "a stop-gate review evicted a user job";
   EXPECT_TRUE(stored(store, also_mine));
