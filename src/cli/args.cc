@@ -78,17 +78,39 @@ struct OptionWord {
   bool takes_value = false;
 };
 
+// Whether `word` is written as an option: `-x…` or `--x…` whose name has no whitespace, but not
+// `--` (the end of options), a lone `-` or a negative number.
+bool looks_like_option(std::string_view word) {
+  if (word.size() < 2 || word[0] != '-' || word == "--") return false;
+  char next = word[1] == '-' ? (word.size() > 2 ? word[2] : '\0') : word[1];
+  if (next >= '0' && next <= '9') return false;
+  // An option's name has no whitespace: a word that does ("--write this", quoted) is text.
+  std::string_view name = word.substr(0, word.find('='));
+  return name.find_first_of(" \t\r\n") == std::string_view::npos;
+}
+
+// The one line for an option the command does not have.
+Error unknown_option(const std::string& word, const OptionSpec& spec, std::string_view command) {
+  std::string name = word.substr(0, word.find('='));
+  if (spec.free_text || spec.literal_words) {
+    return make_error("unknown option {} for {}; put text after -- to send it literally", name,
+                      command);
+  }
+  return make_error("unknown option {} for {}; run `codex-companion {} --help` for its options",
+                    name, command, command);
+}
+
 // The option `word` names when it is one of the command's options; nullopt otherwise.
 std::optional<OptionWord> option_word(const std::string& word, const OptionSpec& all) {
   bool long_opt = word.size() > 2 && word.compare(0, 2, "--") == 0;
-  if (!long_opt && word != "-C") return std::nullopt;
+  if (!long_opt && word != "-C" && word != "-h") return std::nullopt;
   OptionWord opt;
-  std::string body = long_opt ? word.substr(2) : "C";
+  std::string body = long_opt ? word.substr(2) : word.substr(1);
   if (auto eq = body.find('='); eq != std::string::npos) {
     opt.inline_value = body.substr(eq + 1);
     body.resize(eq);
   }
-  opt.name = body == "C" ? "cwd" : body;
+  opt.name = body == "C" ? "cwd" : body == "h" ? "help" : body;
   opt.takes_value = all.value_options.count(opt.name) != 0;
   if (!opt.takes_value && all.boolean_options.count(opt.name) == 0) return std::nullopt;
   return opt;
@@ -112,9 +134,9 @@ Status set_option(ParsedArgs& out, const OptionWord& opt, const std::optional<st
   return {};
 }
 
-// Options anywhere; unknown --x words and everything after `--` are positionals.
-Result<ParsedArgs> parse_interleaved(const std::vector<std::string>& tokens,
-                                     const OptionSpec& all) {
+// Options anywhere; everything after `--` is positionals.
+Result<ParsedArgs> parse_interleaved(const std::vector<std::string>& tokens, const OptionSpec& all,
+                                     std::string_view command) {
   ParsedArgs out;
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i] == "--") {
@@ -124,6 +146,7 @@ Result<ParsedArgs> parse_interleaved(const std::vector<std::string>& tokens,
     }
     auto opt = option_word(tokens[i], all);
     if (!opt) {
+      if (looks_like_option(tokens[i])) return unknown_option(tokens[i], all, command);
       out.positionals.push_back(tokens[i]);
       continue;
     }
@@ -138,7 +161,8 @@ Result<ParsedArgs> parse_interleaved(const std::vector<std::string>& tokens,
 }
 
 // Free text, several arguments: options, then the rest joined by single spaces.
-Result<ParsedArgs> parse_free_argv(const std::vector<std::string>& tokens, const OptionSpec& all) {
+Result<ParsedArgs> parse_free_argv(const std::vector<std::string>& tokens, const OptionSpec& all,
+                                   std::string_view command) {
   ParsedArgs out;
   size_t i = 0;
   for (; i < tokens.size(); ++i) {
@@ -147,6 +171,7 @@ Result<ParsedArgs> parse_free_argv(const std::vector<std::string>& tokens, const
       break;
     }
     auto opt = option_word(tokens[i], all);
+    if (!opt && looks_like_option(tokens[i])) return unknown_option(tokens[i], all, command);
     if (!opt) break;
     std::optional<std::string> value = opt->inline_value;
     if (opt->takes_value && !value) {
@@ -160,7 +185,8 @@ Result<ParsedArgs> parse_free_argv(const std::vector<std::string>& tokens, const
 }
 
 // Free text, one raw string: option words split like a shell, then the exact remainder.
-Result<ParsedArgs> parse_free_raw(const std::string& raw, const OptionSpec& all) {
+Result<ParsedArgs> parse_free_raw(const std::string& raw, const OptionSpec& all,
+                                  std::string_view command) {
   ParsedArgs out;
   size_t pos = skip_space(raw, 0);
   while (pos < raw.size()) {
@@ -172,6 +198,7 @@ Result<ParsedArgs> parse_free_raw(const std::string& raw, const OptionSpec& all)
       break;
     }
     auto opt = option_word(*word, all);
+    if (!opt && looks_like_option(*word)) return unknown_option(*word, all, command);
     if (!opt) break;
     std::optional<std::string> value = opt->inline_value;
     if (opt->takes_value && !value) {
@@ -190,17 +217,30 @@ Result<ParsedArgs> parse_free_raw(const std::string& raw, const OptionSpec& all)
 
 }  // namespace
 
-Result<ParsedArgs> parse_arguments(const std::vector<std::string>& args, const OptionSpec& spec) {
+Result<ParsedArgs> parse_arguments(const std::vector<std::string>& args, const OptionSpec& spec,
+                                   std::string_view command) {
   OptionSpec all = spec;
   all.value_options.insert("cwd");
   for (const char* b : {"json", "help", "version"}) all.boolean_options.insert(b);
   if (spec.free_text) {
-    return args.size() == 1 ? parse_free_raw(args[0], all) : parse_free_argv(args, all);
+    return args.size() == 1 ? parse_free_raw(args[0], all, command)
+                            : parse_free_argv(args, all, command);
   }
-  if (args.size() != 1) return parse_interleaved(args, all);
-  auto split = split_raw_arguments(args[0]);
-  if (!split) return split.error();
-  return parse_interleaved(*split, all);
+  Result<ParsedArgs> parsed = ParsedArgs{};
+  if (args.size() == 1) {
+    auto split = split_raw_arguments(args[0]);
+    if (!split) return split.error();
+    parsed = parse_interleaved(*split, all, command);
+  } else {
+    parsed = parse_interleaved(args, all, command);
+  }
+  if (parsed && spec.max_positionals && parsed->positionals.size() > *spec.max_positionals &&
+      !parsed->flag("help")) {
+    const std::string& extra = parsed->positionals[*spec.max_positionals];
+    return make_error("unexpected argument '{}' for {}; run `codex-companion {} --help`", extra,
+                      command, command);
+  }
+  return parsed;
 }
 
 std::string join_positionals(const std::vector<std::string>& positionals) {

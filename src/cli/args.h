@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sys/result.h"
@@ -25,6 +26,11 @@ struct OptionSpec {
   // first word that is not one of its options (or up to `--`); everything from there on is
   // ParsedArgs::text, and no word in it is ever read as an option.
   bool free_text = false;
+  // Commands without free text: the most positionals they take (nullopt: the command checks).
+  std::optional<size_t> max_positionals;
+  // The positionals may be literal words given after `--` (config set notify CMD...): the error
+  // for an unknown option then says so.
+  bool literal_words = false;
 };
 
 struct ParsedArgs {
@@ -48,6 +54,13 @@ struct ParsedArgs {
 // Parses the arguments after the command name. Every command also knows --cwd (alias -C),
 // --json, --help and --version.
 //
+// An unknown option is an error, never text, a positional or ignored: a word of two or more
+// characters that starts with `-` (not `--`, not a negative number like `-5`, no whitespace in its
+// name: a quoted "--write this" is a word of text) and is none of the command's options, before
+// the text of a free-text command or anywhere (before `--`) in the others: "unknown option --x
+// for COMMAND; put text after -- to send it literally" (free text and literal_words), else
+// "...; run `codex-companion COMMAND --help` for its options".
+//
 // Free-text commands (spec.free_text): options are read up to the first word that is not an
 // option of the command, or up to `--`. When exactly one argument is given it is the raw string
 // Claude Code passes as "$ARGUMENTS": its option words are split like a shell would (quoted
@@ -56,11 +69,15 @@ struct ParsedArgs {
 // are literal). With several arguments the text is the remaining arguments joined by single
 // spaces.
 //
-// Other commands: options may come anywhere; unknown --x words, and everything after `--`, are
-// positionals; a single argument is split with split_raw_arguments first.
+// Other commands: options may come anywhere; everything after `--` is positionals; a single
+// argument is split with split_raw_arguments first. More positionals than max_positionals is an
+// error.
 //
-// Errors: a value option without a value, a bad boolean, an unterminated quote outside the text.
-Result<ParsedArgs> parse_arguments(const std::vector<std::string>& args, const OptionSpec& spec);
+// `-h` is --help. `command` names the command in errors.
+// Errors: an unknown option, a value option without a value, a bad boolean, an unterminated
+// quote outside the text, too many positionals.
+Result<ParsedArgs> parse_arguments(const std::vector<std::string>& args, const OptionSpec& spec,
+                                   std::string_view command = "this command");
 
 // Joins positionals with single spaces.
 std::string join_positionals(const std::vector<std::string>& positionals);

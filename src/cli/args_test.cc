@@ -38,13 +38,13 @@ TEST(Parse, OptionsFlagsAndPositionals) {
   EXPECT_EQ(p->positionals, (Words{"fix", "it"}));
 }
 
-TEST(Parse, FlagFalseUnknownFlagsAndDoubleDash) {
-  auto p = parse_arguments({"--write=false", "--unknown", "x", "--", "--base", "y"}, spec());
+TEST(Parse, FlagFalseAndDoubleDash) {
+  auto p = parse_arguments({"--write=false", "x", "--", "--unknown", "--base", "y"}, spec());
   ASSERT_TRUE(p.ok());
   EXPECT_FALSE(p->flag("write"));
   EXPECT_TRUE(p->has_flag("write"));
   EXPECT_FALSE(p->value("base").has_value());
-  EXPECT_EQ(p->positionals, (Words{"--unknown", "x", "--base", "y"}));
+  EXPECT_EQ(p->positionals, (Words{"x", "--unknown", "--base", "y"}));
   EXPECT_FALSE(parse_arguments({"--write=maybe", "x"}, spec()).ok());
 }
 
@@ -109,16 +109,16 @@ TEST(PromptTextTakenAsFlags, LeadingOptionsAreSplitThenTheExactRemainder) {
   EXPECT_EQ(p->text, "do it's \\ --json ");
 }
 
-TEST(PromptTextTakenAsFlags, DoubleDashAndUnknownOptionsStartTheText) {
+TEST(PromptTextTakenAsFlags, DoubleDashStartsTheText) {
   auto dashed = parse_arguments({"--write -- --background  x"}, free_text_spec());
   ASSERT_TRUE(dashed.ok());
   EXPECT_TRUE(dashed->flag("write"));
   EXPECT_FALSE(dashed->has_flag("background"));
   EXPECT_EQ(dashed->text, "--background  x");
-  auto unknown = parse_arguments({"--frobnicate --write"}, free_text_spec());
-  ASSERT_TRUE(unknown.ok());
-  EXPECT_FALSE(unknown->has_flag("write"));
-  EXPECT_EQ(unknown->text, "--frobnicate --write");
+  auto literal = parse_arguments({"-- --frobnicate --write"}, free_text_spec());
+  ASSERT_TRUE(literal.ok());
+  EXPECT_FALSE(literal->has_flag("write"));
+  EXPECT_EQ(literal->text, "--frobnicate --write");
   auto only_options = parse_arguments({" --write  "}, free_text_spec());
   ASSERT_TRUE(only_options.ok());
   EXPECT_EQ(only_options->text, "");
@@ -147,6 +147,67 @@ TEST(PromptTextTakenAsFlags, ArgvFormJoinsTheRestWithSingleSpaces) {
   EXPECT_TRUE(dashed->flag("json"));
   EXPECT_EQ(dashed->text, "--write");
   EXPECT_FALSE(parse_arguments({"--write", "--model"}, free_text_spec()).ok());
+}
+
+// Regression: an unknown option before the text became prompt text. `adversarial-review --wait
+// --some-flag focus` sent "--some-flag focus" to Codex as the focus and exited 0.
+TEST(UnknownOptionBeforeTextBecomesPromptText, RefusedInTheRawAndTheArgvForm) {
+  const std::string expected =
+      "unknown option --some-flag for adversarial-review; put text after -- to send it literally";
+  OptionSpec review = free_text_spec();
+  review.boolean_options.insert("wait");
+  for (const Words& args :
+       {Words{"--wait --some-flag focus text"}, Words{"--wait", "--some-flag", "focus", "text"},
+        Words{"--some-flag=1 focus"}, Words{"'--some-flag' focus"}}) {
+    auto p = parse_arguments(args, review, "adversarial-review");
+    ASSERT_FALSE(p.ok()) << args.front();
+    EXPECT_EQ(p.error().message, expected) << args.front();
+  }
+  auto single = parse_arguments({"-x marks the spot"}, free_text_spec(), "task");
+  ASSERT_FALSE(single.ok());
+  EXPECT_EQ(single.error().message,
+            "unknown option -x for task; put text after -- to send it literally");
+}
+
+TEST(UnknownOptionBeforeTextBecomesPromptText, TextAfterTheFirstWordOrDoubleDashStaysLiteral) {
+  for (const std::string raw : {"focus --some-flag", "-- --some-flag focus", "- a list item",
+                                "-5% throughput since yesterday", "--write -- -x"}) {
+    auto p = parse_arguments({raw}, free_text_spec(), "adversarial-review");
+    ASSERT_TRUE(p.ok()) << raw << ": " << p.error().message;
+  }
+  EXPECT_EQ(parse_arguments({"-5% slower"}, free_text_spec())->text, "-5% slower");
+  EXPECT_EQ(parse_arguments({"--write -- -x"}, free_text_spec())->text, "-x");
+  // -h is --help, as everywhere.
+  EXPECT_TRUE(parse_arguments({"-h"}, free_text_spec())->flag("help"));
+}
+
+// The same kind in the commands that take options anywhere: an unknown option was taken as a
+// job id, a config word, or ignored.
+TEST(UnknownOptionBeforeTextBecomesPromptText, CommandsWithOptionsAnywhereRefuseThemToo) {
+  auto status = parse_arguments({"task-abc", "--frobnicate"}, spec(), "status");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message,
+            "unknown option --frobnicate for status; run `codex-companion status --help` for its "
+            "options");
+  EXPECT_FALSE(parse_arguments({"--all -v"}, spec(), "status").ok());
+  OptionSpec literal = spec();
+  literal.literal_words = true;
+  auto config = parse_arguments({"set", "notify", "notify-send", "-u", "low"}, literal, "config");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().message,
+            "unknown option -u for config; put text after -- to send it literally");
+  auto dashed = parse_arguments({"set", "notify", "--", "notify-send", "-u", "low"}, literal);
+  ASSERT_TRUE(dashed.ok());
+  EXPECT_EQ(dashed->positionals, (Words{"set", "notify", "notify-send", "-u", "low"}));
+  // Negative numbers and a lone dash are words, not options.
+  EXPECT_EQ(parse_arguments({"set", "max-parallel", "-1"}, literal)->positionals.back(), "-1");
+  // A command that takes no positionals says so instead of ignoring them.
+  OptionSpec none = spec();
+  none.max_positionals = 0;
+  auto setup = parse_arguments({"--json", "stray"}, none, "setup");
+  ASSERT_FALSE(setup.ok());
+  EXPECT_EQ(setup.error().message,
+            "unexpected argument 'stray' for setup; run `codex-companion setup --help`");
 }
 
 }  // namespace

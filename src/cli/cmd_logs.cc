@@ -80,7 +80,10 @@ Status follow(Follow& f, const LogPrinter& out) {
     next_read = env.monotonic_ms() + kStoreReadMs;
     auto fresh = f.store.get(f.job.id);  // reconciles: a dead worker's job ends failed here
     if (!fresh) return fresh.error();
-    if (!fresh->has_value()) return make_error("job {} was removed while following", f.job.id);
+    if (!fresh->has_value()) {
+      return store::missing_job_error(f.store, f.job.id,
+                                      make_error("job {} was removed while following", f.job.id));
+    }
     f.job = std::move(**fresh);
   }
   // The owner writes its last lines ("Job ended: …") just after the terminal state: take them

@@ -11,10 +11,14 @@ int run_result(Context& ctx) {
   auto store = ctx.store();
   if (!store) return fail(store.error());
   store::Job job;
+  ResolvedJob resolved;
+  store::JobStore* holder = *store;
   if (!ctx.args.positionals.empty()) {
-    auto resolved = resolve_job_ref(**store, ctx.store_options(), ctx.args.positionals[0]);
-    if (!resolved) return fail(resolved.error());
-    job = std::move(resolved->job);
+    auto found = resolve_job_ref(**store, ctx.store_options(), ctx.args.positionals[0]);
+    if (!found) return fail(found.error());
+    resolved = std::move(*found);
+    holder = resolved.store;
+    job = std::move(resolved.job);
   } else {
     auto latest = (*store)->finished(ctx.session_filter(), 1);
     if (!latest) return fail(latest.error());
@@ -29,6 +33,11 @@ int run_result(Context& ctx) {
     return fail(
         fmt::format("job {} is still {}; wait for it with `codex-companion status {} --wait`",
                     job.id, store::to_string(job.status), job.id));
+  }
+  // The result is shown now: retention may drop it from here on (best effort: a full disk still
+  // shows it, and it stays protected until a read can be recorded).
+  if (int64_t now = ctx.env.now_ms(); job.read_at == 0) {
+    if (auto recorded = holder->mark_read(job.id, now); recorded && *recorded) job.read_at = now;
   }
   if (ctx.json()) {
     print_json({{"job", render::job_snapshot(ctx.env, job, ctx.env.now_ms())},

@@ -39,14 +39,17 @@ void add_queue_position(nlohmann::json& snap, const std::vector<std::string>& wa
 
 Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   int64_t now = ctx.env.now_ms();
-  auto running = store.active(ctx.session_filter());
+  // Stop-gate reviews are listed only with --all (status JOB shows any job by its id).
+  store::JobFilter filter = ctx.session_filter();
+  filter.with_stop_gate = ctx.args.flag("all");
+  auto running = store.active(filter);
   if (!running) return running.error();
   auto waiting = waiting_ids(store);
   if (!waiting) return waiting.error();
   auto max_parallel = jobs::max_parallel(store);
   if (!max_parallel) return max_parallel.error();
   size_t limit = ctx.args.flag("all") ? 100000 : kRecentJobs + 1;
-  auto finished = store.finished(ctx.session_filter(), limit);
+  auto finished = store.finished(filter, limit);
   if (!finished) return finished.error();
   auto gate = store.review_gate();
   if (!gate) return gate.error();
@@ -98,6 +101,12 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
     if (!waited) return fail(waited.error());
     job = std::move(waited->job);
     timed_out = waited->timed_out;
+  }
+  // The single job's JSON carries its whole output (result, rendered): that is a read of it.
+  if (int64_t now = ctx.env.now_ms(); ctx.json() && !job.active() && job.read_at == 0) {
+    if (auto recorded = resolved->store->mark_read(job.id, now); recorded && *recorded) {
+      job.read_at = now;
+    }
   }
   auto snap = render::job_snapshot(ctx.env, job, ctx.env.now_ms());
   if (job.waiting()) {

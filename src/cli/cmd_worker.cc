@@ -42,7 +42,10 @@ int run_task_worker(Context& ctx) {
   }
   auto job = (*store)->get(*id);
   if (!job) return fail(job.error());
-  if (!job->has_value()) return fail("no job " + *id + " in this workspace");
+  if (!job->has_value()) {
+    return fail(
+        store::missing_job_error(**store, *id, make_error("no job {} in this workspace", *id)));
+  }
   if (!(*job)->active()) {  // cancelled before the worker started: nothing to do
     jobs::release_worker_lock();
     (*store)->run_queue();

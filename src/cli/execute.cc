@@ -119,6 +119,7 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
       print_note("[codex] Resume in Codex: codex resume " + job.thread_id + "\n");
     }
   }
+  (void)(*store)->mark_read(job.id, ctx.env.now_ms());  // printed: the user has seen it
   if (job.status != store::JobStatus::kCompleted && !ctx.json()) {
     (void)fail(fmt::format("{} {}: {}", job.id, store::to_string(job.status), job.error_message));
   }

@@ -33,6 +33,26 @@ Result<std::optional<ResolvedJob>> find_elsewhere(const store::JobStore& local,
   return std::optional<ResolvedJob>();
 }
 
+// Looks for an exact id among the jobs retention removed in the other workspaces' stores (read
+// only: nothing is created or migrated there).
+std::optional<store::PrunedJob> pruned_elsewhere(const store::JobStore& local,
+                                                 const store::JobStore::Options& options,
+                                                 const std::string& id) {
+  sys::Env& env = local.env();
+  std::string root = sys::dirname_of(local.workspace().state_dir);
+  auto names = env.list_dir(root);
+  if (!names) return std::nullopt;
+  for (const auto& name : *names) {
+    std::string state_dir = sys::join_path(root, name);
+    if (state_dir == local.workspace().state_dir) continue;
+    store::Workspace ws{"", state_dir};
+    if (!env.path_exists(ws.db_path())) continue;
+    auto found = store::JobStore::find_pruned(ws, id, options.busy_timeout_ms);
+    if (found && found->has_value()) return **found;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Status check_job_ref_args(const std::vector<std::string>& positionals, const char* command) {
@@ -61,9 +81,17 @@ Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStor
     return make_error("job id prefix '{}' is ambiguous (matches {}{}); give more characters", ref,
                       list, matches->size() > 3 ? ", …" : "");
   }
+  // Never "no job" for one that retention removed: say so, here or in another workspace.
+  auto pruned = local.pruned(ref);
+  if (!pruned) return pruned.error();
+  if (pruned->has_value())
+    return make_coded_error(ErrorCode::kNotFound, "{}", store::pruned_message(**pruned));
   auto elsewhere = find_elsewhere(local, options, ref);
   if (!elsewhere) return elsewhere.error();
   if (elsewhere->has_value()) return std::move(**elsewhere);
+  if (auto gone = pruned_elsewhere(local, options, ref)) {
+    return make_coded_error(ErrorCode::kNotFound, "{}", store::pruned_message(*gone));
+  }
   return make_error(
       "no job '{}' in this workspace or any other; run `codex-companion status --all` "
       "to list jobs",

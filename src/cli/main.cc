@@ -27,7 +27,7 @@ const std::array<Command, 17>& commands() {
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
-       {{}, {"enable-review-gate", "disable-review-gate"}},
+       {{}, {"enable-review-gate", "disable-review-gate"}, false, 0},
        run_setup},
       {"task",
        "task [--background] [--write] [--worktree] [--from-review JOB] "
@@ -56,27 +56,28 @@ const std::array<Command, 17>& commands() {
       {"task-worker",
        "task-worker --job-id ID",
        "Internal: runs one queued background job.",
-       {{"job-id"}, {}},
+       {{"job-id"}, {}, false, 0},
        run_task_worker},
       {"notify-job",
        "notify-job --job-id ID",
        "Internal: runs the workspace's notify command for one ended background job (started "
        "by whoever records the end).",
-       {{"job-id"}, {}},
+       {{"job-id"}, {}, false, 0},
        run_notify_job},
       {"task-resume-candidate",
        "task-resume-candidate [--json]",
        "The task whose Codex thread `task --resume` would continue.",
-       {},
+       {{}, {}, false, 0},
        run_task_resume_candidate},
       {"transfer",
        "transfer [--source PATH] [--json]",
        "Hand this Claude Code session to Codex as a thread you can `codex resume`.",
-       {{"source"}, {}},
+       {{"source"}, {}},  // refuses words itself, saying to use --source
        run_transfer},
       {"status",
        "status [JOB] [--all] [--json] [--wait [--timeout-ms N] [--poll-interval-ms N]]",
-       "Show active and recent jobs of this workspace and session, or one job in full.",
+       "Show active and recent jobs of this workspace and session, or one job in full. --all: "
+       "every finished job, and the stop-time review gate's reviews.",
        {{"timeout-ms", "poll-interval-ms"}, {"all", "wait"}},
        run_status},
       {"result",
@@ -122,8 +123,8 @@ const std::array<Command, 17>& commands() {
        "config get [KEY] [--json] | config set KEY VALUE | config unset KEY",
        "Workspace settings: max-parallel (jobs at once; more background jobs wait, queued), "
        "notify (a command run with the job's JSON on stdin when a background job ends), "
-       "stopReviewGate.",
-       {},
+       "stopReviewGate. Words of a notify command that start with `-` go after `--`.",
+       {{}, {}, false, std::nullopt, true},
        run_config},
   }};
   return kTable;
@@ -139,19 +140,22 @@ std::string usage_text() {
     out += "  " + std::string(c.usage) + "\n      " + std::string(c.summary) + "\n";
   }
   out +=
-      "\nEvery command takes --cwd DIR (-C DIR), --help and --version. For task, review and\n"
+      "\nEvery command takes --cwd DIR (-C DIR), --help (-h) and --version. For task, review and\n"
       "adversarial-review, options come first: from the first word that is not an option (or\n"
-      "after `--`) the rest is the prompt or focus text, taken literally.\n";
+      "after `--`) the rest is the prompt or focus text, taken literally. A word that starts\n"
+      "with `-` and is not an option of the command is refused (put text after `--`).\n";
   return out;
 }
 
 // How a free-text command reads its words (SPEC.md section 1).
 constexpr std::string_view kFreeTextHelp =
-    "\nOptions come first. From the first word that is not an option of this command (or after\n"
-    "`--`) everything is text, taken literally: words like --write or --cwd, quotes, apostrophes\n"
-    "and backslashes in it are part of the text and change nothing else. When the command gets\n"
-    "one argument (Claude Code's \"$ARGUMENTS\"), its leading options are split like a shell\n"
-    "would and the text is the rest of that string, byte for byte.\n";
+    "\nOptions come first. A word before the text that starts with `-` and is not an option of\n"
+    "this command is refused: put text that starts with `-` after `--`. From the first word\n"
+    "that is not an option of this command (or after `--`) everything is text, taken\n"
+    "literally: words like --write or --cwd, quotes, apostrophes and backslashes in it are part\n"
+    "of the text and change nothing else. When the command gets one argument (Claude Code's\n"
+    "\"$ARGUMENTS\"), its leading options are split like a shell would and the text is the rest\n"
+    "of that string, byte for byte.\n";
 
 std::string command_help(const Command& cmd) {
   std::string out =
@@ -176,7 +180,7 @@ int dispatch(sys::Env& env, const std::vector<std::string>& args) {
   if (!cmd) {
     return fail("unknown command '" + args[0] + "'; run `codex-companion --help` for the list");
   }
-  auto parsed = parse_arguments({args.begin() + 1, args.end()}, cmd->options);
+  auto parsed = parse_arguments({args.begin() + 1, args.end()}, cmd->options, cmd->name);
   if (!parsed) return fail(parsed.error());
   if (parsed->flag("help")) {
     print_text(command_help(*cmd));

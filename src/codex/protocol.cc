@@ -86,6 +86,10 @@ Json thread_list_params(const std::string& cwd, int limit, const std::string& se
   return params;
 }
 
+Json model_list_params() {
+  return {{"includeHidden", true}, {"limit", 200}};
+}
+
 std::string thread_id_of(const Json& result) {
   return string_at(result, "thread", "id");
 }

@@ -44,6 +44,9 @@ nlohmann::json config_read_params(const std::string& cwd);
 nlohmann::json thread_list_params(const std::string& cwd, int limit,
                                   const std::string& search_term);
 
+// model/list {includeHidden:true, limit:200}: the catalog, for a model's default effort.
+nlohmann::json model_list_params();
+
 // result.thread.id of thread/start and thread/resume; empty when missing.
 std::string thread_id_of(const nlohmann::json& result);
 // result.turn.id of turn/start and review/start; empty when missing.

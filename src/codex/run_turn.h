@@ -18,9 +18,13 @@
 // is left for a direct app-server when connector.direct_fallback is set: the job never fails
 // because of the broker before its turn started, and a turn is never restarted elsewhere once it
 // was requested. After stalled, deadline or cancelled it asks Codex to interrupt the turn (bounded
-// by interrupt_ms). In every case the app-server it started is stopped and reaped (a broker
-// connection is closed) before it returns. Requests from the app-server (approvals, user input)
-// are declined at once (codex/server_requests.h).
+// by interrupt_ms). What Codex resolved for the turn (model, effort, sandbox, approval policy,
+// version, runtime: codex/provenance.h) is reported to the observer as it becomes known; unless
+// the turn names its effort, Codex's model catalog (model/list, for a model's default effort) is
+// read while the thread opens (bounded by kModelListTimeoutMs; no answer leaves the effort
+// unknown). In every case the app-server it started is stopped and reaped (a broker connection
+// is closed) before it returns. Requests from the app-server (approvals, user input) are declined
+// at once (codex/server_requests.h).
 //
 // Signals are the caller's: run_turn() never changes a signal disposition. A caller that wants
 // SIGINT/SIGTERM to cancel the turn passes a descriptor its handler makes readable (a self-pipe
@@ -59,6 +63,9 @@ struct TurnSpec {
   nlohmann::json review_target;  // kReview: {type:"uncommittedChanges"} | {type:"baseBranch",...}
 };
 
+// The longest the start of a turn waits for model/list's answer (a model's default effort).
+inline constexpr int64_t kModelListTimeoutMs = 2000;
+
 struct TurnLimits {
   int64_t stall_ms = 600000;
   int64_t deadline_ms = 1800000;
@@ -83,6 +90,8 @@ class TurnObserver {
   virtual void on_interrupted() {}
   // The job's token usage changed (thread/tokenUsage/updated of the job's thread).
   virtual void on_token_usage(const TokenUsage& /*usage*/) {}
+  // What Codex resolved for the turn changed (codex/provenance.h's JSON form).
+  virtual void on_resolved(const nlohmann::json& /*resolved*/) {}
 };
 
 struct TurnOutcome {
@@ -94,6 +103,7 @@ struct TurnOutcome {
   bool interrupt_attempted = false, interrupted = false;
   int app_server_pid = -1;  // the child that ran the turn (gone when run_turn returns); -1 shared
   std::string runtime;      // "shared" (through a broker) or "direct"; empty when none was reached
+  nlohmann::json resolved;  // what Codex resolved (codex/provenance.h); null when nothing
 };
 
 // `stop_fd`: readable once the caller wants the turn cancelled; -1 for none. Not owned.

@@ -13,6 +13,7 @@
 
 #include "codex/app_server.h"
 #include "codex/broker_protocol.h"
+#include "codex/provenance.h"
 #include "codex/run_turn_async.h"
 #include "sys/file_watch.h"
 
@@ -21,6 +22,8 @@ namespace {
 
 // NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator||;
+// NOLINTNEXTLINE(misc-unused-using-decls): as above
+using asio::experimental::awaitable_operators::operator&&;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 using Millis = std::chrono::milliseconds;
@@ -104,6 +107,7 @@ class TurnRun {
     app_ = std::move(app);
     outcome_.app_server_pid = app_->pid();
     outcome_.runtime = app_->via_broker() ? "shared" : "direct";
+    provenance_.set_runtime(outcome_.runtime);
     if (!app_->via_broker()) observer_.on_app_server_started(app_->pid());
     attach_handlers();
     last_activity_ = Clock::now();
@@ -122,6 +126,8 @@ class TurnRun {
     broker_event_.reset();
     broker_cause_.clear();
     broker_reason_.clear();
+    provenance_ = Provenance();
+    catalog_ = nullptr;
   }
 
   void attach_handlers() {
@@ -173,6 +179,7 @@ class TurnRun {
       broker_event_.set();
       return;
     }
+    if (provenance_.on_notification(method, params, thread_id_)) report_resolved();
     if (method == "thread/tokenUsage/updated" && !thread_id_.empty() &&
         rpc::string_member(params, "threadId") == thread_id_ && tokens_.on_update(params)) {
       observer_.on_token_usage(*tokens_.usage());
@@ -245,7 +252,31 @@ class TurnRun {
     early_.clear();
   }
 
+  void report_resolved() {
+    outcome_.resolved = provenance_.to_json();
+    observer_.on_resolved(outcome_.resolved);
+  }
+
+  // Opens the thread. Meanwhile, unless the turn names its effort, reads Codex's model catalog
+  // (model/list, bounded, optional: an answer of another shape or none leaves catalog_ null):
+  // a thread whose effort Codex leaves null runs at its model's default effort.
+  asio::awaitable<Result<Json>> open_thread_and_read_catalog() {
+    if (spec_.effort && spec_.kind != TurnSpec::Kind::kReview) co_return co_await open_thread();
+    auto opened = co_await (open_thread() && read_catalog());
+    co_return opened;
+  }
+
+  asio::awaitable<void> read_catalog() {
+    auto list = co_await app_->call("model/list", model_list_params(), Millis(kModelListTimeoutMs));
+    if (list) catalog_ = std::move(*list);
+  }
+
   void turn_begun(const Json& response) {
+    if (spec_.kind != TurnSpec::Kind::kReview) {  // review/start carries no model or effort
+      provenance_.on_turn_overrides(spec_.model, spec_.effort);
+    }
+    (void)provenance_.on_model_list(catalog_);
+    report_resolved();
     turn_id_ = turn_id_of(response);
     if (response.is_object() && response.contains("reviewThreadId") &&
         response["reviewThreadId"].is_string() && response["reviewThreadId"] != thread_id_) {
@@ -279,8 +310,11 @@ class TurnRun {
       end.broker_failure = end.broker_failure || app_->via_broker();
       co_return end;
     }
-    auto thread = co_await open_thread();
+    provenance_.on_initialize(*init);  // reported with the thread's settings
+    auto thread = co_await open_thread_and_read_catalog();
     if (!thread) co_return failure(thread.error().message);
+    provenance_.on_thread(*thread);
+    report_resolved();
     thread_id_ = thread_id_of(*thread);
     begin_capture();
     observer_.on_ids(thread_id_, "");
@@ -397,6 +431,7 @@ class TurnRun {
   }
 
   asio::awaitable<void> finish(End end) {
+    report_resolved();  // what is known, also when the thread never opened
     end = blame_a_vanished_workspace(std::move(end));
     if (app_ && end.interrupt && !turn_id_.empty() && !app_->connection().closed()) {
       outcome_.interrupt_attempted = true;
@@ -431,6 +466,8 @@ class TurnRun {
   std::unique_ptr<AppServer> app_;
   std::optional<TurnCapture> capture_;
   TokenUsageTally tokens_;
+  Provenance provenance_;
+  Json catalog_;  // model/list's answer; null when not read
   std::vector<std::pair<std::string, Json>> early_;
   rpc::Event wake_, broker_event_;
   std::string broker_cause_, broker_reason_;

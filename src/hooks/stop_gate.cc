@@ -135,4 +135,11 @@ std::string skipped_after_block_note() {
          "gate never blocks twice in a row.";
 }
 
+std::string already_reviewing_note(std::string_view job_id) {
+  return fmt::format(
+      "the stop-time review {} of this session is still running; no second review is started and "
+      "the stop is allowed. Its verdict: /codex:result {}",
+      job_id, job_id);
+}
+
 }  // namespace companion::hooks

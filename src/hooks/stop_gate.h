@@ -65,5 +65,7 @@ std::vector<std::string> running_job_notes(const std::vector<store::Job>& active
 // Why the gate did not run Codex at all.
 std::string codex_unavailable_note(std::string_view detail);
 std::string skipped_after_block_note();
+// A stop while the session's review `job_id` still runs: no second review, the stop is allowed.
+std::string already_reviewing_note(std::string_view job_id);
 
 }  // namespace companion::hooks

@@ -1,6 +1,7 @@
 #include "hooks/stop_hook.h"
 
 #include <algorithm>
+#include <variant>
 
 #include "assets/plugin_assets.h"
 #include "codex/codex_binary.h"
@@ -35,13 +36,19 @@ StopDecision review(const StopHookRequest& r, const codex::CodexCommand& codex,
       review_request(r, stop_gate_prompt(prompt_template, r.input.last_assistant_message));
   store::NewJob spec{request.kind, request.title, kStopGateSummary,
                      r.session_id, request.write, jobs::to_json(request)};
-  auto created = r.store->create(spec);
+  spec.origin = store::JobOrigin::kStopGate;
+  auto started = r.store->create_stop_gate_review(spec);
   StopDecision d;
-  if (!created) {
-    d.notes.push_back("the stop-time review could not start: " + created.error().message +
+  if (!started) {
+    d.notes.push_back("the stop-time review could not start: " + started.error().message +
                       "; the stop is allowed.");
     return d;
   }
+  if (const auto* running = std::get_if<store::Job>(&*started)) {
+    d.notes.push_back(already_reviewing_note(running->id));
+    return d;
+  }
+  auto* created = &std::get<store::CreatedJob>(*started);
   jobs::RunOptions options{
       .echo_progress = false, .limits = jobs::limits_from(r.config), .codex = codex};
   options.limits.deadline_ms = std::min(options.limits.deadline_ms, kStopGateBudgetMs);

@@ -1,11 +1,15 @@
 // The Stop hook: reports this session's running jobs and, with the review gate on, has Codex
 // review the previous turn (the decisions are in stop_gate.h).
 //
-// The review is a tracked foreground job titled "Codex Stop Gate Review" (visible in `status`,
-// its log and result kept like any job) on an ephemeral Codex thread: it leaves no entry in the
-// user's Codex history (reference issue #282) and is never a `task --resume` candidate. It is
-// read-only, and bounded: the job deadline is the smaller of CODEX_COMPANION_JOB_TIMEOUT_MS and
-// kStopGateBudgetMs, well below the hook's 900 s timeout.
+// The review is a tracked foreground job titled "Codex Stop Gate Review" of origin "stop-gate"
+// (store::JobOrigin::kStopGate): kept apart from the user's jobs (its own retention, listed only
+// by `status --all`, never a default of result/cancel/--resume, never holding a max-parallel
+// slot; `status JOB` and `result JOB` show it by id), on an ephemeral Codex thread: it leaves no
+// entry in the user's Codex history (reference issue #282) and is never a `task --resume`
+// candidate. One review per session at a time: a stop while the session's review still runs
+// starts none and is allowed, with a note. It is read-only, and bounded: the job deadline is the
+// smaller of CODEX_COMPANION_JOB_TIMEOUT_MS and kStopGateBudgetMs, well below the hook's 900 s
+// timeout.
 #pragma once
 
 #include <string>

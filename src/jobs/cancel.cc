@@ -80,7 +80,10 @@ bool stop_owner(sys::Env& env, const store::Job& job, const std::string& lock,
 Result<CancelOutcome> stored_outcome(store::JobStore& store, const std::string& id) {
   auto after = store.get(id);
   if (!after) return after.error();
-  if (!after->has_value()) return make_error("job {} vanished while being cancelled", id);
+  if (!after->has_value()) {
+    return store::missing_job_error(store, id,
+                                    make_error("job {} vanished while being cancelled", id));
+  }
   CancelOutcome out;
   out.job = std::move(**after);
   // The owner records an interrupt attempt before it makes it, so this holds after a SIGKILL too.

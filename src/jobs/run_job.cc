@@ -56,11 +56,19 @@ class JobObserver : public codex::TurnObserver {
     (void)store_.update(job_.id, store::JobPatch{.token_usage = codex::usage_to_json(usage)});
   }
 
+  // Recorded as soon as it is known: a worker that dies later keeps it.
+  void on_resolved(const nlohmann::json& resolved) override {
+    if (resolved.is_null() || resolved == resolved_) return;
+    resolved_ = resolved;
+    (void)store_.update(job_.id, store::JobPatch{.resolved = resolved});
+  }
+
  private:
   store::JobStore& store_;
   const store::Job& job_;
   bool echo_;
   std::optional<store::Phase> phase_;
+  nlohmann::json resolved_;
 };
 
 void log_blocks(sys::Env& env, const store::Job& job, const codex::TurnOutcome& turn,
@@ -217,7 +225,10 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
   }
   auto final_job = store.get(job.id);
   if (!final_job) return final_job.error();
-  if (!final_job->has_value()) return make_error("job {} disappeared from the store", job.id);
+  if (!final_job->has_value()) {
+    return store::missing_job_error(store, job.id,
+                                    make_error("job {} disappeared from the store", job.id));
+  }
   run.job = std::move(**final_job);
   return run;
 }

@@ -21,7 +21,10 @@ Result<WaitResult> wait_for_job(store::JobStore& store, store::Job job, int64_t 
     next_read = env.monotonic_ms() + poll_ms;
     auto fresh = store.get(job.id);
     if (!fresh) return fresh.error();
-    if (!fresh->has_value()) return make_error("job {} was removed while waiting", job.id);
+    if (!fresh->has_value()) {
+      return store::missing_job_error(store, job.id,
+                                      make_error("job {} was removed while waiting", job.id));
+    }
     job = std::move(**fresh);
   }
   return WaitResult{std::move(job), false};

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <utility>
+
 #include "render/changes.h"
 #include "render/tokens.h"
 #include "store/job_log.h"
@@ -40,6 +43,27 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
+// "model gpt-5.5, effort medium, sandbox read-only, approval never, Codex 0.169.0, runtime shared"
+// from the job's `resolved` object (what Codex resolved; unknown members left out).
+std::string describe_resolved(const nlohmann::json& resolved) {
+  static constexpr std::array<std::pair<const char*, const char*>, 7> kParts = {{
+      {"model", "model"},
+      {"effort", "effort"},
+      {"modelProvider", "provider"},
+      {"sandbox", "sandbox"},
+      {"approvalPolicy", "approval"},
+      {"codexVersion", "Codex"},
+      {"runtime", "runtime"},
+  }};
+  std::string out;
+  for (const auto& [key, label] : kParts) {
+    std::string value = str(resolved, key);
+    if (value.empty()) continue;
+    out += (out.empty() ? "" : ", ") + std::string(label) + " " + value;
+  }
+  return out;
+}
+
 struct DetailOptions {
   bool elapsed = false;
   bool duration = false;
@@ -58,6 +82,7 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   if (std::string of = str(sys::json_object(job, "request"), "retryOf"); !of.empty()) {
     lines.push_back("  Retry of: " + of);
   }
+  if (str(job, "origin") == "stop-gate") lines.push_back("  Origin: stop-time review gate");
   if (auto pos = job.find("queuePosition"); pos != job.end() && pos->is_number_unsigned()) {
     lines.push_back(
         fmt::format("  Queue position: {} (it starts when a slot frees; `config get max-parallel`)",
@@ -71,6 +96,9 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   if (std::string tokens = describe_token_usage(sys::json_value(job, "tokenUsage"));
       !tokens.empty()) {
     lines.push_back("  Tokens: " + tokens);
+  }
+  if (std::string codex = describe_resolved(sys::json_object(job, "resolved")); !codex.empty()) {
+    lines.push_back("  Resolved by Codex: " + codex);
   }
   if (!str(job, "endReason").empty() && !is_active_status(status)) {
     lines.push_back("  End reason: " + str(job, "endReason"));

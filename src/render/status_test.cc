@@ -167,5 +167,27 @@ TEST(Cells, EscapePipesAndNewlines) {
   EXPECT_EQ(markdown_cell("a|b\nc"), "a\\|b c");
 }
 
+// Regression: jobs did not record what they ran with; `status JOB` now says what Codex resolved.
+TEST(JobsDoNotRecordWhatTheyRanWith, StatusJobShowsWhatCodexResolved) {
+  store::Job j = finished_job();
+  j.resolved = {{"model", "gpt-5.5"},     {"effort", "medium"},        {"modelProvider", nullptr},
+                {"sandbox", "read-only"}, {"approvalPolicy", "never"}, {"codexVersion", "0.169.0"},
+                {"runtime", "shared"}};
+  auto snap = job_snapshot(sys::default_env(), j, 999999999);
+  EXPECT_EQ(snap["resolved"]["model"], "gpt-5.5");
+  std::string text = render_job_status(snap);
+  EXPECT_NE(text.find("  Resolved by Codex: model gpt-5.5, effort medium, sandbox read-only, "
+                      "approval never, Codex 0.169.0, runtime shared\n"),
+            std::string::npos)
+      << text;
+  j.resolved = nullptr;
+  EXPECT_EQ(render_job_status(job_snapshot(sys::default_env(), j, 999999999)).find("Resolved"),
+            std::string::npos);
+  j.origin = store::JobOrigin::kStopGate;
+  EXPECT_NE(render_job_status(job_snapshot(sys::default_env(), j, 999999999))
+                .find("  Origin: stop-time review gate\n"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace companion::render

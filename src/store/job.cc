@@ -54,6 +54,11 @@ constexpr Names<EndReason, 11> kEndReasons = {{
     {EndReason::kWorkspaceGone, "workspace-gone"},
 }};
 
+constexpr Names<JobOrigin, 2> kOrigins = {{
+    {JobOrigin::kUser, "user"},
+    {JobOrigin::kStopGate, "stop-gate"},
+}};
+
 template <class E, size_t N>
 std::string_view name_of(const Names<E, N>& names, E value) {
   for (const auto& [e, name] : names) {
@@ -91,6 +96,12 @@ std::string_view to_string(Phase phase) {
 }
 std::string_view to_string(EndReason reason) {
   return name_of(kEndReasons, reason);
+}
+std::string_view to_string(JobOrigin origin) {
+  return name_of(kOrigins, origin);
+}
+std::optional<JobOrigin> parse_job_origin(std::string_view text) {
+  return parse_name(kOrigins, text);
 }
 std::optional<JobKind> parse_job_kind(std::string_view text) {
   return parse_name(kKinds, text);
@@ -174,6 +185,9 @@ nlohmann::json to_json(const Job& job) {
       {"result", job.result},
       {"rendered", text_or_null(job.rendered)},
       {"tokenUsage", job.token_usage.is_object() ? job.token_usage : nlohmann::json()},
+      {"origin", to_string(job.origin)},
+      {"readAt", time_or_null(job.read_at)},
+      {"resolved", job.resolved.is_object() ? job.resolved : nlohmann::json()},
   };
 }
 

@@ -15,6 +15,11 @@
 namespace companion::store {
 
 enum class JobKind { kTask, kReview, kAdversarialReview };
+// Who a job is for (the `origin` field). A stop-time review gate's review (hooks/stop_hook.h) is
+// the gate's, not the user's: it has its own retention, is left out of `status` lists and of every
+// default (result, cancel, --resume) unless asked for, never waits for or takes a max-parallel
+// slot, and is never counted in the user's retention (JobStore::prune).
+enum class JobOrigin { kUser, kStopGate };
 enum class JobStatus { kQueued, kRunning, kCompleted, kFailed, kCancelled };
 enum class Phase {
   kQueued,
@@ -49,11 +54,13 @@ std::string_view to_string(JobKind kind);
 std::string_view to_string(JobStatus status);
 std::string_view to_string(Phase phase);
 std::string_view to_string(EndReason reason);
+std::string_view to_string(JobOrigin origin);  // "user", "stop-gate"
 // nullopt for a string that is none of them.
 std::optional<JobKind> parse_job_kind(std::string_view text);
 std::optional<JobStatus> parse_job_status(std::string_view text);
 std::optional<Phase> parse_phase(std::string_view text);
 std::optional<EndReason> parse_end_reason(std::string_view text);
+std::optional<JobOrigin> parse_job_origin(std::string_view text);
 
 inline bool is_terminal(JobStatus s) {
   return s != JobStatus::kQueued && s != JobStatus::kRunning;
@@ -120,6 +127,13 @@ struct Job {
   // What Codex reported as this job's token usage (codex/token_usage.h's JSON form); null when
   // Codex reported none.
   nlohmann::json token_usage;
+  JobOrigin origin = JobOrigin::kUser;
+  // When the job's output was first shown (`result`, `status JOB --json`, the foreground run that
+  // printed it), epoch ms; 0 = never. Retention keeps an unread result longer (JobStore::prune).
+  int64_t read_at = 0;
+  // What Codex resolved for the job's thread (codex/provenance.h's JSON form: model, effort,
+  // sandbox, approvalPolicy, codexVersion, runtime, ...); null until Codex answered.
+  nlohmann::json resolved;
 
   bool active() const { return !is_terminal(status); }
   // Queued without an owner: a background job waiting for a free slot of the workspace's
@@ -131,7 +145,8 @@ struct Job {
 // The JSON object with SPEC.md's field names; absent values are null, times ISO-8601. A terminal
 // job's pid is null (the reference's payload: its process is gone); a cancelled job's
 // `cancelledAt` is its completedAt (null otherwise), as the reference's job files have it.
-// `tokenUsage` is the stored token usage object, or null.
+// `tokenUsage` is the stored token usage object, or null. Ours besides the reference's fields:
+// `origin` ("user" | "stop-gate"), `readAt` (ISO time or null) and `resolved` (object or null).
 nlohmann::json to_json(const Job& job);
 
 }  // namespace companion::store

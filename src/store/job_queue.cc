@@ -9,7 +9,10 @@ namespace companion::store {
 namespace {
 
 constexpr std::string_view kWaiting = "status = 'queued' AND pid = 0";
-constexpr std::string_view kSlotTaken = "(status = 'running' OR (status = 'queued' AND pid <> 0))";
+// A stop-gate review never takes a slot: it runs in the Stop hook, never waits, and must not
+// delay the user's jobs.
+constexpr std::string_view kSlotTaken =
+    "(origin <> 'stop-gate' AND (status = 'running' OR (status = 'queued' AND pid <> 0)))";
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include "store/job_id.h"
 #include "store/job_log.h"
+#include "store/job_store_query.h"
 #include "store/schema.h"
 #include "sys/clock.h"
 #include "sys/fs.h"
@@ -11,8 +12,6 @@
 namespace companion::store {
 
 namespace {
-
-constexpr std::string_view kActive = "status IN ('queued','running')";
 
 // `job` as `t` ends it, in memory only: the end could not be written, for the reason `why`.
 Job ended_unrecorded(Job job, const Terminal& t, const Error& why, int64_t now) {
@@ -81,29 +80,16 @@ Result<std::optional<JobStore>> JobStore::open_existing(const Workspace& ws, sys
   return std::optional<JobStore>(std::move(*store));
 }
 
-template <class Bind>
-Result<std::vector<Job>> JobStore::query(std::string_view tail, Bind&& bind) {
-  std::string sql = "SELECT ";
-  sql.append(kJobColumns).append(" FROM jobs ").append(tail);
-  auto stmt = db_.prepare(sql);
-  if (!stmt) return stmt.error();
-  bind(*stmt);
-  std::vector<Job> jobs;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    jobs.push_back(read_job_row(*stmt));
-  }
-  return jobs;
-}
-
 Result<std::vector<Job>> JobStore::select(std::string_view tail) {
   return query(tail, [](Statement&) {});
 }
 
 Result<CreatedJob> JobStore::create(const NewJob& spec) {
   if (read_only_) return *read_only_;
+  return insert_new(spec);
+}
+
+Result<CreatedJob> JobStore::insert_new(const NewJob& spec) {
   int64_t now = env_->now_ms();
   Job job;
   job.id = new_job_id(id_prefix(spec.kind), now);
@@ -119,6 +105,7 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   job.log_file = ws_.log_path(job.id);
   job.write = spec.write;
   job.request = spec.request;
+  job.origin = spec.origin;
   // The reference plugin's stored request names its job; workers and scripts read it back.
   if (job.request.is_object()) job.request["jobId"] = job.id;
   if (spec.wait_for_slot) {  // no owner until claimed
@@ -133,8 +120,8 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   }
   auto stmt = db_.prepare(
       "INSERT INTO jobs(id, kind, title, summary, status, phase, workspace_root, session_id, pid, "
-      "pid_start_time, created_at, updated_at, log_file, write, request, announce) "
-      "VALUES (?,?,?,?,'queued','queued',?,?,?,?,?,?,?,?,?,?)");
+      "pid_start_time, created_at, updated_at, log_file, write, request, announce, origin) "
+      "VALUES (?,?,?,?,'queued','queued',?,?,?,?,?,?,?,?,?,?,?)");
   if (!stmt) return stmt.error();
   stmt->bind(1, job.id).bind(2, to_string(job.kind)).bind(3, job.title).bind(4, job.summary);
   stmt->bind(5, job.workspace_root).bind(6, job.session_id).bind(7, job.pid);
@@ -145,7 +132,7 @@ Result<CreatedJob> JobStore::create(const NewJob& spec) {
   } else {
     stmt->bind(13, json_column(job.request));
   }
-  stmt->bind(14, int64_t{spec.announce_end ? 1 : 0});
+  stmt->bind(14, int64_t{spec.announce_end ? 1 : 0}).bind(15, to_string(spec.origin));
   if (auto done = stmt->run(); !done) {
     if (!spec.wait_for_slot) (void)env_->remove_file(ws_.lock_path(job.id));
     return done.error();
@@ -186,7 +173,8 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
     sql += ", turn_interrupt = max(turn_interrupt, 1)";
   }
   if (patch.token_usage) sql += ", token_usage = ?12";
-  sql.append(" WHERE id = ?2 AND ").append(kActive);
+  if (patch.resolved) sql += ", resolved = ?13";
+  sql.append(" WHERE id = ?2 AND ").append(kActiveJobs);
   auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
   stmt->bind(1, env_->now_ms()).bind(2, id);
@@ -202,13 +190,14 @@ Result<bool> JobStore::update(const std::string& id, const JobPatch& patch) {
     stmt->bind(11, static_cast<int64_t>(patch.app_server_start_time.value_or(0)));
   }
   if (patch.token_usage) stmt->bind(12, json_column(*patch.token_usage));
+  if (patch.resolved) stmt->bind(13, json_column(*patch.resolved));
   auto changed = stmt->run();
   if (!changed) return changed.error();
   return *changed == 1;
 }
 
 Result<bool> JobStore::finish(const std::string& id, const Terminal& t) {
-  return finish_where(id, t, kActive);
+  return finish_where(id, t, kActiveJobs);
 }
 
 Result<bool> JobStore::finish_where(const std::string& id, const Terminal& t,
@@ -287,7 +276,7 @@ void JobStore::show_unrecorded(std::vector<Job>& jobs) const {
 
 Result<size_t> JobStore::reconcile() {
   unrecorded_.clear();
-  auto jobs = query(std::string("WHERE ") + std::string(kActive), [](Statement&) {});
+  auto jobs = query(std::string("WHERE ") + std::string(kActiveJobs), [](Statement&) {});
   if (!jobs) return jobs.error();
   size_t count = 0;
   for (const Job& job : *jobs) {
@@ -334,10 +323,12 @@ Result<std::vector<Job>> JobStore::with_prefix(const std::string& prefix, size_t
 
 Result<std::vector<Job>> JobStore::active(const JobFilter& filter) {
   COMPANION_TRY(reconcile());
-  auto jobs = query(std::string("WHERE ") + std::string(kActive) +
-                        " AND (?1 IS NULL OR session_id = ?1) ORDER BY updated_at DESC, id DESC",
+  auto jobs = query(std::string("WHERE ") + std::string(kActiveJobs) +
+                        " AND (?1 IS NULL OR session_id = ?1) AND (?2 OR origin = 'user') "
+                        "ORDER BY updated_at DESC, id DESC",
                     [&](Statement& s) {
                       if (filter.session_id) s.bind(1, *filter.session_id);
+                      s.bind(2, int64_t{filter.with_stop_gate ? 1 : 0});
                     });
   if (jobs) std::erase_if(*jobs, [&](const Job& job) { return unrecorded_.count(job.id) != 0; });
   return jobs;
@@ -349,14 +340,16 @@ Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limi
       // `+status` keeps SQLite on the updated_at index: it walks newest first and stops after
       // `limit` rows instead of sorting every finished job.
       "WHERE +status IN ('completed','failed','cancelled') AND (?1 IS NULL OR session_id = ?1) "
-      "ORDER BY updated_at DESC, id DESC LIMIT ?2",
+      "AND (?3 OR origin = 'user') ORDER BY updated_at DESC, id DESC LIMIT ?2",
       [&](Statement& s) {
         if (filter.session_id) s.bind(1, *filter.session_id);
         s.bind(2, static_cast<int64_t>(limit));
+        s.bind(3, int64_t{filter.with_stop_gate ? 1 : 0});
       });
   if (!jobs || unrecorded_.empty()) return jobs;
   for (const auto& [id, job] : unrecorded_) {
-    if (!filter.session_id || job.session_id == *filter.session_id) jobs->push_back(job);
+    bool session = !filter.session_id || job.session_id == *filter.session_id;
+    if (session && (filter.with_stop_gate || job.origin == JobOrigin::kUser)) jobs->push_back(job);
   }
   sort_newest_first(*jobs);
   if (jobs->size() > limit) {
@@ -399,28 +392,11 @@ Result<bool> JobStore::announces_end(const std::string& id) {
   return *row && stmt->column_int(0) != 0;
 }
 
-Status JobStore::prune() {
-  if (read_only_) return *read_only_;
-  auto victims = query(
-      "WHERE +status IN ('completed','failed','cancelled') ORDER BY updated_at DESC, id DESC "
-      "LIMIT -1 OFFSET ?1",
-      [&](Statement& s) { s.bind(1, static_cast<int64_t>(options_.keep_finished)); });
-  if (!victims) return victims.error();
-  for (const Job& job : *victims) {
-    auto stmt = db_.prepare(
-        "DELETE FROM jobs WHERE id = ?1 AND status IN ('completed','failed','cancelled')");
-    if (!stmt) return stmt.error();
-    stmt->bind(1, job.id);
-    auto deleted = stmt->run();
-    if (!deleted) return deleted.error();
-    if (*deleted == 1 && validate_job_ref(job.id)) {
-      (void)env_->remove_file(ws_.log_path(job.id));
-      (void)env_->remove_file(ws_.lock_path(job.id));
-      (void)env_->remove_file(ws_.cancel_path(job.id));
-      if (options_.on_prune) options_.on_prune(ws_, job);
-    }
-  }
-  return {};
+Result<std::optional<Job>> JobStore::row(const std::string& id) {
+  auto jobs = query("WHERE id = ?1", [&](Statement& s) { s.bind(1, id); });
+  if (!jobs) return jobs.error();
+  if (jobs->empty()) return std::optional<Job>();
+  return std::optional<Job>(std::move(jobs->front()));
 }
 
 }  // namespace companion::store

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "store/broker_session.h"
@@ -39,6 +40,7 @@ struct NewJob {
   // Created waiting for a slot (Job::waiting): no owner, no lock; CreatedJob::lock is then empty
   // and the job starts when claim_queued hands it to a promoter.
   bool wait_for_slot = false;
+  JobOrigin origin = JobOrigin::kUser;
 };
 
 // A job just created, with the lock that proves its owner alive. Keep `lock` open for the life
@@ -74,16 +76,38 @@ struct JobPatch {
   bool turn_interrupted = false;
   // Replaces the job's token usage (a JSON object, see Job::token_usage).
   std::optional<nlohmann::json> token_usage;
+  // Replaces what Codex resolved for the job (a JSON object, see Job::resolved).
+  std::optional<nlohmann::json> resolved;
 };
 
 struct JobFilter {
   std::optional<std::string> session_id;  // nullopt: every session
+  bool with_stop_gate = false;            // false: the user's jobs only (JobOrigin::kUser)
 };
+
+// A job retention removed (JobStore::prune): its id, whose it was and when (epoch ms).
+struct PrunedJob {
+  std::string id;
+  JobOrigin origin = JobOrigin::kUser;
+  int64_t pruned_at = 0;
+};
+
+// How many finished stop-gate reviews a workspace keeps (JobStore::Options::keep_stop_gate).
+inline constexpr size_t kKeepStopGateReviews = 20;
 
 class JobStore {
  public:
   struct Options {
-    size_t keep_finished = 50;  // retention of finished jobs; active jobs are never pruned
+    // Retention (prune()); active jobs are never pruned. The newest `keep_finished` finished jobs
+    // of the user are kept. Of the older ones, a result nobody has read yet (Job::read_at 0) is
+    // kept too, up to `keep_unread` of them and for `keep_unread_ms` after it ended. Stop-gate
+    // reviews are kept apart: the newest `keep_stop_gate`, never counted in the user's. The ids
+    // removed are remembered, the newest `keep_pruned_ids` of them (pruned()).
+    size_t keep_finished = 50;
+    size_t keep_unread = 200;
+    int64_t keep_unread_ms = 30LL * 24 * 3600 * 1000;
+    size_t keep_stop_gate = kKeepStopGateReviews;
+    size_t keep_pruned_ids = 1000;
     int busy_timeout_ms = 30000;
     // Called for each finished job prune() deletes, after its row is gone (a worktree task's
     // worktree and branch go with it: jobs::remove_job_worktree). Must not throw; best effort.
@@ -116,6 +140,11 @@ class JobStore {
   // reader can ever see the job without a live owner). An object `request` is stored with the
   // new job's id as its `jobId`.
   Result<CreatedJob> create(const NewJob& spec);
+  // create() for a stop-gate review (spec.origin must be JobOrigin::kStopGate), unless one of
+  // spec.session_id is already active: then that job, and nothing is created. The check and the
+  // insert are one write transaction, so two stops at once start one review. Reconciles first (a
+  // review whose owner died is not running).
+  Result<std::variant<CreatedJob, Job>> create_stop_gate_review(const NewJob& spec);
 
   // The owner starts the job: queued → running (compare-and-set), recording the owner. False when
   // the job is not queued with an owner (already started, ended, or still waiting for a slot).
@@ -191,8 +220,20 @@ class JobStore {
   // another companion recorded meanwhile stays.
   Status clear_broker_session(const std::string& endpoint);
 
-  // Deletes the oldest finished jobs beyond the retention limit, and their logs.
+  // Deletes the finished jobs retention does not keep (Options), with their logs, lock and
+  // cancel files, and remembers their ids. Errors: SQLite; a read-only store.
   Status prune();
+  // The job retention removed whose id is `ref`, else the only one whose id starts with `ref`;
+  // nullopt when none (or several) match. Errors: SQLite.
+  Result<std::optional<PrunedJob>> pruned(const std::string& ref);
+  // pruned() for the exact id `id` in the store of `ws`, opened read-only (nothing created or
+  // migrated); nullopt when that workspace has no store, or one that remembers no pruned ids.
+  static Result<std::optional<PrunedJob>> find_pruned(const Workspace& ws, const std::string& id,
+                                                      int busy_timeout_ms);
+  // Records that a finished job's output was shown to the user at `now_ms` (Job::read_at),
+  // once: true when this call recorded it; false when it was read before (the first time stays),
+  // or is active or unknown. Errors: SQLite; a read-only store.
+  Result<bool> mark_read(const std::string& id, int64_t now_ms);
 
  private:
   JobStore(Workspace ws, sys::Env& env, Database db, Options options)
@@ -208,6 +249,12 @@ class JobStore {
   // query() without parameters (for files that do not see query's definition).
   Result<std::vector<Job>> select(std::string_view tail);
   Result<bool> reconcile_job(const Job& job);
+  // Builds `spec`'s job, takes its lock (unless it waits for a slot) and inserts its row.
+  Result<CreatedJob> insert_new(const NewJob& spec);
+  // The row of `id` as stored (not reconciled); nullopt when there is none.
+  Result<std::optional<Job>> row(const std::string& id);
+  // Deletes `ids`' rows (finished only) and remembers them; returns the jobs deleted.
+  Result<std::vector<Job>> delete_finished(const std::vector<std::string>& ids);
   // finish() restricted by an extra SQL condition on the row.
   Result<bool> finish_where(const std::string& id, const Terminal& terminal,
                             std::string_view condition);
@@ -225,5 +272,13 @@ class JobStore {
   std::function<void(JobStore&)> queue_runner_;
   bool queue_running_ = false;
 };
+
+// "JOB was removed by retention on 2026-12-07 10:31:02 UTC; raise CODEX_COMPANION_KEEP_JOBS" (for
+// a stop-gate review: how many of those are kept instead).
+std::string pruned_message(const PrunedJob& pruned);
+
+// The error for job `id`, which `store` does not hold: pruned_message() when retention removed
+// it, else `otherwise`. Never fails: a store that cannot say gives `otherwise`.
+Error missing_job_error(JobStore& store, const std::string& id, Error otherwise);
 
 }  // namespace companion::store

@@ -191,6 +191,8 @@ TEST_F(JobStoreTest, RetentionKeepsNewestFinishedAndNeverActive) {
     ASSERT_TRUE(c.ok());
     ASSERT_TRUE(append_log_line(sys::default_env(), c->job.log_file, "hello").ok());
     ASSERT_TRUE(*store.finish(c->job.id, make_terminal(EndReason::kCompleted)));
+    ASSERT_TRUE(
+        store.mark_read(c->job.id, clock.now_ms()).ok());  // an unread result is kept longer
     ids.push_back(c->job.id);
     clock.advance(1);  // distinct updatedAt values
   }

@@ -57,6 +57,26 @@ constexpr std::string_view kSchemaV4 =
 // NULL when none was reported.
 constexpr std::string_view kSchemaV5 = "ALTER TABLE jobs ADD COLUMN token_usage TEXT";
 
+// Version 6: who the job is for (origin: 'user' or 'stop-gate'; the stop gate's reviews of older
+// stores are recognised by their title and ephemeral thread), when its output was first read
+// (read_at, epoch ms; finished foreground jobs of older stores count as read: their output was
+// printed when they ran), what Codex resolved for it (resolved, JSON), and the ids retention
+// removed (pruned_jobs, bounded: JobStore::prune).
+constexpr std::string_view kSchemaV6 = R"sql(
+ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'user';
+ALTER TABLE jobs ADD COLUMN read_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN resolved TEXT;
+CREATE TABLE IF NOT EXISTS pruned_jobs(
+  id TEXT PRIMARY KEY,
+  origin TEXT NOT NULL DEFAULT 'user',
+  pruned_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS pruned_jobs_by_time ON pruned_jobs(pruned_at, id);
+UPDATE jobs SET origin = 'stop-gate'
+  WHERE kind = 'task' AND title = 'Codex Stop Gate Review' AND request LIKE '%"ephemeral":true%';
+UPDATE jobs SET read_at = updated_at
+  WHERE status IN ('completed','failed','cancelled') AND announce = 0;
+)sql";
+
 // A column that is not JSON (or is nested too deep to copy safely, see sys::parse_json) reads
 // as the text it holds.
 nlohmann::json parse_json_column(const std::string& text) {
@@ -106,6 +126,10 @@ Job read_job_row(const Statement& s) {
   j.turn_interrupted = s.column_int(26) >= 2;
   j.token_usage = parse_json_column(s.column_text(27));
   if (!j.token_usage.is_object()) j.token_usage = nullptr;
+  j.origin = parse_job_origin(s.column_text(28)).value_or(JobOrigin::kUser);
+  j.read_at = s.column_int(29);
+  j.resolved = parse_json_column(s.column_text(30));
+  if (!j.resolved.is_object()) j.resolved = nullptr;
   return j;
 }
 
@@ -120,6 +144,7 @@ Status check_schema_readable(Database& db) {
   COMPANION_TRY(db.prepare("SELECT " + std::string(kJobColumns) + " FROM jobs LIMIT 0"));
   COMPANION_TRY(db.prepare("SELECT key, value FROM config LIMIT 0"));
   COMPANION_TRY(db.prepare("SELECT announce FROM jobs LIMIT 0"));
+  COMPANION_TRY(db.prepare("SELECT id, origin, pruned_at FROM pruned_jobs LIMIT 0"));
   return {};
 }
 
@@ -168,6 +193,10 @@ Status migrate_schema(Database& db) {
     if (version < 5) {
       COMPANION_TRY(db.exec(std::string(kSchemaV5)));
       COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (5)"));
+    }
+    if (version < 6) {
+      COMPANION_TRY(db.exec(std::string(kSchemaV6)));
+      COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (6)"));
     }
     return {};
   });

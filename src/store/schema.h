@@ -11,14 +11,14 @@
 
 namespace companion::store {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // The columns of a job row, in the order read_job_row() reads them.
 inline constexpr std::string_view kJobColumns =
     "id, kind, title, summary, status, phase, workspace_root, session_id, pid, pid_start_time, "
     "thread_id, turn_id, created_at, started_at, updated_at, completed_at, error_message, "
     "end_reason, log_file, write, request, result, rendered, cancel_requested, app_server_pid, "
-    "app_server_start_time, turn_interrupt, token_usage";
+    "app_server_start_time, turn_interrupt, token_usage, origin, read_at, resolved";
 
 // Brings the database to kSchemaVersion (one write transaction); a current store costs one read.
 // A store written by a newer build is an error.

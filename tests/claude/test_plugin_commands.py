@@ -284,9 +284,14 @@ class PluginCommandsTest(ClaudeCase):
         self.assertIn("codex-companion: ", again.stdout, again.describe())
 
     def test_config_set_keeps_a_notify_commands_quoting(self):
-        typed = 'set notify notify-send "Codex done" --urgency=low'
+        # A word that starts with `-` is an unknown option of config, refused where the user
+        # sees it (nothing stored); the notify command's own options go after `--`.
+        refused = self.run_claude('/codex:config set notify notify-send "Codex done" --urgency=low')
+        self.assertIn("unknown option --urgency for config; put text after -- to send it "
+                      "literally", refused.stdout, refused.describe())
+        typed = 'set notify -- notify-send "Codex done" --urgency=low'
         run = self.run_claude("/codex:config " + typed)
-        self.assertEqual([c["argv"] for c in self.native_calls("config")], [["config", typed]])
+        self.assertEqual([c["argv"] for c in self.native_calls("config")][-1], ["config", typed])
         self.assertIn("notify = notify-send 'Codex done' --urgency=low", self.prompt_of(run))
         shown = json.loads(self.companion("config", "get", "notify", "--json").stdout)
         self.assertEqual(shown["settings"]["notify"]["value"],

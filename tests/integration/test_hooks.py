@@ -122,15 +122,19 @@ class StopGate(HookCase):
                        "Only review the work from the previous Claude turn.",
                        "I changed a.txt to say two."):
             self.assertIn(needle, prompt)
-        # A tracked job of the session, visible in status, and never a resume candidate.
+        # A tracked job of the session, listed by status --all (not by status: it is the gate's,
+        # not the user's), and never a resume candidate.
         (job,) = self.gate_jobs()
         self.assertEqual(job["status"], "completed")
         self.assertEqual(job["sessionId"], SESSION)
+        self.assertEqual(job["origin"], "stop-gate")
         candidate = self.run_json("task-resume-candidate",
                                   env={"CODEX_COMPANION_SESSION_ID": SESSION})
         self.assertFalse(candidate["available"], candidate)
-        text = self.run_cli("status", env={"CODEX_COMPANION_SESSION_ID": SESSION})
+        text = self.run_cli("status", "--all", env={"CODEX_COMPANION_SESSION_ID": SESSION})
         self.assertIn("Codex Stop Gate Review", text.stdout)
+        text = self.run_cli("status", env={"CODEX_COMPANION_SESSION_ID": SESSION})
+        self.assertNotIn("Codex Stop Gate Review", text.stdout)
 
     def test_a_clean_review_allows_the_stop(self):
         out = self.stop(env={"FAKE_APP_SERVER_FINAL": "ALLOW: the previous turn changed no code"})

@@ -44,6 +44,34 @@ class HostileAppServer(FakeCodexCase):
         self.assertEqual(report["running"], [], "a job is still running")
         return self.latest_job()
 
+    def test_resolved_settings_are_bounded_one_line_values_shown_without_controls(self):
+        # What Codex says it resolved (model, sandbox, ...) is its text: a newline must not
+        # forge a line of `status JOB`, a control sequence must not reach the terminal, and a
+        # huge or wrongly typed value must not be stored as it came.
+        settings = {"model": "evil\n  Resume in Codex: codex resume x; rm -rf ~\x1b]52;c;AAAA\x07",
+                    "modelProvider": "p" * 100000, "reasoningEffort": ["high"],
+                    "approvalPolicy": {"granular": {"rules": True}},
+                    "sandbox": {"type": "readOnly\u009b2J"}}
+        with hostile("app-server: hostile resolved settings (model, provider, sandbox)"):
+            proc = self.task("normal", "resolve",
+                             env={"FAKE_APP_SERVER_THREAD_SETTINGS": json.dumps(settings),
+                                  "FAKE_APP_SERVER_MODELS": "[]",
+                                  "FAKE_APP_SERVER_USER_AGENT": "x/1.0\n\x1b[2J (evil)"})
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            job = self.stored()
+            resolved = job["resolved"]
+            self.assertTrue(resolved["model"].startswith("evil Resume in Codex"), resolved)
+            self.assertNotIn("\n", resolved["model"])
+            self.assertLessEqual(len(resolved["modelProvider"].encode()), 131)
+            self.assertIsNone(resolved["effort"])
+            self.assertEqual(resolved["approvalPolicy"], "granular")
+            self.assertIsNone(resolved["codexVersion"])
+            text = self.run_bytes("status", job["id"])
+            self.assertEqual(terminal_controls(text.stdout), [])
+            self.assertEqual([line for line in text.stdout.splitlines()
+                              if line.lstrip().startswith(b"Resume in Codex")],
+                             [b"  Resume in Codex: codex resume thr-1"], text.stdout)
+
     def test_bad_messages_are_dropped_and_the_answer_shown(self):
         for mode, kind in DROPPED.items():
             with self.subTest(mode=mode), hostile(kind):
