@@ -3,21 +3,31 @@ REAL Codex CLI: a run with another CODEX_HOME, or another value of a variable it
 reads, gets a broker of its own and never reaches the first one's provider."""
 
 import os
+import signal
 import unittest
 
 from background_support import BackgroundCase
 from codex_env import CodexEnv
-from companion_testlib import pid_alive, wait_until
+from companion_testlib import pid_alive, processes_with_env, wait_until
 from responses_stub import ResponsesStub, _input_text
 
 
 class IdentityCase(BackgroundCase):
     runtime = None  # the default: the workspace's broker
 
+    def setUp(self):
+        super().setUp()
+        self.other_homes = []
+
     def tearDown(self):
         if self.state_dirs():
             self.run_cli("broker", "stop", "--force", timeout=30)
+        # Nothing of any home is left: the base class checks the first one.
+        leftovers = [p for home in self.other_homes for p in processes_with_env("CODEX_HOME", home)]
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
         super().tearDown()
+        self.assertEqual(leftovers, [], "processes of another CODEX_HOME outlived the test")
 
     def second_home(self, extra_config=""):
         """Another stand-in and a CODEX_HOME pointing at it; the test's env for it."""
@@ -25,6 +35,7 @@ class IdentityCase(BackgroundCase):
         self.addCleanup(stub.stop)
         home = CodexEnv(stub.port, extra_config=extra_config)
         self.addCleanup(home.cleanup)
+        self.other_homes.append(home.home)
         return stub, {"CODEX_HOME": home.home}
 
     def tokens_seen(self, stub):
