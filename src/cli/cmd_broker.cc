@@ -82,15 +82,18 @@ nlohmann::json broker_entry(const broker::RecordedBroker& b, bool this_run) {
   return entry;
 }
 
-std::string describe_other(const nlohmann::json& entry) {
-  std::string home = sys::json_text(sys::json_object(entry, "identity"), "codexHome");
+// One line about another broker of the workspace: which, and what differs from this run's Codex.
+std::string describe_other(const nlohmann::json& entry, const Result<nlohmann::json>& identity) {
+  const nlohmann::json& theirs = sys::json_object(entry, "identity");
   std::string key = sys::json_text(entry, "key");
-  return fmt::format("- {}: pid {}, codex home {}, {}\n",
+  std::string state = sys::json_bool(entry, "running").value_or(false)
+                          ? "running"
+                          : "not answering (" + sys::json_text(entry, "error") + ")";
+  std::string differs = identity ? codex::describe_difference(*identity, theirs) : "";
+  return fmt::format("- {}: pid {}, {}{}\n",
                      key.empty() ? std::string("(an earlier version's)") : key,
-                     sys::json_int(entry, "pid").value_or(0), home.empty() ? "unknown" : home,
-                     sys::json_bool(entry, "running").value_or(false)
-                         ? "running"
-                         : "not answering (" + sys::json_text(entry, "error") + ")");
+                     sys::json_int(entry, "pid").value_or(0), state,
+                     differs.empty() ? std::string() : "; " + differs);
 }
 
 int status(Context& ctx) {
@@ -113,7 +116,7 @@ int status(Context& ctx) {
       out["broker"] = *b.answer;
       ours = describe_running(*b.answer, b.session.endpoint);
     } else {
-      others += describe_other(entry);
+      others += describe_other(entry, identity);
     }
     out["brokers"].push_back(std::move(entry));
   }
