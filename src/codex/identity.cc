@@ -71,21 +71,26 @@ bool is_variable_name(std::string_view name) {
   });
 }
 
-// The string that starts at text[at] (a TOML basic "…" or literal '…' string); sets `at` past it.
-// Empty when there is none (escapes are kept as written: a variable name has none).
+// The string that starts at text[at] (a TOML basic "…" or literal '…' string); sets `at` past it
+// (to the end of `text` when it is not closed). Empty when there is none (escapes are kept as
+// written: a variable name has none).
 std::string quoted_at(std::string_view text, size_t& at) {
   if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return {};
   const char quote = text[at];
   size_t end = at + 1;
-  while (end < text.size() && text[end] != quote)
+  while (end < text.size() && text[end] != quote) {
     end += (quote == '"' && text[end] == '\\') ? 2 : 1;
-  if (end >= text.size()) return {};
+  }
+  if (end >= text.size()) {
+    at = text.size();
+    return {};
+  }
   std::string out(text.substr(at + 1, end - at - 1));
   at = end + 1;
   return out;
 }
 
-// The last segment of a dotted TOML key (`a.b."c"` -> c), and whether any segment is `segment`.
+// The segments of a dotted TOML key (`a.b."c"` -> a, b, c).
 std::vector<std::string> key_segments(std::string_view key) {
   std::vector<std::string> out;
   size_t at = 0;
