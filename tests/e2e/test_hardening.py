@@ -154,6 +154,9 @@ class DescendantsOutliveTheirJobThroughTheBroker(DescendantsOutliveTheirJob):
     def after_the_job(self):
         broker = self.broker()
         self.assertIsNotNone(broker, "the broker should outlive the job")
+        # A client that left mid-turn has its turn interrupted by the broker: Codex ends it soon.
+        wait_until(lambda: self.broker()["activeTurns"] == 0, 10,
+                   what="the abandoned turn to be interrupted")
         out = self.run_json("broker", "stop")  # not forced: no job uses it any more
         self.assertTrue(out["stopped"], out)
         self.assert_gone([broker["pid"]], 10, "the broker to exit")
