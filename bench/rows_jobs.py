@@ -93,6 +93,27 @@ def foreground_rows(space, runs):
     return space.timed("task", "Bench task. ECHO:fg", runs=runs)
 
 
+def new_identity_rows(space, runs):
+    """A foreground task whose run has a Codex identity no broker serves yet (another value of a
+    provider variable each time, OPENAI_ORGANIZATION, which the stand-in ignores): it starts a
+    broker of its own and the turn goes through it. Then `status` with that many brokers
+    recorded, each answering (it computes this run's identity and finds its broker)."""
+    samples = []
+    for i in range(runs):
+        env = dict(space.env, OPENAI_ORGANIZATION=f"bench-identity-{i}")
+        wall, _, code, _ = run_timed(space.bin_argv + ["task", f"New identity. ECHO:id{i}"],
+                                     space.ws, env)
+        if code != 0:
+            raise BenchError(f"the task of identity {i} exited {code}")
+        samples.append(wall)
+    status = space.timed("status", runs=runs)
+    brokers = len(space.json("broker", "status")["brokers"])
+    space.cli("broker", "stop", "--force")
+    if brokers < runs:
+        raise BenchError(f"{runs} identities left {brokers} brokers")
+    return Stat(samples, "ms"), status, brokers
+
+
 def setup_row(space, runs):
     return space.timed("setup", "--json", runs=runs)
 

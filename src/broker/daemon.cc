@@ -11,12 +11,14 @@
 
 #include "broker/daemon_impl.h"
 #include "codex/app_server.h"
+#include "codex/auth_status.h"
 #include "codex/broker_protocol.h"
 #include "codex/protocol.h"
 #include "rpc/jsonrpc.h"
 #include "sys/clock.h"
 #include "sys/env.h"
 #include "sys/fs.h"
+#include "sys/process.h"
 #include "sys/unix_socket.h"
 
 namespace companion::broker {
@@ -65,6 +67,7 @@ asio::awaitable<Status> Daemon::Impl::start_app_server() {
   auto child = codex::start_app_server_process(ex, app_options);
   if (!child) co_return child.error();
   app_server_pid = (*child)->pid();
+  app_server_start_time = sys::process_start_time(app_server_pid).value_or(0);
   rpc::ChannelOptions channel_options;
   channel_options.peer_name = "Codex app-server";
   channel_options.log = [log = options.log](rpc::DiagnosticKind, std::string_view line) {
@@ -74,6 +77,10 @@ asio::awaitable<Status> Daemon::Impl::start_app_server() {
   app_server->set_message_handler(
       [this](Json& message, std::string_view line) { on_app_server_message(message, line); });
   app_server->set_close_handler([this](const rpc::CloseInfo& info) {
+    // It died (we did not stop it): what it started and left (an MCP server it gave a process
+    // group of its own) goes before anyone is told, as a direct run's owner ends it before
+    // recording the job's end. When we stop it, it gets its graceful exit first (run()).
+    if (!shutdown) end_app_server_session();
     std::string reason = info.describe();
     if (!initialize_result) initialize_error = reason;
     initialized.set();
@@ -90,6 +97,7 @@ asio::awaitable<Status> Daemon::Impl::start_app_server() {
                           : fmt::format("no answer within {} ms", options.initialize_timeout_ms);
     app_server->set_close_handler(nullptr);
     co_await app_server->shutdown("the broker could not start");
+    end_app_server_session();
     co_return make_error("the Codex app-server did not initialize: {}", why);
   }
   app_server->send(rpc::make_notification("initialized", Json::object()));
@@ -141,6 +149,13 @@ Status Daemon::Impl::listen() {
         fmt::format("{} {}\n", env.self_pid(), self ? self->start_time : uint64_t{0})));
   }
   return {};
+}
+
+void Daemon::Impl::end_app_server_session() {
+  if (app_server_pid <= 1 || app_server_start_time == 0) return;
+  if (int ended = sys::end_session(app_server_pid, app_server_start_time); ended > 0) {
+    log("ended {} process(es) left in the app-server's session", ended);
+  }
 }
 
 void Daemon::Impl::remove_files() {
@@ -205,12 +220,16 @@ asio::awaitable<Status> Daemon::start() {
     d.remove_files();
     d.app_server->set_close_handler(nullptr);
     co_await d.app_server->shutdown("the broker could not listen");
+    d.end_app_server_session();
     co_return listening;
   }
+  auto version = codex::cli_version(*d.initialize_result);
   d.router.set_info({{"pid", sys::default_env().self_pid()},
                      {"appServerPid", d.app_server_pid},
                      {"endpoint", "unix:" + d.options.socket_path},
-                     {"startedAt", sys::iso_time(sys::now_ms())}});
+                     {"startedAt", sys::iso_time(sys::now_ms())},
+                     {"identity", d.options.identity},
+                     {"codexVersion", version ? Json(*version) : Json(nullptr)}});
   d.log("listening on unix:{} (app-server pid {})", d.options.socket_path, d.app_server_pid);
   co_return Status();
 }
@@ -226,6 +245,7 @@ asio::awaitable<int> Daemon::run() {
   d.remove_files();  // no new client from here on
   co_await d.close_clients(kClientFlush);
   co_await d.app_server->shutdown("the broker shut down");
+  d.end_app_server_session();
   d.log("exited ({})", why.exit_code);
   co_return why.exit_code;
 }

@@ -13,7 +13,13 @@
 //   - options.idle_ms with no client and no active turn  -> 0 (cause idle)
 // and then, in this order: notifications/broker/shuttingDown {reason, cause} to every client,
 // socket and pid file removed, client output flushed (bounded), clients closed, the app-server
-// stopped and reaped (bounded, its process group included). It returns the exit code.
+// stopped and reaped (bounded, its process group included) and what is left of its session
+// ended (sys::end_session with its start time: an MCP server in a process group of its own that
+// ignores the end of its stdin and SIGTERM). It returns the exit code. When the app-server dies,
+// its session is ended at once, before any client is told.
+//
+// broker/ping answers with options.identity (the Codex identity the broker serves,
+// codex/identity.h) and codexVersion (read off the app-server's initialize answer, or null).
 //
 // Clients: only peers with this process's uid (SO_PEERCRED) are served; others, and clients
 // beyond options.max_clients, get one JSON-RPC error line and are closed. Each client's queued
@@ -32,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -45,6 +52,7 @@ struct DaemonOptions {
   std::string socket_path;    // the path of the endpoint unix:<path>
   std::string pid_file;       // empty: none
   std::string cwd;            // the app-server's working directory (the workspace)
+  nlohmann::json identity;    // the Codex identity it serves (codex::to_json), for broker/ping
   int64_t idle_ms = 10 * 60 * 1000;
   std::size_t max_clients = 128;
   std::size_t max_client_queue = 8 * 1024 * 1024;  // bytes queued for one client

@@ -42,6 +42,7 @@ struct Daemon::Impl : RouterOutput {
   asio::awaitable<void> timer_loop();
   asio::awaitable<void> idle_loop();
   void remove_files();
+  void end_app_server_session();
   template <class... Args>
   void log(fmt::format_string<Args...> format, Args&&... args) {
     if (options.log) options.log(fmt::format(format, std::forward<Args>(args)...));
@@ -52,6 +53,7 @@ struct Daemon::Impl : RouterOutput {
   Router router;
   std::unique_ptr<rpc::Channel> app_server;
   pid_t app_server_pid = -1;
+  uint64_t app_server_start_time = 0;  // with the pid: its session, ended when it is done
   std::optional<nlohmann::json> initialize_result;
   std::string initialize_error;
   rpc::Event initialized;

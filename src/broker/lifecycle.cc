@@ -1,16 +1,15 @@
 #include "broker/lifecycle.h"
 
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
-#include <charconv>
 #include <chrono>
 #include <memory>
 
 #include "codex/broker_protocol.h"
+#include "codex/identity.h"
 #include "rpc/connection.h"
 #include "rpc/stream_transport.h"
 #include "sys/env.h"
@@ -59,16 +58,47 @@ std::string log_tail(sys::Env& env, const std::string& path) {
   return last == std::string::npos ? text : text.substr(last + 1);
 }
 
-// Starts a broker for the workspace and waits until it answers; records it.
+std::string start_lock_path(store::JobStore& store, const std::string& key) {
+  return store.workspace().state_dir + "/broker-" + key + ".lock";
+}
+
+// The broker that answered: checked to run the run's Codex, then recorded with its pids.
+Result<store::BrokerSession> record_started(store::JobStore& store, store::BrokerSession session,
+                                            const Json& answer, const LaunchOptions& options) {
+  sys::Env& env = store.env();
+  session.pid = sys::json_int(answer, "pid").value_or(0);
+  auto info = env.process_info(static_cast<pid_t>(session.pid));
+  session.pid_start_time = info ? info->start_time : 0;
+  session.app_server_pid = sys::json_int(answer, "appServerPid").value_or(0);
+  auto app_info = env.process_info(static_cast<pid_t>(session.app_server_pid));
+  session.app_server_start_time = app_info ? app_info->start_time : 0;
+  session.started_at = env.now_ms();
+  // It computed its identity from its own environment: anything that changed in between (a
+  // config.toml naming another variable, a binary replaced) makes it another Codex.
+  if (std::string why = identity_mismatch(options.identity, answer); !why.empty()) {
+    tear_down(store, session, options.stop_grace_ms);
+    return make_error("the shared Codex broker it started runs another Codex than this run ({})",
+                      why);
+  }
+  if (Status recorded = store.set_broker_session(session); !recorded.ok()) {
+    tear_down(store, session, options.stop_grace_ms);
+    return recorded.error();
+  }
+  return session;
+}
+
+// Starts a broker for the run's identity and waits until it answers; records it.
 Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOptions& options) {
   sys::Env& env = store.env();
   auto dir = sys::make_socket_dir(options.socket_parent, "cxc-");
   if (!dir) return dir.error();
   store::BrokerSession session;
+  session.key = sys::json_text(options.identity, "key");
+  session.identity = options.identity;
   session.socket_dir = *dir;
   session.endpoint = "unix:" + *dir + "/broker.sock";
   session.pid_file = *dir + "/broker.pid";
-  session.log_file = store.workspace().state_dir + "/broker.log";
+  session.log_file = store.workspace().state_dir + "/broker-" + session.key + ".log";
   auto log = env.open_append(session.log_file);
   if (!log) return log.error();
   // Recorded before it exists (pid unknown): should this companion die while the broker starts,
@@ -93,20 +123,7 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   const int64_t deadline = env.monotonic_ms() + options.start_timeout_ms;
   for (;;) {
     auto answer = ping(session.endpoint, options.ping_timeout_ms);
-    if (answer) {
-      session.pid = sys::json_int(*answer, "pid").value_or(0);
-      auto info = env.process_info(static_cast<pid_t>(session.pid));
-      session.pid_start_time = info ? info->start_time : 0;
-      session.app_server_pid = sys::json_int(*answer, "appServerPid").value_or(0);
-      auto app_info = env.process_info(static_cast<pid_t>(session.app_server_pid));
-      session.app_server_start_time = app_info ? app_info->start_time : 0;
-      session.started_at = env.now_ms();
-      if (Status recorded = store.set_broker_session(session); !recorded.ok()) {
-        tear_down(store, session, options.stop_grace_ms);
-        return recorded.error();
-      }
-      return session;
-    }
+    if (answer) return record_started(store, std::move(session), *answer, options);
     if (env.monotonic_ms() >= deadline) break;
     env.sleep_ms(kPollMs);
   }
@@ -114,41 +131,6 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   tear_down(store, session, options.stop_grace_ms);
   return make_error("the shared Codex broker did not start within {} ms ({})",
                     options.start_timeout_ms, why);
-}
-
-// A session recorded before its broker answered has no pid: the broker's pid file names it,
-// with its start time, so a pid reused since is never taken for it.
-store::BrokerSession with_pid_from_file(sys::Env& env, store::BrokerSession session) {
-  if (session.pid != 0 || session.pid_file.empty()) return session;
-  auto text = env.read_file(session.pid_file, 64, sys::Links::kRefuse);
-  if (!text) return session;
-  const char* end = text->data() + text->size();
-  int64_t pid = 0;
-  uint64_t start_time = 0;
-  auto [after_pid, pid_ec] = std::from_chars(text->data(), end, pid);
-  if (pid_ec != std::errc() || after_pid == end || *after_pid != ' ' || pid <= 1) return session;
-  auto [after_start, start_ec] = std::from_chars(after_pid + 1, end, start_time);
-  if (start_ec != std::errc() || start_time == 0) return session;
-  session.pid = pid;
-  session.pid_start_time = start_time;
-  return session;
-}
-
-// A broker killed while writing its pid file leaves the draft (`<pid file>.tmp.<pid>`, see
-// sys::write_file_atomic), which keeps its socket directory from being removed. Only names of
-// that shape are removed.
-void remove_pid_file_drafts(sys::Env& env, const std::string& pid_file) {
-  const std::string dir = sys::dirname_of(pid_file);
-  if (dir.empty() || dir.size() + 1 >= pid_file.size()) return;
-  const std::string prefix = pid_file.substr(dir.size() + 1) + ".tmp.";
-  auto names = env.list_dir(dir);
-  if (!names) return;
-  for (const std::string& name : *names) {
-    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    (void)env.remove_file(sys::join_path(dir, name));
-  }
 }
 
 }  // namespace
@@ -170,99 +152,60 @@ Result<Json> ping(const std::string& endpoint, int64_t timeout_ms) {
   return call(endpoint, codex::kBrokerPing, Json::object(), timeout_ms);
 }
 
+std::string identity_mismatch(const Json& wanted, const Json& ping_answer) {
+  const Json& theirs = sys::json_object(ping_answer, "identity");
+  const std::string digest = codex::identity_digest(wanted);
+  if (!digest.empty() && codex::identity_digest(theirs) == digest) return {};
+  std::string why = codex::describe_difference(wanted, theirs);
+  return why.empty() ? "it runs another Codex" : why;
+}
+
 std::optional<std::pair<store::BrokerSession, Json>> healthy_broker(store::JobStore& store,
+                                                                    const Json& identity,
                                                                     int64_t timeout_ms) {
-  auto recorded = store.broker_session();
+  const std::string key = sys::json_text(identity, "key");
+  if (key.empty()) return std::nullopt;
+  auto recorded = store.broker_session(key);
   if (!recorded || !recorded->has_value()) return std::nullopt;
   auto answer = ping((*recorded)->endpoint, timeout_ms);
-  if (!answer) return std::nullopt;
+  if (!answer || !identity_mismatch(identity, *answer).empty()) return std::nullopt;
   return std::make_pair(**recorded, std::move(*answer));
 }
 
 Result<store::BrokerSession> ensure_broker(store::JobStore& store, const LaunchOptions& options) {
-  if (auto healthy = healthy_broker(store, options.ping_timeout_ms)) return healthy->first;
-  auto lock =
-      sys::PathLock::acquire(store.workspace().state_dir + "/broker.lock", options.lock_timeout_ms);
+  const std::string key = sys::json_text(options.identity, "key");
+  if (key.empty()) return make_error("this run's Codex identity is unknown");
+  if (auto healthy = healthy_broker(store, options.identity, options.ping_timeout_ms)) {
+    return healthy->first;
+  }
+  auto lock = sys::PathLock::acquire(start_lock_path(store, key), options.lock_timeout_ms);
   if (!lock) return lock.error();
   // Another companion may have started one while we waited; a busy broker gets more time
-  // before it counts as stale.
-  auto recorded = store.broker_session();
+  // before it counts as stale. One that answers for another Codex under this key is broken.
+  auto recorded = store.broker_session(key);
   if (!recorded) return recorded.error();
   if (recorded->has_value()) {
-    if (ping((*recorded)->endpoint, options.stale_timeout_ms)) return **recorded;
+    auto answer = ping((*recorded)->endpoint, options.stale_timeout_ms);
+    if (answer && identity_mismatch(options.identity, *answer).empty()) return **recorded;
     tear_down(store, **recorded, options.stop_grace_ms);
   }
   return start_broker(store, options);
 }
 
-void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int64_t grace_ms) {
-  sys::Env& env = store.env();
-  const store::BrokerSession session = with_pid_from_file(env, recorded);
-  auto pid = static_cast<pid_t>(session.pid);
-  if (pid > 1 && session.pid_start_time != 0 && env.process_matches(pid, session.pid_start_time)) {
-    (void)env.signal_process(pid, SIGTERM);
-    (void)env.signal_process(pid, SIGCONT);  // a stopped broker must run to handle SIGTERM
-    const int64_t deadline = env.monotonic_ms() + grace_ms;
-    while (env.process_matches(pid, session.pid_start_time) && env.monotonic_ms() < deadline) {
-      env.sleep_ms(kPollMs);
+Result<std::vector<RecordedBroker>> recorded_brokers(store::JobStore& store, int64_t timeout_ms) {
+  auto sessions = store.broker_sessions();
+  if (!sessions) return sessions.error();
+  std::vector<RecordedBroker> out;
+  for (store::BrokerSession& session : *sessions) {
+    RecordedBroker broker{with_pid_from_file(store.env(), std::move(session)), std::nullopt, {}};
+    auto answer = ping(broker.session.endpoint, timeout_ms);
+    if (answer) {
+      broker.answer = std::move(*answer);
+    } else {
+      broker.error = answer.error().message;
     }
-    // Whatever is left of its session goes now.
-    (void)env.end_session(pid, session.pid_start_time);
+    out.push_back(std::move(broker));
   }
-  // Its app-server leads a session of its own (it dies with the broker, but what it started,
-  // such as an MCP server that ignores its stdin, may not).
-  (void)env.end_session(static_cast<pid_t>(session.app_server_pid), session.app_server_start_time);
-  if (auto path = rpc::parse_unix_endpoint(session.endpoint)) (void)env.remove_file(*path);
-  if (!session.pid_file.empty()) {
-    (void)env.remove_file(session.pid_file);
-    remove_pid_file_drafts(env, session.pid_file);
-  }
-  if (!session.socket_dir.empty()) sys::remove_dir_if_empty(session.socket_dir);
-  (void)store.clear_broker_session(session.endpoint);
-}
-
-Result<StopResult> stop_broker(store::JobStore& store, const StopOptions& options) {
-  const bool force = options.force;
-  const int64_t grace_ms = options.grace_ms;
-  StopResult out;
-  // A companion killed while starting a broker leaves its start lock as a file (no longer held):
-  // taking the lock when it is free removes that file on the way out. One held by a companion
-  // starting a broker right now is left to it.
-  auto start_lock = sys::PathLock::acquire(store.workspace().state_dir + "/broker.lock", 0);
-  auto recorded = store.broker_session();
-  if (!recorded) return recorded.error();
-  if (!recorded->has_value()) {
-    out.stopped = true;
-    return out;
-  }
-  const store::BrokerSession session = with_pid_from_file(store.env(), **recorded);
-  auto status = ping(session.endpoint, options.answer_ms);
-  if (!status) {
-    if (!options.tear_down_unanswering) {
-      out.refusal = "it did not answer: " + status.error().message;
-      return out;
-    }
-    tear_down(store, session, grace_ms);  // recorded but not answering: stale
-    out.stopped = true;
-    return out;
-  }
-  out.was_running = true;
-  out.status = *status;
-  auto asked =
-      call(session.endpoint, codex::kBrokerShutdown, {{"ifIdle", !force}}, options.answer_ms);
-  if (!asked && !force) {
-    out.refusal = asked.error().message;
-    return out;
-  }
-  sys::Env& env = store.env();
-  const int64_t deadline = env.monotonic_ms() + grace_ms;
-  auto pid = static_cast<pid_t>(session.pid);
-  while (pid > 1 && env.process_matches(pid, session.pid_start_time) &&
-         env.monotonic_ms() < deadline) {
-    env.sleep_ms(kPollMs);
-  }
-  tear_down(store, session, grace_ms);
-  out.stopped = true;
   return out;
 }
 

@@ -154,7 +154,12 @@ std::string render_setup(const nlohmann::json& r) {
   for (const char* key : {"node", "npm", "codex", "auth"}) {
     out += std::string("- ") + key + ": " + json_text(json_object(r, key), "detail") + "\n";
   }
-  out += "- session runtime: " + json_text(json_object(r, "sessionRuntime"), "label") + "\n";
+  const nlohmann::json& runtime = json_object(r, "sessionRuntime");
+  out += "- session runtime: " + json_text(runtime, "label") + "\n";
+  // Which Codex this run gets (and a shared broker must run to serve it).
+  if (const nlohmann::json& identity = json_object(runtime, "identity"); !identity.empty()) {
+    out += describe_identity(identity, "  ");
+  }
   out += std::string("- review gate: ") +
          (json_bool(r, "reviewGateEnabled").value_or(false) ? "enabled" : "disabled") + "\n";
   for (const char* section : {"actionsTaken", "nextSteps"}) {
@@ -218,7 +223,7 @@ int run_setup(Context& ctx) {
                            {"npm", check_npm(ctx.config)},
                            {"codex", codex},
                            {"auth", auth},
-                           {"sessionRuntime", session_runtime(ctx, **store)},
+                           {"sessionRuntime", session_runtime(ctx, **store, true)},
                            {"reviewGateEnabled", gate_on},
                            {"workspaceRoot", (*store)->workspace().root},
                            {"actionsTaken", actions},

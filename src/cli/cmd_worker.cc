@@ -55,11 +55,13 @@ int run_task_worker(Context& ctx) {
   if (!request) return give_up(**store, **job, request.error());
   auto codex = codex::resolve_codex(ctx.config);
   if (!codex) return give_up(**store, **job, codex.error());
-  auto run = jobs::run_job(**store, **job, *request,
-                           jobs::RunOptions{.limits = jobs::limits_from(ctx.config),
-                                            .codex = *codex,
-                                            .connector = job_connector(ctx, **store)});
+  jobs::RunOptions options{.limits = jobs::limits_from(ctx.config),
+                           .codex = *codex,
+                           .connector = job_connector(ctx, **store, *codex)};
+  auto run = jobs::run_job(**store, **job, *request, options);
   if (!run) return give_up(**store, **job, run.error());
+  after_broker_lost(**store, options.connector,
+                    run->job.end_reason == store::EndReason::kBrokerLost);
   after_end(**store);
   return run->job.status == store::JobStatus::kCompleted ? 0 : 1;
 }

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "broker/lifecycle.h"
 #include "cli/workspace_guard.h"
 #include "codex/codex_binary.h"
 #include "jobs/launch.h"
@@ -73,6 +74,10 @@ Result<store::JobStore*> Context::open_store(bool create) {
     store_.emplace(std::move(**opened));
   }
   store_->set_queue_runner([this](store::JobStore& s) { run_queue(*this, s); });
+  // A broker found dead (SIGKILLed: it could not end what its app-server left running) is torn
+  // down by the next command that opens the store, as a dead job owner's leftovers are by the
+  // next read. One store read and one /proc lookup per recorded broker when none is dead.
+  (void)broker::tear_down_dead_brokers(*store_);
   return &*store_;
 }
 

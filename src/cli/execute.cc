@@ -106,8 +106,11 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
   jobs::RunOptions options{.echo_progress = !ctx.json(),
                            .limits = jobs::limits_from(ctx.config),
                            .codex = *codex,
-                           .connector = job_connector(ctx, **store)};
+                           .connector = job_connector(ctx, **store, *codex)};
   auto run = jobs::run_job(**store, created->job, request, options);
+  if (run)
+    after_broker_lost(**store, options.connector,
+                      run->job.end_reason == store::EndReason::kBrokerLost);
   (*store)->run_queue();  // this job's slot is free
   if (!run) return fail(run.error());
   const store::Job& job = run->job;

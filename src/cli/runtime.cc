@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "broker/lifecycle.h"
+#include "codex/identity.h"
 #include "jobs/launch.h"
 #include "sys/json_read.h"
 
@@ -11,6 +12,9 @@ namespace companion::cli {
 namespace {
 
 constexpr int64_t kHealthMs = 150;
+// A broker named by CODEX_COMPANION_APP_SERVER_ENDPOINT must say which Codex it runs first.
+constexpr int64_t kEndpointCheckMs = 1000;
+constexpr int64_t kLostBrokerWaitMs = 1000;
 
 bool forced_direct(const Context& ctx) {
   return ctx.config.runtime && *ctx.config.runtime == "direct";
@@ -24,20 +28,63 @@ nlohmann::json shared_runtime(const std::string& endpoint, const nlohmann::json&
   // The label is the reference plugin's (scripts match `Session runtime: shared session`).
   out["label"] = "shared session";
   out["detail"] = fmt::format(
-      "Jobs of this workspace share one Codex app-server through the broker at {}{} ({} clients, "
-      "{} active turns).",
+      "Jobs of this workspace that run this Codex share one Codex app-server through the broker "
+      "at {}{} ({} clients, {} active turns).",
       endpoint, pid ? fmt::format(", pid {}", *pid) : std::string(), clients, turns);
   out["pid"] = pid ? nlohmann::json(*pid) : nlohmann::json(nullptr);
   out["clients"] = clients;
   out["activeTurns"] = turns;
+  out["codexVersion"] = sys::json_value(ping, "codexVersion");
   return out;
+}
+
+nlohmann::json direct_runtime(const std::string& detail) {
+  return {
+      {"mode", "direct"}, {"label", "direct startup"}, {"detail", detail}, {"endpoint", nullptr}};
+}
+
+// The broker named by CODEX_COMPANION_APP_SERVER_ENDPOINT, when it may serve a run of
+// `identity`; otherwise why not.
+Result<nlohmann::json> named_broker(const std::string& endpoint, const nlohmann::json& identity) {
+  auto answer = broker::ping(endpoint, kEndpointCheckMs);
+  if (!answer) {
+    return make_error(
+        "CODEX_COMPANION_APP_SERVER_ENDPOINT names a broker that does not answer ({})",
+        answer.error().message);
+  }
+  if (std::string why = broker::identity_mismatch(identity, *answer); !why.empty()) {
+    return make_error(
+        "the broker at CODEX_COMPANION_APP_SERVER_ENDPOINT ({}) serves another Codex than this "
+        "run ({})",
+        endpoint, why);
+  }
+  return std::move(*answer);
 }
 
 }  // namespace
 
-codex::Connector job_connector(Context& ctx, store::JobStore& store) {
+nlohmann::json run_identity(Context& ctx, store::JobStore& store,
+                            const codex::CodexCommand& codex) {
+  return codex::to_json(codex::codex_identity(store.workspace().root, ctx.config, codex, ctx.env));
+}
+
+Result<nlohmann::json> run_identity(Context& ctx, store::JobStore& store) {
+  auto codex = codex::resolve_codex(ctx.config);
+  if (!codex) return codex.error();
+  return run_identity(ctx, store, *codex);
+}
+
+codex::Connector job_connector(Context& ctx, store::JobStore& store,
+                               const codex::CodexCommand& codex) {
   if (forced_direct(ctx)) return codex::Connector::direct();
+  const nlohmann::json identity = run_identity(ctx, store, codex);
   if (ctx.config.app_server_endpoint) {
+    auto named = named_broker(*ctx.config.app_server_endpoint, identity);
+    if (!named) {
+      print_note("codex-companion: note: " + named.error().message +
+                 "; using a direct app-server\n");
+      return codex::Connector::direct();
+    }
     return codex::Connector::broker(*ctx.config.app_server_endpoint);
   }
   broker::LaunchOptions options;
@@ -48,6 +95,7 @@ codex::Connector job_connector(Context& ctx, store::JobStore& store) {
   }
   options.executable = *exe;
   options.workspace_root = store.workspace().root;
+  options.identity = identity;
   auto session = broker::ensure_broker(store, options);
   if (!session) {
     print_note("codex-companion: note: no shared Codex broker (" + session.error().message +
@@ -59,43 +107,83 @@ codex::Connector job_connector(Context& ctx, store::JobStore& store) {
 
 codex::Connector existing_broker_connector(Context& ctx, store::JobStore& store) {
   if (forced_direct(ctx)) return codex::Connector::direct();
+  auto identity = run_identity(ctx, store);
+  if (!identity) return codex::Connector::direct();
   if (ctx.config.app_server_endpoint) {
+    if (!named_broker(*ctx.config.app_server_endpoint, *identity)) {
+      return codex::Connector::direct();
+    }
     return codex::Connector::broker(*ctx.config.app_server_endpoint);
   }
-  if (auto healthy = broker::healthy_broker(store, kHealthMs)) {
+  if (auto healthy = broker::healthy_broker(store, *identity, kHealthMs)) {
     return codex::Connector::broker(healthy->first.endpoint);
   }
   return codex::Connector::direct();
 }
 
-nlohmann::json session_runtime(Context& ctx, store::JobStore& store) {
+nlohmann::json session_runtime(Context& ctx, store::JobStore& store, bool with_identity) {
   if (forced_direct(ctx)) {
-    return {{"mode", "direct"},
-            {"label", "direct startup"},
-            {"detail",
-             "CODEX_COMPANION_RUNTIME=direct: every job starts its own Codex app-server and stops "
-             "it when it ends."},
-            {"endpoint", nullptr}};
+    return direct_runtime(
+        "CODEX_COMPANION_RUNTIME=direct: every job starts its own Codex app-server and stops it "
+        "when it ends.");
   }
+  auto recorded = store.broker_sessions();
+  const size_t brokers = recorded ? recorded->size() : 0;
+  if (!with_identity && brokers == 0 && !ctx.config.app_server_endpoint) {
+    return direct_runtime(
+        "No shared Codex broker is running for this workspace yet; the next job starts one.");
+  }
+  auto identity = run_identity(ctx, store);
+  nlohmann::json out;
   if (ctx.config.app_server_endpoint) {
     const std::string& endpoint = *ctx.config.app_server_endpoint;
     auto ping = broker::ping(endpoint, kHealthMs);
-    nlohmann::json out = shared_runtime(endpoint, ping ? *ping : nlohmann::json::object());
-    if (!ping)
+    out = shared_runtime(endpoint, ping ? *ping : nlohmann::json::object());
+    std::string why = !ping      ? "it does not answer (" + ping.error().message + ")"
+                      : identity ? broker::identity_mismatch(*identity, *ping)
+                                 : identity.error().message;
+    if (!why.empty()) {
       out["detail"] =
-          "CODEX_COMPANION_APP_SERVER_ENDPOINT names a broker that does not "
-          "answer (" +
-          ping.error().message + ")";
-    return out;
+          "CODEX_COMPANION_APP_SERVER_ENDPOINT names a broker that cannot serve this "
+          "run: " +
+          why + "; its jobs use a direct app-server";
+    }
+  } else if (!identity) {
+    return direct_runtime("No broker can serve this run: " + identity.error().message);
+  } else if (auto healthy = broker::healthy_broker(store, *identity, kHealthMs)) {
+    out = shared_runtime(healthy->first.endpoint, healthy->second);
+  } else {
+    out = direct_runtime(fmt::format(
+        "No shared Codex broker is running for this run's Codex yet; the next job starts one{}.",
+        brokers == 0
+            ? std::string()
+            : fmt::format(" ({} broker(s) of this workspace serve another Codex)", brokers)));
   }
-  if (auto healthy = broker::healthy_broker(store, kHealthMs)) {
-    return shared_runtime(healthy->first.endpoint, healthy->second);
+  if (identity) out["identity"] = *identity;
+  return out;
+}
+
+std::string describe_identity(const nlohmann::json& identity, const std::string& indent) {
+  const nlohmann::json& codex = sys::json_object(identity, "codex");
+  std::string program = sys::json_text(codex, "path");
+  if (auto launcher = sys::json_string(codex, "launcher")) {
+    program += " (for the npm launcher " + *launcher + ")";
   }
-  return {{"mode", "direct"},
-          {"label", "direct startup"},
-          {"detail",
-           "No shared Codex broker is running for this workspace yet; the next job starts one."},
-          {"endpoint", nullptr}};
+  auto set = sys::json_strings(sys::json_object(identity, "variables"), "set");
+  std::string variables = set.empty()
+                              ? std::string("none")
+                              : fmt::format("{} (values never shown)", fmt::join(set, ", "));
+  return fmt::format(
+      "{0}- codex identity: {1}\n{0}- codex home: {2} ({3})\n{0}- codex: {4}\n"
+      "{0}- provider variables set: {5}\n",
+      indent, sys::json_text(identity, "key"), sys::json_text(identity, "codexHome"),
+      sys::json_text(identity, "codexHomeFrom"), program, variables);
+}
+
+void after_broker_lost(store::JobStore& store, const codex::Connector& connector,
+                       bool broker_lost) {
+  if (!broker_lost || connector.broker_endpoint.empty()) return;
+  broker::tear_down_lost_broker(store, connector.broker_endpoint, kLostBrokerWaitMs);
 }
 
 }  // namespace companion::cli

@@ -26,7 +26,8 @@ bool is_unknown_method(const rpc::RpcError& error, std::string_view method) {
 Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
     const asio::any_io_executor& executor, const AppServerOptions& options) {
   rpc::ChildSpec spec;
-  spec.argv = {options.codex.program, "app-server"};
+  spec.argv = {options.codex.program};
+  for (std::string& argument : app_server_arguments()) spec.argv.push_back(std::move(argument));
   spec.cwd = options.cwd;
   spec.env = options.codex.env;
   spec.display_name = "Codex app-server";

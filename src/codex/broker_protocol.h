@@ -2,8 +2,12 @@
 // is a multiplexer"; SPEC.md guarantee 4). Shared by the broker (broker/) and its clients.
 //
 //   broker/ping {}            -> {pid, appServerPid, clients, activeTurns, threads, endpoint,
-//                                 startedAt, pendingServerRequests}: the health check, answered
-//                                 by the broker itself; `clients` counts the other clients.
+//                                 startedAt, pendingServerRequests, identity, codexVersion}: the
+//                                 health check, answered by the broker itself; `clients` counts
+//                                 the other clients; `identity` is the Codex identity it serves
+//                                 (codex/identity.h, computed by the broker from its own
+//                                 environment): a client serves a run through it only when the
+//                                 digests are equal.
 //   broker/shutdown {ifIdle?} -> {} and the broker shuts down (exit 0). With ifIdle:true it
 //                                 refuses (error kBrokerRefused) while another client is
 //                                 connected or a turn is active.

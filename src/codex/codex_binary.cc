@@ -74,6 +74,10 @@ bool other_package_manager(const std::string& package_root, const std::string& e
 
 }  // namespace
 
+std::vector<std::string> app_server_arguments() {
+  return {"app-server"};
+}
+
 CodexCommand direct_codex_command(const std::string& program, const sys::Config& config) {
   CodexCommand command{program, {}, {}};
   if (kPlatform.package == nullptr) return command;

@@ -25,6 +25,11 @@ struct CodexCommand {
   std::string launcher;  // the npm launcher that was bypassed, else empty
 };
 
+// The arguments `codex app-server` is started with, after the program: every setting we pass on
+// the command line (none: every run's choices go in its requests). Part of a broker's identity
+// (codex/identity.h).
+std::vector<std::string> app_server_arguments();
+
 // Resolves the Codex CLI. The error is the one-line message for the user, e.g.
 // "Codex CLI not found (looked for `codex` on PATH); install it with `npm install -g
 // @openai/codex` or set CODEX_COMPANION_CODEX".

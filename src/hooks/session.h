@@ -28,11 +28,12 @@ namespace companion::hooks {
 //   export CLAUDE_PLUGIN_DATA='<plugin_data>'
 std::string session_exports(const HookInput& input, const std::optional<std::string>& plugin_data);
 
-// Asks the workspace's shared broker (the one recorded in `store`; a broker named by
-// CODEX_COMPANION_APP_SERVER_ENDPOINT is the user's own and is left alone) to exit when it serves
-// no client and no turn: ending one Claude Code session never ends another session's job
-// (broker/shutdown {ifIdle:true}, broker/lifecycle.h). Returns within about `budget_ms`; a
-// broker that is busy is not an error. Errors are notes, never a reason to fail the hook.
+// Asks each of the workspace's shared brokers (every identity recorded in `store`; a broker named
+// by CODEX_COMPANION_APP_SERVER_ENDPOINT is the user's own and is left alone) to exit when it
+// serves no client and no turn: ending one Claude Code session never ends another session's job
+// (broker/shutdown {ifIdle:true}, broker/lifecycle.h). A broker found dead is torn down (what its
+// app-server left is ended); one slow to answer is left alone. Returns within about `budget_ms`;
+// a broker that is busy is not an error. Errors are notes, never a reason to fail the hook.
 Status ask_idle_broker_to_exit(store::JobStore& store, int64_t budget_ms);
 
 }  // namespace companion::hooks

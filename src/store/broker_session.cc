@@ -7,8 +7,29 @@
 
 namespace companion::store {
 
+namespace {
+
+constexpr std::string_view kKeyPrefix = "brokerSession.";
+
+// The identity key of a config key, when it names a broker record.
+std::optional<std::string> key_of(const std::string& config_key) {
+  if (config_key == kBrokerSessionKey) return std::string();
+  if (config_key.size() <= kKeyPrefix.size() || !config_key.starts_with(kKeyPrefix)) {
+    return std::nullopt;
+  }
+  return config_key.substr(kKeyPrefix.size());
+}
+
+}  // namespace
+
+std::string broker_session_config_key(const std::string& key) {
+  return key.empty() ? std::string(kBrokerSessionKey) : std::string(kKeyPrefix) + key;
+}
+
 nlohmann::json to_json(const BrokerSession& s) {
-  return {{"endpoint", s.endpoint},
+  return {{"key", s.key},
+          {"identity", s.identity},
+          {"endpoint", s.endpoint},
           {"socketDir", s.socket_dir},
           {"pidFile", s.pid_file},
           {"logFile", s.log_file},
@@ -23,6 +44,9 @@ std::optional<BrokerSession> broker_session_from_json(const nlohmann::json& valu
   auto endpoint = sys::json_string(value, "endpoint");
   if (!endpoint || endpoint->empty()) return std::nullopt;
   BrokerSession s;
+  s.key = sys::json_text(value, "key");
+  s.identity = sys::json_object(value, "identity");
+  if (s.identity.empty()) s.identity = nullptr;
   s.endpoint = *endpoint;
   s.socket_dir = sys::json_text(value, "socketDir");
   s.pid_file = sys::json_text(value, "pidFile");
@@ -39,24 +63,47 @@ std::optional<BrokerSession> broker_session_from_json(const nlohmann::json& valu
 
 // --- JobStore accessors (declared in job_store.h) ------------------------------------------
 
-Result<std::optional<BrokerSession>> JobStore::broker_session() {
-  auto text = config(kBrokerSessionKey);
+Result<std::optional<BrokerSession>> JobStore::broker_session(const std::string& key) {
+  auto text = config(broker_session_config_key(key));
   if (!text) return text.error();
   if (!text->has_value()) return std::optional<BrokerSession>();
-  return broker_session_from_json(nlohmann::json::parse(**text, nullptr, false));
+  auto session = broker_session_from_json(sys::parse_json(**text));
+  if (session) session->key = key;  // the record is where it is kept
+  return session;
+}
+
+Result<std::vector<BrokerSession>> JobStore::broker_sessions() {
+  auto stmt = db_.prepare(
+      "SELECT key, value FROM config WHERE key = ?1 OR substr(key, 1, ?2) = ?3 ORDER BY key");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, std::string_view(kBrokerSessionKey))
+      .bind(2, static_cast<int64_t>(kKeyPrefix.size()))
+      .bind(3, kKeyPrefix);
+  std::vector<BrokerSession> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    auto key = key_of(stmt->column_text(0));
+    auto session = broker_session_from_json(sys::parse_json(stmt->column_text(1)));
+    if (!key || !session) continue;
+    session->key = *key;
+    out.push_back(std::move(*session));
+  }
+  return out;
 }
 
 Status JobStore::set_broker_session(const BrokerSession& session) {
-  return set_config(kBrokerSessionKey, to_json(session).dump());
+  return set_config(broker_session_config_key(session.key), to_json(session).dump());
 }
 
-Status JobStore::clear_broker_session(const std::string& endpoint) {
+Status JobStore::clear_broker_session(const std::string& key, const std::string& endpoint) {
   if (read_only_) return *read_only_;
   auto stmt = db_.prepare(
       "DELETE FROM config WHERE key = ?1 AND (json_valid(value) = 0 OR "
       "json_extract(value, '$.endpoint') IS ?2)");
   if (!stmt) return stmt.error();
-  stmt->bind(1, std::string_view(kBrokerSessionKey)).bind(2, endpoint);
+  stmt->bind(1, broker_session_config_key(key)).bind(2, endpoint);
   auto done = stmt->run();
   if (!done) return done.error();
   return {};

@@ -1,6 +1,9 @@
-// The workspace's shared broker, as recorded by whoever started it (broker/lifecycle.h): kept in
-// the store's config table under the key "brokerSession" as a JSON object, so every companion of
-// the workspace finds the same broker.
+// The workspace's shared brokers, as recorded by whoever started them (broker/lifecycle.h): one
+// per Codex identity (codex/identity.h), each kept in the store's config table under the key
+// "brokerSession.<identity key>" as a JSON object, so every companion of the workspace that would
+// get the same Codex finds the same broker, and one that would get another Codex never does.
+// A record under the bare key "brokerSession" was written by an earlier version, which knew no
+// identity: it is never used for a job, only found to be stopped or torn down.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,8 @@ namespace companion::store {
 inline constexpr const char* kBrokerSessionKey = "brokerSession";
 
 struct BrokerSession {
+  std::string key;              // the identity key (16 hex digits); empty: an earlier version's
+  nlohmann::json identity;      // the identity it was started for (shown form), or null
   std::string endpoint;         // "unix:<socket path>"
   std::string socket_dir;       // the broker's private directory (holds socket and pid file)
   std::string pid_file;         // empty when none
@@ -24,8 +29,11 @@ struct BrokerSession {
   int64_t started_at = 0;  // ms since the Unix epoch
 };
 
+// The config key of the record of identity `key` ("brokerSession.<key>"; the bare key for "").
+std::string broker_session_config_key(const std::string& key);
+
 // {endpoint, socketDir, pidFile, logFile, pid, pidStartTime, appServerPid, appServerStartTime,
-// startedAt}.
+// startedAt, key, identity}.
 nlohmann::json to_json(const BrokerSession& session);
 // Tolerant: nullopt when the endpoint is missing or not a string (a corrupt record is no record).
 std::optional<BrokerSession> broker_session_from_json(const nlohmann::json& value);

@@ -212,13 +212,17 @@ class JobStore {
   // The stop-time review gate of the workspace (config key stopReviewGate; off by default).
   Result<bool> review_gate();
   Status set_review_gate(bool enabled);
-  // The workspace's shared broker (store/broker_session.h); nullopt when none is recorded (or
-  // the record is unreadable).
-  Result<std::optional<BrokerSession>> broker_session();
+  // The workspace's shared brokers (store/broker_session.h). broker_session(key): the broker of
+  // identity `key` (the bare record of an earlier version for ""); nullopt when none is recorded
+  // (or the record is unreadable). broker_sessions(): every record, by key; unreadable ones are
+  // left out.
+  Result<std::optional<BrokerSession>> broker_session(const std::string& key);
+  Result<std::vector<BrokerSession>> broker_sessions();
+  // Records `session` under its key.
   Status set_broker_session(const BrokerSession& session);
-  // Forgets the recorded broker only while it is still the one at `endpoint`, so a broker that
-  // another companion recorded meanwhile stays.
-  Status clear_broker_session(const std::string& endpoint);
+  // Forgets the broker of identity `key` only while it is still the one at `endpoint`, so a
+  // broker that another companion recorded meanwhile stays.
+  Status clear_broker_session(const std::string& key, const std::string& endpoint);
 
   // Deletes the finished jobs retention does not keep (Options), with their logs, lock and
   // cancel files, and remembers their ids. Errors: SQLite; a read-only store.

@@ -457,11 +457,44 @@ TEST_F(JobStoreTest, BrokerSessionRecordKeepsItsAppServer) {
   session.app_server_pid = 4243;
   session.app_server_start_time = 78;
   ASSERT_TRUE(store.set_broker_session(session).ok());
-  auto recorded = store.broker_session();
+  auto recorded = store.broker_session("");
   ASSERT_TRUE(recorded.ok() && recorded->has_value());
   EXPECT_EQ((*recorded)->pid, 4242);
   EXPECT_EQ((*recorded)->app_server_pid, 4243);
   EXPECT_EQ((*recorded)->app_server_start_time, 78U);
+}
+
+// A broker served runs of another Codex identity: there is now one record per identity, and
+// clearing one (only while it is still the recorded endpoint) leaves the others.
+TEST_F(JobStoreTest, OneBrokerRecordPerIdentity) {
+  JobStore store = open();
+  BrokerSession a;
+  a.key = "aaaaaaaaaaaaaaaa";
+  a.identity = {{"digest", "aaaa"}, {"codexHome", "/a"}};
+  a.endpoint = "unix:/tmp/cxc-a/broker.sock";
+  BrokerSession b = a;
+  b.key = "bbbbbbbbbbbbbbbb";
+  b.endpoint = "unix:/tmp/cxc-b/broker.sock";
+  BrokerSession legacy;
+  legacy.endpoint = "unix:/tmp/cxc-old/broker.sock";
+  ASSERT_TRUE(store.set_broker_session(a).ok());
+  ASSERT_TRUE(store.set_broker_session(b).ok());
+  ASSERT_TRUE(store.set_broker_session(legacy).ok());
+  ASSERT_TRUE(store.set_config("brokerSessionality", "{}").ok());  // not a record
+  auto all = store.broker_sessions();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3U);
+  EXPECT_EQ((*all)[0].key, "");
+  EXPECT_EQ((*all)[1].key, a.key);
+  EXPECT_EQ((*all)[1].identity["codexHome"], "/a");
+  EXPECT_EQ((*all)[2].endpoint, b.endpoint);
+  EXPECT_EQ((*store.broker_session(b.key))->endpoint, b.endpoint);
+  EXPECT_FALSE(store.broker_session("cccccccccccccccc")->has_value());
+  ASSERT_TRUE(store.clear_broker_session(a.key, b.endpoint).ok());  // not a's endpoint: kept
+  EXPECT_TRUE(store.broker_session(a.key)->has_value());
+  ASSERT_TRUE(store.clear_broker_session(a.key, a.endpoint).ok());
+  EXPECT_FALSE(store.broker_session(a.key)->has_value());
+  EXPECT_EQ(store.broker_sessions()->size(), 2U);
 }
 
 }  // namespace

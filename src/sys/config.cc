@@ -112,9 +112,11 @@ Result<Config> load_config(Env& env) {
   }
   if (auto dir = non_empty(env, "CODEX_HOME")) {
     c.codex_home = absolute(c.cwd, *dir);
+    c.codex_home_set = true;
   } else if (home_ok) {
     c.codex_home = join_path(c.home, ".codex");
   }
+  for (auto& [name, value] : env.variables()) c.environment.emplace(name, std::move(value));
   auto root = resolve_state_root(c, env);
   if (!root) return root.error();
   c.state_root = *root;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,10 @@ struct Config {
   // Codex's home: $CODEX_HOME (made absolute), else $HOME/.codex (empty when HOME is not
   // absolute). Where Codex keeps its import ledger (see codex/session_import.h).
   std::string codex_home;
+  bool codex_home_set = false;  // CODEX_HOME was set (else codex_home is the default)
+  // The whole environment as it was at start, for what depends on variables only known later:
+  // which Codex a run gets (codex/identity.h) reads the variables Codex's config names.
+  std::map<std::string, std::string> environment;
 };
 
 // Reads and validates every setting. The error names the variable and what to set instead.

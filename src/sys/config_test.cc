@@ -17,6 +17,9 @@ class VarsEnv : public EnvWrapper {
     if (it == vars_.end()) return std::nullopt;
     return it->second;
   }
+  std::vector<std::pair<std::string, std::string>> variables() override {
+    return {vars_.begin(), vars_.end()};
+  }
   Result<std::string> current_dir() override { return std::string("/work/here"); }
 
  private:
@@ -93,14 +96,24 @@ TEST(Config, ClaudeAndCodexHomes) {
   EXPECT_EQ(c->claude_config_dir, "/h/.claude");
   EXPECT_FALSE(c->claude_config_dir_set);
   EXPECT_EQ(c->codex_home, "/h/.codex");
+  EXPECT_FALSE(c->codex_home_set);
   c = load({{"HOME", "/h"}, {"CLAUDE_CONFIG_DIR", "cfg"}, {"CODEX_HOME", "/ch"}});
   EXPECT_EQ(c->claude_config_dir, "/work/here/cfg");
   EXPECT_TRUE(c->claude_config_dir_set);
   EXPECT_EQ(c->codex_home, "/ch");
+  EXPECT_TRUE(c->codex_home_set);
   // Without an absolute HOME there is no default to point at.
   c = load({{"HOME", "rel"}, {"CODEX_COMPANION_STATE_DIR", "/s"}});
   EXPECT_EQ(c->claude_config_dir, "");
   EXPECT_EQ(c->codex_home, "");
+}
+
+TEST(Config, KeepsTheWholeEnvironment) {
+  auto c = load({{"HOME", "/h"}, {"OPENAI_API_KEY", "k"}, {"EMPTY", ""}});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->environment.at("OPENAI_API_KEY"), "k");
+  EXPECT_EQ(c->environment.at("EMPTY"), "");
+  EXPECT_EQ(c->environment.count("CODEX_API_KEY"), 0u);
 }
 
 TEST(Config, ParseSettingBounds) {

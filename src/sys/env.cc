@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string_view>
 
 #include "sys/clock.h"
 #include "sys/fs.h"
+
+extern char** environ;
 
 namespace companion::sys {
 
@@ -25,6 +28,16 @@ class RealEnv final : public Env {
     const char* value = ::getenv(name.c_str());
     if (value == nullptr) return std::nullopt;
     return std::string(value);
+  }
+  std::vector<std::pair<std::string, std::string>> variables() override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      std::string_view entry(*e);
+      size_t eq = entry.find('=');
+      if (eq == std::string_view::npos || eq == 0) continue;
+      out.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    }
+    return out;
   }
   Result<std::string> current_dir() override {
     char buf[4096];

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sys/fd.h"
@@ -50,6 +51,8 @@ class Env {
   // --- Environment variables (read once, into Config) and the working directory.
   // nullopt when unset; an empty value is returned as "".
   virtual std::optional<std::string> get_var(const std::string& name) = 0;
+  // Every variable of the environment, (name, value) in no particular order.
+  virtual std::vector<std::pair<std::string, std::string>> variables() = 0;
   virtual Result<std::string> current_dir() = 0;
 
   // --- Files. Reads accept regular files only (never a FIFO, device or directory), open with
@@ -109,6 +112,9 @@ class EnvWrapper : public Env {
   void sleep_ms(int64_t ms) override { target_.sleep_ms(ms); }
   std::optional<std::string> get_var(const std::string& name) override {
     return target_.get_var(name);
+  }
+  std::vector<std::pair<std::string, std::string>> variables() override {
+    return target_.variables();
   }
   Result<std::string> current_dir() override { return target_.current_dir(); }
   Result<std::string> read_file(const std::string& path, size_t max_bytes, Links links) override {

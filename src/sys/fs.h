@@ -67,6 +67,19 @@ bool path_exists(const std::string& path);
 int64_t file_size(const std::string& path);
 bool is_directory(const std::string& path);
 
+// What tells one file from another, and a file from itself after it was rewritten: its device
+// and inode, size and modification time (following symlinks). A file replaced by a new one (an
+// upgrade writes a new file and renames it over the old) differs in inode; one rewritten in place
+// differs in size or modification time.
+struct FileStamp {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  int64_t size = 0;
+  int64_t modified_ns = 0;  // since the Unix epoch
+  bool operator==(const FileStamp&) const = default;
+};
+Result<FileStamp> file_stamp(const std::string& path);
+
 // Removes a file; a missing file is not an error.
 Status remove_file(const std::string& path);
 

@@ -377,6 +377,17 @@ void prepare_process() {
   ::signal(SIGPIPE, SIG_IGN);
 }
 
+int reap_exited_children_except(pid_t keep) {
+  int reaped = 0;
+  for (;;) {
+    siginfo_t info{};
+    // WNOWAIT: look first, so `keep` stays for its owner to reap.
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return reaped;
+    if (info.si_pid == 0 || info.si_pid == keep) return reaped;
+    if (::waitpid(info.si_pid, nullptr, WNOHANG) == info.si_pid) ++reaped;
+  }
+}
+
 std::optional<int> try_reap(pid_t pid) {
   int status = 0;
   pid_t r;

@@ -105,6 +105,11 @@ int end_descendants(int grace_ms, const std::function<bool(pid_t)>& independent 
 // and a write to a closed pipe is an error (EPIPE), not a fatal SIGPIPE.
 void prepare_process();
 
+// Reaps every child of this process that has exited, except `keep` (whose owner reaps it and
+// wants its status): for a subreaper, the orphans it adopted. Non-blocking; stops at `keep` when
+// that child is waiting to be reaped (the next call reaps what is behind it). Returns how many.
+int reap_exited_children_except(pid_t keep);
+
 // Non-blocking reap: the raw wait status if `pid` exited.
 std::optional<int> try_reap(pid_t pid);
 

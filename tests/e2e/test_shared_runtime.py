@@ -45,7 +45,8 @@ class SharedRuntimeCase(BackgroundCase):
         self.assertFalse(os.path.exists(sock), "socket left behind")
         self.assertFalse(os.path.exists(os.path.dirname(sock)), "socket directory left behind")
         for d in self.state_dirs():
-            self.assertFalse(os.path.exists(os.path.join(d, "broker.lock")), "start lock left")
+            locks = [n for n in os.listdir(d) if n.startswith("broker") and n.endswith(".lock")]
+            self.assertEqual(locks, [], "start lock left")
 
 
 class ManyJobs(SharedRuntimeCase):

@@ -15,6 +15,11 @@ from companion_testlib import (BIN, SANITIZED, SOURCE_DIR, CompanionTestCase, ex
 FAKE = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
 
 
+def parent_of(pid):
+    stat = read_text(f"/proc/{pid}/stat")
+    return int(stat.rsplit(")", 1)[1].split()[1]) if stat else 0
+
+
 def vm_rss_kib(pid):
     for line in read_text(f"/proc/{pid}/status").splitlines():
         if line.startswith("VmRSS:"):
@@ -215,6 +220,85 @@ class FaultTest(BrokerCase):
         if not SANITIZED:  # ASan's shadow memory is not the broker's
             self.assertLess(vm_rss_kib(proc.pid), 64 * 1024)
         self.assertEqual(b.result("broker/ping")["clients"], 0)
+
+
+class AppServerDescendantsTest(BrokerCase):
+    """What the broker's app-server started and left behind — a process in a group of its own
+    (as Codex starts an MCP server) and one in a session of its own, both ignoring SIGTERM and the
+    end of their stdin — outlived the broker, reparented to init, whenever the app-server did not
+    end them itself: killed, or exiting without them. Now they go with the app-server's session
+    when it dies, and with the broker (their reaper) however it exits."""
+
+    def setUp(self):
+        super().setUp()
+        self.children_file = os.path.join(self.tmp, "children.pids")
+        self.env["FAKE_APP_SERVER_CHILDREN"] = self.children_file
+        self.addCleanup(self.kill_children)
+
+    def children(self):
+        return wait_until(lambda: (lambda pids: pids if len(pids) == 3 else None)(
+            [int(p) for p in read_text(self.children_file).split()]), 10,
+            what="the app-server's three children")
+
+    def kill_children(self):
+        for pid in [int(p) for p in read_text(self.children_file).split()]:
+            if pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+    def assert_children_gone(self, pids):
+        wait_until(lambda: not [p for p in pids if pid_alive(p)], 5,
+                   what=f"the app-server's children {pids} to be ended")
+
+    def test_sigterm_of_the_broker_ends_them(self):
+        proc = self.start_broker()
+        a = self.client()
+        app_pid = self.app_server_pid(a)
+        kids = self.children()
+        proc.send_signal(signal.SIGTERM)
+        a.wait_closed()
+        self.assert_nothing_left(proc, app_pid, 0)
+        self.assert_children_gone(kids)
+
+    def test_idle_exit_ends_them(self):
+        proc = self.start_broker(idle_ms=300)
+        a = self.client()
+        app_pid = self.app_server_pid(a)
+        kids = self.children()
+        a.close()
+        self.assert_nothing_left(proc, app_pid, 0)
+        self.assert_children_gone(kids)
+
+    def test_app_server_sigkilled_ends_them_before_the_broker_exits(self):
+        proc = self.start_broker()
+        a = self.client()
+        self.start_turn(a, "[[fake:hang]]", "t")
+        app_pid = self.app_server_pid(a)
+        kids = self.children()
+        os.kill(app_pid, signal.SIGKILL)
+        note = a.next(lambda m: m.get("method") == "notifications/broker/shuttingDown")
+        self.assertEqual(note["params"]["cause"], "app-server-exited")
+        a.wait_closed()
+        self.assert_nothing_left(proc, app_pid, 1)
+        self.assert_children_gone(kids)
+
+    def test_an_orphan_of_the_app_server_is_adopted_and_reaped_as_it_exits(self):
+        proc = self.start_broker()
+        a = self.client()
+        app_pid = self.app_server_pid(a)
+        kids = self.children()
+        orphan = wait_until(lambda: [p for p in kids if parent_of(p) == proc.pid], 5,
+                            what="the broker to adopt the orphan")
+        self.assertEqual(len(orphan), 1, [parent_of(p) for p in kids])
+        os.kill(orphan[0], signal.SIGKILL)
+        # Reaped by the broker, its reaper: not left as a zombie while the broker runs.
+        wait_until(lambda: not os.path.exists(f"/proc/{orphan[0]}"), 5,
+                   what="the broker to reap its orphan")
+        self.assertIsNone(proc.poll())
+        self.assertEqual(self.app_server_pid(a), app_pid)
+        proc.send_signal(signal.SIGTERM)
+        a.wait_closed()
+        self.assert_nothing_left(proc, app_pid, 0)
+        self.assert_children_gone(kids)
 
 
 class ReadinessTest(BrokerCase):

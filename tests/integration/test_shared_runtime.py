@@ -48,9 +48,25 @@ class SharedFakeCase(CompanionTestCase):
         return [json.loads(line) for line in read_text(self.fake_log).splitlines()
                 if '"event": "start"' in line]
 
+    def recorded_sessions(self):
+        """Every broker record of the workspace (one per Codex identity), by key."""
+        rows = self.db_rows("SELECT key, value FROM config WHERE key = 'brokerSession' "
+                            "OR key LIKE 'brokerSession.%' ORDER BY key")
+        return {key: json.loads(value) for key, value in rows}
+
     def recorded_session(self):
-        rows = self.db_rows("SELECT value FROM config WHERE key = 'brokerSession'")
-        return json.loads(rows[0][0]) if rows else None
+        """The one broker record, or None."""
+        sessions = list(self.recorded_sessions().values())
+        self.assertLessEqual(len(sessions), 1, sessions)
+        return sessions[0] if sessions else None
+
+    def identity(self, env=None):
+        """This run's Codex identity, as `broker status --json` shows it."""
+        return self.run_json("broker", "status", env=env)["identity"]
+
+    def start_locks(self):
+        return [name for d in self.state_dirs() for name in os.listdir(d)
+                if name.startswith("broker") and name.endswith(".lock")]
 
     def task(self, text, env=None):
         out = self.run_cli("task", text, env=env, timeout=60)
@@ -73,10 +89,12 @@ class FindingTheBroker(SharedFakeCase):
                   "pidFile": os.path.join(stale_dir, "broker.pid"), "logFile": "",
                   "pid": bystander.pid, "pidStartTime": start_time_of(bystander.pid) + 1,
                   "startedAt": 0}
+        identity = self.identity()
+        record["identity"] = identity
         con = sqlite3.connect(os.path.join(self.state_dirs()[0], "state.db"))
         with con:
-            con.execute("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
-                        (json.dumps(record),))
+            con.execute("INSERT INTO config(key, value) VALUES (?, ?)",
+                        ("brokerSession." + identity["key"], json.dumps(record)))
         con.close()
         self.task("after a stale broker")
         self.assertTrue(pid_alive(bystander.pid), "a recycled pid was signalled")
@@ -104,8 +122,7 @@ class FindingTheBroker(SharedFakeCase):
             self.assertIn(f"ECHO: racer {i}", out.stdout)
             self.assertNotIn("direct app-server", out.stderr)
         self.assertEqual(len(self.app_server_starts()), 1)
-        for d in self.state_dirs():
-            self.assertFalse(os.path.exists(os.path.join(d, "broker.lock")))
+        self.assertEqual(self.start_locks(), [])
 
     def test_runtime_direct_starts_no_broker(self):
         self.task("direct please", env={"CODEX_COMPANION_RUNTIME": "direct"})
@@ -118,8 +135,9 @@ class FindingTheBroker(SharedFakeCase):
         status = self.run_json("status")
         self.assertEqual(status["sessionRuntime"]["mode"], "direct")
         self.assertIsNone(status["sessionRuntime"]["endpoint"])
-        self.assertEqual(self.run_cli("broker", "status").stdout,
-                         "Shared Codex broker: not running for this workspace\n")
+        text = self.run_cli("broker", "status").stdout
+        self.assertTrue(text.startswith("Shared Codex broker: not running for this workspace\n"
+                                        "This run's Codex:\n"), text)
         stopped = self.run_json("broker", "stop")
         self.assertFalse(stopped["wasRunning"])
 
@@ -136,6 +154,7 @@ class ExplicitEndpoint(SharedFakeCase):
 
     def test_broker_closing_before_the_turn_falls_back_to_direct(self):
         path = os.path.join(self.tmp, "rude.sock")
+        identity = self.identity()
         server = socket.socket(socket.AF_UNIX)
         server.bind(path)
         server.listen(8)
@@ -148,14 +167,18 @@ class ExplicitEndpoint(SharedFakeCase):
                 except OSError:
                     return
                 accepted.append(1)
-                conn.close()  # before answering initialize
+                if len(accepted) == 1:  # the identity check: it says it runs this run's Codex
+                    request = json.loads(conn.makefile("rb").readline())
+                    conn.sendall((json.dumps({"id": request["id"], "result": {
+                        "pid": 1, "identity": identity}}) + "\n").encode())
+                conn.close()  # then, for the job, before answering initialize
 
         thread = threading.Thread(target=rude, daemon=True)
         thread.start()
         try:
             out = self.task("rude broker", env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": "unix:" + path})
             self.assertIn("failed before the turn started", out.stderr)
-            self.assertTrue(accepted)
+            self.assertEqual(len(accepted), 2)
         finally:
             server.close()
 
@@ -293,8 +316,7 @@ class LauncherKilledWhileStartingTheBroker(SharedFakeCase):
     def assert_nothing_left(self, pid_file):
         self.assertFalse(os.path.exists(os.path.dirname(pid_file)), "socket directory left")
         self.assertEqual(self.brokers(), [], "a broker outlived `broker stop --force`")
-        for d in self.state_dirs():
-            self.assertFalse(os.path.exists(os.path.join(d, "broker.lock")), "start lock left")
+        self.assertEqual(self.start_locks(), [], "start lock left")
 
     def test_sigkill_of_the_launcher_then_broker_stop_force_ends_the_unanswered_broker(self):
         broker, pid_file = self.kill_launcher_while_the_broker_starts()

@@ -29,8 +29,9 @@ response.output_text.delta, response.completed) and chooses a behaviour per requ
   * a review request (the built-in reviewer takes no prompt, so no marker) takes the next
     behaviour queued with queue_review(behaviour, arg) instead, when one is queued.
 
-Every request body is kept (`stub.requests`) and appended as one JSON line to the log file, so tests
-can assert what Codex sent (model, reasoning effort, text.format / json schema, tools).
+Every request body is kept (`stub.requests`, with its Authorization header as `authorization`) and
+appended as one JSON line to the log file, so tests can assert what Codex sent (model, reasoning
+effort, text.format / json schema, tools, the provider key).
 Every wait is bounded (hang_limit_s) and stop() ends hung streams at once.
 
 Module use:   with ResponsesStub(default="normal") as stub: ... stub.port, stub.base_url
@@ -267,13 +268,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             body = {"_unparsed": raw[:4096]}
         stub = self.server.stub
         if not self.path.rstrip("/").endswith("/responses"):
-            stub._record(self.path, "unknown-route", "", body)
+            stub._record(self.path, "unknown-route", "", body, self.headers.get("Authorization"))
             self._json(404, {"error": {"message": f"no route for POST {self.path}"}})
             return
         behaviour, arg = choose(body, raw, stub.default)
         if behaviour == "review":
             behaviour, arg = stub._next_review()
-        stub._record(self.path, behaviour, arg, body)
+        stub._record(self.path, behaviour, arg, body, self.headers.get("Authorization"))
         stub._busy(+1)
         try:
             self._answer(stub, behaviour, arg, body)
@@ -476,9 +477,9 @@ class ResponsesStub:
             self._counter += 1
             return f"resp_stub_{self._counter}"
 
-    def _record(self, path, behaviour, arg, body):
+    def _record(self, path, behaviour, arg, body, authorization=None):
         entry = {"time": time.time(), "path": path, "behaviour": behaviour, "arg": arg,
-                 "body": body}
+                 "body": body, "authorization": authorization}
         with self._cond:
             self.requests.append(entry)
             if self.log_path:
