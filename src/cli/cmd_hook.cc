@@ -10,6 +10,7 @@
 #include "hooks/hook_input.h"
 #include "hooks/notices.h"
 #include "hooks/session.h"
+#include "hooks/session_env.h"
 #include "hooks/stop_hook.h"
 #include "sys/fs.h"
 #include "sys/stop.h"
@@ -45,12 +46,27 @@ std::string session_of(const Context& ctx, const hooks::HookInput& input) {
   return ctx.session_id().value_or("");
 }
 
+// Rewrites our lines of the session's env file in place (hooks/session_env.h): whatever number of
+// starts, resumes and compacts, the file holds them once, with this start's values.
 int session_start(Context& ctx, const hooks::HookInput& input) {
   if (!ctx.config.claude_env_file) return 0;  // nothing to hand the session to
-  std::string exports = hooks::session_exports(input, ctx.config.claude_plugin_data);
+  std::string exports = hooks::session_exports(input);
   if (exports.empty()) return 0;
-  if (auto s = ctx.env.append_file(*ctx.config.claude_env_file, exports); !s) {
+  auto retired = hooks::retired_export_lines(ctx.config.claude_plugin_data.value_or(""));
+  bool broken = false;
+  auto edit = [&](std::string_view file) {
+    std::string out = hooks::with_session_exports(file, exports, retired);
+    broken = out.find(exports) == std::string::npos;
+    return out;
+  };
+  const std::string& path = *ctx.config.claude_env_file;
+  if (auto s = ctx.env.rewrite_file(path, hooks::kMaxEnvFileBytes, 0600, edit); !s) {
     return hook_note("cannot export the session to CLAUDE_ENV_FILE: " + s.error().message);
+  }
+  if (broken) {
+    return hook_note("left CLAUDE_ENV_FILE " + path +
+                     " as it was: it ends inside a quoted string or a line continuation, so "
+                     "no line added there would run");
   }
   return 0;
 }

@@ -17,7 +17,22 @@ FINDING = "BLOCK: Missing empty-state guard in a.txt:1"
 
 class SessionHooks(HookCase):
 
-    def test_session_start_appends_the_reference_export_lines(self):
+    def session_start(self, env_file, session_id=SESSION, source="startup", env=None):
+        out = self.hook("session-start",
+                        self.hook_input("SessionStart", session_id, source=source),
+                        env={"CLAUDE_ENV_FILE": env_file, **(env or {})})
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""), source)
+        return out
+
+    def sourced(self, env_file, *names):
+        """What a POSIX shell that sources the file sees in `names`."""
+        script = f". '{env_file}'; " + "; ".join(f'printf "%s\\0" "${{{n}-unset}}"' for n in names)
+        shell = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                               env={"PATH": "/usr/bin:/bin"})
+        self.assertEqual(shell.returncode, 0, shell.stderr)
+        return shell.stdout.split("\0")[:-1]
+
+    def test_session_start_writes_the_reference_export_lines(self):
         env_file = os.path.join(self.tmp, "claude-env.sh")
         with open(env_file, "w") as f:
             f.write("export OTHER_PLUGIN=1\n")
@@ -25,19 +40,76 @@ class SessionHooks(HookCase):
         out = self.hook("session-start",
                         self.hook_input("SessionStart", SESSION, source="startup",
                                         transcript_path=transcript),
-                        env={"CLAUDE_ENV_FILE": env_file, "CLAUDE_PLUGIN_DATA": "/data/plug"})
+                        env={"CLAUDE_ENV_FILE": env_file})
         self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
         quoted = transcript.replace("'", "'\"'\"'")
         with open(env_file) as f:
             self.assertEqual(f.read(),
                              "export OTHER_PLUGIN=1\n"
                              f"export CODEX_COMPANION_SESSION_ID='{SESSION}'\n"
-                             f"export CODEX_COMPANION_TRANSCRIPT_PATH='{quoted}'\n"
-                             "export CLAUDE_PLUGIN_DATA='/data/plug'\n")
+                             f"export CODEX_COMPANION_TRANSCRIPT_PATH='{quoted}'\n")
         # What a shell makes of the file is exactly the values.
-        shell = subprocess.run(["sh", "-c", f". '{env_file}'; printf %s \"$CODEX_COMPANION_TRANSCRIPT_PATH\""],
-                               capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
-        self.assertEqual(shell.stdout, transcript)
+        self.assertEqual(self.sourced(env_file, "CODEX_COMPANION_TRANSCRIPT_PATH"), [transcript])
+
+    def test_session_start_on_every_resume_and_compact_keeps_the_env_file_the_same_size(self):
+        # Regression: each SessionStart appended our lines again; Claude Code keeps one file per
+        # session and hook and sources it before every Bash command, so it grew without bound.
+        env_file = os.path.join(self.tmp, "sessionstart-hook-0.sh")
+        before = "export OTHER_PLUGIN='one value'\n# another plugin's comment\n"
+        after = "export LATER_PLUGIN=2\n"
+        with open(env_file, "w") as f:
+            f.write(before)
+        os.chmod(env_file, 0o644)
+        self.session_start(env_file)
+        with open(env_file, "a") as f:
+            f.write(after)  # another plugin's hook appends after ours
+        with open(env_file, "rb") as f:
+            first = f.read()
+        sources = ["resume", "compact", "clear", "startup"] * 10
+        for source in sources:
+            self.session_start(env_file, source=source)
+            with open(env_file, "rb") as f:
+                self.assertEqual(f.read(), first, source)
+        self.assertEqual(os.stat(env_file).st_mode & 0o777, 0o644)
+        self.assertTrue(first.startswith(before.encode()) and first.endswith(after.encode()))
+        # Latest values win, in place: a /clear starts a session with another id.
+        cleared = "7b9d2e1c-0000-4a55-9c1b-6e2f0a9d4b11"
+        self.session_start(env_file, session_id=cleared, source="clear")
+        self.assertEqual(os.path.getsize(env_file), len(first))
+        self.assertEqual(self.sourced(env_file, "CODEX_COMPANION_SESSION_ID", "OTHER_PLUGIN",
+                                      "LATER_PLUGIN"), [cleared, "one value", "2"])
+        self.assertEqual(sorted(os.listdir(self.tmp)).count("sessionstart-hook-0.sh"), 1)
+        self.assertEqual([n for n in os.listdir(self.tmp) if n.endswith(".tmp")], [])
+
+    def test_session_start_never_glues_its_line_onto_a_last_line_without_newline(self):
+        # Regression: `export OTHER=1` without a newline became
+        # `export OTHER=1export CODEX_COMPANION_SESSION_ID=…`, changing the other plugin's value.
+        env_file = os.path.join(self.tmp, "claude-env.sh")
+        with open(env_file, "w") as f:
+            f.write("export OTHER=1")
+        self.session_start(env_file)
+        self.assertEqual(self.sourced(env_file, "OTHER", "CODEX_COMPANION_SESSION_ID"),
+                         ["1", SESSION])
+        with open(env_file) as f:
+            self.assertTrue(f.read().startswith("export OTHER=1\nexport CODEX_COMPANION_"))
+
+    def test_session_start_exports_only_our_own_variables(self):
+        # Regression: SessionStart exported CLAUDE_PLUGIN_DATA to every command of the session,
+        # handing our data directory to other plugins in place of theirs.
+        env_file = os.path.join(self.tmp, "claude-env.sh")
+        theirs = "export CLAUDE_PLUGIN_DATA='/data/another-plugin'\n"
+        with open(env_file, "w") as f:
+            # What an earlier version of ours left, and another plugin's own line.
+            f.write(f"export CODEX_COMPANION_SESSION_ID='{SESSION}'\n"
+                    "export CLAUDE_PLUGIN_DATA='/data/plug'\n" + theirs)
+        self.session_start(env_file, env={"CLAUDE_PLUGIN_DATA": "/data/plug"})
+        with open(env_file) as f:
+            text = f.read()
+        self.assertNotIn("/data/plug'", text)
+        self.assertIn(theirs, text)
+        self.assertEqual(text.count("CLAUDE_PLUGIN_DATA"), 1)
+        self.assertTrue(all(line.startswith("export CODEX_COMPANION_") or line + "\n" == theirs
+                            for line in text.splitlines()), text)
 
     def test_session_start_without_an_env_file_changes_nothing(self):
         out = self.hook("session-start", self.hook_input("SessionStart", SESSION))
