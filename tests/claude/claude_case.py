@@ -180,6 +180,21 @@ class ClaudeCase(unittest.TestCase):
             jobs.append(latest)
         return jobs
 
+    def hook_errors(self):
+        """What Claude Code recorded as failed hooks in the test's transcripts (a hook that exits
+        non-zero: shown to the user as a hook error): the attachments, in order."""
+        errors = []
+        projects = os.path.join(self.cenv.config_dir, "projects")
+        for root, _, names in os.walk(projects) if os.path.isdir(projects) else ():
+            for name in sorted(n for n in names if n.endswith(".jsonl")):
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    for line in f:
+                        entry = json.loads(line) if '"hook_non_blocking_error"' in line else {}
+                        attachment = entry.get("attachment") or {}
+                        if attachment.get("type") == "hook_non_blocking_error":
+                            errors.append(attachment)
+        return errors
+
     def wait_no_active_jobs(self, timeout=30):
         def idle():
             out = self.companion("status", "--json")

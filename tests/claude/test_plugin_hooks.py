@@ -6,8 +6,9 @@ Codex is the fake app-server; FAKE_APP_SERVER_FINAL chooses what the stop-time r
 
 import json
 import os
+import shutil
 
-from claude_case import ClaudeCase, main
+from claude_case import PLUGIN_DIR, ClaudeCase, main
 from companion_testlib import BIN, pid_alive
 from messages_stub import MessagesRequest
 
@@ -101,6 +102,59 @@ class PluginHooksTest(ClaudeCase):
         self.assertEqual(run.returncode, 0, run.describe())
         self.assertEqual(len(run.message_bodies()), 1, run.describe())
         self.assertEqual(len(self.app_server_messages("turn/start")), 1)
+
+    # How a hook finds the runtime (hooks/hooks.json) -------------------------------------------
+
+    def plugin_root_taken_away(self, mode):
+        """A CLAUDE_CODE_SHELL_PREFIX that runs every hook with CLAUDE_PLUGIN_ROOT unset, empty or
+        naming nothing (as a hook runner that does not set it would)."""
+        prefix = os.path.join(self.tmp, "prefix-" + mode)
+        value = {"unset": "unset CLAUDE_PLUGIN_ROOT",
+                 "empty": "CLAUDE_PLUGIN_ROOT=; export CLAUDE_PLUGIN_ROOT",
+                 "nowhere": "CLAUDE_PLUGIN_ROOT=/nonexistent/plugin; export CLAUDE_PLUGIN_ROOT"}
+        with open(prefix, "w", encoding="utf-8") as f:
+            f.write(f'#!/bin/sh\n{value[mode]}\nexec /bin/bash -c "$1"\n')
+        os.chmod(prefix, 0o755)
+        return {"CLAUDE_CODE_SHELL_PREFIX": prefix}
+
+    def test_hooks_without_a_plugin_root_use_the_runtime_on_path(self):
+        # Regression: with CLAUDE_PLUGIN_ROOT unset or empty every hook ran /bin/codex-companion
+        # and failed (exit status 127) on every prompt and stop.
+        on_path = os.path.join(self.tmp, "on-path")
+        os.makedirs(on_path)
+        os.symlink(os.path.join(PLUGIN_DIR, "bin", "codex-companion"),
+                   os.path.join(on_path, "codex-companion"))
+        for mode in ("unset", "empty", "nowhere"):
+            with self.subTest(plugin_root=mode):
+                before = len(self.native_calls("hook"))
+                env = dict(self.plugin_root_taken_away(mode),
+                           PATH=on_path + ":" + self.cenv.env()["PATH"])
+                run = self.run_claude("hello", env=env)
+                self.assertEqual(run.returncode, 0, run.describe())
+                events = [c["argv"][1] for c in self.native_calls("hook")[before:]]
+                self.assertEqual(set(events), {"session-start", "user-prompt-submit", "stop",
+                                               "session-end"}, run.describe())
+                self.assertEqual(self.hook_errors(), [])
+
+    def test_hooks_without_a_plugin_root_or_a_runtime_on_path_stay_quiet(self):
+        for mode in ("unset", "empty", "nowhere"):
+            with self.subTest(plugin_root=mode):
+                run = self.run_claude("hello", env=self.plugin_root_taken_away(mode))
+                self.assertEqual(run.returncode, 0, run.describe())
+                self.assertEqual(len(run.message_bodies()), 1, run.describe())
+                self.assertEqual(self.native_calls("hook"), [])
+                self.assertEqual(self.hook_errors(), [])
+                self.assertNotIn("hook", run.stderr.lower(), run.describe())
+
+    def test_hooks_stay_quiet_when_the_launcher_finds_no_runtime(self):
+        # Regression: the launcher exited 1 for a missing runtime, a hook error on every prompt.
+        self.cenv.extra_env.pop("CODEX_COMPANION_NATIVE")
+        plugin = os.path.join(self.tmp, "plugin")  # a copy without native/ and no build beside it
+        shutil.copytree(PLUGIN_DIR, plugin, ignore=shutil.ignore_patterns("native"))
+        run = self.run_claude("hello", plugin_dir=plugin)
+        self.assertEqual(run.returncode, 0, run.describe())
+        self.assertEqual(len(run.message_bodies()), 1, run.describe())
+        self.assertEqual(self.hook_errors(), [])
 
     def test_transfer_hands_the_current_session_to_codex(self):
         codex_home = os.path.join(self.tmp, "codex-home")
