@@ -1,4 +1,5 @@
-// `hook session-start|session-end|stop|user-prompt-submit`: Claude Code's hook entry points
+// `hook session-start|session-end|stop|user-prompt-submit|user-prompt-expansion`: Claude Code's
+// hook entry points
 // (plugin/hooks/hooks.json). The hook's JSON comes on stdin (a socket with Claude Code 2.1.332).
 //
 // A hook never fails the user's session: bad input, a store it cannot read, a Codex that is
@@ -12,6 +13,7 @@
 #include "hooks/session.h"
 #include "hooks/session_env.h"
 #include "hooks/stop_hook.h"
+#include "hooks/typed_arguments.h"
 #include "sys/fs.h"
 #include "sys/stop.h"
 
@@ -91,9 +93,15 @@ int stop(Context& ctx, const hooks::HookInput& input) {
   return 0;
 }
 
+// Every prompt first clears what an earlier prompt of the session stashed for a /codex: command
+// (hooks/typed_arguments.h): a stash lives from the prompt that typed it to its command's call.
 int user_prompt_submit(Context& ctx, const hooks::HookInput& input) {
   std::string session = session_of(ctx, input);
   if (session.empty()) return 0;  // jobs are announced to the session that launched them
+  if (auto s = hooks::clear_typed_arguments(ctx.env, ctx.config.state_root, session); !s) {
+    (void)hook_note("cannot clear the arguments of an earlier /codex: command: " +
+                    s.error().message);
+  }
   auto store = ctx.existing_store();
   if (!store) return hook_note("cannot read the job store: " + store.error().message);
   if (*store == nullptr) return 0;
@@ -104,13 +112,34 @@ int user_prompt_submit(Context& ctx, const hooks::HookInput& input) {
   return 0;
 }
 
+// A /codex: command the user typed: its arguments wait for the command's `slash` call. Prints
+// nothing (Claude Code would add it to the model's context).
+int user_prompt_expansion(Context& ctx, const hooks::HookInput& input) {
+  if (input.expansion_type != "slash_command") return 0;
+  auto command = hooks::plugin_command(input.command_name);
+  if (!command) return 0;  // another plugin's command, or a built-in one
+  std::string session = session_of(ctx, input);
+  if (session.empty())
+    return hook_note("/codex:" + *command +
+                     ": no session id to keep its "
+                     "arguments for; the command will ask to be run by hand");
+  if (auto s = hooks::stash_typed_arguments(ctx.env, ctx.config.state_root, session, *command,
+                                            input.command_args);
+      !s) {
+    return hook_note("cannot keep the arguments of /codex:" + *command + ": " + s.error().message);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_hook(Context& ctx) {
   auto event = ctx.args.positionals.size() == 1 ? hooks::parse_hook_event(ctx.args.positionals[0])
                                                 : std::nullopt;
   if (!event) {
-    return fail("hook needs one event: session-start, session-end, stop or user-prompt-submit");
+    return fail(
+        "hook needs one event: session-start, session-end, stop, user-prompt-submit or "
+        "user-prompt-expansion");
   }
   bool ending = *event == hooks::HookEvent::kSessionEnd;
   auto text = sys::read_stdin_within(hooks::kMaxHookInputBytes,
@@ -128,6 +157,8 @@ int run_hook(Context& ctx) {
       return stop(ctx, *input);
     case hooks::HookEvent::kUserPromptSubmit:
       return user_prompt_submit(ctx, *input);
+    case hooks::HookEvent::kUserPromptExpansion:
+      return user_prompt_expansion(ctx, *input);
   }
   return 0;
 }

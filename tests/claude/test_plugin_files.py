@@ -61,22 +61,31 @@ class FilesTest(unittest.TestCase):
         self.assertEqual(plugin["version"], cmake_version())
         self.assertEqual(entry[0]["version"], plugin["version"])
 
-    def test_commands_never_hand_user_text_to_a_shell(self):
+    def test_commands_never_put_user_text_on_a_command_line(self):
+        # Regression: a fixed here-document marker in a `!` line or in the model's Bash template
+        # was ended by a line of the text equal to it (tests/security/test_free_text_ends_its_
+        # heredoc.py): the text reaches the runtime through `slash`, never a command line.
         for name in COMMANDS:
             text = read(os.path.join(PLUGIN_DIR, "commands", f"{name}.md"))
             self.assertNotIn('"$ARGUMENTS"', text, name)
             self.assertNotIn("CLAUDE_PLUGIN_ROOT", text, name)
-            for block in re.findall(r"```!\n(.*?)```", text, re.S):
-                if "$ARGUMENTS" in block:
-                    self.assertRegex(block, r"<<'CODEX_COMPANION_ARGS'\n[^\n]*\$ARGUMENTS\n\n"
-                                            r"CODEX_COMPANION_ARGS\n\)\"\n$", name)
-            for line in re.findall(r"(?<=\s)!`([^`]+)`", text):
-                self.assertNotIn("$ARGUMENTS", line, name)
+            self.assertNotIn("<<'", text, name)
+            commands = re.findall(r"```!\n(.*?)```", text, re.S)
+            commands += re.findall(r"(?<=\s)!`([^`]+)`", text)
+            commands += re.findall(r"```bash\n(.*?)```", text, re.S)
+            for command in commands:
+                self.assertNotIn("$ARGUMENTS", command, name)
+                self.assertNotRegex(command, r"\$[0-9]|\$ARGUMENTS\[", name)
+                if command.startswith("codex-companion ") and name != "rescue":
+                    self.assertRegex(command, r"^codex-companion slash --session="
+                                              r"\$\{CLAUDE_SESSION_ID\} " + re.escape(name)
+                                              + r"( --[a-z-]+)*\n?$", name)
 
     def test_agent_and_skills_call_the_runtime_by_name(self):
         agent = read(os.path.join(PLUGIN_DIR, "agents", "codex-rescue.md"))
         self.assertIn("\ntools: Bash\n", agent)
-        self.assertIn("codex-companion task <options> <<'CODEX_COMPANION_PROMPT'", agent)
+        self.assertIn("codex-companion slash rescue <options>\n", agent)
+        self.assertNotIn("<<'", agent)
         for root, _, files in os.walk(os.path.join(PLUGIN_DIR, "skills")):
             for name in files:
                 # Claude Code substitutes ${CLAUDE_PLUGIN_ROOT} in skill text (2.1.332).
@@ -85,7 +94,8 @@ class FilesTest(unittest.TestCase):
     def test_hooks_call_the_launcher_within_their_budgets(self):
         hooks = json.loads(read(os.path.join(PLUGIN_DIR, "hooks", "hooks.json")))["hooks"]
         expected = {"SessionStart": "session-start", "SessionEnd": "session-end",
-                    "Stop": "stop", "UserPromptSubmit": "user-prompt-submit"}
+                    "Stop": "stop", "UserPromptSubmit": "user-prompt-submit",
+                    "UserPromptExpansion": "user-prompt-expansion"}
         self.assertEqual(set(hooks), set(expected))
         for event, arg in expected.items():
             (hook,) = hooks[event][0]["hooks"]
@@ -94,6 +104,7 @@ class FilesTest(unittest.TestCase):
             # names it, and an empty one made /bin/codex-companion (reference issue #448).
             self.assertNotIn("${CLAUDE_PLUGIN_ROOT}", hook["command"])
             self.assertGreater(hook["timeout"], 0)
+        self.assertEqual(hooks["UserPromptExpansion"][0]["matcher"], "^codex:")
         self.assertLessEqual(hooks["SessionEnd"][0]["hooks"][0]["timeout"], 2)
         self.assertLessEqual(hooks["Stop"][0]["hooks"][0]["timeout"], 900)
 

@@ -21,7 +21,10 @@ class PluginHooksTest(ClaudeCase):
         run = self.run_claude("/codex:status")
         hooks = {c["argv"][1]: c for c in self.native_calls("hook")}
         self.assertEqual(set(hooks), {"session-start", "user-prompt-submit", "stop",
-                                      "session-end"}, run.describe())
+                                      "session-end", "user-prompt-expansion"}, run.describe())
+        expansion = json.loads(hooks["user-prompt-expansion"]["stdin"])
+        self.assertEqual((expansion["command_name"], expansion["command_args"]),
+                         ("codex:status", ""))
         start = json.loads(hooks["session-start"]["stdin"])
         self.assertEqual(start["session_id"], self.session_id)
         self.assertEqual(start["hook_event_name"], "SessionStart")
@@ -30,15 +33,42 @@ class PluginHooksTest(ClaudeCase):
         self.assertIn("stop_hook_active", json.loads(hooks["stop"]["stdin"]))
         self.assertIn("reason", json.loads(hooks["session-end"]["stdin"]))
 
-    def test_transfer_runs_the_runtime_with_the_raw_arguments(self):
-        self.run_claude("/codex:transfer --source /tmp/x.jsonl")
-        self.assertEqual([c["argv"] for c in self.native_calls("transfer")],
-                         [["transfer", "--source /tmp/x.jsonl"]])
+    def test_transfer_runs_the_runtime_with_the_typed_arguments(self):
+        run = self.run_claude("/codex:transfer --source /tmp/x.jsonl")
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")],
+                         [["slash", f"--session={self.session_id}", "transfer"]])
+        # The runtime read --source from what was typed: it refuses that file, naming it.
+        self.assertIn("/tmp/x.jsonl", run.stdout, run.describe())
 
     def test_session_start_exports_the_session_to_commands(self):
         self.run_claude("/codex:status")
-        (status,) = self.native_calls("status")
+        (status,) = self.native_calls("slash")
         self.assertEqual(status["env"]["CODEX_COMPANION_SESSION_ID"], self.session_id)
+        # Regression: our data directory was exported to every command of the session.
+        self.assertIsNone(status["env"]["CLAUDE_PLUGIN_DATA"])
+
+    def test_session_start_rewrites_its_lines_on_every_resume_and_compact(self):
+        # Regression: each start appended our lines again to the session's env file.
+        env_file = os.path.join(self.cenv.config_dir, "session-env", self.session_id,
+                                "sessionstart-hook-0.sh")
+        os.makedirs(os.path.dirname(env_file))
+        theirs = "export OTHER_PLUGIN='kept'\n# theirs\nexport LAST=1"  # no newline at the end
+        with open(env_file, "w", encoding="utf-8") as f:
+            f.write(theirs)
+        sizes = []
+        for prompt in ("/codex:status", "/codex:status", "/compact", "/codex:status"):
+            self.run_claude(prompt)
+            sizes.append(os.path.getsize(env_file))
+        self.assertEqual(len(set(sizes)), 1, sizes)
+        with open(env_file, encoding="utf-8") as f:
+            text = f.read()
+        self.assertTrue(text.startswith(theirs + "\n"), text)
+        self.assertEqual(text.count("export CODEX_COMPANION_SESSION_ID="), 1, text)
+        sources = [json.loads(c["stdin"])["source"] for c in self.native_calls("hook")
+                   if c["argv"] == ["hook", "session-start"]]
+        self.assertEqual(sources, ["startup", "resume", "resume", "compact", "resume"])
+        for call in self.native_calls("slash"):
+            self.assertEqual(call["env"]["CODEX_COMPANION_SESSION_ID"], self.session_id)
 
     def test_session_end_hook_succeeds_within_its_budget(self):
         run = self.run_claude("/codex:status")

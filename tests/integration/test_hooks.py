@@ -150,7 +150,50 @@ class SessionHooks(HookCase):
     def test_an_unknown_event_is_a_usage_error_that_does_not_block(self):
         out = self.hook("pre-tool-use", {})
         self.assertEqual(out.returncode, 1)  # never 2: that would block in Claude Code
-        self.assertIn(b"session-start, session-end, stop or user-prompt-submit", out.stderr)
+        self.assertIn(b"session-start, session-end, stop, user-prompt-submit or "
+                      b"user-prompt-expansion", out.stderr)
+
+
+class TypedArguments(HookCase):
+    """What the user typed after a /codex: command: kept by `hook user-prompt-expansion`, taken by
+    `slash` (hostile text: tests/security/test_free_text_ends_its_heredoc.py)."""
+
+    def expand(self, command_name, args, session=SESSION):
+        return self.hook("user-prompt-expansion", self.hook_input(
+            "UserPromptExpansion", session, expansion_type="slash_command",
+            command_name=command_name, command_args=args, command_source="plugin",
+            prompt=f"/{command_name} {args}"))
+
+    def test_setup_runs_with_its_fixed_flags_then_what_was_typed(self):
+        out = self.expand("codex:setup", "--enable-review-gate")
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
+        run = self.run_cli("slash", f"--session={SESSION}", "setup", "--json")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertTrue(json.loads(run.stdout)["reviewGateEnabled"])
+
+    def test_the_session_comes_from_the_environment_when_not_given(self):
+        job_id = self.launch_background("ECHO-TYPED", SESSION)
+        self.wait_status(job_id, ("completed",))
+        self.expand("codex:status", job_id)
+        run = self.run_cli("slash", "--session=", "status", "--json",
+                           env={"CODEX_COMPANION_SESSION_ID": SESSION})
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(json.loads(run.stdout)["job"]["id"], job_id)
+
+    def test_other_commands_keep_nothing(self):
+        for name in ("other-plugin:status", "codex:task-worker", "status", "codex:"):
+            out = self.expand(name, "anything")
+            self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""), name)
+        self.assertEqual(self.state_dirs(), [])
+        fallback = self.run_cli("slash", f"--session={SESSION}", "status")
+        self.assertEqual(fallback.returncode, 0, fallback.stderr)
+        self.assertTrue(fallback.stdout.startswith(
+            "codex-companion: the arguments typed after /codex:status did not reach"))
+
+    def test_slash_help(self):
+        run = self.run_cli("slash", "--help")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("slash [--session=ID] COMMAND", run.stdout)
 
 
 class StopGate(HookCase):

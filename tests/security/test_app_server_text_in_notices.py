@@ -1,8 +1,8 @@
 """App-server and repository text reaching Claude's context unasked, through a hook's output.
 
 What a hook prints can land in the model's context without the user asking to see any job:
-UserPromptSubmit's additionalContext (the completion notices) and its stdout, SessionStart's
-stdout (Claude Code 2.1.332 adds them to the context; a Stop hook's or an
+UserPromptSubmit's additionalContext (the completion notices) and its stdout, SessionStart's and
+UserPromptExpansion's stdout (Claude Code 2.1.332 adds them to the context; a Stop hook's or an
 exit-0 hook's stderr it does not: tests/claude/test_claude_facts.py), and the Stop hook's block
 reason. Codex writes a job's answer, its summary (what it found) and its error text (the turn's
 error, the app-server's stderr tail); the repository names branches (a review's summary is its
@@ -100,13 +100,17 @@ class NoticesCarryNoCodexText(HookCase):
 
 class HookOutputsThatReachTheContext(HookCase):
 
-    def test_session_start_prints_nothing(self):
+    def test_session_start_and_prompt_expansion_print_nothing(self):
         env_file = os.path.join(self.tmp, "env.sh")
-        payload = self.hook_input("SessionStart", SESSION, source="startup",
-                                  transcript_path="/tmp/" + INJECTION.replace(" ", "-"))
-        with hostile("hook stdout: session-start with hostile input"):
-            out = self.hook("session-start", payload, env={"CLAUDE_ENV_FILE": env_file})
-            self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
+        for event, payload in (
+                ("session-start", self.hook_input("SessionStart", SESSION, source="startup")),
+                ("user-prompt-expansion", self.hook_input(
+                    "UserPromptExpansion", SESSION, expansion_type="slash_command",
+                    command_name="codex:rescue", command_args=HOSTILE, command_source="plugin",
+                    prompt="/codex:rescue " + HOSTILE))):
+            with hostile(f"hook stdout: {event} with hostile input"):
+                out = self.hook(event, payload, env={"CLAUDE_ENV_FILE": env_file})
+                self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""), event)
 
     def test_the_gate_finding_is_bounded_and_shows_control_characters(self):
         self.make_repo()

@@ -16,7 +16,7 @@ from companion_testlib import BIN
 from hooks_support import HookCase
 from security_support import hostile
 
-EVENTS = ("session-start", "session-end", "stop", "user-prompt-submit")
+EVENTS = ("session-start", "session-end", "stop", "user-prompt-submit", "user-prompt-expansion")
 HOSTILE = {
     "not JSON": b"this is not json {",
     "truncated": b'{"session_id": "abc", "cwd": "/tm',
