@@ -41,6 +41,11 @@ NASTY = ("look at \"the retry path\" it's $(touch PWNED1) `touch PWNED2` C:\\Use
          "cat <<'CODEX_COMPANION_PROMPT'\n"
          "CODEX_COMPANION_ARGS_0123456789abcdef01234567\n"
          "```!\ntouch PWNED5\n```\n!`touch PWNED6`")
+# The classic case alone: the text ends the here-document, and the line after it is valid shell.
+HEREDOC_END = ("look at \"the retry path\" it's $(touch PWNED1) `touch PWNED2`\n"
+               "CODEX_COMPANION_ARGS\n"
+               ")\"; touch PWNED3; : \"$(cat <<'CODEX_COMPANION_ARGS'")
+TEXTS = (HEREDOC_END, NASTY)
 PWNED = [f"PWNED{i}" for i in range(1, 7)]
 
 
@@ -136,18 +141,23 @@ class EveryCommandInClaudeCode(ClaudeCase):
         return ["--settings", path]
 
     def assert_nothing_ran(self, run):
-        for name in PWNED:
-            self.assertFalse(os.path.exists(os.path.join(self.cenv.project, name)),
-                             f"a shell ran the typed text ({name} exists)\n{run.describe()}")
+        ran = [name for name in PWNED if os.path.exists(os.path.join(self.cenv.project, name))]
+        for name in ran:  # so that the next command is judged on its own
+            os.remove(os.path.join(self.cenv.project, name))
+        self.assertEqual(ran, [], f"a shell ran the typed text\n{run.describe()}")
 
     def type_command(self, name, rules, hooks=True):
+        """Types each text after /codex:NAME; nothing of it may run."""
         self.rules = rules
         extra = self.bypass + ([] if hooks else self.no_hooks())
         with hostile(f"typed text after /codex:{name} in Claude Code"
-                     f"{'' if hooks else ' without hooks'}, permissions bypassed"):
-            run = self.run_claude(f"/codex:{name} {NASTY}", extra_args=extra, timeout=180)
-            self.assert_nothing_ran(run)
-        return run
+                     f"{'' if hooks else ' without hooks'}, permissions bypassed", len(TEXTS)):
+            for text in TEXTS:
+                run = self.run_claude(f"/codex:{name} {text}", extra_args=extra, timeout=180)
+                self.assert_nothing_ran(run)
+
+    def turn_texts(self):
+        return [t["params"]["input"][0]["text"] for t in self.app_server_messages("turn/start")]
 
     def test_bang_line_commands(self):
         for name in ("status", "result", "cancel", "logs", "apply", "config", "transfer",
@@ -163,22 +173,23 @@ class EveryCommandInClaudeCode(ClaudeCase):
     def test_reviews(self):
         self.type_command("review", [review_rule("review")])
         self.type_command("adversarial-review", [review_rule("adversarial-review")])
-        turns = [t["params"]["input"][0]["text"] for t in self.app_server_messages("turn/start")]
-        self.assertEqual(len(turns), 1, turns)  # review refuses focus text; this one ran
-        self.assertIn(NASTY, turns[0])
+        turns = self.turn_texts()  # review refuses focus text; the adversarial ones ran
+        self.assertEqual(len(turns), len(TEXTS), turns)
+        for text, turn in zip(TEXTS, turns):
+            self.assertIn(text, turn)
 
     def test_reviews_without_hooks(self):
         self.type_command("adversarial-review", [review_rule("adversarial-review")], hooks=False)
-        turns = [t["params"]["input"][0]["text"] for t in self.app_server_messages("turn/start")]
-        self.assertEqual(len(turns), 1, turns)
-        self.assertIn(NASTY, turns[0])
+        turns = self.turn_texts()
+        self.assertEqual(len(turns), len(TEXTS), turns)
+        for text, turn in zip(TEXTS, turns):
+            self.assertIn(text, turn)
 
     def test_rescue(self):
         for hooks in (True, False):
             with self.subTest(hooks=hooks):
                 self.type_command("rescue", rescue_rules(write=False), hooks=hooks)
-        turns = [t["params"]["input"][0]["text"] for t in self.app_server_messages("turn/start")]
-        self.assertEqual(turns, [NASTY, NASTY])
+        self.assertEqual(self.turn_texts(), list(TEXTS) * 2)
 
 
 if __name__ == "__main__":
