@@ -73,7 +73,11 @@ int session_start(Context& ctx, const hooks::HookInput& input) {
   return 0;
 }
 
-int session_end(Context& ctx) {
+int session_end(Context& ctx, const hooks::HookInput& input) {
+  // What the session's last prompt typed and nobody took goes with the session.
+  if (std::string session = session_of(ctx, input); !session.empty()) {
+    (void)hooks::clear_typed_arguments(ctx.env, ctx.config.state_root, session);
+  }
   auto store = ctx.existing_store();
   if (!store) return hook_note("session-end cannot read the job store: " + store.error().message);
   if (*store == nullptr) return 0;  // no job ever ran here: no broker either
@@ -152,7 +156,7 @@ int run_hook(Context& ctx) {
     case hooks::HookEvent::kSessionStart:
       return session_start(ctx, *input);
     case hooks::HookEvent::kSessionEnd:
-      return session_end(ctx);
+      return session_end(ctx, *input);
     case hooks::HookEvent::kStop:
       return stop(ctx, *input);
     case hooks::HookEvent::kUserPromptSubmit:

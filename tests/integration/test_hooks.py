@@ -176,6 +176,15 @@ class TypedArguments(HookCase):
         self.assertTrue(fallback.stdout.startswith(
             "codex-companion: the arguments typed after /codex:status did not reach"))
 
+    def test_the_sessions_end_takes_what_nobody_took(self):
+        self.expand("codex:review", "--base main")
+        stash = os.path.join(self.state_home, "codex-companion", "typed-arguments",
+                             SESSION + ".json")
+        self.assertTrue(os.path.exists(stash))
+        out = self.hook("session-end", self.hook_input("SessionEnd", SESSION, reason="clear"))
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
+        self.assertFalse(os.path.exists(stash))
+
     def test_slash_help(self):
         run = self.run_cli("slash", "--help")
         self.assertEqual(run.returncode, 0, run.stderr)
