@@ -88,8 +88,7 @@ Result<std::optional<std::string>> take_typed_arguments(sys::Env& env,
                                                         const std::string& session_id,
                                                         const std::string& command) {
   auto path = typed_arguments_path(state_root, session_id);
-  if (!path) return path.error();
-  if (!env.path_exists(*path)) return std::optional<std::string>();
+  if (!path || !env.path_exists(*path)) return std::optional<std::string>();
   // The JSON escapes of a stash at the bound take at most 6 bytes per byte typed.
   auto text = env.read_file(*path, 6 * kMaxTypedArgumentsBytes + 4096, sys::Links::kRefuse);
   if (!text) {

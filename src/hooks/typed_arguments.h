@@ -64,7 +64,8 @@ Status clear_typed_arguments(sys::Env& env, const std::string& state_root,
 
 // The text typed after /codex:`command` in this session, taken: the stash is removed, so a later
 // call finds nothing. nullopt when nothing is stashed for that command (a stash for another
-// command is left for it). Errors: a bad session id, an unreadable stash (which is removed).
+// command is left for it) or the id is one no stash can have. Errors: an unreadable stash (which
+// is removed).
 Result<std::optional<std::string>> take_typed_arguments(sys::Env& env,
                                                         const std::string& state_root,
                                                         const std::string& session_id,
