@@ -1,7 +1,8 @@
 // Fuzz target: what the hooks read from outside (src/hooks/): the JSON Claude Code sends a hook
-// on stdin (hook_input.h), and what is built from it: the SessionStart exports (session.h), the
-// stop gate's reading of Codex's answer and its decision (stop_gate.h), the completion notices
-// (notices.h); and Codex's session-import answers and ledger (codex/session_import.h), any JSON.
+// on stdin (hook_input.h), and what is built from it: the SessionStart exports and their rewrite of
+// the env file (session_env.h), the stop gate's reading of Codex's answer and its decision
+// (stop_gate.h), the completion notices (notices.h); and Codex's session-import answers and ledger
+// (codex/session_import.h), any JSON.
 //
 // Input: the hook's stdin. Its fields then feed the rest: last_assistant_message is Codex's
 // answer to the gate, prompt a template and an error message, reason a job status. The corpus
@@ -24,7 +25,7 @@
 #include "fuzz_check.h"
 #include "hooks/hook_input.h"
 #include "hooks/notices.h"
-#include "hooks/session.h"
+#include "hooks/session_env.h"
 #include "hooks/stop_gate.h"
 #include "store/job.h"
 #include "sys/json_read.h"
@@ -48,8 +49,8 @@ void check_name(const std::string& value, size_t max_bytes, bool path) {
   if (path) FUZZ_CHECK(value.empty() || value[0] == '/', "a path is absolute");
 }
 
-void check_exports(const hooks::HookInput& input, const std::string& plugin_data) {
-  std::string exports = hooks::session_exports(input, plugin_data);
+void check_exports(const hooks::HookInput& input) {
+  std::string exports = hooks::session_exports(input);
   std::vector<std::string> expected;
   auto add = [&](const char* name, const std::string& value) {
     if (value.empty()) return;
@@ -58,10 +59,26 @@ void check_exports(const hooks::HookInput& input, const std::string& plugin_data
   };
   add("CODEX_COMPANION_SESSION_ID", input.session_id);
   add("CODEX_COMPANION_TRANSCRIPT_PATH", input.transcript_path);
-  add("CLAUDE_PLUGIN_DATA", plugin_data);
   auto words = companion::cli::split_raw_arguments(exports);
   FUZZ_CHECK(words.ok(), "the exports are valid shell words");
   FUZZ_CHECK(*words == expected, "a shell reads back exactly the values exported");
+}
+
+// The env file's rewrite: another file's bytes around our lines, any number of starts.
+void check_env_file(const hooks::HookInput& input, const std::string& file,
+                    const std::string& plugin_data) {
+  std::string exports = hooks::session_exports(input);
+  auto retired = hooks::retired_export_lines(plugin_data);
+  std::string once = hooks::with_session_exports(file, exports, retired);
+  if (once.find(exports) == std::string::npos) {
+    FUZZ_CHECK(once == file && hooks::ends_inside_statement(file),
+               "our lines are in the file, unless it ends inside a statement and is left alone");
+  }
+  FUZZ_CHECK(hooks::with_session_exports(once, exports, retired) == once,
+             "a second start changes nothing: the file does not grow");
+  if (!file.empty() && once.size() > exports.size()) {
+    FUZZ_CHECK(once.size() <= file.size() + exports.size() + 1, "only our lines are added");
+  }
 }
 
 void check_gate(const std::string& answer_text, const std::string& template_text) {
@@ -134,8 +151,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_name(input.reason, hooks::kMaxHookIdBytes, false);
   check_name(input.transcript_path, hooks::kMaxHookPathBytes, true);
   check_name(input.cwd, hooks::kMaxHookPathBytes, true);
+  check_exports(input);
   // An environment variable holds no NUL: the plugin data directory is the prompt up to one.
-  check_exports(input, input.prompt.substr(0, input.prompt.find('\0')));
+  check_env_file(input, input.last_assistant_message,
+                 input.prompt.substr(0, input.prompt.find('\0')));
   check_gate(input.last_assistant_message, input.prompt);
   check_notes(input);
   check_import_readers(text, input.transcript_path);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string_view>
 
+#include "cli/cmd_slash.h"
 #include "cli/commands.h"
 #include "sys/config.h"
 #include "sys/env.h"
@@ -109,7 +110,7 @@ const std::array<Command, 17>& commands() {
        {{}, {"resume", "background", "wait"}},
        run_retry},
       {"hook",
-       "hook session-start|session-end|stop|user-prompt-submit",
+       "hook session-start|session-end|stop|user-prompt-submit|user-prompt-expansion",
        "Claude Code hook entry points (the hook's JSON on stdin; see plugin/hooks/hooks.json).",
        {},
        run_hook},
@@ -139,6 +140,7 @@ std::string usage_text() {
   for (const auto& c : commands()) {
     out += "  " + std::string(c.usage) + "\n      " + std::string(c.summary) + "\n";
   }
+  out += std::string("  ") + kSlashUsage + "\n      " + kSlashSummary + "\n";
   out +=
       "\nEvery command takes --cwd DIR (-C DIR), --help (-h) and --version. For task, review and\n"
       "adversarial-review, options come first: from the first word that is not an option (or\n"
@@ -172,6 +174,10 @@ int dispatch(sys::Env& env, const std::vector<std::string>& args) {
   if (args[0] == "--version" || args[0] == "-V") {
     print_text("codex-companion " COMPANION_VERSION "\n");
     return 0;
+  }
+  if (args[0] == "slash") {
+    return run_slash(env, args,
+                     [&](const std::vector<std::string>& call) { return dispatch(env, call); });
   }
   const Command* cmd = nullptr;
   for (const auto& c : commands()) {

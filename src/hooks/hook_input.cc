@@ -63,7 +63,7 @@ Status check_name(const char* key, const std::string& value, size_t max_bytes, b
 }
 
 Status read_fields(const Json& input, HookInput& out) {
-  const std::array<std::pair<const char*, std::string*>, 8> texts = {{
+  const std::array<std::pair<const char*, std::string*>, 12> texts = {{
       {"session_id", &out.session_id},
       {"transcript_path", &out.transcript_path},
       {"cwd", &out.cwd},
@@ -72,6 +72,10 @@ Status read_fields(const Json& input, HookInput& out) {
       {"reason", &out.reason},
       {"last_assistant_message", &out.last_assistant_message},
       {"prompt", &out.prompt},
+      {"expansion_type", &out.expansion_type},
+      {"command_name", &out.command_name},
+      {"command_args", &out.command_args},
+      {"command_source", &out.command_source},
   }};
   for (const auto& [key, field] : texts) COMPANION_TRY(read_text(input, key, *field));
   if (const Json* active = sys::json_field(input, "stop_hook_active");
@@ -85,6 +89,9 @@ Status read_fields(const Json& input, HookInput& out) {
   COMPANION_TRY(check_name("hook_event_name", out.hook_event_name, kMaxHookIdBytes, false));
   COMPANION_TRY(check_name("source", out.source, kMaxHookIdBytes, false));
   COMPANION_TRY(check_name("reason", out.reason, kMaxHookIdBytes, false));
+  COMPANION_TRY(check_name("expansion_type", out.expansion_type, kMaxHookIdBytes, false));
+  COMPANION_TRY(check_name("command_name", out.command_name, kMaxHookIdBytes, false));
+  COMPANION_TRY(check_name("command_source", out.command_source, kMaxHookIdBytes, false));
   COMPANION_TRY(check_name("transcript_path", out.transcript_path, kMaxHookPathBytes, true));
   COMPANION_TRY(check_name("cwd", out.cwd, kMaxHookPathBytes, true));
   return {};
@@ -97,6 +104,7 @@ std::optional<HookEvent> parse_hook_event(std::string_view name) {
   if (name == "session-end") return HookEvent::kSessionEnd;
   if (name == "stop") return HookEvent::kStop;
   if (name == "user-prompt-submit") return HookEvent::kUserPromptSubmit;
+  if (name == "user-prompt-expansion") return HookEvent::kUserPromptExpansion;
   return std::nullopt;
 }
 

@@ -4,9 +4,6 @@
 
 #include <string>
 
-#include "hooks/session.h"
-#include "sys/text.h"
-
 namespace companion::hooks {
 namespace {
 
@@ -84,19 +81,6 @@ TEST(HookInput, EventNames) {
   EXPECT_EQ(parse_hook_event("stop"), HookEvent::kStop);
   EXPECT_EQ(parse_hook_event("user-prompt-submit"), HookEvent::kUserPromptSubmit);
   EXPECT_FALSE(parse_hook_event("SessionStart").has_value());
-}
-
-// The reference plugin's tests compare this file byte for byte.
-TEST(SessionExports, ReferenceFormatWithQuotesEscaped) {
-  HookInput in;
-  in.session_id = "sess-current";
-  in.transcript_path = "/tmp/it's here/session.jsonl";
-  EXPECT_EQ(session_exports(in, std::string("/data")),
-            "export CODEX_COMPANION_SESSION_ID='sess-current'\n"
-            "export CODEX_COMPANION_TRANSCRIPT_PATH='/tmp/it'\"'\"'s here/session.jsonl'\n"
-            "export CLAUDE_PLUGIN_DATA='/data'\n");
-  EXPECT_EQ(session_exports(HookInput{}, std::nullopt), "");
-  EXPECT_EQ(sys::shell_single_quote("$(touch x) `y` \\"), "'$(touch x) `y` \\'");
 }
 
 }  // namespace

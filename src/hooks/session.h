@@ -1,9 +1,9 @@
 // The SessionStart and SessionEnd hooks (SPEC.md section 1).
 //
 // SessionStart hands the session to everything Claude Code runs later (`!` lines, the Bash tool,
-// the rescue subagent): it appends shell export lines to the file named by CLAUDE_ENV_FILE,
-// which Claude Code sources before each of them (measured: the exports reach `!` lines). It does
-// nothing else, so it stays well under its 100 ms goal.
+// the rescue subagent): it rewrites its own export lines in the file named by CLAUDE_ENV_FILE,
+// which Claude Code sources before each of them (hooks/session_env.h). It does nothing else, so
+// it stays well under its 100 ms goal.
 //
 // SessionEnd ends no job: background jobs outlive the session that launched them (`/clear` ends
 // a session too, and the user still wants the result). It only lets a broker that serves nobody
@@ -11,22 +11,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
 
-#include "hooks/hook_input.h"
 #include "store/job_store.h"
-#include "sys/config.h"
 #include "sys/result.h"
 
 namespace companion::hooks {
-
-// The lines SessionStart appends, in this order, each only when its value is not empty:
-//   export CODEX_COMPANION_SESSION_ID='<session_id>'
-//   export CODEX_COMPANION_TRANSCRIPT_PATH='<transcript_path>'
-//   export CLAUDE_PLUGIN_DATA='<plugin_data>'
-std::string session_exports(const HookInput& input, const std::optional<std::string>& plugin_data);
 
 // Asks each of the workspace's shared brokers (every identity recorded in `store`; a broker named
 // by CODEX_COMPANION_APP_SERVER_ENDPOINT is the user's own and is left alone) to exit when it

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sys/terminal_text.h"
 #include "sys/text.h"
 
 namespace companion::hooks {
@@ -78,7 +79,7 @@ std::string block_reason(std::string_view finding) {
       "\n\nFix them, or say why they are not a problem. (Codex reviews each turn before Claude "
       "stops because the stop-time review gate is on for this repository; to turn it off, run "
       "/codex:setup --disable-review-gate.)",
-      sys::cut_utf8(text, kMaxFindingBytes));
+      sys::cut_utf8(sys::printable_text(text), kMaxFindingBytes));
 }
 
 StopDecision decide_after_review(const store::Job& job, std::string_view final_message) {

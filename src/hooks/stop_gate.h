@@ -47,7 +47,10 @@ struct GateAnswer {
 // followed by `:` (or nothing). Anything else is kUnusable.
 GateAnswer parse_gate_answer(std::string_view final_message);
 
-// The block reason for Claude: Codex's finding (bounded) and how to turn the gate off.
+// The block reason for Claude (Claude Code also shows it to the user): Codex's finding, with
+// control characters made visible (sys::printable_text) and bounded to kMaxFindingBytes, and how
+// to turn the gate off. The finding is the gate's one intended passage of Codex's text into
+// Claude's context.
 std::string block_reason(std::string_view finding);
 
 // The decision the Stop hook prints, and the notes for stderr (one line each).

@@ -58,6 +58,10 @@ class RealEnv final : public Env {
   Status write_file_atomic(const std::string& path, std::string_view data) override {
     return sys::write_file_atomic(path, data);
   }
+  Status rewrite_file(const std::string& path, size_t max_bytes, mode_t new_mode,
+                      const FileEdit& edit) override {
+    return sys::rewrite_file(path, max_bytes, new_mode, edit);
+  }
   Status remove_file(const std::string& path) override { return sys::remove_file(path); }
   Status ensure_private_dir(const std::string& path) override {
     return sys::ensure_private_dir(path);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sys/fd.h"
+#include "sys/file_rewrite.h"
 #include "sys/fs.h"
 #include "sys/lock.h"
 #include "sys/process.h"
@@ -67,6 +68,10 @@ class Env {
   virtual Status append_file(const std::string& path, std::string_view data) = 0;
   // Replaces `path` by write, fsync, rename (mode 0600).
   virtual Status write_file_atomic(const std::string& path, std::string_view data) = 0;
+  // Rewrites a regular file that others read by path, atomically, keeping its mode, bounded
+  // (see sys/file_rewrite.h).
+  virtual Status rewrite_file(const std::string& path, size_t max_bytes, mode_t new_mode,
+                              const FileEdit& edit) = 0;
   // A missing file is not an error.
   virtual Status remove_file(const std::string& path) = 0;
   // Creates the directory (and missing parents) 0700, or checks an existing one is a private
@@ -128,6 +133,10 @@ class EnvWrapper : public Env {
   }
   Status write_file_atomic(const std::string& path, std::string_view data) override {
     return target_.write_file_atomic(path, data);
+  }
+  Status rewrite_file(const std::string& path, size_t max_bytes, mode_t new_mode,
+                      const FileEdit& edit) override {
+    return target_.rewrite_file(path, max_bytes, new_mode, edit);
   }
   Status remove_file(const std::string& path) override { return target_.remove_file(path); }
   Status ensure_private_dir(const std::string& path) override {

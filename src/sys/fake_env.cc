@@ -57,6 +57,12 @@ Status FaultInjectionEnv::write_file_atomic(const std::string& path, std::string
   return EnvWrapper::write_file_atomic(path, data);
 }
 
+Status FaultInjectionEnv::rewrite_file(const std::string& path, size_t max_bytes, mode_t new_mode,
+                                       const FileEdit& edit) {
+  if (auto e = check(Op::kWriteFile, path)) return *e;
+  return EnvWrapper::rewrite_file(path, max_bytes, new_mode, edit);
+}
+
 Status FaultInjectionEnv::remove_file(const std::string& path) {
   if (auto e = check(Op::kRemoveFile, path)) return *e;
   return EnvWrapper::remove_file(path);

@@ -64,6 +64,9 @@ class FaultInjectionEnv : public EnvWrapper {
   Result<std::string> read_tail(const std::string& path, size_t max_bytes) override;
   Status append_file(const std::string& path, std::string_view data) override;
   Status write_file_atomic(const std::string& path, std::string_view data) override;
+  // Counted and failed as Op::kWriteFile.
+  Status rewrite_file(const std::string& path, size_t max_bytes, mode_t new_mode,
+                      const FileEdit& edit) override;
   Status remove_file(const std::string& path) override;
   Status ensure_private_dir(const std::string& path) override;
   Result<UniqueFd> open_append(const std::string& path) override;

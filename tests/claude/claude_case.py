@@ -58,6 +58,149 @@ def bash_template(text, program):
     return ""
 
 
+def typed_arguments(req):
+    """The arguments as the user typed them: Claude Code's <command-args> element (exact), else
+    the command file's own framing (empty when none were given)."""
+    text = req.last_user_text()
+    if "<command-args>" in text:
+        return between(text, "<command-args>", "</command-args>")
+    return tagged(text, "codex-arguments") or tagged(text, "codex-request")
+
+
+# The one Bash call `codex-companion slash` asks for when the typed arguments did not reach it
+# (src/hooks/typed_arguments.h): a here-document under a marker it made up at random.
+FALLBACK_CALL = re.compile(r"codex-companion [a-z-]+ \"\$\(cat <<'(CODEX_COMPANION_ARGS_[0-9a-f]{24})'"
+                           r"\n[^\n]*<the arguments>\n\n\1\n\)\"")
+
+
+def fallback_call(text, arguments):
+    """The call a `slash` fallback in `text` asks for, with `arguments` in place of
+    `<the arguments>` as a model following it writes it; None when `text` holds no fallback."""
+    match = FALLBACK_CALL.search(text)
+    if match is None:
+        return None
+    return match.group(0).replace("<the arguments>", arguments, 1)
+
+
+def bash_call(command, description="codex-companion"):
+    return {"type": "tool_use", "name": "Bash",
+            "input": {"command": command, "description": description, "timeout": 600000}}
+
+
+def bang_fallback_rule(name):
+    """The main thread of /codex:NAME after its `!` line printed a `slash` fallback: one Bash call
+    as the fallback shows, then the answer is the call's output."""
+    def rule(req):
+        if not command_request(req, name):
+            return None
+        if req.tool_results():
+            return [{"type": "text", "text": "{tool_result}"}]
+        call = fallback_call(req.last_user_text(), typed_arguments(req))
+        return [bash_call(call)] if call else None
+    return rule
+
+
+def review_rule(name, background=False):
+    """The main thread of /codex:review or /codex:adversarial-review: the command file's Bash
+    template (` --background` added when asked), then the call a `slash` fallback shows, if any.
+    A command file of the form before `slash` (a here-document under a fixed marker, with the
+    typed arguments put in place of its placeholder line) is followed too."""
+    def rule(req):
+        if not command_request(req, name):
+            return None
+        results = req.tool_results()
+        if results:
+            call = fallback_call(results[-1][1], typed_arguments(req)) if len(results) == 1 else None
+            return [bash_call(call)] if call else [{"type": "text", "text": "{tool_result}"}]
+        text = req.last_user_text()
+        template = bash_template(text, "codex-companion slash ")
+        if template:
+            command = template.strip() + (" --background" if background else "")
+        else:
+            template = bash_template(text, f"codex-companion {name} ")
+            if "<the raw arguments>" not in template:
+                return [{"type": "text", "text": f"no template for {name} in the command file"}]
+            prefix = "--background " if background else ""
+            command = template.replace("<the raw arguments>",
+                                       prefix + typed_arguments(req)).rstrip("\n")
+        return [bash_call(command, "Codex review")]
+    return rule
+
+
+ROUTING_WITH_VALUE = ("--model", "--effort")
+
+
+def agent_prompt(req):
+    """The prompt the Agent tool gave a subagent: its own text block in the first user message
+    (after Claude Code's reminders, before preloaded skills), which Claude Code ends with a
+    newline."""
+    for block in req.last_user_blocks():
+        if not block.startswith("<system-reminder>"):
+            return block[:-1] if block.endswith("\n") else block
+    return ""
+
+
+def split_routing(request):
+    """(routing flags, task text) the way the agent file says: leading --words, then text."""
+    words = request.split(" ")
+    flags = []
+    while words and words[0].startswith("--"):
+        flag = words.pop(0)
+        flags.append(flag)
+        if flag in ROUTING_WITH_VALUE and words:
+            flags.append(words.pop(0))
+    return flags, " ".join(words)
+
+
+def agent_options(flags, write):
+    """The option words the agent file says to add (the routing flags themselves reach the runtime
+    with the request)."""
+    options = []
+    if "--resume" in flags:
+        options.append("--resume-last")
+    if "--fresh" in flags:
+        options.append("--fresh")
+    if write:
+        options.append("--write")
+    return options
+
+
+def rescue_rules(write=False):
+    """The main thread (the /codex:rescue command) and the codex-rescue subagent, as a model
+    following their instructions would act."""
+    def subagent(req):
+        # The agent file before `slash`: the text in a here-document under a fixed marker.
+        old = re.search(r"codex-companion task <options> <<'([A-Z_]+)'", req.system)
+        if "codex-companion slash rescue <options>" not in req.system and not old:
+            return None
+        results = req.tool_results()
+        request = agent_prompt(req)
+        if results:
+            call = fallback_call(results[-1][1], request) if len(results) == 1 else None
+            return [bash_call(call)] if call else [{"type": "text", "text": "{tool_result}"}]
+        flags, text = split_routing(request)
+        options = agent_options(flags, write)
+        if old:
+            marker = old.group(1)
+            command = " ".join(["codex-companion task", *options]) + f" <<'{marker}'\n{text}\n{marker}"
+        else:
+            command = " ".join(["codex-companion slash rescue", *options])
+        return [bash_call(command, "Hand the task to Codex")]
+
+    def main_thread(req):
+        if not command_request(req, "rescue"):
+            return None
+        if req.tool_results():
+            return [{"type": "text", "text": "{tool_result}"}]
+        request = typed_arguments(req)
+        if "--resume" not in request.split(" ") and "--fresh" not in request.split(" "):
+            request = "--fresh " + request  # no AskUserQuestion in -p: the recommendation
+        return [{"type": "tool_use", "name": "Agent",
+                 "input": {"description": "Codex rescue", "prompt": request,
+                           "subagent_type": "codex:codex-rescue", "run_in_background": False}}]
+    return [subagent, main_thread]
+
+
 class ClaudeCase(unittest.TestCase):
     """A MessagesStub, a ClaudeEnv and the recording launcher for each test."""
 
@@ -179,6 +322,21 @@ class ClaudeCase(unittest.TestCase):
         if latest and all(j["id"] != latest["id"] for j in jobs):
             jobs.append(latest)
         return jobs
+
+    def hook_errors(self):
+        """What Claude Code recorded as failed hooks in the test's transcripts (a hook that exits
+        non-zero: shown to the user as a hook error): the attachments, in order."""
+        errors = []
+        projects = os.path.join(self.cenv.config_dir, "projects")
+        for root, _, names in os.walk(projects) if os.path.isdir(projects) else ():
+            for name in sorted(n for n in names if n.endswith(".jsonl")):
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    for line in f:
+                        entry = json.loads(line) if '"hook_non_blocking_error"' in line else {}
+                        attachment = entry.get("attachment") or {}
+                        if attachment.get("type") == "hook_non_blocking_error":
+                            errors.append(attachment)
+        return errors
 
     def wait_no_active_jobs(self, timeout=30):
         def idle():

@@ -1,9 +1,9 @@
 """What the plugin relies on in Claude Code itself, measured on the real CLI (SPEC.md section 7).
 
-A small probe plugin (written here into a temporary directory) prints its argv, stdin and a few
-variables from `!` lines, from the Bash tool and from a subagent's Bash tool, and records the JSON
-its hooks get on stdin. MEASURED_VERSION is the version these facts were taken from; a newer pin
-runs the same checks.
+A small probe plugin (tests/claude/claude_probe.py, written into a temporary directory) prints its
+argv, stdin and a few variables from `!` lines, from the Bash tool and from a subagent's Bash
+tool, and records the JSON its hooks get on stdin. MEASURED_VERSION is the version these facts
+were taken from; a newer pin runs the same checks.
 """
 
 import json
@@ -11,100 +11,12 @@ import os
 import re
 
 from claude_case import MEASURED_VERSION, ClaudeCase, between, main
+from claude_probe import args_of, make_probe_plugin
 from messages_stub import MessagesRequest
 
 # Text a user might type after a command: both quote kinds, a Windows path, shell syntax, a flag.
 NASTY = ('fix "the quoted part" it\'s C:\\Users\\me\\src --write $(touch PWNED) `touch PWNED2` '
          '$HOME ) ( \\')
-PROBE = r"""#!/bin/sh
-printf 'PROBE argc=%s\n' "$#"
-for a in "$@"; do printf 'ARG<%s>\n' "$a"; done
-printf 'ROOT<%s> DATA<%s> SID<%s>\n' "${CLAUDE_PLUGIN_ROOT-unset}" "${CLAUDE_PLUGIN_DATA-unset}" \
-  "${PROBE_SESSION-unset}"
-printf 'PATH<%s>\n' "$PATH"
-printf 'STDINTYPE<%s>\n' "$(stat -L -c %F /proc/$$/fd/0)"
-if [ "$1" = "--stdin" ]; then printf 'STDIN<'; cat; printf '>\n'; fi
-exit 0
-"""
-FAILING = "#!/bin/sh\necho 'probe stdout line'\necho 'probe: it failed; run the fix' >&2\nexit 3\n"
-HOOK = r"""#!/bin/sh
-event=$1
-stat -L -c %F /proc/$$/fd/0 > "$PROBE_HOOK_DIR/stdin-type.$event"
-input=$(cat)
-printf '%s\n' "$input" > "$PROBE_HOOK_DIR/$event.$(date +%s%N).json"
-case "$event" in
-  SessionStart)
-    [ -n "$CLAUDE_ENV_FILE" ] && {
-      printf 'export CLAUDE_PLUGIN_ROOT=%s\n' "$CLAUDE_PLUGIN_ROOT"
-      printf 'export CLAUDE_PLUGIN_DATA=%s\n' "$CLAUDE_PLUGIN_DATA"
-      printf 'export PROBE_SESSION=exported-by-session-start\n'
-    } >> "$CLAUDE_ENV_FILE" ;;
-  UserPromptSubmit)
-    printf '%s\n' '{"hookSpecificOutput":{"hookEventName":"UserPromptSubmit","additionalContext":"PROBE-CONTEXT-LINE"}}' ;;
-  Stop)
-    case "$input" in
-      *'"stop_hook_active":true'*) ;;
-      *) printf '%s\n' '{"decision":"block","reason":"PROBE-STOP-REASON"}' ;;
-    esac ;;
-  SessionEnd)
-    i=0
-    while [ $i -lt 60 ]; do sleep 0.1; date +%s%N >> "$PROBE_HOOK_DIR/session-end-ticks"; i=$((i + 1)); done ;;
-esac
-exit 0
-"""
-COMMANDS = {
-    "inline": "---\ndescription: inline probe\nallowed-tools: Bash(probe:*)\n---\n"
-              '!`probe "$ARGUMENTS"`\n\nReport it.\n',
-    "stdin": "---\ndescription: stdin probe\nallowed-tools: Bash(probe:*)\n---\n"
-             "```!\nprobe --stdin <<'PROBE_END'\n$ARGUMENTS\nPROBE_END\n```\n\nReport it.\n",
-    # The form the plugin uses: the blank line keeps Claude Code's permission check from reading
-    # a trailing backslash of the text as a line continuation; $(…) drops trailing newlines.
-    "comsub": "---\ndescription: one-argument probe\nallowed-tools: Bash(probe:*)\n---\n"
-              "```!\nprobe \"$(cat <<'PROBE_END'\n$ARGUMENTS\n\nPROBE_END\n)\"\n```\n\nReport it.\n",
-    "comsub-tight": "---\ndescription: one-argument probe\nallowed-tools: Bash(probe:*)\n---\n"
-                    "```!\nprobe \"$(cat <<'PROBE_END'\n$ARGUMENTS\nPROBE_END\n)\"\n```\n\nOK.\n",
-    "rootvar": "---\ndescription: plugin root probe\nallowed-tools: Bash(probe:*)\n---\n"
-               "Text: ${CLAUDE_PLUGIN_ROOT}\n"
-               '!`probe "${CLAUDE_PLUGIN_ROOT}" "${CLAUDE_PLUGIN_DATA}"`\n',
-    "fail": "---\ndescription: failing probe\nallowed-tools: Bash(failing-probe:*)\n---\n"
-            "!`failing-probe`\n\nReport it.\n",
-    "model": "---\ndescription: model-run probe\nallowed-tools: Bash(probe:*), Agent\n---\n"
-             "Raw:\n<raw>\n$ARGUMENTS\n</raw>\n",
-}
-AGENT = ("---\nname: probe-agent\ndescription: Runs the probe for tests.\ntools: Bash\n---\n\n"
-         "PROBE-AGENT-BODY: run the probe once with Bash and return its output.\n")
-
-
-def write(path, text, mode=0o644):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-def make_probe_plugin(root, hooks):
-    """A plugin named `probe` with the commands above; `hooks`: event -> hook timeout (s)."""
-    write(os.path.join(root, ".claude-plugin", "plugin.json"),
-          json.dumps({"name": "probe", "version": "1.0.0", "description": "test probe",
-                      "author": {"name": "tests"}}))
-    write(os.path.join(root, "bin", "probe"), PROBE, 0o755)
-    write(os.path.join(root, "bin", "failing-probe"), FAILING, 0o755)
-    write(os.path.join(root, "bin", "probe-hook"), HOOK, 0o755)
-    for name, text in COMMANDS.items():
-        write(os.path.join(root, "commands", f"{name}.md"), text)
-    write(os.path.join(root, "agents", "probe-agent.md"), AGENT)
-    if hooks:
-        hook = '"${CLAUDE_PLUGIN_ROOT}/bin/probe-hook" '
-        entries = {event: [{"hooks": [{"type": "command", "timeout": timeout,
-                                       "command": hook + event}]}]
-                   for event, timeout in hooks.items()}
-        write(os.path.join(root, "hooks", "hooks.json"), json.dumps({"hooks": entries}))
-    return root
-
-
-def args_of(output):
-    """The ARG<…> values the probe printed, in order."""
-    return re.findall(r"ARG<(.*?)>\n", output, re.S)
 
 
 def comsub_command(text):
@@ -118,11 +30,26 @@ class ClaudeFactsTest(ClaudeCase):
         self.hook_dir = os.path.join(self.tmp, "hooks")
         os.makedirs(self.hook_dir)
         self.all_hooks = make_probe_plugin(os.path.join(self.tmp, "probe-hooks"), {
-            "SessionStart": 5, "UserPromptSubmit": 5, "Stop": 30, "SessionEnd": 10})
+            "SessionStart": 5, "UserPromptSubmit": 5, "UserPromptExpansion": 5, "Stop": 30,
+            "SessionEnd": 10})
         self.no_hooks = make_probe_plugin(os.path.join(self.tmp, "probe-plain"), {})
 
-    def run_probe(self, prompt, plugin):
-        return self.run_claude(prompt, plugin_dir=plugin, env={"PROBE_HOOK_DIR": self.hook_dir})
+    def run_probe(self, prompt, plugin, extra_args=(), env=None):
+        return self.run_claude(prompt, plugin_dir=plugin, extra_args=extra_args,
+                               env={"PROBE_HOOK_DIR": self.hook_dir, **(env or {})})
+
+    def hook_times(self, event):
+        """When each run of the hook for `event` started (ns), in order."""
+        return sorted(int(n.split(".")[1]) for n in os.listdir(self.hook_dir)
+                      if n.startswith(event + ".") and n.endswith(".json"))
+
+    def env_files(self, event):
+        names = sorted(n for n in os.listdir(self.hook_dir) if n.startswith(f"env-file.{event}."))
+        out = []
+        for name in names:
+            with open(os.path.join(self.hook_dir, name), encoding="utf-8") as f:
+                out.append(f.read().strip())
+        return out
 
     def prompt_text(self, run, index=0):
         bodies = run.message_bodies()
@@ -319,6 +246,104 @@ class ClaudeFactsTest(ClaudeCase):
         self.assertGreater(lived, 1.0, ticks)
         self.assertLess(lived, 2.5, ticks)
         self.assertIn("SessionEnd hook", run.stderr)
+
+    # The session's env file (hooks/session_env.h relies on these) ---------------------------
+
+    def test_session_start_env_file_is_one_per_session_and_hook_kept_across_resumes(self):
+        self.run_probe("/probe:inline one", self.all_hooks)
+        self.run_probe("/probe:inline two", self.all_hooks)
+        self.run_probe("/compact", self.all_hooks)
+        sources = [i["source"] for i in self.hook_inputs("SessionStart")]
+        self.assertEqual(sources, ["startup", "resume", "resume", "compact"])
+        expected = os.path.join(self.cenv.config_dir, "session-env", self.session_id,
+                                "sessionstart-hook-0.sh")
+        self.assertEqual(self.env_files("SessionStart"), [expected] * 4)
+        self.assertEqual(set(self.env_files("UserPromptSubmit")), {""})  # SessionStart's only
+        # Never truncated: every start's appended lines are still there.
+        with open(expected, encoding="utf-8") as f:
+            self.assertEqual(f.read().count("export PROBE_SESSION="), 4)
+
+    def test_the_env_file_is_read_by_path_before_each_command(self):
+        # A hook that replaces the file by a rename: each command sees the newest file.
+        env = {"PROBE_RENAME": "1"}
+        first = self.run_probe("/probe:inline a", self.all_hooks, env=env)
+        self.assertIn("SID<renamed-startup>", self.prompt_text(first))
+        second = self.run_probe("/probe:inline b", self.all_hooks, env=env)
+        self.assertIn("SID<renamed-resume>", self.prompt_text(second))
+
+    # What a command's typed arguments pass through (hooks/typed_arguments.h) ------------------
+
+    def test_prompt_expansion_gets_the_exact_arguments_before_the_bang_lines_run(self):
+        run = self.run_probe('/probe:sid say "two words" !x and !`y`  ', self.all_hooks)
+        (submit,) = self.hook_inputs("UserPromptSubmit")
+        (expansion,) = self.hook_inputs("UserPromptExpansion")
+        self.assertEqual(submit["prompt"], '/probe:sid say "two words" !x and !`y`  ')
+        self.assertEqual((expansion["expansion_type"], expansion["command_name"],
+                          expansion["command_args"], expansion["command_source"]),
+                         ("slash_command", "probe:sid", 'say "two words" !x and !`y`',
+                          "plugin"))
+        self.assertEqual(expansion["session_id"], self.session_id)
+        text = self.prompt_text(run)
+        bang = int(re.search(r"PROBE argc=\d+ time=(\d+)", text).group(1))
+        self.assertLess(self.hook_times("UserPromptSubmit")[0],
+                        self.hook_times("UserPromptExpansion")[0])
+        self.assertLess(self.hook_times("UserPromptExpansion")[0], bang)
+
+    def test_a_command_the_model_invokes_runs_its_bang_lines_without_prompt_expansion(self):
+        def rule(req):
+            if "please run the probe" not in req.last_user_text():
+                return None
+            if req.tool_results():
+                return [{"type": "text", "text": "done"}]
+            return [{"type": "tool_use", "name": "Skill",
+                     "input": {"skill": "probe:inline", "args": "from the model"}}]
+        self.rules = [rule]
+        run = self.run_probe("please run the probe", self.all_hooks,
+                             extra_args=["--allowedTools", "Skill(probe:inline)", "--"])
+        self.assertEqual(self.hook_inputs("UserPromptExpansion"), [], run.describe())
+        joined = "\n".join(MessagesRequest(b).text() for b in run.message_bodies())
+        self.assertIn("ARG<from the model>", joined)
+
+    def test_claude_session_id_is_filled_into_bang_lines_and_command_text(self):
+        run = self.run_probe("/probe:sid", self.no_hooks)
+        text = self.prompt_text(run)
+        self.assertIn(f"Text: {self.session_id}\n", text)
+        self.assertEqual(args_of(text), [self.session_id])
+
+    def test_bypassing_permissions_runs_text_that_ends_a_here_document(self):
+        # Why no typed text may be in a `!` line: the permission check is all that stops it.
+        text = "a\nPROBE_END\n)\"; touch PWNED; : \"$(cat <<'PROBE_END'"
+        self.run_probe("/probe:comsub " + text, self.no_hooks)
+        self.assertFalse(os.path.exists(os.path.join(self.cenv.project, "PWNED")))
+        self.run_probe("/probe:comsub " + text, self.no_hooks,
+                       extra_args=["--dangerously-skip-permissions"], env={"IS_SANDBOX": "1"})
+        self.assertTrue(os.path.exists(os.path.join(self.cenv.project, "PWNED")))
+
+    # Which hook output reaches the model (hooks/notices.h) -------------------------------------
+
+    def test_context_gets_prompt_start_and_expansion_stdout_never_a_zero_exit_stderr(self):
+        run = self.run_probe("/probe:inline context", self.all_hooks)
+        texts = "\n".join(MessagesRequest(b).text() for b in run.message_bodies())
+        for seen in ("PROBE-CONTEXT-LINE", "PROBE-SESSIONSTART-STDOUT", "PROBE-EXPANSION-STDOUT"):
+            self.assertIn(seen, texts)
+        for event in ("SessionStart", "UserPromptSubmit", "UserPromptExpansion", "Stop"):
+            self.assertNotIn(f"PROBE-{event}-STDERR", texts)
+
+    # A hook's failure, and how the tests take CLAUDE_PLUGIN_ROOT away (hooks/hooks.json) --------
+
+    def test_a_hook_that_fails_is_an_error_in_the_transcript_and_the_shell_prefix_wraps_hooks(self):
+        prefix = os.path.join(self.tmp, "prefix.sh")
+        with open(prefix, "w", encoding="utf-8") as f:
+            f.write('#!/bin/sh\nprintf "%s\\n" "$1" >> "$PROBE_HOOK_DIR/prefixed"\n'
+                    'case "$1" in *SessionStart*) exit 3 ;; esac\nexec /bin/bash -c "$1"\n')
+        os.chmod(prefix, 0o755)
+        run = self.run_probe("/probe:inline x", self.all_hooks,
+                             env={"CLAUDE_CODE_SHELL_PREFIX": prefix})
+        with open(os.path.join(self.hook_dir, "prefixed"), encoding="utf-8") as f:
+            wrapped = f.read().splitlines()
+        self.assertIn('"${CLAUDE_PLUGIN_ROOT}/bin/probe-hook" Stop', wrapped)
+        self.assertEqual([e["hookEvent"] for e in self.hook_errors()], ["SessionStart"],
+                         run.describe())
 
 
 if __name__ == "__main__":

@@ -13,110 +13,13 @@ import re
 import shutil
 import unittest
 
-from claude_case import (PLUGIN_DIR, ClaudeCase, bash_template, between, command_request, main,
-                         tagged)
+from claude_case import (PLUGIN_DIR, ClaudeCase, bang_fallback_rule, main, rescue_rules,
+                         review_rule)
 
 # A task the user types: both quote kinds, a Windows path, shell syntax, and the word --write.
 TASK = ('Diagnose only, change nothing: why does "make check" fail for it\'s C:\\Users\\me\\repo '
         '--write $(touch PWNED) `touch PWNED2` $HOME')
 FOCUS = 'look hard at the "retry" path: it\'s racy on C:\\Users\\me --write $(touch PWNED)'
-ROUTING_WITH_VALUE = ("--model", "--effort")
-
-
-def typed_arguments(req):
-    """The arguments as the user typed them: Claude Code's <command-args> element (exact), else
-    the command file's own framing (empty when none were given)."""
-    text = req.last_user_text()
-    if "<command-args>" in text:
-        return between(text, "<command-args>", "</command-args>")
-    return tagged(text, "codex-arguments") or tagged(text, "codex-request")
-
-
-def agent_prompt(req):
-    """The prompt the Agent tool gave a subagent: its own text block in the first user message
-    (after Claude Code's reminders, before preloaded skills), which Claude Code ends with a
-    newline."""
-    for block in req.last_user_blocks():
-        if not block.startswith("<system-reminder>"):
-            return block[:-1] if block.endswith("\n") else block
-    return ""
-
-
-def split_routing(request):
-    """(routing flags, task text) the way the agent file says: leading --words, then text."""
-    words = request.split(" ")
-    flags = []
-    while words and words[0].startswith("--"):
-        flag = words.pop(0)
-        flags.append(flag)
-        if flag in ROUTING_WITH_VALUE and words:
-            flags.append(words.pop(0))
-    return flags, " ".join(words)
-
-
-def task_options(flags, write):
-    """The `task` options the agent file maps routing flags to."""
-    options = []
-    it = iter(flags)
-    for flag in it:
-        if flag == "--background":
-            options.append("--background")
-        elif flag == "--resume":
-            options.append("--resume-last")
-        elif flag in ROUTING_WITH_VALUE:
-            value = next(it, "")
-            options += [flag, "gpt-5.3-codex-spark" if value == "spark" else value]
-    if write:
-        options.append("--write")
-    return options
-
-
-def rescue_rules(write=False):
-    """The main thread (the /codex:rescue command) and the codex-rescue subagent, as a model
-    following their instructions would act."""
-    def subagent(req):
-        marker = re.search(r"codex-companion task <options> <<'([A-Z_]+)'", req.system)
-        if not marker:
-            return None
-        if req.tool_results():
-            return [{"type": "text", "text": "{tool_result}"}]
-        flags, text = split_routing(agent_prompt(req))
-        options = " ".join(task_options(flags, write))
-        command = (f"codex-companion task {options} <<'{marker.group(1)}'\n{text}\n"
-                   f"{marker.group(1)}").replace("task  <<", "task <<")
-        return [{"type": "tool_use", "name": "Bash",
-                 "input": {"command": command, "description": "Hand the task to Codex",
-                           "timeout": 600000}}]
-
-    def main_thread(req):
-        if not command_request(req, "rescue"):
-            return None
-        if req.tool_results():
-            return [{"type": "text", "text": "{tool_result}"}]
-        request = typed_arguments(req)
-        if "--resume" not in request.split(" ") and "--fresh" not in request.split(" "):
-            request = "--fresh " + request  # no AskUserQuestion in -p: the recommendation
-        return [{"type": "tool_use", "name": "Agent",
-                 "input": {"description": "Codex rescue", "prompt": request,
-                           "subagent_type": "codex:codex-rescue", "run_in_background": False}}]
-    return [subagent, main_thread]
-
-
-def review_rule(name):
-    """The main thread of /codex:review or /codex:adversarial-review: the command file's Bash
-    template with the typed arguments put in place of its placeholder line."""
-    def rule(req):
-        if not command_request(req, name):
-            return None
-        if req.tool_results():
-            return [{"type": "text", "text": "{tool_result}"}]
-        template = bash_template(req.last_user_text(), f"codex-companion {name} ")
-        if "<the raw arguments>" not in template:
-            return [{"type": "text", "text": f"no template for {name} in the command file"}]
-        command = template.replace("<the raw arguments>", typed_arguments(req)).rstrip("\n")
-        return [{"type": "tool_use", "name": "Bash",
-                 "input": {"command": command, "description": "Codex review", "timeout": 600000}}]
-    return rule
 
 
 class PluginCommandsTest(ClaudeCase):
@@ -132,6 +35,14 @@ class PluginCommandsTest(ClaudeCase):
             self.assertFalse(os.path.exists(os.path.join(self.cenv.project, name)),
                              f"a shell ran the user's text ({name} exists)")
 
+    def slash(self, command, *flags):
+        """The `!` line's (or the model's) call for /codex:COMMAND: no typed text in it."""
+        return ["slash", f"--session={self.session_id}", command, *flags]
+
+    def typed_stashes(self):
+        directory = os.path.join(self.cenv.state_home, "codex-companion", "typed-arguments")
+        return os.listdir(directory) if os.path.isdir(directory) else []
+
     def finished_task(self, prompt):
         out = self.companion("task", "--json", prompt, session=True)
         self.assertEqual(out.returncode, 0, out.stderr)
@@ -146,7 +57,7 @@ class PluginCommandsTest(ClaudeCase):
         self.assertIn("# Codex Status", prompt)
         self.assertIn(f"Workspace: {self.cenv.project}", prompt)
         self.assertIn("ONE compact Markdown table", prompt)
-        self.assertEqual([c["argv"] for c in self.native_calls("status")], [["status", ""]])
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")], [self.slash("status")])
 
     def test_result_of_a_finished_job_is_in_the_prompt(self):
         self.finished_task("say ECHO-RESULT-7")
@@ -154,7 +65,7 @@ class PluginCommandsTest(ClaudeCase):
         prompt = self.prompt_of(run)
         self.assertIn("ECHO: say ECHO-RESULT-7", prompt)
         self.assertIn("codex resume", prompt)
-        self.assertEqual([c["argv"] for c in self.native_calls("result")], [["result", ""]])
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")], [self.slash("result")])
 
     def test_result_error_is_shown_verbatim_without_asking_the_model(self):
         run = self.run_claude("/codex:result")
@@ -167,13 +78,15 @@ class PluginCommandsTest(ClaudeCase):
         report = json.loads(prompt[prompt.index("{\n"):prompt.index("\n}\n") + 2])
         self.assertTrue(report["reviewGateEnabled"], report)
         self.assertIn("nextSteps", report)
-        self.assertEqual([c["argv"] for c in self.native_calls("setup")],
-                         [["setup", "--json --enable-review-gate"]])
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")],
+                         [self.slash("setup", "--json")])
 
-    def test_job_arguments_reach_the_runtime_as_one_raw_argument_untouched_by_a_shell(self):
+    def test_job_arguments_reach_the_runtime_without_passing_a_shell(self):
         typed = 'task-abc "quoted" it\'s C:\\Users\\me $(touch PWNED) `touch PWNED2`'
         run = self.run_claude("/codex:cancel " + typed)
-        self.assertEqual([c["argv"] for c in self.native_calls("cancel")], [["cancel", typed]])
+        # The `!` line holds none of the text: the runtime took it from the session's stash.
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")], [self.slash("cancel")])
+        self.assertEqual(self.typed_stashes(), [], "the stash outlived its command")
         self.assert_nothing_executed()
         # The runtime refuses the reference; its line reaches the user, the model is not asked.
         self.assertIn("codex-companion: ", run.stdout, run.describe())
@@ -181,21 +94,21 @@ class PluginCommandsTest(ClaudeCase):
 
     # /codex:rescue and its subagent ---------------------------------------------------------
 
-    def test_rescue_hands_free_text_to_task_on_stdin_unchanged_and_read_only(self):
+    def test_rescue_hands_free_text_to_task_unchanged_and_read_only(self):
         self.rules = rescue_rules(write=False)
         run = self.run_claude("/codex:rescue " + TASK)
         self.assertEqual(run.returncode, 0, run.describe())
         self.assertEqual(len(self.native_calls("task-resume-candidate")), 1)
-        tasks = self.native_calls("task")
-        self.assertEqual(len(tasks), 1, run.describe())
-        self.assertEqual(tasks[0]["argv"], ["task"])  # no --write: read-only
-        self.assertEqual(tasks[0]["stdin"], TASK + "\n")
+        calls = self.native_calls("slash")
+        self.assertEqual([c["argv"] for c in calls], [["slash", "rescue", "--fresh"]],
+                         run.describe())  # no --write: read-only
+        self.assertEqual(calls[0]["env"]["CODEX_COMPANION_SESSION_ID"], self.session_id)
         self.assert_nothing_executed()
         starts = self.app_server_messages("thread/start")
         self.assertEqual([s["params"]["sandbox"] for s in starts], ["read-only"])
         turn = self.app_server_messages("turn/start")
         self.assertEqual(len(turn), 1)
-        self.assertEqual(turn[0]["params"]["input"][0]["text"].rstrip("\n"), TASK)
+        self.assertEqual(turn[0]["params"]["input"][0]["text"], TASK)
         self.assertIn("ECHO: " + TASK, run.stdout)
 
     def test_rescue_continues_the_sessions_last_thread_when_asked_to_resume(self):
@@ -203,9 +116,10 @@ class PluginCommandsTest(ClaudeCase):
         self.rules = rescue_rules(write=False)
         run = self.run_claude("/codex:rescue --resume dig deeper")
         self.assertIn('"available": true', self.prompt_of(run))
-        tasks = self.native_calls("task")
-        self.assertEqual([t["argv"] for t in tasks], [["task", "--resume-last"]], run.describe())
-        self.assertEqual(tasks[0]["stdin"], "dig deeper\n")
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")],
+                         [["slash", "rescue", "--resume-last"]], run.describe())
+        self.assertEqual([t["params"]["input"][0]["text"]
+                          for t in self.app_server_messages("turn/start")][-1], "dig deeper")
         resumed = self.app_server_messages("thread/resume")
         self.assertEqual([r["params"]["threadId"] for r in resumed], [first["threadId"]])
 
@@ -221,10 +135,8 @@ class PluginCommandsTest(ClaudeCase):
     def test_rescue_background_is_a_durable_job(self):
         self.rules = rescue_rules(write=True)
         run = self.run_claude("/codex:rescue --background --fresh write the ECHO-BG file")
-        tasks = self.native_calls("task")
-        self.assertEqual([t["argv"] for t in tasks], [["task", "--background", "--write"]],
-                         run.describe())
-        self.assertEqual(tasks[0]["stdin"], "write the ECHO-BG file\n")
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")],
+                         [["slash", "rescue", "--fresh", "--write"]], run.describe())
         job_id = re.search(r"\b(task-[a-z0-9]+-[a-z0-9]+)\b", run.stdout)
         self.assertIsNotNone(job_id, run.describe())
         self.wait_no_active_jobs()
@@ -232,6 +144,7 @@ class PluginCommandsTest(ClaudeCase):
         job = json.loads(out.stdout)["job"]
         self.assertEqual(job["status"], "completed", job)
         self.assertTrue(job["write"], job)
+        self.assertEqual(job["request"]["prompt"], "write the ECHO-BG file")
 
     # Reviews --------------------------------------------------------------------------------
 
@@ -239,9 +152,10 @@ class PluginCommandsTest(ClaudeCase):
         self.git_repository_with_change()
         self.rules = [review_rule("adversarial-review")]
         run = self.run_claude("/codex:adversarial-review --wait " + FOCUS)
-        calls = self.native_calls("adversarial-review")
-        self.assertEqual([c["argv"] for c in calls], [["adversarial-review", "--wait " + FOCUS]],
-                         run.describe())
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")],
+                         [self.slash("adversarial-review")], run.describe())
+        (job,) = self.session_jobs()
+        self.assertEqual((job["kind"], job["status"]), ("adversarial-review", "completed"), job)
         self.assert_nothing_executed()
 
     def test_adversarial_review_focus_text_reaches_codex_unchanged(self):
@@ -256,8 +170,8 @@ class PluginCommandsTest(ClaudeCase):
         self.git_repository_with_change()
         self.rules = [review_rule("review")]
         run = self.run_claude("/codex:review --background")
-        self.assertEqual([c["argv"] for c in self.native_calls("review")],
-                         [["review", "--background"]], run.describe())
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")], [self.slash("review")],
+                         run.describe())
         self.assertRegex(run.stdout, r"\breview-[a-z0-9]+-[a-z0-9]+\b")
         self.wait_no_active_jobs()
 
@@ -275,7 +189,7 @@ class PluginCommandsTest(ClaudeCase):
         with open(os.path.join(self.cenv.project, "a.txt"), encoding="utf-8") as f:
             self.assertEqual(f.read(), "one\n")  # the task ran in its own worktree
         run = self.run_claude(f"/codex:apply {job_id}")
-        self.assertEqual([c["argv"] for c in self.native_calls("apply")], [["apply", job_id]])
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")], [self.slash("apply")])
         self.assertIn(f"Applied the change of {job_id}", self.prompt_of(run))
         with open(os.path.join(self.cenv.project, "a.txt"), encoding="utf-8") as f:
             self.assertEqual(f.read(), "two\n")
@@ -291,13 +205,43 @@ class PluginCommandsTest(ClaudeCase):
                       "literally", refused.stdout, refused.describe())
         typed = 'set notify -- notify-send "Codex done" --urgency=low'
         run = self.run_claude("/codex:config " + typed)
-        self.assertEqual([c["argv"] for c in self.native_calls("config")][-1], ["config", typed])
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")][-1], self.slash("config"))
         self.assertIn("notify = notify-send 'Codex done' --urgency=low", self.prompt_of(run))
         shown = json.loads(self.companion("config", "get", "notify", "--json").stdout)
         self.assertEqual(shown["settings"]["notify"]["value"],
                          "notify-send 'Codex done' --urgency=low")
         listed = self.run_claude("/codex:config")
         self.assertIn("max-parallel = 4 (default)", self.prompt_of(listed))
+
+    # Without the plugin's hooks (disableAllHooks) nothing stashes the typed text: `slash` says
+    # so and the model makes the one call it shows, the text under a marker made up at random.
+
+    def without_hooks(self):
+        path = os.path.join(self.tmp, "no-hooks.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"disableAllHooks": True}, f)
+        return ["--settings", path]
+
+    def test_without_hooks_a_bang_line_command_runs_through_the_fallback_call(self):
+        typed = 'set notify notify-send "Codex done" --urgency=low'
+        self.rules = [bang_fallback_rule("config")]
+        run = self.run_claude("/codex:config " + typed, extra_args=self.without_hooks())
+        self.assertEqual(self.native_calls("hook"), [], "hooks ran")
+        self.assertEqual([c["argv"] for c in self.native_calls()],
+                         [self.slash("config"), ["config", typed]], run.describe())
+        shown = json.loads(self.companion("config", "get", "notify", "--json").stdout)
+        self.assertEqual(shown["settings"]["notify"]["value"],
+                         "notify-send 'Codex done' --urgency=low")
+
+    def test_without_hooks_rescue_runs_through_the_fallback_call(self):
+        self.rules = rescue_rules(write=False)
+        run = self.run_claude("/codex:rescue " + TASK, extra_args=self.without_hooks())
+        calls = [c["argv"] for c in self.native_calls() if c["argv"][0] != "task-resume-candidate"]
+        self.assertEqual(calls, [["slash", "rescue", "--fresh"], ["task", "--fresh --fresh " + TASK]],
+                         run.describe())
+        self.assertEqual([t["params"]["input"][0]["text"]
+                          for t in self.app_server_messages("turn/start")], [TASK])
+        self.assert_nothing_executed()
 
     def git_repository_with_change(self):
         self.git("init", "-q", "-b", "main")

@@ -61,22 +61,31 @@ class FilesTest(unittest.TestCase):
         self.assertEqual(plugin["version"], cmake_version())
         self.assertEqual(entry[0]["version"], plugin["version"])
 
-    def test_commands_never_hand_user_text_to_a_shell(self):
+    def test_commands_never_put_user_text_on_a_command_line(self):
+        # Regression: a fixed here-document marker in a `!` line or in the model's Bash template
+        # was ended by a line of the text equal to it (tests/security/test_free_text_ends_its_
+        # heredoc.py): the text reaches the runtime through `slash`, never a command line.
         for name in COMMANDS:
             text = read(os.path.join(PLUGIN_DIR, "commands", f"{name}.md"))
             self.assertNotIn('"$ARGUMENTS"', text, name)
             self.assertNotIn("CLAUDE_PLUGIN_ROOT", text, name)
-            for block in re.findall(r"```!\n(.*?)```", text, re.S):
-                if "$ARGUMENTS" in block:
-                    self.assertRegex(block, r"<<'CODEX_COMPANION_ARGS'\n[^\n]*\$ARGUMENTS\n\n"
-                                            r"CODEX_COMPANION_ARGS\n\)\"\n$", name)
-            for line in re.findall(r"(?<=\s)!`([^`]+)`", text):
-                self.assertNotIn("$ARGUMENTS", line, name)
+            self.assertNotIn("<<'", text, name)
+            commands = re.findall(r"```!\n(.*?)```", text, re.S)
+            commands += re.findall(r"(?<=\s)!`([^`]+)`", text)
+            commands += re.findall(r"```bash\n(.*?)```", text, re.S)
+            for command in commands:
+                self.assertNotIn("$ARGUMENTS", command, name)
+                self.assertNotRegex(command, r"\$[0-9]|\$ARGUMENTS\[", name)
+                if command.startswith("codex-companion ") and name != "rescue":
+                    self.assertRegex(command, r"^codex-companion slash --session="
+                                              r"\$\{CLAUDE_SESSION_ID\} " + re.escape(name)
+                                              + r"( --[a-z-]+)*\n?$", name)
 
     def test_agent_and_skills_call_the_runtime_by_name(self):
         agent = read(os.path.join(PLUGIN_DIR, "agents", "codex-rescue.md"))
         self.assertIn("\ntools: Bash\n", agent)
-        self.assertIn("codex-companion task <options> <<'CODEX_COMPANION_PROMPT'", agent)
+        self.assertIn("codex-companion slash rescue <options>\n", agent)
+        self.assertNotIn("<<'", agent)
         for root, _, files in os.walk(os.path.join(PLUGIN_DIR, "skills")):
             for name in files:
                 # Claude Code substitutes ${CLAUDE_PLUGIN_ROOT} in skill text (2.1.332).
@@ -85,15 +94,49 @@ class FilesTest(unittest.TestCase):
     def test_hooks_call_the_launcher_within_their_budgets(self):
         hooks = json.loads(read(os.path.join(PLUGIN_DIR, "hooks", "hooks.json")))["hooks"]
         expected = {"SessionStart": "session-start", "SessionEnd": "session-end",
-                    "Stop": "stop", "UserPromptSubmit": "user-prompt-submit"}
+                    "Stop": "stop", "UserPromptSubmit": "user-prompt-submit",
+                    "UserPromptExpansion": "user-prompt-expansion"}
         self.assertEqual(set(hooks), set(expected))
         for event, arg in expected.items():
             (hook,) = hooks[event][0]["hooks"]
-            self.assertEqual(hook["command"],
-                             f'"${{CLAUDE_PLUGIN_ROOT}}/bin/codex-companion" hook {arg}')
+            self.assertTrue(hook["command"].endswith(f'exec "$c" hook {arg}'), hook["command"])
+            # Never the literal ${CLAUDE_PLUGIN_ROOT}: Claude Code refuses a settings hook that
+            # names it, and an empty one made /bin/codex-companion (reference issue #448).
+            self.assertNotIn("${CLAUDE_PLUGIN_ROOT}", hook["command"])
             self.assertGreater(hook["timeout"], 0)
+        self.assertEqual(hooks["UserPromptExpansion"][0]["matcher"], "^codex:")
         self.assertLessEqual(hooks["SessionEnd"][0]["hooks"][0]["timeout"], 2)
         self.assertLessEqual(hooks["Stop"][0]["hooks"][0]["timeout"], 900)
+
+    def hook_command(self, event):
+        hooks = json.loads(read(os.path.join(PLUGIN_DIR, "hooks", "hooks.json")))["hooks"]
+        return hooks[event][0]["hooks"][0]["command"]
+
+    def test_a_hook_without_a_plugin_root_falls_back_to_path_then_to_nothing(self):
+        tmp = tempfile.mkdtemp(prefix="hook-root-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        on_path = os.path.join(tmp, "bin")
+        os.makedirs(on_path)
+        with open(os.path.join(on_path, "codex-companion"), "w", encoding="utf-8") as f:
+            f.write('#!/bin/sh\nprintf "ran %s %s" "$1" "$2"\n')
+        os.chmod(os.path.join(on_path, "codex-companion"), 0o755)
+        roots = {"unset": None, "empty": "", "nowhere": os.path.join(tmp, "nowhere")}
+        for shell in ("sh", "bash"):
+            for name, root in roots.items():
+                with self.subTest(shell=shell, plugin_root=name):
+                    env = {"PATH": "/usr/bin:/bin", "HOME": tmp}
+                    if root is not None:
+                        env["CLAUDE_PLUGIN_ROOT"] = root
+                    command = self.hook_command("Stop")
+                    found = subprocess.run([shell, "-c", command], input="{}", text=True,
+                                           capture_output=True, timeout=30,
+                                           env=dict(env, PATH=on_path + ":" + env["PATH"]))
+                    self.assertEqual((found.returncode, found.stdout), (0, "ran hook stop"))
+                    none = subprocess.run([shell, "-c", command], input="{}", text=True,
+                                          capture_output=True, timeout=30, env=env)
+                    self.assertEqual((none.returncode, none.stdout), (0, ""), none.stderr)
+                    self.assertEqual(none.stderr.count("\n"), 1, none.stderr)
+                    self.assertIn("the stop hook did nothing", none.stderr)
 
 
 class LauncherTest(unittest.TestCase):
@@ -174,6 +217,28 @@ class LauncherTest(unittest.TestCase):
         link = os.path.join(self.tmp, "codex-companion")
         os.symlink(os.path.join(self.plugin, "bin", "codex-companion"), link)
         self.assertEqual(self.launch("x", launcher=link).stdout, "<x>|piped text\n")
+
+    def test_a_hook_never_fails_because_the_runtime_is_missing_or_old(self):
+        # Regression: the launcher exited 1 for a hook too, which Claude Code shows as a hook error
+        # on every prompt and stop; for a hook it now exits 0 with its one line.
+        cases = (("missing", None, "the native runtime is not installed"),
+                 ("old", "0.0.1", "older than this plugin"),
+                 ("not executable", "/nonexistent/runtime", "is not an executable file"))
+        for what, version, fragment in cases:
+            with self.subTest(runtime=what):
+                env = {}
+                if version == "/nonexistent/runtime":
+                    env["CODEX_COMPANION_NATIVE"] = version
+                elif version:
+                    self.native(version)
+                result = self.launch("hook", "stop", env=env, stdin="{}")
+                self.assertEqual((result.returncode, result.stdout), (0, ""), result)
+                lines = result.stderr.splitlines()
+                self.assertEqual(len(lines), 1, result.stderr)
+                self.assertTrue(lines[0].startswith("codex-companion: the stop hook did nothing: "),
+                                lines[0])
+                self.assertIn(fragment, lines[0])
+                self.assertEqual(self.launch("status", env=env).returncode, 1)
 
     def test_real_runtime_passes_the_version_check(self):
         from companion_testlib import BIN

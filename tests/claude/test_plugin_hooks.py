@@ -6,8 +6,9 @@ Codex is the fake app-server; FAKE_APP_SERVER_FINAL chooses what the stop-time r
 
 import json
 import os
+import shutil
 
-from claude_case import ClaudeCase, main
+from claude_case import PLUGIN_DIR, ClaudeCase, main
 from companion_testlib import BIN, pid_alive
 from messages_stub import MessagesRequest
 
@@ -20,7 +21,10 @@ class PluginHooksTest(ClaudeCase):
         run = self.run_claude("/codex:status")
         hooks = {c["argv"][1]: c for c in self.native_calls("hook")}
         self.assertEqual(set(hooks), {"session-start", "user-prompt-submit", "stop",
-                                      "session-end"}, run.describe())
+                                      "session-end", "user-prompt-expansion"}, run.describe())
+        expansion = json.loads(hooks["user-prompt-expansion"]["stdin"])
+        self.assertEqual((expansion["command_name"], expansion["command_args"]),
+                         ("codex:status", ""))
         start = json.loads(hooks["session-start"]["stdin"])
         self.assertEqual(start["session_id"], self.session_id)
         self.assertEqual(start["hook_event_name"], "SessionStart")
@@ -29,15 +33,42 @@ class PluginHooksTest(ClaudeCase):
         self.assertIn("stop_hook_active", json.loads(hooks["stop"]["stdin"]))
         self.assertIn("reason", json.loads(hooks["session-end"]["stdin"]))
 
-    def test_transfer_runs_the_runtime_with_the_raw_arguments(self):
-        self.run_claude("/codex:transfer --source /tmp/x.jsonl")
-        self.assertEqual([c["argv"] for c in self.native_calls("transfer")],
-                         [["transfer", "--source /tmp/x.jsonl"]])
+    def test_transfer_runs_the_runtime_with_the_typed_arguments(self):
+        run = self.run_claude("/codex:transfer --source /tmp/x.jsonl")
+        self.assertEqual([c["argv"] for c in self.native_calls("slash")],
+                         [["slash", f"--session={self.session_id}", "transfer"]])
+        # The runtime read --source from what was typed: it refuses that file, naming it.
+        self.assertIn("/tmp/x.jsonl", run.stdout, run.describe())
 
     def test_session_start_exports_the_session_to_commands(self):
         self.run_claude("/codex:status")
-        (status,) = self.native_calls("status")
+        (status,) = self.native_calls("slash")
         self.assertEqual(status["env"]["CODEX_COMPANION_SESSION_ID"], self.session_id)
+        # Regression: our data directory was exported to every command of the session.
+        self.assertIsNone(status["env"]["CLAUDE_PLUGIN_DATA"])
+
+    def test_session_start_rewrites_its_lines_on_every_resume_and_compact(self):
+        # Regression: each start appended our lines again to the session's env file.
+        env_file = os.path.join(self.cenv.config_dir, "session-env", self.session_id,
+                                "sessionstart-hook-0.sh")
+        os.makedirs(os.path.dirname(env_file))
+        theirs = "export OTHER_PLUGIN='kept'\n# theirs\nexport LAST=1"  # no newline at the end
+        with open(env_file, "w", encoding="utf-8") as f:
+            f.write(theirs)
+        sizes = []
+        for prompt in ("/codex:status", "/codex:status", "/compact", "/codex:status"):
+            self.run_claude(prompt)
+            sizes.append(os.path.getsize(env_file))
+        self.assertEqual(len(set(sizes)), 1, sizes)
+        with open(env_file, encoding="utf-8") as f:
+            text = f.read()
+        self.assertTrue(text.startswith(theirs + "\n"), text)
+        self.assertEqual(text.count("export CODEX_COMPANION_SESSION_ID="), 1, text)
+        sources = [json.loads(c["stdin"])["source"] for c in self.native_calls("hook")
+                   if c["argv"] == ["hook", "session-start"]]
+        self.assertEqual(sources, ["startup", "resume", "resume", "compact", "resume"])
+        for call in self.native_calls("slash"):
+            self.assertEqual(call["env"]["CODEX_COMPANION_SESSION_ID"], self.session_id)
 
     def test_session_end_hook_succeeds_within_its_budget(self):
         run = self.run_claude("/codex:status")
@@ -101,6 +132,59 @@ class PluginHooksTest(ClaudeCase):
         self.assertEqual(run.returncode, 0, run.describe())
         self.assertEqual(len(run.message_bodies()), 1, run.describe())
         self.assertEqual(len(self.app_server_messages("turn/start")), 1)
+
+    # How a hook finds the runtime (hooks/hooks.json) -------------------------------------------
+
+    def plugin_root_taken_away(self, mode):
+        """A CLAUDE_CODE_SHELL_PREFIX that runs every hook with CLAUDE_PLUGIN_ROOT unset, empty or
+        naming nothing (as a hook runner that does not set it would)."""
+        prefix = os.path.join(self.tmp, "prefix-" + mode)
+        value = {"unset": "unset CLAUDE_PLUGIN_ROOT",
+                 "empty": "CLAUDE_PLUGIN_ROOT=; export CLAUDE_PLUGIN_ROOT",
+                 "nowhere": "CLAUDE_PLUGIN_ROOT=/nonexistent/plugin; export CLAUDE_PLUGIN_ROOT"}
+        with open(prefix, "w", encoding="utf-8") as f:
+            f.write(f'#!/bin/sh\n{value[mode]}\nexec /bin/bash -c "$1"\n')
+        os.chmod(prefix, 0o755)
+        return {"CLAUDE_CODE_SHELL_PREFIX": prefix}
+
+    def test_hooks_without_a_plugin_root_use_the_runtime_on_path(self):
+        # Regression: with CLAUDE_PLUGIN_ROOT unset or empty every hook ran /bin/codex-companion
+        # and failed (exit status 127) on every prompt and stop.
+        on_path = os.path.join(self.tmp, "on-path")
+        os.makedirs(on_path)
+        os.symlink(os.path.join(PLUGIN_DIR, "bin", "codex-companion"),
+                   os.path.join(on_path, "codex-companion"))
+        for mode in ("unset", "empty", "nowhere"):
+            with self.subTest(plugin_root=mode):
+                before = len(self.native_calls("hook"))
+                env = dict(self.plugin_root_taken_away(mode),
+                           PATH=on_path + ":" + self.cenv.env()["PATH"])
+                run = self.run_claude("hello", env=env)
+                self.assertEqual(run.returncode, 0, run.describe())
+                events = [c["argv"][1] for c in self.native_calls("hook")[before:]]
+                self.assertEqual(set(events), {"session-start", "user-prompt-submit", "stop",
+                                               "session-end"}, run.describe())
+                self.assertEqual(self.hook_errors(), [])
+
+    def test_hooks_without_a_plugin_root_or_a_runtime_on_path_stay_quiet(self):
+        for mode in ("unset", "empty", "nowhere"):
+            with self.subTest(plugin_root=mode):
+                run = self.run_claude("hello", env=self.plugin_root_taken_away(mode))
+                self.assertEqual(run.returncode, 0, run.describe())
+                self.assertEqual(len(run.message_bodies()), 1, run.describe())
+                self.assertEqual(self.native_calls("hook"), [])
+                self.assertEqual(self.hook_errors(), [])
+                self.assertNotIn("hook", run.stderr.lower(), run.describe())
+
+    def test_hooks_stay_quiet_when_the_launcher_finds_no_runtime(self):
+        # Regression: the launcher exited 1 for a missing runtime, a hook error on every prompt.
+        self.cenv.extra_env.pop("CODEX_COMPANION_NATIVE")
+        plugin = os.path.join(self.tmp, "plugin")  # a copy without native/ and no build beside it
+        shutil.copytree(PLUGIN_DIR, plugin, ignore=shutil.ignore_patterns("native"))
+        run = self.run_claude("hello", plugin_dir=plugin)
+        self.assertEqual(run.returncode, 0, run.describe())
+        self.assertEqual(len(run.message_bodies()), 1, run.describe())
+        self.assertEqual(self.hook_errors(), [])
 
     def test_transfer_hands_the_current_session_to_codex(self):
         codex_home = os.path.join(self.tmp, "codex-home")

@@ -17,7 +17,22 @@ FINDING = "BLOCK: Missing empty-state guard in a.txt:1"
 
 class SessionHooks(HookCase):
 
-    def test_session_start_appends_the_reference_export_lines(self):
+    def session_start(self, env_file, session_id=SESSION, source="startup", env=None):
+        out = self.hook("session-start",
+                        self.hook_input("SessionStart", session_id, source=source),
+                        env={"CLAUDE_ENV_FILE": env_file, **(env or {})})
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""), source)
+        return out
+
+    def sourced(self, env_file, *names):
+        """What a POSIX shell that sources the file sees in `names`."""
+        script = f". '{env_file}'; " + "; ".join(f'printf "%s\\0" "${{{n}-unset}}"' for n in names)
+        shell = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                               env={"PATH": "/usr/bin:/bin"})
+        self.assertEqual(shell.returncode, 0, shell.stderr)
+        return shell.stdout.split("\0")[:-1]
+
+    def test_session_start_writes_the_reference_export_lines(self):
         env_file = os.path.join(self.tmp, "claude-env.sh")
         with open(env_file, "w") as f:
             f.write("export OTHER_PLUGIN=1\n")
@@ -25,38 +40,81 @@ class SessionHooks(HookCase):
         out = self.hook("session-start",
                         self.hook_input("SessionStart", SESSION, source="startup",
                                         transcript_path=transcript),
-                        env={"CLAUDE_ENV_FILE": env_file, "CLAUDE_PLUGIN_DATA": "/data/plug"})
+                        env={"CLAUDE_ENV_FILE": env_file})
         self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
         quoted = transcript.replace("'", "'\"'\"'")
         with open(env_file) as f:
             self.assertEqual(f.read(),
                              "export OTHER_PLUGIN=1\n"
                              f"export CODEX_COMPANION_SESSION_ID='{SESSION}'\n"
-                             f"export CODEX_COMPANION_TRANSCRIPT_PATH='{quoted}'\n"
-                             "export CLAUDE_PLUGIN_DATA='/data/plug'\n")
+                             f"export CODEX_COMPANION_TRANSCRIPT_PATH='{quoted}'\n")
         # What a shell makes of the file is exactly the values.
-        shell = subprocess.run(["sh", "-c", f". '{env_file}'; printf %s \"$CODEX_COMPANION_TRANSCRIPT_PATH\""],
-                               capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
-        self.assertEqual(shell.stdout, transcript)
+        self.assertEqual(self.sourced(env_file, "CODEX_COMPANION_TRANSCRIPT_PATH"), [transcript])
+
+    def test_session_start_on_every_resume_and_compact_keeps_the_env_file_the_same_size(self):
+        # Regression: each SessionStart appended our lines again; Claude Code keeps one file per
+        # session and hook and sources it before every Bash command, so it grew without bound.
+        env_file = os.path.join(self.tmp, "sessionstart-hook-0.sh")
+        before = "export OTHER_PLUGIN='one value'\n# another plugin's comment\n"
+        after = "export LATER_PLUGIN=2\n"
+        with open(env_file, "w") as f:
+            f.write(before)
+        os.chmod(env_file, 0o644)
+        self.session_start(env_file)
+        with open(env_file, "a") as f:
+            f.write(after)  # another plugin's hook appends after ours
+        with open(env_file, "rb") as f:
+            first = f.read()
+        sources = ["resume", "compact", "clear", "startup"] * 10
+        for source in sources:
+            self.session_start(env_file, source=source)
+            with open(env_file, "rb") as f:
+                self.assertEqual(f.read(), first, source)
+        self.assertEqual(os.stat(env_file).st_mode & 0o777, 0o644)
+        self.assertTrue(first.startswith(before.encode()) and first.endswith(after.encode()))
+        # Latest values win, in place: a /clear starts a session with another id.
+        cleared = "7b9d2e1c-0000-4a55-9c1b-6e2f0a9d4b11"
+        self.session_start(env_file, session_id=cleared, source="clear")
+        self.assertEqual(os.path.getsize(env_file), len(first))
+        self.assertEqual(self.sourced(env_file, "CODEX_COMPANION_SESSION_ID", "OTHER_PLUGIN",
+                                      "LATER_PLUGIN"), [cleared, "one value", "2"])
+        self.assertEqual(sorted(os.listdir(self.tmp)).count("sessionstart-hook-0.sh"), 1)
+        self.assertEqual([n for n in os.listdir(self.tmp) if n.endswith(".tmp")], [])
+
+    def test_session_start_never_glues_its_line_onto_a_last_line_without_newline(self):
+        # Regression: `export OTHER=1` without a newline became
+        # `export OTHER=1export CODEX_COMPANION_SESSION_ID=…`, changing the other plugin's value.
+        env_file = os.path.join(self.tmp, "claude-env.sh")
+        with open(env_file, "w") as f:
+            f.write("export OTHER=1")
+        self.session_start(env_file)
+        self.assertEqual(self.sourced(env_file, "OTHER", "CODEX_COMPANION_SESSION_ID"),
+                         ["1", SESSION])
+        with open(env_file) as f:
+            self.assertTrue(f.read().startswith("export OTHER=1\nexport CODEX_COMPANION_"))
+
+    def test_session_start_exports_only_our_own_variables(self):
+        # Regression: SessionStart exported CLAUDE_PLUGIN_DATA to every command of the session,
+        # handing our data directory to other plugins in place of theirs.
+        env_file = os.path.join(self.tmp, "claude-env.sh")
+        theirs = "export CLAUDE_PLUGIN_DATA='/data/another-plugin'\n"
+        with open(env_file, "w") as f:
+            # What an earlier version of ours left, and another plugin's own line.
+            f.write(f"export CODEX_COMPANION_SESSION_ID='{SESSION}'\n"
+                    "export CLAUDE_PLUGIN_DATA='/data/plug'\n" + theirs)
+        self.session_start(env_file, env={"CLAUDE_PLUGIN_DATA": "/data/plug"})
+        with open(env_file) as f:
+            text = f.read()
+        self.assertNotIn("/data/plug'", text)
+        self.assertIn(theirs, text)
+        self.assertEqual(text.count("CLAUDE_PLUGIN_DATA"), 1)
+        self.assertTrue(all(line.startswith("export CODEX_COMPANION_") or line + "\n" == theirs
+                            for line in text.splitlines()), text)
 
     def test_session_start_without_an_env_file_changes_nothing(self):
         out = self.hook("session-start", self.hook_input("SessionStart", SESSION))
         self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
         self.assertEqual(self.state_dirs(), [])
-
-    def test_session_start_never_writes_through_a_symlinked_env_file(self):
-        target = os.path.join(self.tmp, "target")
-        with open(target, "w") as f:
-            f.write("untouched\n")
-        link = os.path.join(self.tmp, "env-link")
-        os.symlink(target, link)
-        out = self.hook("session-start", self.hook_input("SessionStart", SESSION),
-                        env={"CLAUDE_ENV_FILE": link})
-        self.assertEqual(out.returncode, 0)
-        self.assertEqual(len(out.stderr.decode().splitlines()), 1, out.stderr)
-        self.assertIn(b"CLAUDE_ENV_FILE", out.stderr)
-        with open(target) as f:
-            self.assertEqual(f.read(), "untouched\n")
 
     def test_session_end_leaves_a_running_background_job_running(self):
         job_id = self.launch_background("keep going", SESSION, env={"FAKE_APP_SERVER_MODE": "hang"})
@@ -78,7 +136,59 @@ class SessionHooks(HookCase):
     def test_an_unknown_event_is_a_usage_error_that_does_not_block(self):
         out = self.hook("pre-tool-use", {})
         self.assertEqual(out.returncode, 1)  # never 2: that would block in Claude Code
-        self.assertIn(b"session-start, session-end, stop or user-prompt-submit", out.stderr)
+        self.assertIn(b"session-start, session-end, stop, user-prompt-submit or "
+                      b"user-prompt-expansion", out.stderr)
+
+
+class TypedArguments(HookCase):
+    """What the user typed after a /codex: command: kept by `hook user-prompt-expansion`, taken by
+    `slash` (hostile text: tests/security/test_free_text_ends_its_heredoc.py)."""
+
+    def expand(self, command_name, args, session=SESSION):
+        return self.hook("user-prompt-expansion", self.hook_input(
+            "UserPromptExpansion", session, expansion_type="slash_command",
+            command_name=command_name, command_args=args, command_source="plugin",
+            prompt=f"/{command_name} {args}"))
+
+    def test_setup_runs_with_its_fixed_flags_then_what_was_typed(self):
+        out = self.expand("codex:setup", "--enable-review-gate")
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
+        run = self.run_cli("slash", f"--session={SESSION}", "setup", "--json")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertTrue(json.loads(run.stdout)["reviewGateEnabled"])
+
+    def test_the_session_comes_from_the_environment_when_not_given(self):
+        job_id = self.launch_background("ECHO-TYPED", SESSION)
+        self.wait_status(job_id, ("completed",))
+        self.expand("codex:status", job_id)
+        run = self.run_cli("slash", "--session=", "status", "--json",
+                           env={"CODEX_COMPANION_SESSION_ID": SESSION})
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(json.loads(run.stdout)["job"]["id"], job_id)
+
+    def test_other_commands_keep_nothing(self):
+        for name in ("other-plugin:status", "codex:task-worker", "status", "codex:"):
+            out = self.expand(name, "anything")
+            self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""), name)
+        self.assertEqual(self.state_dirs(), [])
+        fallback = self.run_cli("slash", f"--session={SESSION}", "status")
+        self.assertEqual(fallback.returncode, 0, fallback.stderr)
+        self.assertTrue(fallback.stdout.startswith(
+            "codex-companion: the arguments typed after /codex:status did not reach"))
+
+    def test_the_sessions_end_takes_what_nobody_took(self):
+        self.expand("codex:review", "--base main")
+        stash = os.path.join(self.state_home, "codex-companion", "typed-arguments",
+                             SESSION + ".json")
+        self.assertTrue(os.path.exists(stash))
+        out = self.hook("session-end", self.hook_input("SessionEnd", SESSION, reason="clear"))
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
+        self.assertFalse(os.path.exists(stash))
+
+    def test_slash_help(self):
+        run = self.run_cli("slash", "--help")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("slash [--session=ID] COMMAND", run.stdout)
 
 
 class StopGate(HookCase):
@@ -218,11 +328,10 @@ class CompletionNotices(HookCase):
         context = self.prompt()
         lines = [line for line in context.splitlines() if job_id in line]
         self.assertEqual(len(lines), 1, context)
-        self.assertIn("completed", lines[0])
-        self.assertIn(f"/codex:result {job_id}", lines[0])
-        # What it was asked (the prompt's first words), never Codex's answer or the log.
-        self.assertIn(": ECHO-NOTICE-1. Result:", lines[0])
-        self.assertNotIn("ECHO: ECHO-NOTICE-1", context, "the notice carries no output")
+        # Its kind, id, status and the command; no text of the job's (what it was asked, what
+        # Codex answered, its log): tests/security/test_app_server_text_in_notices.py.
+        self.assertEqual(lines[0], f"- Codex task {job_id} completed. Result: /codex:result {job_id}")
+        self.assertNotIn("ECHO-NOTICE-1", context, "the notice carries no job text")
         self.assertNotIn("Thread ready", context, "the notice carries no log")
         self.assertEqual(self.prompt(), "")  # the next prompt: already announced
 

@@ -27,7 +27,7 @@ class HookCase(FakeCodexCase):
         for var in ("CLAUDE_ENV_FILE", "CLAUDE_CONFIG_DIR", "CLAUDE_PROJECT_DIR",
                     "CODEX_COMPANION_TRANSCRIPT_PATH", "CODEX_COMPANION_JOB_TIMEOUT_MS",
                     "CODEX_COMPANION_TURN_STALL_MS", "FAKE_APP_SERVER_MODE",
-                    "FAKE_APP_SERVER_FINAL", "FAKE_APP_SERVER_IMPORT"):
+                    "FAKE_APP_SERVER_FINAL", "FAKE_APP_SERVER_IMPORT", "FAKE_APP_SERVER_ERROR"):
             self.env.pop(var, None)
 
     def hook(self, event, payload=None, raw=None, env=None, timeout=60):

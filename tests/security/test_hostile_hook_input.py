@@ -16,7 +16,7 @@ from companion_testlib import BIN
 from hooks_support import HookCase
 from security_support import hostile
 
-EVENTS = ("session-start", "session-end", "stop", "user-prompt-submit")
+EVENTS = ("session-start", "session-end", "stop", "user-prompt-submit", "user-prompt-expansion")
 HOSTILE = {
     "not JSON": b"this is not json {",
     "truncated": b'{"session_id": "abc", "cwd": "/tm',
@@ -82,6 +82,79 @@ class HostileHookInput(HookCase):
             self.assertIn(b"did not end within", err)
             if event == "session-end":  # its share of the 1.5 s budget
                 self.assertLess(time.monotonic() - started, 1.5)
+
+
+class HostileEnvFile(HookCase):
+    """CLAUDE_ENV_FILE is Claude Code's, in the user's ~/.claude; whatever is found there,
+    SessionStart rewrites only a regular file of the user's own, reads at most 1 MiB of it, and
+    leaves anything else as it was with one line on stderr (exit status 0)."""
+
+    SESSION = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d"
+
+    def start(self, env_file):
+        return self.hook("session-start", self.hook_input("SessionStart", self.SESSION,
+                                                          source="resume"),
+                         env={"CLAUDE_ENV_FILE": env_file})
+
+    def assert_left_alone(self, out, fragment):
+        self.assertEqual((out.returncode, out.stdout), (0, b""), out.stderr)
+        lines = out.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, out.stderr)
+        self.assertIn("CLAUDE_ENV_FILE", lines[0])
+        self.assertIn(fragment, lines[0])
+        self.assertEqual([n for n in os.listdir(self.tmp) if n.endswith(".tmp")], [])
+
+    def test_special_files_are_left_alone(self):
+        target = os.path.join(self.tmp, "target")
+        with open(target, "w") as f:
+            f.write("untouched\n")
+        link = os.path.join(self.tmp, "link.sh")
+        os.symlink(target, link)
+        fifo = os.path.join(self.tmp, "fifo.sh")
+        os.mkfifo(fifo)
+        directory = os.path.join(self.tmp, "dir.sh")
+        os.mkdir(directory)
+        for what, path, fragment in (("a symlink", link, "symlink"),
+                                     ("a FIFO", fifo, "not a regular file"),
+                                     ("a directory", directory, "not a regular file")):
+            with hostile(f"env file: {what}"):
+                self.assert_left_alone(self.start(path), fragment)
+        with open(target) as f:
+            self.assertEqual(f.read(), "untouched\n")
+        self.assertTrue(os.path.islink(link) and os.path.isdir(directory))
+
+    def test_a_huge_file_is_not_read_whole(self):
+        huge = os.path.join(self.tmp, "huge.sh")
+        with open(huge, "wb") as f:
+            f.truncate(64 * 1024 * 1024)  # sparse: 64 MiB of NULs
+        with hostile("env file: 64 MiB"):
+            out = self.start(huge)
+            self.assert_left_alone(out, "larger than 1 MiB")
+            self.assertLess(out.seconds, 5)
+            self.assertEqual(os.path.getsize(huge), 64 * 1024 * 1024)
+
+    def test_another_users_file_is_left_alone(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to give a file to another user")
+        theirs = os.path.join(self.tmp, "theirs.sh")
+        with open(theirs, "w") as f:
+            f.write("export THEIRS=1\n")
+        os.chown(theirs, 65534, 65534)
+        with hostile("env file: owned by another user"):
+            self.assert_left_alone(self.start(theirs), "owned by uid 65534")
+        with open(theirs) as f:
+            self.assertEqual(f.read(), "export THEIRS=1\n")
+
+    def test_a_file_ending_inside_a_quote_is_left_alone(self):
+        broken = os.path.join(self.tmp, "broken.sh")
+        with open(broken, "w") as f:
+            f.write("export OPEN='never closed\n")
+        with hostile("env file: ends inside a quoted string"):
+            self.assert_left_alone(self.start(broken), "inside a quoted string")
+            for _ in range(3):
+                self.start(broken)
+            with open(broken) as f:
+                self.assertEqual(f.read(), "export OPEN='never closed\n")
 
 
 class HostileTransferSource(HookCase):
