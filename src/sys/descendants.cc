@@ -48,7 +48,7 @@ bool is_started_session(const std::vector<Member>& table, pid_t sid) {
   for (const auto& [leader, start_time] : g_sessions) {
     if (leader != sid) continue;
     auto it = std::find_if(table.begin(), table.end(),
-                           [&](const Member& m) { return m.pid == leader && !m.entry.zombie; });
+                           [sid](const Member& m) { return m.pid == sid && !m.entry.zombie; });
     return it == table.end() || it->entry.start_time == start_time;
   }
   return false;

@@ -32,8 +32,12 @@ std::vector<Guardian> g_guardians;  // guarded by g_mutex
   for (int fd = 0; fd < max_fd; ++fd) {
     if (fd != read_fd) ::close(fd);
   }
+  // The terminal's signals reach the whole foreground group: a Ctrl-C or a hang-up is for the
+  // parent, which may die of it, and then the guardian must still be there. SIGTERM ends it.
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    bool terminal = sig == SIGINT || sig == SIGHUP || sig == SIGQUIT || sig == SIGTSTP ||
+                    sig == SIGTTIN || sig == SIGTTOU;
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, terminal ? SIG_IGN : SIG_DFL);
   }
   sigset_t none;
   sigemptyset(&none);
