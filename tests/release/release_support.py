@@ -14,7 +14,10 @@ BUILD_DIR = os.environ["COMPANION_BUILD_DIR"]
 ROOT = os.path.join(BUILD_DIR, "release-artefacts")
 DIST = os.path.join(ROOT, "dist")
 UNPACKED = os.path.join(ROOT, "unpacked")
-TARGETS = ("linux-x64", "macos-arm64")
+# COMPANION_RELEASE_TARGETS (space-separated) narrows or widens the set; linux-x64 is always in it.
+TARGETS = tuple(os.environ.get("COMPANION_RELEASE_TARGETS", "linux-x64 macos-arm64").split())
+if "linux-x64" not in TARGETS:
+    TARGETS = ("linux-x64",) + TARGETS
 SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: any fixed time
 BUILD_TIMEOUT = 3000  # seconds: a cold Zig cache builds libc++ and the C library per target
 

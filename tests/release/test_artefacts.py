@@ -90,14 +90,26 @@ class Binaries(unittest.TestCase):
         self.assertEqual(struct.unpack_from("<H", data, 0x12)[0], EM["linux-x64"])
         self.assertNotIn(PT_INTERP, elf_program_types(data), "it asks for a dynamic loader")
 
-    def test_macos_arm64_is_mach_o_for_arm64_with_the_macos_mechanisms(self):
-        data = member("macos-arm64", "codex-companion")
-        magic, cputype = struct.unpack_from("<II", data, 0)
-        self.assertEqual(magic, MH_MAGIC_64)
-        self.assertEqual(cputype, CPU_TYPE["macos-arm64"])
-        for name in MACOS_IMPORTS:
-            self.assertIn(name, data, f"{name.decode()}: the macOS code path is not linked in")
-        self.assertNotIn(b"/proc/self/exe", data, "the Linux code path was compiled in")
+    def test_linux_arm64_is_a_static_aarch64_elf(self):
+        if "linux-arm64" not in rs.TARGETS:
+            self.skipTest("linux-arm64 is not in COMPANION_RELEASE_TARGETS")
+        data = member("linux-arm64", "codex-companion")
+        self.assertEqual(data[:5], b"\x7fELF\x02")
+        self.assertEqual(struct.unpack_from("<H", data, 0x12)[0], EM["linux-arm64"])
+        self.assertNotIn(PT_INTERP, elf_program_types(data), "it asks for a dynamic loader")
+
+    def test_macos_is_mach_o_of_its_architecture_with_the_macos_mechanisms(self):
+        targets = [t for t in rs.TARGETS if t.startswith("macos-")]
+        if not targets:
+            self.skipTest("no macOS target in COMPANION_RELEASE_TARGETS")
+        for target in targets:
+            data = member(target, "codex-companion")
+            magic, cputype = struct.unpack_from("<II", data, 0)
+            self.assertEqual(magic, MH_MAGIC_64, target)
+            self.assertEqual(cputype, CPU_TYPE[target], target)
+            for name in MACOS_IMPORTS:
+                self.assertIn(name, data, f"{target}: {name.decode()}: the macOS code is missing")
+            self.assertNotIn(b"/proc/self/exe", data, f"{target}: the Linux code is compiled in")
 
 
 class Runs(BackgroundCase):
