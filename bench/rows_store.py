@@ -68,3 +68,18 @@ def store_rows(bin_path, helper, counts, runs, cache):
                for _ in range(max(3, runs // 5))]
         rows[("cli-rss", jobs)] = Stat(rss, "MiB")
     return rows
+
+
+def artefact_rows(dynamic_bin, static_bin, helper, runs, cache):
+    """The static musl artefact (scripts/release linux-x64) beside the dynamic build: `--version`
+    start-up, `status --json` over 50 stored jobs, peak RSS, and the binaries' sizes."""
+    space = StoreWorkspace(dynamic_bin, helper, 50, cache)
+    rows = {}
+    for kind, path in (("dynamic", dynamic_bin), ("static", static_bin)):
+        rows[f"version {kind}"] = time_command([path, "--version"], space.ws, space.env, runs)
+        rows[f"status {kind}"] = time_command([path, "status", "--json"], space.ws, space.env,
+                                              runs)
+        rows[f"rss {kind}"] = Stat([peak_rss_mib([path, "status", "--json"], space.ws, space.env)
+                                    for _ in range(3)], "MiB")
+        rows[f"size {kind}"] = Stat([os.path.getsize(path) / (1024 * 1024)], "MiB")
+    return rows

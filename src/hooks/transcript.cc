@@ -20,8 +20,7 @@ std::string expand(std::string_view requested, const std::string& cwd, const std
 }
 
 bool inside(const std::string& path, const std::string& root) {
-  return path.size() > root.size() + 1 && path.compare(0, root.size(), root) == 0 &&
-         path[root.size()] == '/';
+  return sys::path_is_within(path, root);
 }
 
 }  // namespace

@@ -3,20 +3,36 @@
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/syscall.h>
-#endif
 
 #include "sys/fs.h"
+#include "sys/platform.h"
+
+#if defined(COMPANION_LINUX_MECHANISMS)
+#include <sys/syscall.h>
+#elif defined(__APPLE__)
+#include <sys/event.h>
+#endif
 
 namespace companion::sys {
 
 Result<UniqueFd> open_exit_fd(pid_t pid) {
-#if defined(__linux__) && defined(SYS_pidfd_open)
+#if defined(COMPANION_LINUX_MECHANISMS) && defined(SYS_pidfd_open)
   // pidfd_open descriptors are always close-on-exec.
   long fd = ::syscall(SYS_pidfd_open, pid, 0);
   if (fd >= 0) return UniqueFd(static_cast<int>(fd));
   return make_error("cannot watch process {}: {}", pid, errno_text());
+#elif defined(__APPLE__)
+  // A kqueue with one EVFILT_PROC NOTE_EXIT filter: readable once the child exits (kqueues are
+  // never inherited by a child, so close-on-exec holds too).
+  UniqueFd kq(::kqueue());
+  if (!kq.valid()) return make_error("cannot watch process {}: kqueue: {}", pid, errno_text());
+  struct kevent change {};
+  EV_SET(&change, static_cast<uintptr_t>(pid), EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0,
+         nullptr);
+  if (::kevent(kq.get(), &change, 1, nullptr, 0, nullptr) != 0) {
+    return make_error("cannot watch process {}: kevent EVFILT_PROC: {}", pid, errno_text());
+  }
+  return kq;
 #else
   return make_error("cannot watch process {}: not supported on this platform", pid);
 #endif

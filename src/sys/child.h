@@ -9,9 +9,10 @@
 
 namespace companion::sys {
 
-// A close-on-exec descriptor that becomes readable when the child `pid` exits (Linux pidfd).
-// Reading it is not needed; reap with try_reap() afterwards. An error where the platform has no
-// such descriptor: callers fall back to polling try_reap().
+// A close-on-exec descriptor that becomes readable when the child `pid` exits: a pidfd on Linux,
+// a kqueue with an EVFILT_PROC NOTE_EXIT filter on macOS. Reading it is not needed; reap with
+// try_reap() afterwards. An error where the platform has no such descriptor (and with
+// COMPANION_PORTABLE_FALLBACKS): callers fall back to polling try_reap().
 Result<UniqueFd> open_exit_fd(pid_t pid);
 
 // True while some process (zombies included) is still in process group `pgid`.

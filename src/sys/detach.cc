@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "sys/fs.h"
+#include "sys/parent_watch.h"
 
 namespace companion::sys {
 
@@ -11,6 +12,7 @@ Result<ForkSide> fork_detached() {
   if (pid < 0) return make_error("cannot fork: {}", errno_text());
   if (pid > 0) return ForkSide::kParent;
   (void)::setsid();  // cannot fail in a fresh child (it leads no process group yet)
+  forget_guardians_after_fork();
   return ForkSide::kChild;
 }
 

@@ -9,9 +9,12 @@
 #include <array>
 
 #include "sys/fs.h"
+#include "sys/platform.h"
 
-#if defined(__linux__)
+#if defined(COMPANION_LINUX_MECHANISMS)
 #include <sys/inotify.h>
+#elif defined(__APPLE__)
+#include <sys/event.h>
 #endif
 
 namespace companion::sys {
@@ -45,12 +48,24 @@ Result<std::string> read_file_range(const std::string& path, int64_t offset, siz
 }
 
 FileWatch FileWatch::open(const std::string& path) {
-#if defined(__linux__)
+#if defined(COMPANION_LINUX_MECHANISMS)
   UniqueFd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (fd.get() >= 0 && ::inotify_add_watch(fd.get(), path.c_str(),
                                            IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF |
                                                IN_MOVE_SELF) >= 0) {
     return FileWatch(std::move(fd));
+  }
+#elif defined(__APPLE__)
+  UniqueFd target(::open(path.c_str(), O_EVTONLY | O_CLOEXEC));
+  UniqueFd kq(target.valid() ? ::kqueue() : -1);
+  if (kq.valid()) {
+    struct kevent change {};
+    EV_SET(&change, static_cast<uintptr_t>(target.get()), EVFILT_VNODE, EV_ADD | EV_CLEAR,
+           NOTE_WRITE | NOTE_EXTEND | NOTE_ATTRIB | NOTE_DELETE | NOTE_RENAME | NOTE_REVOKE, 0,
+           nullptr);
+    if (::kevent(kq.get(), &change, 1, nullptr, 0, nullptr) == 0) {
+      return FileWatch(std::move(kq), std::move(target));
+    }
   }
 #else
   (void)path;
@@ -58,16 +73,33 @@ FileWatch FileWatch::open(const std::string& path) {
   return FileWatch(UniqueFd());
 }
 
+namespace {
+
+void sleep_for(int timeout_ms) {
+  struct timespec ts {
+    timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1000000L
+  };
+  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
 bool FileWatch::wait(int timeout_ms) {
   if (timeout_ms < 0) timeout_ms = 0;
   if (polling()) {
-    struct timespec ts {
-      timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1000000L
-    };
-    while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    sleep_for(timeout_ms);
     return false;
   }
+#if defined(__APPLE__)
+  // Every queued change comes back in one call (EV_CLEAR): one wake-up per batch of writes.
+  struct kevent events[8];
+  struct timespec ts {
+    timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1000000L
+  };
+  int n = ::kevent(fd_.get(), nullptr, 0, events, 8, &ts);
+  return n > 0;
+#else
   struct pollfd p {
     fd_.get(), POLLIN, 0
   };
@@ -86,6 +118,7 @@ bool FileWatch::wait(int timeout_ms) {
     break;
   }
   return any;
+#endif
 }
 
 }  // namespace companion::sys

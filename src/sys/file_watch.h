@@ -1,6 +1,8 @@
 // Watching files and directories: what `logs --follow` waits on, and how a running job notices
-// that its workspace was deleted. Linux uses inotify; where inotify is missing or refused (its
-// per-user limits), waits fall back to sleeping, so callers poll at the wait's bound instead.
+// that its workspace was deleted. Linux uses inotify, macOS kqueue (EVFILT_VNODE on the file
+// opened with O_EVTONLY); where neither is there or allowed (inotify's per-user limits, no
+// descriptor left, COMPANION_PORTABLE_FALLBACKS), waits fall back to sleeping, so callers poll at
+// the wait's bound instead.
 // Thread-safety: a FileWatch belongs to one thread; the free functions may be called anywhere.
 #pragma once
 
@@ -34,7 +36,7 @@ Result<std::string> read_file_range(const std::string& path, int64_t offset, siz
 class FileWatch {
  public:
   // Watches `path` (writes, attribute changes, deletion, rename); a file that cannot be watched
-  // (no inotify, limits reached, missing) leaves the watch in polling mode. Never fails.
+  // (no inotify or kqueue, limits reached, missing) leaves the watch in polling mode. Never fails.
   static FileWatch open(const std::string& path);
 
   // Returns once the file changed since the last call, or after `timeout_ms` (in polling mode,
@@ -43,8 +45,10 @@ class FileWatch {
   bool polling() const { return fd_.get() < 0; }
 
  private:
-  explicit FileWatch(UniqueFd fd) : fd_(std::move(fd)) {}
-  UniqueFd fd_;
+  explicit FileWatch(UniqueFd fd, UniqueFd target = UniqueFd())
+      : fd_(std::move(fd)), target_(std::move(target)) {}
+  UniqueFd fd_;      // the inotify or kqueue descriptor; invalid: polling
+  UniqueFd target_;  // kqueue: the watched file itself (O_EVTONLY)
 };
 
 }  // namespace companion::sys

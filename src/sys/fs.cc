@@ -30,7 +30,26 @@ Result<std::string> real_path(const std::string& path) {
   if (::realpath(path.c_str(), buf) == nullptr) {
     return make_error("cannot resolve {}: {}", path, errno_text());
   }
+#ifdef __APPLE__
+  // The name as the volume stores it (a case-insensitive volume finds /Users/Me/Proj as
+  // /Users/me/proj): what the kernel says of the open file. Kept as realpath gave it otherwise.
+  UniqueFd fd(::open(buf, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  char stored[PATH_MAX];
+  if (fd.valid() && ::fcntl(fd.get(), F_GETPATH, stored) == 0) return std::string(stored);
+#endif
   return std::string(buf);
+}
+
+bool path_is_within(const std::string& path, const std::string& root) {
+  if (path.size() <= root.size() + 1 || path[root.size()] != '/') return false;
+  if (path.compare(0, root.size(), root) == 0) return true;
+#ifdef _PC_CASE_SENSITIVE
+  // macOS: on a case-insensitive volume the names match whatever their case.
+  if (::pathconf(root.c_str(), _PC_CASE_SENSITIVE) == 0) {
+    return ::strncasecmp(path.c_str(), root.c_str(), root.size()) == 0;
+  }
+#endif
+  return false;
 }
 
 namespace {
@@ -98,7 +117,7 @@ Result<UniqueFd> open_append(const std::string& path) {
 }
 
 Result<UniqueFd> data_fd(std::string_view data) {
-#ifdef __linux__
+#ifdef COMPANION_LINUX_MECHANISMS
   UniqueFd fd(::memfd_create("codex-companion-stdin", MFD_CLOEXEC));
 #else
   FILE* tmp = ::tmpfile();

@@ -13,8 +13,15 @@
 
 namespace companion::sys {
 
-// The canonical absolute path of an existing path.
+// The canonical absolute path of an existing path: symlinks resolved (on macOS /tmp is
+// /private/tmp), and on macOS each name as the volume stores it (F_GETPATH), so one file has one
+// real path on a case-insensitive volume too.
 Result<std::string> real_path(const std::string& path);
+
+// True when `path` lies strictly below the directory `root`, both real paths (real_path):
+// compared byte for byte, and on a case-insensitive volume (macOS pathconf
+// _PC_CASE_SENSITIVE = 0) whatever the case.
+bool path_is_within(const std::string& path, const std::string& root);
 
 // Creates `path` (and missing parents) with mode 0700. An existing `path` must be a real
 // directory (not a symlink) owned by this uid and private (no access for group or others); it is

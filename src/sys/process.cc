@@ -16,10 +16,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
 
 #include "sys/clock.h"
 #include "sys/fs.h"
+#include "sys/parent_watch.h"
+#include "sys/platform.h"
+#include "sys/process_table.h"
 
 extern char** environ;
 
@@ -97,7 +99,7 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 }
 
 void mark_all_cloexec_from(int first) {
-#if defined(__linux__) && defined(SYS_close_range)
+#if defined(COMPANION_LINUX_MECHANISMS) && defined(SYS_close_range)
   if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
 #endif
   long max_fd = ::sysconf(_SC_OPEN_MAX);
@@ -118,13 +120,13 @@ void mark_all_cloexec_from(int first) {
   } else if (o.new_process_group) {
     if (::setpgid(0, 0) < 0) fail();
   }
-#ifdef __linux__
+#ifdef COMPANION_LINUX_MECHANISMS
   if (o.die_with_parent) {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail();
     if (::getppid() != parent) ::_exit(127);
   }
 #else
-  (void)parent;
+  (void)parent;  // elsewhere a guardian does it (sys/parent_watch.h), started by the parent
 #endif
   // Map every wanted descriptor above the range of targets first, so no source is clobbered.
   constexpr int kScratch = 512;
@@ -166,7 +168,14 @@ void mark_all_cloexec_from(int first) {
 
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
   int fds[2];
+#ifdef COMPANION_LINUX_MECHANISMS
   if (::pipe2(fds, O_CLOEXEC) != 0) return make_error("cannot create a pipe: {}", errno_text());
+#else
+  // No pipe2: a spawn() in another thread between these calls still closes every descriptor
+  // above 2 in its child (mark_all_cloexec_from), so only a bare fork could inherit them.
+  if (::pipe(fds) != 0) return make_error("cannot create a pipe: {}", errno_text());
+  for (int fd : fds) (void)::fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
   return std::make_pair(UniqueFd(fds[0]), UniqueFd(fds[1]));
 }
 
@@ -204,34 +213,34 @@ Result<pid_t> spawn(const SpawnOptions& options) {
     ::waitpid(pid, &status, 0);
     return make_error("cannot start {}: {}", *exe, strerror(child_errno));
   }
+  if (!kLinuxMechanisms && options.die_with_parent) {
+    if (options.new_session) record_started_session(pid);
+    if (Status guarded = guard_child(pid); !guarded.ok()) {
+      (void)::kill(pid, SIGKILL);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      return guarded.error();
+    }
+  }
   return pid;
 }
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
-  if (pid <= 0) return std::nullopt;
-  auto text = read_file("/proc/" + std::to_string(pid) + "/stat", 4096);
-  if (!text) return std::nullopt;
-  // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
-  auto close = text->rfind(')');
-  if (close == std::string::npos || close + 2 > text->size()) return std::nullopt;
-  std::istringstream rest(text->substr(close + 2));
+  auto entry = process_entry(pid);
+  if (!entry) return std::nullopt;
   ProcStat st;
-  long ppid = 0, pgid = 0, sid = 0;
-  if (!(rest >> st.state >> ppid >> pgid >> sid)) return std::nullopt;
-  st.ppid = static_cast<pid_t>(ppid);
-  st.pgid = static_cast<pid_t>(pgid);
-  st.sid = static_cast<pid_t>(sid);
-  std::string field;
-  // Fields 7..21 precede the start time (field 22).
-  for (int i = 7; i <= 21; ++i) rest >> field;
-  if (!(rest >> st.start_time)) return std::nullopt;
+  st.state = entry->zombie ? 'Z' : 'R';
+  st.ppid = entry->ppid;
+  st.pgid = entry->pgid;
+  st.sid = entry->sid;
+  st.start_time = entry->start_time;
   return st;
 }
 
 std::optional<uint64_t> process_start_time(pid_t pid) {
-  auto st = read_proc_stat(pid);
-  if (!st || st->state == 'Z') return std::nullopt;
-  return st->start_time;
+  auto entry = process_entry(pid);
+  if (!entry || entry->zombie) return std::nullopt;
+  return entry->start_time;
 }
 
 bool process_matches(pid_t pid, uint64_t start_time) {
@@ -248,120 +257,13 @@ Status signal_process(pid_t pid, int sig) {
   return {};
 }
 
-namespace {
-
-// The pids in /proc (every process of the machine that this one may see).
-std::vector<pid_t> all_pids() {
-  std::vector<pid_t> pids;
-  auto names = list_dir("/proc");
-  if (!names) return pids;
-  for (const auto& name : *names) {
-    char* end = nullptr;
-    long pid = std::strtol(name.c_str(), &end, 10);
-    if (*end == '\0' && pid > 1) pids.push_back(static_cast<pid_t>(pid));
-  }
-  return pids;
-}
-
-}  // namespace
-
-int end_session(pid_t leader, uint64_t start_time) {
-  if (leader <= 1) return 0;
-  // One scan decides: the members of session `leader`, and whether its leader is among them.
-  // Deciding from one snapshot closes the race where the leader's pid is recycled, between two
-  // looks, by a new process that starts a session of its own.
-  std::vector<pid_t> members;
-  std::optional<uint64_t> live_leader;  // the start time of a live process `leader` in it
-  for (pid_t pid : all_pids()) {
-    auto st = read_proc_stat(pid);
-    if (!st || st->sid != leader) continue;
-    if (pid == leader && st->state != 'Z') live_leader = st->start_time;
-    members.push_back(pid);
-  }
-  // A live leader is ours only when it is the very process that was recorded.
-  if (live_leader && (start_time == 0 || *live_leader != start_time)) return 0;
-  int count = 0;
-  for (pid_t pid : members) count += ::kill(pid, SIGKILL) == 0 ? 1 : 0;
-  return count;
-}
-
-Status become_subreaper() {
-#ifdef __linux__
-  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    return make_error("cannot become the reaper of orphaned descendants: {}", errno_text());
-  }
-  return {};
-#else
-  return make_error("this platform cannot adopt orphaned descendants");
-#endif
-}
-
 bool is_own_session_leader_running(pid_t pid, std::string_view first_argument) {
-  auto st = read_proc_stat(pid);
-  if (!st || st->sid != pid) return false;
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
-  if (ec) return false;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec || exe != self) return false;
-  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline", 4096);
-  if (!cmdline) return false;
-  size_t first_end = cmdline->find('\0');
-  if (first_end == std::string::npos) return false;
-  size_t second_end = cmdline->find('\0', first_end + 1);
-  return cmdline->substr(first_end + 1, second_end - first_end - 1) == first_argument;
-}
-
-std::vector<pid_t> live_descendants(const std::function<bool(pid_t)>& independent) {
-  std::vector<std::pair<pid_t, pid_t>> links;  // (pid, ppid) of live processes
-  for (pid_t pid : all_pids()) {
-    auto st = read_proc_stat(pid);
-    if (st && st->state != 'Z') links.emplace_back(pid, st->ppid);
-  }
-  std::vector<pid_t> found;
-  std::vector<pid_t> frontier = {::getpid()};
-  while (!frontier.empty()) {
-    pid_t parent = frontier.back();
-    frontier.pop_back();
-    for (const auto& [pid, ppid] : links) {
-      if (ppid == parent && std::find(found.begin(), found.end(), pid) == found.end()) {
-        if (independent && independent(pid)) continue;  // not ours, nor is what it started
-        found.push_back(pid);
-        frontier.push_back(pid);
-      }
-    }
-  }
-  return found;
-}
-
-int end_descendants(int grace_ms, const std::function<bool(pid_t)>& independent) {
-  auto reap_children = [] {
-    int status = 0;
-    while (::waitpid(-1, &status, WNOHANG) > 0) {
-    }
-  };
-  std::vector<pid_t> first = live_descendants(independent);
-  if (first.empty()) {
-    reap_children();
-    return 0;
-  }
-  for (pid_t pid : first) (void)::kill(pid, SIGTERM);
-  int64_t deadline = monotonic_ms() + grace_ms;
-  std::vector<pid_t> left = first;
-  for (int delay_us = 500; !left.empty() && monotonic_ms() < deadline;
-       delay_us = std::min(delay_us * 2, 20000)) {
-    reap_children();
-    ::usleep(static_cast<useconds_t>(delay_us));
-    left = live_descendants(independent);
-  }
-  // New descendants may have appeared meanwhile (a child forking on SIGTERM): they go too.
-  for (pid_t pid : left) (void)::kill(pid, SIGKILL);
-  for (int i = 0; i < 100 && !live_descendants(independent).empty(); ++i) {
-    reap_children();
-    ::usleep(2000);
-  }
-  reap_children();
-  return static_cast<int>(first.size());
+  auto entry = process_entry(pid);
+  if (!entry || entry->sid != pid) return false;
+  auto exe = process_executable(pid);
+  if (!exe || exe != process_executable(::getpid())) return false;
+  auto args = process_arguments(pid, 2);
+  return args && args->size() == 2 && (*args)[1] == first_argument;
 }
 
 Status signal_group(pid_t pgid, int sig) {
@@ -394,8 +296,9 @@ std::optional<int> try_reap(pid_t pid) {
   do {
     r = ::waitpid(pid, &status, WNOHANG);
   } while (r < 0 && errno == EINTR);
-  if (r == pid) return status;
-  return std::nullopt;
+  if (r != pid) return std::nullopt;
+  release_guardian(pid);
+  return status;
 }
 
 std::optional<int> reap_within(pid_t pid, int timeout_ms) {

@@ -31,7 +31,10 @@ struct SpawnOptions {
   std::vector<std::pair<std::string, std::string>> env;
   bool new_session = false;        // setsid(): own session and process group
   bool new_process_group = false;  // setpgid(0, 0)
-  bool die_with_parent = false;    // PR_SET_PDEATHSIG(SIGKILL) where the platform has it
+  // SIGKILL when this process dies: PR_SET_PDEATHSIG on Linux; elsewhere (and with
+  // COMPANION_PORTABLE_FALLBACKS) a guardian process (sys/parent_watch.h), and a child that also
+  // leads a new session has that session's members counted among this process's descendants.
+  bool die_with_parent = false;
 };
 
 // Starts a child. The executable is resolved before forking so that a missing program is an
@@ -45,20 +48,23 @@ Result<pid_t> spawn(const SpawnOptions& options);
 Result<std::string> find_executable(const std::string& name,
                                     const std::optional<std::string>& path_var = std::nullopt);
 
-// What /proc/<pid>/stat says about a process (Linux; proc(5)).
+// What the process table says about a process (sys/process_table.h: /proc on Linux, libproc on
+// macOS).
 struct ProcStat {
   char state = '?';  // R, S, D, Z (zombie), T (stopped), ...
   pid_t ppid = 0;
   pid_t pgid = 0;
   pid_t sid = 0;
-  uint64_t start_time = 0;  // clock ticks since boot (field 22)
+  // Linux: clock ticks since boot (stat field 22); macOS: microseconds since the epoch. Compare
+  // only for equality.
+  uint64_t start_time = 0;
 };
 
-// nullopt when the process does not exist (or the platform has no /proc).
+// nullopt when the process does not exist.
 std::optional<ProcStat> read_proc_stat(pid_t pid);
 
-// Start time of a process in clock ticks since boot (/proc/<pid>/stat field 22); nullopt when
-// the process does not exist or is a zombie.
+// Start time of a process (ProcStat::start_time); nullopt when the process does not exist or is
+// a zombie.
 std::optional<uint64_t> process_start_time(pid_t pid);
 
 // True when `pid` is alive and started at `start_time` (0 = unknown: any live pid matches).
@@ -72,26 +78,31 @@ Status signal_process(pid_t pid, int sig);
 
 // Ends the session that `leader` (started at `start_time`) leads or led, with SIGKILL to every
 // process in it: how what a job started is ended when its owner could not do it (a SIGKILLed
-// worker or app-server). Safe against pid reuse, decided from one scan of /proc: when the
-// session's leader is alive, the session is ended only when its start time is `start_time`
-// (0 never matches); when it is not, Linux keeps the session id allocated while any process is
-// still in the session, so the members found are the dead leader's own leftovers. Returns how
-// many processes were signalled (Linux; elsewhere none).
+// worker or app-server). Safe against pid reuse, decided from one scan of the process table: when
+// the session's leader is alive, the session is ended only when its start time is `start_time`
+// (0 never matches); when it is not, the kernel (Linux and macOS alike) keeps the session id
+// allocated while any process is still in the session, so the members found are the dead
+// leader's own leftovers. Returns how many processes were signalled.
 int end_session(pid_t leader, uint64_t start_time);
 
 // Makes this process the reaper of its orphaned descendants (Linux PR_SET_CHILD_SUBREAPER), so
 // a grandchild whose parent dies (an MCP server of a killed app-server) stays ours to end.
-// An error where the platform has no such thing.
+// Where there is no such thing (macOS, COMPANION_PORTABLE_FALLBACKS) it does nothing and
+// succeeds: live_descendants finds orphans by session instead (see there).
 Status become_subreaper();
 
-// True when `pid` leads its own session and runs this very executable (/proc/<pid>/exe is
-// /proc/self/exe) with `first_argument` as argv[1]: how a process recognises another job's
-// worker among its descendants. False when it cannot tell.
+// True when `pid` leads its own session and runs this very executable (the same executable path
+// as this process's, from the process table) with `first_argument` as argv[1]: how a process
+// recognises another job's worker among its descendants. False when it cannot tell.
 bool is_own_session_leader_running(pid_t pid, std::string_view first_argument);
 
 // The descendants of this process that are still alive (children, their children, ...), found
-// through /proc parent links; deepest first is not guaranteed. A descendant for which
-// `independent(pid)` is true is left out with its whole subtree.
+// through the process table's parent links; deepest first is not guaranteed. A descendant for
+// which `independent(pid)` is true is left out with its whole subtree.
+// Without a subreaper (macOS, COMPANION_PORTABLE_FALLBACKS) an orphan's parent is init, so the
+// processes of this process's own session (when it leads one) and of the sessions led by its
+// die_with_parent children (alive, or gone with members left) count too, with what they
+// started. Weaker than the subreaper: an orphan that left those sessions (setsid) is not found.
 std::vector<pid_t> live_descendants(const std::function<bool(pid_t)>& independent = {});
 
 // Ends every live descendant of this process except the independent ones (see

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sys/fs.h"
+#include "sys/platform.h"
 
 namespace companion::sys {
 
@@ -28,15 +29,30 @@ Result<sockaddr_un> address_of(const std::string& path) {
   return address;
 }
 
+// Where SOCK_CLOEXEC, SOCK_NONBLOCK and MSG_NOSIGNAL do not exist (macOS), or are not to be used
+// (COMPANION_PORTABLE_FALLBACKS): fcntl after the call, and SO_NOSIGPIPE where there is one. A
+// spawn() in another thread between the two calls still closes the descriptor in its child.
+[[maybe_unused]] void make_cloexec_nonblocking(int fd) {
+  (void)::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+#ifdef SO_NOSIGPIPE
+  int on = 1;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#endif
+}
+
+#if defined(COMPANION_LINUX_MECHANISMS)
+constexpr int kSendFlags = MSG_DONTWAIT | MSG_NOSIGNAL;
+#else
+constexpr int kSendFlags = MSG_DONTWAIT;  // SIGPIPE: ignored (prepare_process) or SO_NOSIGPIPE
+#endif
+
 Result<UniqueFd> stream_socket() {
-#ifdef SOCK_CLOEXEC
+#if defined(COMPANION_LINUX_MECHANISMS)
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 #else
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
-  if (fd.valid()) {
-    ::fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
-    ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
-  }
+  if (fd.valid()) make_cloexec_nonblocking(fd.get());
 #endif
   if (!fd.valid()) return make_error("cannot create a unix socket: {}", errno_text());
   return fd;
@@ -48,8 +64,15 @@ std::size_t max_socket_path() {
   return sizeof(sockaddr_un::sun_path) - 1;
 }
 
-Result<std::string> make_socket_dir(const std::string& parent, const std::string& prefix) {
+Result<std::string> make_socket_dir(const std::string& parent, const std::string& prefix,
+                                    std::size_t longest_name) {
   std::string tmpl = join_path(parent, prefix + "XXXXXX");
+  if (tmpl.size() + 1 + longest_name > max_socket_path()) {
+    return make_error(
+        "a socket in {} would be {} bytes long, more than the {} this system allows: choose a "
+        "shorter directory",
+        parent, tmpl.size() + 1 + longest_name, max_socket_path());
+  }
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (::mkdtemp(buf.data()) == nullptr) {
@@ -81,14 +104,11 @@ Result<UniqueFd> listen_unix(const std::string& path, int backlog) {
 
 Result<UniqueFd> accept_unix(int listen_fd) {
   for (;;) {
-#ifdef SOCK_CLOEXEC
+#if defined(COMPANION_LINUX_MECHANISMS)
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
 #else
     int fd = ::accept(listen_fd, nullptr, nullptr);
-    if (fd >= 0) {
-      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    }
+    if (fd >= 0) make_cloexec_nonblocking(fd);
 #endif
     if (fd >= 0) return UniqueFd(fd);
     if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -119,7 +139,7 @@ Result<UniqueFd> connect_unix(const std::string& path) {
 void send_now(int fd, std::string_view data) {
   ssize_t n;
   do {
-    n = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    n = ::send(fd, data.data(), data.size(), kSendFlags);
   } while (n < 0 && errno == EINTR);
 }
 
@@ -132,7 +152,7 @@ uid_t own_uid() {
 }
 
 Result<uid_t> peer_uid(int fd) {
-#if defined(SO_PEERCRED)
+#if defined(__linux__)  // glibc has no getpeereid: SO_PEERCRED in every Linux build
   struct ucred credentials {};
   socklen_t size = sizeof(credentials);
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) {

@@ -1,7 +1,8 @@
 // Unix stream sockets for the broker (SPEC.md section 4): a listening socket in a private
 // directory, accepting and connecting without ever blocking, and the uid of the peer.
-// Every descriptor is close-on-exec and non-blocking. Linux-only calls (SO_PEERCRED) stay here
-// behind peer_uid(), with the BSD/macOS getpeereid() as the fallback.
+// Every descriptor is close-on-exec and non-blocking (SOCK_CLOEXEC/accept4 on Linux, fcntl and
+// SO_NOSIGPIPE on macOS and with COMPANION_PORTABLE_FALLBACKS). The peer's uid: SO_PEERCRED on
+// Linux (glibc has no getpeereid, so the portable build uses it too), getpeereid() on macOS.
 #pragma once
 
 #include <sys/types.h>
@@ -19,8 +20,11 @@ namespace companion::sys {
 std::size_t max_socket_path();
 
 // Creates a fresh directory `<parent>/<prefix>XXXXXX` with mode 0700 (mkdtemp) and returns its
-// path. `parent` must be an existing directory.
-Result<std::string> make_socket_dir(const std::string& parent, const std::string& prefix);
+// path. `parent` must be an existing directory. Refuses, with one line and before creating
+// anything, a directory in which a socket named with `longest_name` bytes would not fit
+// max_socket_path() (macOS allows 103 bytes: a per-user TMPDIR under /var/folders is long).
+Result<std::string> make_socket_dir(const std::string& parent, const std::string& prefix,
+                                    std::size_t longest_name = 16);
 
 // Binds and listens on `path` (mode 0600 whatever the umask). Refuses a path that is too long
 // or already exists. REQUIRES: the directory of `path` is private to this uid.
