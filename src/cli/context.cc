@@ -56,6 +56,7 @@ Result<store::JobStore*> Context::open_store(bool create) {
   auto ws = store::resolve_workspace(cwd, config.state_root);
   if (!ws) return ws.error();
   COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
+  COMPANION_TRY(store::check_state_placement(*ws, config.state_root_source, config.tmpdir));
   if (!ws->ignored_repository.empty()) {
     print_note(fmt::format(
         "codex-companion: note: not using the git repository at {}: it belongs to another user "

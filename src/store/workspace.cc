@@ -60,6 +60,27 @@ Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& s
                    root->ignored_repository};
 }
 
+Status check_state_placement(const Workspace& ws, const std::string& source,
+                             const std::string& tmpdir) {
+  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+  auto refuse = [&](const std::string& where) {
+    return make_error(
+        "refusing the state directory {} (from {}): it is inside {}, where a Codex write task's "
+        "sandbox may write, so a task could rewrite the job store and the notify command run "
+        "outside the sandbox; set CODEX_COMPANION_STATE_DIR to an absolute directory outside "
+        "your repositories, /tmp and $TMPDIR (the default is ~/.local/state/codex-companion)",
+        ws.state_dir, source, where);
+  };
+  if (ws.root != "/" && sys::is_inside_or_same(state, ws.root)) {
+    return refuse("the workspace " + ws.root);
+  }
+  if (sys::is_inside_or_same(state, sys::resolve_existing_prefix("/tmp"))) return refuse("/tmp");
+  if (!tmpdir.empty() && sys::is_inside_or_same(state, sys::resolve_existing_prefix(tmpdir))) {
+    return refuse("$TMPDIR (" + tmpdir + ")");
+  }
+  return {};
+}
+
 Status prepare_workspace_dirs(sys::Env& env, const Workspace& ws) {
   COMPANION_TRY(env.ensure_private_dir(sys::dirname_of(ws.state_dir)));
   COMPANION_TRY(env.ensure_private_dir(ws.state_dir));
