@@ -318,7 +318,8 @@ void TurnCapture::on_file_change(const json& item, bool completed, Events& out) 
   }
   std::string status = sys::json_text(item, "status");
   if (status == "declined" || status == "failed") {
-    emit(out, "File change " + status + ": " + excerpt(paths.empty() ? "" : paths.front()));
+    emit(out, "File change " + status + ": " +
+                  excerpt(paths.empty() ? "" : sys::quote_path(paths.front())));
     return;
   }
   for (const std::string& p : paths) {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "sys/json_read.h"
+#include "sys/text.h"
 
 namespace companion::render {
 
@@ -261,7 +262,8 @@ std::vector<Finding> sorted_findings(const nlohmann::json& review) {
 }
 
 std::string finding_location(const Finding& f) {
-  std::string file = f.file.empty() ? "unknown file" : f.file;
+  // The path Codex names, quoted as git quotes names (a newline in it cannot start a line).
+  std::string file = f.file.empty() ? "unknown file" : sys::quote_path(f.file);
   if (f.line_start == 0) return file;
   if (f.line_end == f.line_start) return fmt::format("{}:{}", file, f.line_start);
   return fmt::format("{}:{}-{}", file, f.line_start, f.line_end);
