@@ -8,6 +8,7 @@
 #include "jobs/queue.h"
 #include "jobs/run_job.h"
 #include "sys/stop.h"
+#include "sys/text.h"
 
 namespace companion::cli {
 
@@ -115,7 +116,7 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
     print_json(job.result.is_null() ? nlohmann::json{{"jobId", job.id}} : job.result);
   } else {
     print_text(job.rendered.empty() ? job.error_message + "\n" : job.rendered);
-    if (!job.thread_id.empty() && request.kind == store::JobKind::kTask) {
+    if (sys::is_codex_id(job.thread_id) && request.kind == store::JobKind::kTask) {
       print_note("[codex] Resume in Codex: codex resume " + job.thread_id + "\n");
     }
   }

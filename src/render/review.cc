@@ -181,7 +181,9 @@ void push_list(std::vector<std::string>& lines, const std::string& title,
 }
 
 void push_resume(std::vector<std::string>& lines, const std::string& thread_id, bool wanted) {
-  if (!wanted || thread_id.empty()) return;
+  // Only a plain id can be shown as a command to copy (a stored id from an older version may not
+  // be one).
+  if (!wanted || !sys::is_codex_id(thread_id)) return;
   lines.insert(lines.end(), {"", "Codex session ID: " + thread_id,
                              "Resume in Codex: codex resume " + thread_id});
 }
