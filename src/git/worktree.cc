@@ -65,8 +65,9 @@ Result<std::string> commit_to_branch(const std::string& worktree, const std::str
                  {"GIT_AUTHOR_EMAIL", "codex-companion@localhost"},
                  {"GIT_COMMITTER_NAME", "Codex Companion"},
                  {"GIT_COMMITTER_EMAIL", "codex-companion@localhost"}};
-  auto commit = git_output(
-      worktree, {"commit-tree", "--no-gpg-sign", "-p", parent, "-m", message, tree}, options);
+  // The message (it holds the task's summary) goes on stdin, not into argv.
+  options.stdin_data = message;
+  auto commit = git_output(worktree, {"commit-tree", "--no-gpg-sign", "-p", parent, tree}, options);
   if (!commit) return commit.error();
   std::string id = trim_right(*commit);
   if (!is_object_id(id)) return make_error("git commit-tree printed no commit id");
