@@ -182,6 +182,9 @@ int run_task(Context& ctx) {
   auto thread = resume_thread_option(ctx);
   if (!thread) return fail(thread.error());
   request.resume_thread_id = *thread;
+  if ((request.write || ctx.args.value("from-review")) && !request.worktree) {
+    if (auto placed = check_write_placement(ctx); !placed) return fail(placed.error());
+  }
   auto store = ctx.store();
   if (!store) return fail(store.error());
   if (auto s = prepare_task_request(ctx, **store, request); !s) return fail(s.error());

@@ -31,13 +31,16 @@ TEST(StatePlacement, StateDirWhereCodexCanWrite) {
   ASSERT_TRUE(sys::ensure_private_dir(repo).ok());
   // Fine: beside the repository, and the default under a home outside /tmp.
   EXPECT_TRUE(check_state_placement(at(repo, home + "/state"), "XDG_STATE_HOME", "").ok());
-  // Inside the workspace (also through a path that does not exist yet).
-  auto inside =
-      check_state_placement(at(repo, repo + "/.state/x"), "CODEX_COMPANION_STATE_DIR", "");
-  ASSERT_FALSE(inside.ok());
-  EXPECT_NE(inside.error().message.find("inside the workspace " + repo), std::string::npos);
-  EXPECT_NE(inside.error().message.find("CODEX_COMPANION_STATE_DIR"), std::string::npos);
-  // /tmp, whatever the workspace.
+  EXPECT_TRUE(check_write_task_placement(at(repo, home + "/state"), "XDG_STATE_HOME").ok());
+  // Inside the workspace (also through a path that does not exist yet): refused for a write
+  // task there, which could rewrite it; other commands may read it.
+  Workspace inside = at(repo, repo + "/.state/x");
+  EXPECT_TRUE(check_state_placement(inside, "CODEX_COMPANION_STATE_DIR", "").ok());
+  auto write = check_write_task_placement(inside, "CODEX_COMPANION_STATE_DIR");
+  ASSERT_FALSE(write.ok());
+  EXPECT_NE(write.error().message.find("inside the workspace " + repo), std::string::npos);
+  EXPECT_NE(write.error().message.find("CODEX_COMPANION_STATE_DIR"), std::string::npos);
+  // /tmp, whatever the workspace and the command.
   auto tmp = check_state_placement(at(repo, "/tmp/cc-state"), "CODEX_COMPANION_STATE_DIR", "");
   ASSERT_FALSE(tmp.ok());
   EXPECT_NE(tmp.error().message.find("inside /tmp"), std::string::npos);
@@ -50,7 +53,7 @@ TEST(StatePlacement, StateDirWhereCodexCanWrite) {
   EXPECT_NE(in_tmpdir.error().message.find("$TMPDIR"), std::string::npos);
   EXPECT_TRUE(check_state_placement(at(repo, home + "/state"), "HOME", tmpdir).ok());
   // The filesystem root as the workspace (CODEX_COMPANION_ALLOW_ANY_WORKSPACE) holds everything.
-  EXPECT_TRUE(check_state_placement(at("/", home + "/state"), "HOME", "").ok());
+  EXPECT_TRUE(check_write_task_placement(at("/", home + "/state"), "HOME").ok());
   ::unlink((home + "/tmplink").c_str());
   ::rmdir(tmpdir.c_str());
   ::rmdir(repo.c_str());

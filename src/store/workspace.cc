@@ -60,23 +60,37 @@ Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& s
                    root->ignored_repository};
 }
 
+namespace {
+
+Error misplaced(const Workspace& ws, const std::string& source, const std::string& where,
+                const std::string& who) {
+  return make_error(
+      "refusing the state directory {} (from {}): it is inside {}, where {} may write, so a task "
+      "could rewrite the job store and the notify command run outside the sandbox; set "
+      "CODEX_COMPANION_STATE_DIR to an absolute directory outside your repositories, /tmp and "
+      "$TMPDIR (the default is ~/.local/state/codex-companion)",
+      ws.state_dir, source, where, who);
+}
+
+}  // namespace
+
 Status check_state_placement(const Workspace& ws, const std::string& source,
                              const std::string& tmpdir) {
   std::string state = sys::resolve_existing_prefix(ws.state_dir);
-  auto refuse = [&](const std::string& where) {
-    return make_error(
-        "refusing the state directory {} (from {}): it is inside {}, where a Codex write task's "
-        "sandbox may write, so a task could rewrite the job store and the notify command run "
-        "outside the sandbox; set CODEX_COMPANION_STATE_DIR to an absolute directory outside "
-        "your repositories, /tmp and $TMPDIR (the default is ~/.local/state/codex-companion)",
-        ws.state_dir, source, where);
-  };
-  if (ws.root != "/" && sys::is_inside_or_same(state, ws.root)) {
-    return refuse("the workspace " + ws.root);
+  const std::string who = "every Codex write task's sandbox";
+  if (sys::is_inside_or_same(state, sys::resolve_existing_prefix("/tmp"))) {
+    return misplaced(ws, source, "/tmp", who);
   }
-  if (sys::is_inside_or_same(state, sys::resolve_existing_prefix("/tmp"))) return refuse("/tmp");
   if (!tmpdir.empty() && sys::is_inside_or_same(state, sys::resolve_existing_prefix(tmpdir))) {
-    return refuse("$TMPDIR (" + tmpdir + ")");
+    return misplaced(ws, source, "$TMPDIR (" + tmpdir + ")", who);
+  }
+  return {};
+}
+
+Status check_write_task_placement(const Workspace& ws, const std::string& source) {
+  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+  if (ws.root != "/" && sys::is_inside_or_same(state, ws.root)) {
+    return misplaced(ws, source, "the workspace " + ws.root, "this write task's sandbox");
   }
   return {};
 }

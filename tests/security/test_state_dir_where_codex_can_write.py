@@ -4,9 +4,10 @@ A relative CODEX_COMPANION_STATE_DIR was resolved inside the current directory, 
 could live in the repository, where a sandboxed write task may write; the task could then rewrite
 the store (the workspace's `notify` setting), which the companion later runs outside the sandbox.
 Codex's workspace-write sandbox also lets every task write /tmp and $TMPDIR. Refused now, each with
-one line saying what to set instead: a relative CODEX_COMPANION_STATE_DIR, and a state directory
-inside the workspace, /tmp or $TMPDIR (compared as real paths). A relative XDG_STATE_HOME is
-ignored, as the XDG Base Directory specification says.
+one line saying what to set instead: a relative CODEX_COMPANION_STATE_DIR, a state directory in
+/tmp or $TMPDIR (for every command), and a write task whose workspace holds the state directory
+(compared as real paths), before anything is created. A relative XDG_STATE_HOME is ignored, as
+the XDG Base Directory specification says.
 """
 
 import os
@@ -40,11 +41,21 @@ class StateDirWhereCodexCanWrite(FakeCodexCase):
         os.makedirs(sub)
         for state in (os.path.join(self.workspace, ".state"),
                       os.path.join(self.workspace, "sub", "deeper", "state")):
-            for args in (("task", "--write", "go"), ("status",), ("config", "get")):
+            for args in (("task", "--write", "go"), ("task", "--background", "--write", "go"),
+                         ("task", "--write", "--json", "go")):
                 with self.subTest(state=state, args=args), \
-                        hostile("state dir: inside the workspace (also from a subdirectory)"):
+                        hostile("state dir: inside the workspace of a write task"):
                     self.assert_refused({"CODEX_COMPANION_STATE_DIR": state},
                                         "inside the workspace", cwd=sub, args=args)
+
+    def test_other_commands_may_use_a_store_inside_their_directory(self):
+        # `status` from a home directory that holds ~/.local/state: only a write task there could
+        # rewrite the store. A read-only task may run too.
+        env = {"CODEX_COMPANION_STATE_DIR": os.path.join(self.workspace, ".state")}
+        self.assertEqual(self.run_json("status", env=env)["running"], [])
+        proc = self.run_cli("task", "look around", env=env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(self.run_json("status", env=env)["latestFinished"]["status"], "completed")
 
     def test_state_dir_through_a_symlink_into_the_workspace(self):
         link = os.path.join(self.tmp, "link-to-ws")
