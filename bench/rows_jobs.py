@@ -24,8 +24,10 @@ def zero_task_row(bin_path, zero, runs, runtime):
     companion's own time. `runtime` "direct" starts one per task; None (the shared runtime)
     times tasks on the broker the warm-up task started."""
     tmp = scratch_dir("companion-bench-zero-")
+    # TMPDIR beside the state, not holding it (the companion refuses a state directory in $TMPDIR).
     env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state"), CODEX_COMPANION_CODEX=zero,
-               TMPDIR=tmp)
+               TMPDIR=os.path.join(tmp, "tmp"))
+    os.makedirs(env["TMPDIR"])
     env.pop("CODEX_COMPANION_RUNTIME", None)
     if runtime:
         env["CODEX_COMPANION_RUNTIME"] = runtime
