@@ -48,7 +48,8 @@ std::string resolve_existing_prefix(const std::string& path) {
   while (existing != "/" && !existing.empty()) {
     if (auto real = real_path(existing)) return rest.empty() ? *real : join_path(*real, rest);
     std::string name = basename_of(existing);
-    rest = rest.empty() ? name : name + "/" + rest;
+    if (!rest.empty()) name.append("/").append(rest);
+    rest = std::move(name);
     existing = dirname_of(existing);
   }
   return rest.empty() ? std::string("/") : "/" + rest;
