@@ -22,7 +22,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,6 +30,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from codex_env import CodexEnv  # noqa: E402
 from companion_testlib import processes_with_env  # noqa: E402
 from responses_stub import ResponsesStub  # noqa: E402
+from scratch import scratch_dir  # noqa: E402
 
 
 def percentile(samples, p):
@@ -117,7 +117,7 @@ def main():
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     bin_path = os.path.join(os.path.abspath(args.build), "codex-companion")
-    tmp = tempfile.mkdtemp(prefix="companion-brokerbench-")
+    tmp = scratch_dir("companion-brokerbench-")
     results = {}
     try:
         with ResponsesStub(default="normal") as stub:

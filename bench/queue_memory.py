@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,6 +27,7 @@ from broker_bench import Run, is_broker, kib  # noqa: E402
 from codex_env import CodexEnv  # noqa: E402
 from companion_testlib import processes_with_env  # noqa: E402
 from responses_stub import ResponsesStub  # noqa: E402
+from scratch import scratch_dir  # noqa: E402
 
 
 def sample(run):
@@ -74,7 +74,7 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build", "default"))
     args = parser.parse_args()
     bin_path = os.path.join(os.path.abspath(args.build), "codex-companion")
-    tmp = tempfile.mkdtemp(prefix="companion-queuemem-")
+    tmp = scratch_dir("companion-queuemem-")
     rows = {}
     try:
         with ResponsesStub(default="normal") as stub:

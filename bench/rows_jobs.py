@@ -9,12 +9,12 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 
 from benchlib import BenchError, Stat, iso_ms, proc_kib, run_timed, time_command, tree, wait_for
 from codex_env import CodexEnv
 from responses_stub import _input_text
+from scratch import scratch_dir
 
 TERMINAL = ("completed", "failed", "cancelled")
 
@@ -23,9 +23,11 @@ def zero_task_row(bin_path, zero, runs, runtime):
     """A foreground task against bench/zero_app_server (answers every request at once): the
     companion's own time. `runtime` "direct" starts one per task; None (the shared runtime)
     times tasks on the broker the warm-up task started."""
-    tmp = tempfile.mkdtemp(prefix="companion-bench-zero-")
+    tmp = scratch_dir("companion-bench-zero-")
+    # TMPDIR beside the state, not holding it (the companion refuses a state directory in $TMPDIR).
     env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state"), CODEX_COMPANION_CODEX=zero,
-               TMPDIR=tmp)
+               TMPDIR=os.path.join(tmp, "tmp"))
+    os.makedirs(env["TMPDIR"])
     env.pop("CODEX_COMPANION_RUNTIME", None)
     if runtime:
         env["CODEX_COMPANION_RUNTIME"] = runtime

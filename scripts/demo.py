@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 
 from codex_env import CodexEnv  # noqa: E402
 from responses_stub import ResponsesStub  # noqa: E402
+from scratch import scratch_dir  # noqa: E402
 
 BIN = os.path.join(ROOT, "build", "default", "codex-companion")
 
@@ -45,7 +45,7 @@ def make_repo(path):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="codex-companion-demo-")
+    tmp = scratch_dir("codex-companion-demo-")
     try:
         with ResponsesStub(default="normal") as stub, CodexEnv(stub.port) as cenv:
             workspace = os.path.join(tmp, "fib-project")

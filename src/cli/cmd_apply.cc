@@ -87,6 +87,12 @@ int run_apply(Context& ctx) {
   }
   std::string patch_file = resolved->store->workspace().jobs_dir() + "/" + job.id + ".patch";
   auto applied = git::apply_change(target->repo, target->base, *commit, patch_file);
+  if (!applied && applied.error().code == ErrorCode::kUnsafe) {
+    return fail(fmt::format(
+        "refusing to apply the change of {}: {}. Nothing was changed (or merge the branch "
+        "yourself: git merge {})",
+        job.id, applied.error().message, target->branch));
+  }
   if (!applied) {
     return fail(fmt::format(
         "the change of {} does not apply cleanly to the working tree of {}, so nothing was "

@@ -1,7 +1,6 @@
 // `task [--background] [--write] [--worktree] [--from-review JOB]
 //       [--resume-last|--resume|--fresh|--resume-thread ID] [--model M|spark] [--effort E]
 //       [--prompt-file F] [prompt…]`, `task-resume-candidate [--json]`
-#include <cctype>
 
 #include "assets/plugin_assets.h"
 #include "cli/commands.h"
@@ -151,25 +150,20 @@ Status prepare_task_request(Context& ctx, store::JobStore& store, jobs::JobReque
 }
 
 // `--resume-thread ID`: the Codex thread to continue, exactly. Thread ids are UUIDs; anything
-// that could pass for an option or hide in a command line is refused before Codex sees it.
+// that could pass for an option or hide in a command line is refused before Codex sees it (the
+// same rule as for the ids Codex sends us: sys::is_codex_id).
 Result<std::string> resume_thread_option(const Context& ctx) {
-  constexpr size_t kMaxThreadIdBytes = 128;
   auto id = ctx.args.value("resume-thread");
   if (!id) return std::string();
   if (ctx.args.flag("resume") || ctx.args.flag("resume-last") || ctx.args.flag("fresh")) {
     return make_error(
         "--resume-thread names the thread to continue; drop --resume, --resume-last and --fresh");
   }
-  bool valid = !id->empty() && id->size() <= kMaxThreadIdBytes && id->front() != '-';
-  for (char c : *id) {
-    valid = valid && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
-                      c == '.' || c == ':');
-  }
-  if (!valid) {
+  if (!sys::is_codex_id(*id)) {
     return make_error(
         "--resume-thread needs a Codex thread id (letters, digits, '-', '_', '.', ':'; at most "
         "{} characters), such as the one `codex-companion status JOB` shows",
-        kMaxThreadIdBytes);
+        sys::kMaxCodexIdBytes);
   }
   return *id;
 }
@@ -188,6 +182,9 @@ int run_task(Context& ctx) {
   auto thread = resume_thread_option(ctx);
   if (!thread) return fail(thread.error());
   request.resume_thread_id = *thread;
+  if ((request.write || ctx.args.value("from-review")) && !request.worktree) {
+    if (auto placed = check_write_placement(ctx); !placed) return fail(placed.error());
+  }
   auto store = ctx.store();
   if (!store) return fail(store.error());
   if (auto s = prepare_task_request(ctx, **store, request); !s) return fail(s.error());

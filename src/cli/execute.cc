@@ -8,6 +8,7 @@
 #include "jobs/queue.h"
 #include "jobs/run_job.h"
 #include "sys/stop.h"
+#include "sys/text.h"
 
 namespace companion::cli {
 
@@ -78,10 +79,19 @@ Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
   return {};
 }
 
+Status check_write_placement(const Context& ctx) {
+  auto ws = store::resolve_workspace(ctx.cwd, ctx.config.state_root);
+  if (!ws) return {};  // opening the store says what is wrong with the directory
+  return store::check_write_task_placement(*ws, ctx.config.state_root_source);
+}
+
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {
   // A missing Codex CLI is the user's to fix before any job exists (foreground or background).
   auto codex = codex::resolve_codex(ctx.config);
   if (!codex) return fail(codex.error());
+  if (request.write && !request.worktree) {
+    if (auto placed = check_write_placement(ctx); !placed) return fail(placed.error());
+  }
   auto store = ctx.store();
   if (!store) return fail(store.error());
   if (!background) sys::install_stop_handlers();  // this process will own the job
@@ -118,7 +128,7 @@ int execute_request(Context& ctx, const jobs::JobRequest& request, bool backgrou
     print_json(job.result.is_null() ? nlohmann::json{{"jobId", job.id}} : job.result);
   } else {
     print_text(job.rendered.empty() ? job.error_message + "\n" : job.rendered);
-    if (!job.thread_id.empty() && request.kind == store::JobKind::kTask) {
+    if (sys::is_codex_id(job.thread_id) && request.kind == store::JobKind::kTask) {
       print_note("[codex] Resume in Codex: codex resume " + job.thread_id + "\n");
     }
   }

@@ -10,6 +10,11 @@ namespace companion::cli {
 // Validates --model (the `spark` alias) and --effort into the request.
 Status apply_model_options(const Context& ctx, jobs::JobRequest& request);
 
+// Refuses a write task in the workspace of `ctx` when the state directory lies inside that
+// workspace, where the task's sandbox may write (store::check_write_task_placement), before any
+// directory is created. A --worktree task runs in its own worktree and needs no such check.
+Status check_write_placement(const Context& ctx);
+
 // Creates the job and runs it (foreground) or launches its worker (--background).
 // Returns the exit status: 0 when the turn completed (or the launch succeeded).
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background);

@@ -4,6 +4,8 @@
 
 #include "codex/codex_binary.h"
 #include "rpc/stream_transport.h"
+#include "sys/json_read.h"
+#include "sys/text.h"
 
 namespace companion::codex {
 
@@ -21,6 +23,15 @@ bool is_unknown_method(const rpc::RpcError& error, std::string_view method) {
   if (error.code == rpc::kMethodNotFound) return true;
   std::string quoted = fmt::format("unknown variant `{}`", method);
   return error.code == rpc::kInvalidRequest && error.message.find(quoted) != std::string::npos;
+}
+
+Status check_answer_id(std::string_view method, std::string_view what, const std::string& id) {
+  if (id.empty()) return make_error("Codex answered {} without a {}", method, what);
+  if (sys::is_codex_id(id)) return {};
+  return make_error(
+      "protocol error: Codex answered {} with a {} that is not a plain id (letters, digits, "
+      "'-', '_', '.', ':'; at most {} characters); it is not used or shown",
+      method, what, sys::kMaxCodexIdBytes);
 }
 
 Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
@@ -105,18 +116,18 @@ asio::awaitable<Result<Json>> AppServer::initialize() {
 
 asio::awaitable<Result<Json>> AppServer::start_thread(ThreadOptions options) {
   auto result = co_await call("thread/start", thread_start_params(options));
-  if (result && thread_id_of(*result).empty()) {
-    co_return make_error("Codex answered thread/start without a thread id");
-  }
+  if (!result) co_return result;
+  if (Status id_ok = check_answer_id("thread/start", "thread id", thread_id_of(*result)); !id_ok)
+    co_return id_ok.error();
   co_return result;
 }
 
 asio::awaitable<Result<Json>> AppServer::resume_thread(std::string thread_id,
                                                        ThreadOptions options) {
   auto result = co_await call("thread/resume", thread_resume_params(thread_id, options));
-  if (result && thread_id_of(*result).empty()) {
-    co_return make_error("Codex answered thread/resume without a thread id");
-  }
+  if (!result) co_return result;
+  if (Status id_ok = check_answer_id("thread/resume", "thread id", thread_id_of(*result)); !id_ok)
+    co_return id_ok.error();
   co_return result;
 }
 
@@ -134,16 +145,21 @@ asio::awaitable<Result<Json>> AppServer::start_turn(std::string thread_id, std::
                                                     Json output_schema) {
   auto result = co_await call("turn/start",
                               turn_start_params(thread_id, prompt, model, effort, output_schema));
-  if (result && turn_id_of(*result).empty()) {
-    co_return make_error("Codex answered turn/start without a turn id");
-  }
+  if (!result) co_return result;
+  if (Status id_ok = check_answer_id("turn/start", "turn id", turn_id_of(*result)); !id_ok)
+    co_return id_ok.error();
   co_return result;
 }
 
 asio::awaitable<Result<Json>> AppServer::start_review(std::string thread_id, Json target) {
   auto result = co_await call("review/start", review_start_params(thread_id, target));
-  if (result && turn_id_of(*result).empty()) {
-    co_return make_error("Codex answered review/start without a turn id");
+  if (!result) co_return result;
+  if (Status id_ok = check_answer_id("review/start", "turn id", turn_id_of(*result)); !id_ok)
+    co_return id_ok.error();
+  // Absent (or null) when the review runs on the thread itself.
+  if (auto review_thread = sys::json_string(*result, "reviewThreadId")) {
+    Status id_ok = check_answer_id("review/start", "reviewThreadId", *review_thread);
+    if (!id_ok) co_return id_ok.error();
   }
   co_return result;
 }

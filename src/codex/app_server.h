@@ -45,6 +45,13 @@ struct AppServerOptions {
 Result<std::unique_ptr<rpc::ChildTransport>> start_app_server_process(
     const asio::any_io_executor& executor, const AppServerOptions& options);
 
+// Checks an id the app-server answered `method` with (`what`: "thread id", "turn id",
+// "reviewThreadId"): present and a plain id (sys::is_codex_id). Ids from Codex end up in
+// `codex resume <id>` lines the user copies, in stored jobs and in later requests: one that is not
+// plain (a `; rm -rf ~` tail, quotes, control characters) is a protocol error for the job, and
+// the error names what was wrong without quoting the id.
+Status check_answer_id(std::string_view method, std::string_view what, const std::string& id);
+
 // "Codex rejected <method>: <message> (code N)" for a remote error; the message otherwise.
 std::string describe_rpc_error(const std::string& method, const rpc::RpcError& error);
 

@@ -103,13 +103,14 @@ TurnResult TurnCapture::result() const {
   r.touched_files = touched_files_;
   r.commands = commands_;
   r.inferred = inferred_;
+  r.protocol_error = protocol_error_;
   return r;
 }
 
 // --- routing ------------------------------------------------------------------------------
 
-bool TurnCapture::accepts(const std::string& method, const std::string& thread,
-                          const json& params) {
+bool TurnCapture::accepts(const std::string& method, const std::string& thread, const json& params,
+                          Events& out) {
   const json& turn = sys::json_object(params, "turn");
   if (thread == root_thread_id_) {
     if (method == "turn/started" || method == "turn/completed") {
@@ -123,8 +124,7 @@ bool TurnCapture::accepts(const std::string& method, const std::string& thread,
   // A subagent turn started on behalf of ours names our turn as its root.
   if (method == "turn/started" && !turn_id_.empty() &&
       sys::json_text(turn, "rootTurnId") == turn_id_) {
-    Events ignored;
-    adopt(thread, true, ignored);
+    adopt(thread, true, out);
     return threads_.count(thread) > 0;
   }
   return false;
@@ -150,11 +150,12 @@ void TurnCapture::handle(const std::string& method, const json& params, Events& 
     return;
   }
   std::string thread = sys::json_text(params, "threadId");
-  if (thread.empty() || !accepts(method, thread, params)) return;
+  if (thread.empty() || !accepts(method, thread, params, out) || finished()) return;
   if (method == "turn/started") {
-    if (thread == root_thread_id_ &&
-        !sys::json_text(sys::json_object(params, "turn"), "id").empty()) {
-      active_turn_id_ = sys::json_text(sys::json_object(params, "turn"), "id");
+    std::string inner = sys::json_text(sys::json_object(params, "turn"), "id");
+    if (thread == root_thread_id_ && !inner.empty()) {
+      if (!sys::is_codex_id(inner)) return reject_id("turn id", out);
+      active_turn_id_ = inner;
     }
     on_turn_started(thread, out);
   } else if (method == "turn/completed") {
@@ -167,13 +168,22 @@ void TurnCapture::handle(const std::string& method, const json& params, Events& 
 }
 
 void TurnCapture::adopt(const std::string& thread, bool pending, Events& out) {
-  if (thread.empty() || thread == root_thread_id_) return;
+  if (thread.empty() || thread == root_thread_id_ || finished()) return;
+  if (!sys::is_codex_id(thread)) return reject_id("subagent thread id", out);
   if (!threads_.count(thread)) {
     if (threads_.size() >= kMaxItems) return;
     threads_.insert(thread);
     emit(out, "Subagent thread started (" + label_of(thread) + ").");
   }
   if (pending) pending_.insert(thread);
+}
+
+void TurnCapture::reject_id(const std::string& what, Events& out) {
+  protocol_error_ = true;
+  error_message_ = "protocol error: Codex sent a " + what +
+                   " that is not a plain id (letters, digits, '-', '_', '.', ':'; at most " +
+                   std::to_string(sys::kMaxCodexIdBytes) + " characters); it is not used or shown";
+  finish("failed", out);
 }
 
 bool TurnCapture::remember_label(const std::string& thread, const std::string& label) {
@@ -318,7 +328,8 @@ void TurnCapture::on_file_change(const json& item, bool completed, Events& out) 
   }
   std::string status = sys::json_text(item, "status");
   if (status == "declined" || status == "failed") {
-    emit(out, "File change " + status + ": " + excerpt(paths.empty() ? "" : paths.front()));
+    emit(out, "File change " + status + ": " +
+                  excerpt(paths.empty() ? "" : sys::quote_path(paths.front())));
     return;
   }
   for (const std::string& p : paths) {
@@ -366,6 +377,10 @@ void TurnCapture::on_collab(const json& item, bool completed, Events& out) {
   bool starts_work = tool == "spawnAgent" || tool == "sendInput" || tool == "resumeAgent" ||
                      tool == "followupTask" || tool == "sendMessage";
   std::vector<std::string> receivers = sys::json_strings(item, "receiverThreadIds");
+  for (const std::string& r : receivers) {
+    // Named in the line below (by their id when they have no name yet): checked first.
+    if (!sys::is_codex_id(r)) return reject_id("subagent thread id", out);
+  }
   if (tool == "spawnAgent") {
     if (!completed && receivers.empty() && spawning_.size() < kMaxIdSet) spawning_.insert(id);
     if (completed) spawning_.erase(id);

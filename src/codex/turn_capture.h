@@ -33,6 +33,11 @@
 //   for kErrorGraceMs, after which on_grace_expired() fails the turn with the error message.
 // - result().final_message is the last final answer of the root thread, else its last agent
 //   message (models that send no phase).
+// - Ids taken from notifications (a subagent's thread id from thread/started, receiverThreadIds or
+//   a turn/started naming our turn as its root; the root thread's inner turn id, which
+//   turn/interrupt names) must be plain ids (sys::is_codex_id): any other fails the turn as a
+//   protocol error (result().protocol_error), the id never shown. Ids of traffic that is not ours
+//   are not looked at.
 // - Never throws on malformed input (missing fields, wrong types, unknown item types): such
 //   fields are treated as absent. Stored texts and lists are capped (kMaxTextBytes, kMaxItems).
 // Not thread-safe; one instance per turn.
@@ -68,6 +73,9 @@ struct TurnResult {
   std::vector<std::string> reasoning_summary, touched_files;
   std::vector<CommandRecord> commands;
   bool inferred = false;  // true when completion was inferred (no turn/completed seen)
+  // Codex sent an id that is not a plain id (sys::is_codex_id) where we would adopt or use it:
+  // the turn is failed with `error_message` saying so (the caller ends the job `error`).
+  bool protocol_error = false;
 };
 
 class TurnCapture {
@@ -115,7 +123,8 @@ class TurnCapture {
   };
   using Events = std::vector<ProgressEvent>;
 
-  bool accepts(const std::string& method, const std::string& thread, const nlohmann::json& params);
+  bool accepts(const std::string& method, const std::string& thread, const nlohmann::json& params,
+               Events& out);
   void handle(const std::string& method, const nlohmann::json& params, Events& out);
   void on_turn_started(const std::string& thread, Events& out);
   void on_turn_completed(const std::string& thread, const nlohmann::json& params, Events& out);
@@ -131,6 +140,8 @@ class TurnCapture {
   void finish(std::string status, Events& out);
   void emit(Events& out, std::string line, const std::string& phase = {});
   void adopt(const std::string& thread, bool pending, Events& out);
+  // Fails the turn: Codex sent a `what` that is not a plain id.
+  void reject_id(const std::string& what, Events& out);
   // Remembers the display name of a subagent thread (false when `label` is empty).
   bool remember_label(const std::string& thread, const std::string& label);
   // The subagent's name from thread/started or thread/name/updated, else its thread id.
@@ -159,6 +170,7 @@ class TurnCapture {
   bool final_seen_ = false;
   bool error_pending_ = false;
   bool inferred_ = false;
+  bool protocol_error_ = false;
 };
 
 }  // namespace companion::codex

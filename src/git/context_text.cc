@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "sys/fs.h"
+#include "sys/text.h"
 
 namespace companion::git {
 
@@ -69,7 +70,7 @@ std::string format_size(size_t bytes) {
 namespace {
 
 UntrackedFile left_out(UntrackedKind kind, const std::string& relative, const std::string& why) {
-  return UntrackedFile{kind, fmt::format("### {}\n({})\n", relative, why), 0};
+  return UntrackedFile{kind, fmt::format("### {}\n({})\n", sys::quote_path(relative), why), 0};
 }
 
 }  // namespace
@@ -114,7 +115,8 @@ UntrackedFile render_untracked_file(const std::string& root, const std::string& 
                     "repository");
   }
   size_t bytes = data.size();
-  return UntrackedFile{UntrackedKind::kInlined, "### " + relative + "\n" + fenced(data), bytes};
+  return UntrackedFile{UntrackedKind::kInlined,
+                       "### " + sys::quote_path(relative) + "\n" + fenced(data), bytes};
 }
 
 }  // namespace companion::git

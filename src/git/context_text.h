@@ -36,7 +36,8 @@ struct UntrackedFile {
   size_t bytes = 0;  // content bytes inlined
 };
 
-// Renders the untracked `relative` path under `root`: regular text files up to
+// Renders the untracked `relative` path under `root` (its heading quotes the name as git does,
+// sys::quote_path): regular text files up to
 // `max_file_bytes` (and at most `budget` bytes) are inlined; binary, larger, unreadable files,
 // directories, symlinks and special files are named with the reason they were left out.
 UntrackedFile render_untracked_file(const std::string& root, const std::string& relative,

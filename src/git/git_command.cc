@@ -44,6 +44,13 @@ Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::st
   run.max_stdout_bytes = options.max_stdout_bytes;
   run.kill_on_overflow = options.kill_on_overflow;
   run.timeout_ms = options.timeout_ms;
+  sys::UniqueFd input;
+  if (!options.stdin_data.empty()) {
+    auto data = sys::data_fd(options.stdin_data);
+    if (!data) return data.error();
+    input = std::move(*data);
+    run.stdin_fd = input.get();
+  }
   auto result = sys::run_command(run);
   if (!result) {
     if (!sys::find_executable("git")) {

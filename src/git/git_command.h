@@ -20,6 +20,9 @@ struct GitOptions {
   int timeout_ms = kGitTimeoutMs;
   // Extra environment (NAME, value), e.g. GIT_INDEX_FILE for a scratch index.
   std::vector<std::pair<std::string, std::string>> env;
+  // git's stdin (else /dev/null): text that must not be an argument, such as a commit message
+  // holding a task's summary (every local user can read a process's argv).
+  std::string stdin_data;
 };
 
 // Runs `git <args>` in `dir` without a pager, colour, optional locks, prompts, hooks or an

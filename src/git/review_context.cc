@@ -4,6 +4,7 @@
 
 #include "git/context_text.h"
 #include "git/ref_argument.h"
+#include "sys/text.h"
 
 namespace companion::git {
 
@@ -53,7 +54,8 @@ void parse_name_status(const std::string& output, std::vector<std::string>& file
     for (const auto& f : files) seen = seen || f == fields[i + 1];
     if (seen) continue;
     files.push_back(fields[i + 1]);
-    lines.push_back(fields[i] + "\t" + fields[i + 1]);
+    // Quoted as git quotes names: a newline in a name cannot add a line to the prompt.
+    lines.push_back(fields[i] + "\t" + sys::quote_path(fields[i + 1]));
   }
 }
 

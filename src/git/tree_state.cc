@@ -1,6 +1,7 @@
 #include "git/tree_state.h"
 
 #include <charconv>
+#include <map>
 
 #include "git/git_command.h"
 #include "git/ref_argument.h"
@@ -65,9 +66,49 @@ Result<TreeState> snapshot_tree(const std::string& root, const std::string& scra
   return state;
 }
 
+namespace {
+
+// ":100644 100755 <id> <id> M" -> the change's modes and status; false when malformed.
+bool parse_raw_header(const std::string& header, TreeChange& change) {
+  if (header.size() < 2 || header[0] != ':') return false;
+  std::vector<std::string> words;
+  size_t start = 1;
+  while (start <= header.size()) {
+    size_t end = header.find(' ', start);
+    if (end == std::string::npos) end = header.size();
+    words.push_back(header.substr(start, end - start));
+    start = end + 1;
+  }
+  if (words.size() != 5 || words[4].empty()) return false;
+  auto mode = [](const std::string& m) { return m == "000000" ? std::string() : m; };
+  change.old_mode = mode(words[0]);
+  change.new_mode = mode(words[1]);
+  change.status = words[4][0];
+  return true;
+}
+
+}  // namespace
+
+std::vector<TreeChange> parse_raw(const std::string& output) {
+  std::vector<TreeChange> changes;
+  std::vector<std::string> fields = split_nul(output);
+  for (size_t i = 0; i + 1 < fields.size() && fields[i].front() == ':'; i += 2) {
+    TreeChange change;
+    if (!parse_raw_header(fields[i], change)) break;
+    change.path = fields[i + 1];
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
 DiffStat parse_numstat(const std::string& output, size_t max_files) {
   DiffStat stat;
-  for (const auto& record : split_nul(output)) {
+  std::vector<TreeChange> raw = parse_raw(output);
+  std::map<std::string, const TreeChange*> by_path;
+  for (const auto& change : raw) by_path.emplace(change.path, &change);
+  std::vector<std::string> records = split_nul(output);
+  for (size_t r = 2 * raw.size(); r < records.size(); ++r) {
+    const std::string& record = records[r];
     size_t tab1 = record.find('\t');
     size_t tab2 = tab1 == std::string::npos ? tab1 : record.find('\t', tab1 + 1);
     if (tab2 == std::string::npos || tab2 + 1 >= record.size()) continue;
@@ -84,6 +125,11 @@ DiffStat parse_numstat(const std::string& output, size_t max_files) {
       file.binary = true;
     } else {
       continue;
+    }
+    if (auto it = by_path.find(file.path); it != by_path.end()) {
+      file.status = it->second->status;
+      file.old_mode = it->second->old_mode;
+      file.new_mode = it->second->new_mode;
     }
     ++stat.files_changed;
     stat.insertions += file.insertions;
@@ -102,7 +148,8 @@ Result<DiffStat> diff_trees(const std::string& root, const std::string& before,
   options.max_stdout_bytes = 16 * 1024 * 1024;
   // Plumbing: no external diff driver or textconv from the repository's attributes runs.
   auto out = git_output(
-      root, {"diff-tree", "-r", "--numstat", "-z", "--no-renames", kEndOfOptions, before, after},
+      root,
+      {"diff-tree", "-r", "--raw", "--numstat", "-z", "--no-renames", kEndOfOptions, before, after},
       options);
   if (!out) return out.error();
   return parse_numstat(*out, max_files);

@@ -30,11 +30,21 @@ struct TreeState {
 // `root` is not a git work tree.
 Result<TreeState> snapshot_tree(const std::string& root, const std::string& scratch_index);
 
+// Git's file modes as diff-tree prints them.
+inline constexpr const char* kModeSymlink = "120000";
+inline constexpr const char* kModeExecutable = "100755";
+inline constexpr const char* kModeRegular = "100644";
+
 struct FileStat {
-  std::string path;
+  std::string path;        // exact, as git stores it (may hold any byte but NUL and '/'-misuse)
   int64_t insertions = 0;  // lines; 0 for a binary file
   int64_t deletions = 0;
   bool binary = false;
+  // From the raw record (absent when the output had none): 'A' added, 'D' deleted, 'M' modified,
+  // 'T' type changed (a file became a symlink or back); the modes before and after ("100644",
+  // "100755", "120000" a symlink, "160000" a submodule; "" where the file does not exist).
+  char status = 0;
+  std::string old_mode, new_mode;
 };
 
 struct DiffStat {
@@ -48,10 +58,24 @@ struct DiffStat {
 // Parses `git diff-tree -r --numstat -z --no-renames` output: one "ADDED\tDELETED\tPATH\0" record
 // per file, "-\t-\tPATH" for a binary file. Keeps at most `max_files` records in `files` (the
 // totals count all). A malformed record is skipped: the stat is information, not a verdict.
+// With --raw too, the raw records (":OLDMODE NEWMODE OLDID NEWID STATUS\0PATH\0", all before the
+// numstat ones) give each file its status and modes.
 DiffStat parse_numstat(const std::string& output, size_t max_files);
 
+// One file a diff between two trees touches (`git diff-tree -r -z --raw --no-renames`).
+struct TreeChange {
+  char status = 0;                 // 'A', 'D', 'M', 'T' (no renames or copies: --no-renames)
+  std::string old_mode, new_mode;  // "" where the file does not exist on that side
+  std::string path;
+};
+
+// The raw records of `output` (numstat records after them are skipped). A malformed record ends
+// the parse: the records before it are returned.
+std::vector<TreeChange> parse_raw(const std::string& output);
+
 // The diffstat from tree `before` to tree `after` (object ids from snapshot_tree) in the
-// repository of `root`, keeping at most `max_files` per-file records.
+// repository of `root`, keeping at most `max_files` per-file records, each with its status and
+// modes (so a symlink or a mode change shows as one).
 Result<DiffStat> diff_trees(const std::string& root, const std::string& before,
                             const std::string& after, size_t max_files);
 

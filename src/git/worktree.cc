@@ -1,9 +1,12 @@
 #include "git/worktree.h"
 
+#include "git/apply_paths.h"
 #include "git/git_command.h"
 #include "git/ref_argument.h"
 #include "git/tree_state.h"
 #include "sys/fs.h"
+#include "sys/path_checks.h"
+#include "sys/text.h"
 
 namespace companion::git {
 
@@ -62,8 +65,9 @@ Result<std::string> commit_to_branch(const std::string& worktree, const std::str
                  {"GIT_AUTHOR_EMAIL", "codex-companion@localhost"},
                  {"GIT_COMMITTER_NAME", "Codex Companion"},
                  {"GIT_COMMITTER_EMAIL", "codex-companion@localhost"}};
-  auto commit = git_output(
-      worktree, {"commit-tree", "--no-gpg-sign", "-p", parent, "-m", message, tree}, options);
+  // The message (it holds the task's summary) goes on stdin, not into argv.
+  options.stdin_data = message;
+  auto commit = git_output(worktree, {"commit-tree", "--no-gpg-sign", "-p", parent, tree}, options);
   if (!commit) return commit.error();
   std::string id = trim_right(*commit);
   if (!is_object_id(id)) return make_error("git commit-tree printed no commit id");
@@ -107,13 +111,51 @@ Status remove_worktree(const std::string& repo_root, const std::string& path,
   return first;
 }
 
+namespace {
+
+// Refuses (ErrorCode::kUnsafe) a change that could write outside the work tree at `top`
+// (git/apply_paths.h), before anything is written.
+Status check_apply_paths(const std::string& top, const std::string& base, const std::string& head) {
+  GitOptions options;
+  options.max_stdout_bytes = 16 * 1024 * 1024;
+  auto raw = git_output(
+      top, {"diff-tree", "-r", "-z", "--raw", "--no-renames", kEndOfOptions, base, head}, options);
+  if (!raw) return raw.error();
+  auto unsafe = find_unsafe_apply_path(parse_raw(*raw), [&](const std::string& relative) {
+    return sys::path_kind(sys::join_path(top, relative));
+  });
+  if (!unsafe) return {};
+  if (unsafe->through.empty()) {
+    return make_coded_error(ErrorCode::kUnsafe, "the change names the path {}, which {}",
+                            sys::quote_path(unsafe->path), unsafe->why);
+  }
+  std::string through = sys::quote_path(unsafe->through);
+  if (!unsafe->in_work_tree) {
+    return make_coded_error(ErrorCode::kUnsafe, "the change writes {}, which {} {}",
+                            sys::quote_path(unsafe->path), unsafe->why, through);
+  }
+  auto target = sys::read_link(sys::join_path(top, unsafe->through));
+  return make_coded_error(
+      ErrorCode::kUnsafe,
+      "the change writes {}, which {} {}{} in {} and may lead outside the work tree; remove or "
+      "rename {} and retry",
+      sys::quote_path(unsafe->path), unsafe->why, through,
+      target ? " (-> " + sys::quote_path(*target) + ")" : "", top, through);
+}
+
+}  // namespace
+
 Result<ApplyReport> apply_change(const std::string& repo_root, const std::string& base,
                                  const std::string& head, const std::string& patch_file) {
   COMPANION_TRY(check_ids(base, head));
+  // Paths in the patch are relative to the top level: git runs there, whatever the job's cwd.
+  auto top = find_repo_root(repo_root);
+  if (!top) return top.error();
+  COMPANION_TRY(check_apply_paths(*top, base, head));
   GitOptions options;
   options.max_stdout_bytes = kMaxPatchBytes;
   // Plumbing: no external diff driver or textconv from the repository's attributes runs.
-  auto patch = git_output(repo_root,
+  auto patch = git_output(*top,
                           {"diff-tree", "-p", "--binary", "--full-index", "--no-renames", "-r",
                            kEndOfOptions, base, head},
                           options);
@@ -122,18 +164,18 @@ Result<ApplyReport> apply_change(const std::string& repo_root, const std::string
   COMPANION_TRY(sys::write_file_atomic(patch_file, *patch));
   ApplyReport report;
   Result<std::string> done = make_error("not applied");
-  auto staged_check = run_git(repo_root, {"apply", "--check", "--index", "--", patch_file});
+  auto staged_check = run_git(*top, {"apply", "--check", "--index", "--", patch_file});
   if (staged_check && staged_check->success()) {
     report.staged = true;
-    done = git_output(repo_root, {"apply", "--index", "--", patch_file});
+    done = git_output(*top, {"apply", "--index", "--", patch_file});
   } else {
-    auto check = run_git(repo_root, {"apply", "--check", "--", patch_file});
+    auto check = run_git(*top, {"apply", "--check", "--", patch_file});
     if (!check || !check->success()) {
       (void)sys::remove_file(patch_file);
       if (!check) return check.error();
       return make_error("{}", git_reason(*check));
     }
-    done = git_output(repo_root, {"apply", "--", patch_file});
+    done = git_output(*top, {"apply", "--", patch_file});
   }
   (void)sys::remove_file(patch_file);
   if (!done) return done.error();

@@ -49,9 +49,12 @@ struct ApplyReport {
   bool staged = false;  // applied to the index too (else the work tree only)
 };
 
-// Applies the change from commit `base` to commit `head` to the work tree of `repo_root`: first
-// checked (`git apply --check`), written only when the whole patch applies, so on a conflict
-// nothing is touched and the error quotes git. Staged too when the index allows it.
+// Applies the change from commit `base` to commit `head` to the work tree of the repository
+// containing `repo_root` (at its top level): first every path the change touches is checked on
+// disk (git/apply_paths.h: nothing may be written through a symlink or outside the work tree;
+// refused with ErrorCode::kUnsafe naming the path), then the patch is checked (`git apply
+// --check`) and written only when the whole patch applies, so on a refusal or a conflict nothing
+// is touched and the error says why (quoting git). Staged too when the index allows it.
 // `patch_file` is a scratch path the caller owns (removed afterwards).
 Result<ApplyReport> apply_change(const std::string& repo_root, const std::string& base,
                                  const std::string& head, const std::string& patch_file);

@@ -7,19 +7,19 @@
 #include "codex/session_import.h"
 #include "sys/fs.h"
 #include "sys/sha256.h"
+#include "sys/text.h"
 
 namespace companion::hooks {
 
 namespace {
 
-// Transcripts larger than this are still imported; only the ledger match by content is skipped.
-constexpr size_t kMaxHashedBytes = 512 * 1024 * 1024;
 constexpr size_t kMaxLedgerBytes = 16 * 1024 * 1024;
 
-// The transcript's sha256 as Codex records it, or "" when it cannot be read.
-std::string content_hash(sys::Env& env, const std::string& path) {
-  auto text = env.read_file(path, kMaxHashedBytes, sys::Links::kRefuse);
-  return text ? sys::sha256_hex(*text) : std::string();
+// The transcript's sha256 as Codex records it, or "" when it cannot be read. Streamed: a
+// transcript of any size is hashed in constant memory (bench/transfer_memory.py measures it).
+std::string content_hash(const std::string& path) {
+  auto digest = sys::sha256_file_hex(path, sys::Links::kRefuse);
+  return digest ? *digest : std::string();
 }
 
 std::string ledger_thread(sys::Env& env, const std::string& codex_home, const std::string& source,
@@ -48,7 +48,7 @@ Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
                                   const TranscriptSource& source, const std::string& cwd) {
   auto codex = codex::resolve_codex(config);
   if (!codex) return codex.error();
-  std::vector<std::string> hashes = {content_hash(env, source.path)};
+  std::vector<std::string> hashes = {content_hash(source.path)};
   codex::SessionImport request{source.path, cwd, "Claude Code session " + source.session_id};
   int64_t timeout = std::min(kTransferTimeoutMs, config.turn_stall_ms);
   codex::ImportReply reply = codex::import_session(*codex, request, timeout);
@@ -56,7 +56,7 @@ Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
   Transfer out{codex::imported_thread_of(reply.completion, source.path), source.path,
                source.session_id};
   if (out.thread_id.empty()) {
-    hashes.push_back(content_hash(env, source.path));  // Claude Code may have appended since
+    hashes.push_back(content_hash(source.path));  // Claude Code may have appended since
     std::string home = reply.codex_home.empty() ? config.codex_home : reply.codex_home;
     out.thread_id = ledger_thread(env, home, source.path, hashes);
   }
@@ -65,6 +65,15 @@ Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
     return make_error(
         "Codex finished the import but did not record an imported thread for {}{}", source.path,
         failures.empty() ? "; the Codex app-server's log may say why" : ": " + failures);
+  }
+  if (!sys::is_codex_id(out.thread_id)) {
+    // Printed in a `codex resume <id>` line to copy: an id with spaces, quotes or `;` in it
+    // would be a command of Codex's choosing.
+    return make_error(
+        "Codex answered the import of {} with a thread id that is not a plain id (letters, "
+        "digits, '-', '_', '.', ':'; at most {} characters), so it is not shown; look for the "
+        "imported session with `codex resume`",
+        source.path, sys::kMaxCodexIdBytes);
   }
   return out;
 }

@@ -28,7 +28,8 @@ struct Transfer {
 // Errors, one line each: Codex missing; a Codex without the import method ("... does not support
 // Claude session transfer ... npm install -g @openai/codex@latest ..."); Codex refusing, exiting
 // or not finishing in time; an import that names no thread ("... did not record an imported
-// thread ..." with Codex's failure messages when it gave any).
+// thread ..." with Codex's failure messages when it gave any); a thread id that is not a plain id
+// (sys::is_codex_id: it would be printed inside `codex resume <id>`), never shown.
 Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
                                   const TranscriptSource& source, const std::string& cwd);
 

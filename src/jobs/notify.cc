@@ -21,21 +21,10 @@ bool plain_word_char(char c) {
 
 }  // namespace
 
-std::vector<std::string> notify_argv(const std::string& command) {
-  bool plain = std::all_of(command.begin(), command.end(),
-                           [](char c) { return c == ' ' || c == '\t' || plain_word_char(c); });
-  if (!plain) return {"/bin/sh", "-c", command};
-  std::vector<std::string> words;
-  std::string word;
-  for (char c : command + " ") {
-    if (c != ' ' && c != '\t') {
-      word.push_back(c);
-    } else if (!word.empty()) {
-      words.push_back(std::move(word));
-      word.clear();
-    }
-  }
-  return words;
+std::vector<std::string> notify_argv() {
+  // The command is read from the environment by the shell itself: it is never an argument.
+  return {"/bin/sh", "-c", std::string("eval \"$") + sys::kNotifyCommandVariable + "\"",
+          "codex-companion-notify"};
 }
 
 std::string command_line_of(const std::vector<std::string>& words) {
@@ -49,9 +38,10 @@ std::string command_line_of(const std::vector<std::string>& words) {
 }
 
 std::string run_notify_command(const std::string& command, int input_fd, int timeout_ms) {
+  if (sys::trim(command).empty()) return "Notify command not run: it is empty.";
   sys::RunOptions options;
-  options.argv = notify_argv(command);
-  if (options.argv.empty()) return "Notify command not run: it is empty.";
+  options.argv = notify_argv();
+  options.env = {{sys::kNotifyCommandVariable, command}};
   options.stdin_fd = input_fd;
   options.max_stdout_bytes = kNotifyOutputBytes;
   options.max_stderr_bytes = kNotifyOutputBytes;

@@ -3,11 +3,13 @@
 // the like.
 //
 // CMD is the user's own configuration (stored in their private job store by `config set`), not
-// input from the repository: it runs as they wrote it. Words of plain characters run directly;
-// anything a shell would interpret (quotes, $, |, ;, redirections, globs) runs through
-// `/bin/sh -c CMD`. Whoever records the end starts a detached `notify-job` that runs it, bounded
-// (kNotifyTimeoutMs, output kept up to kNotifyOutputBytes), so it never delays or changes the end;
-// a failure or timeout is a line in the job's log, nothing more.
+// input from the repository: it runs as they wrote it, always through the shell, which reads it
+// from its environment (sys::kNotifyCommandVariable; notify_argv is fixed), so the command text
+// is in no process's argv, where every local user could read it (/proc/PID/cmdline, `ps`); only
+// the programs it runs have their own arguments there, as any program does. Whoever records the
+// end starts a detached `notify-job` that runs it, bounded (kNotifyTimeoutMs, output kept up to
+// kNotifyOutputBytes), so it never delays or changes the end; a failure or timeout is a line in
+// the job's log, nothing more.
 #pragma once
 
 #include <string>
@@ -20,15 +22,18 @@ namespace companion::jobs {
 inline constexpr int kNotifyTimeoutMs = 10000;
 inline constexpr size_t kNotifyOutputBytes = 4096;
 
-// The argv for CMD: its words when none needs a shell, else {"/bin/sh", "-c", CMD}.
-std::vector<std::string> notify_argv(const std::string& command);
+// The argv that runs the notify command: {"/bin/sh", "-c", "eval
+// \"$CODEX_COMPANION_NOTIFY_COMMAND\"", "codex-companion-notify"}, the same for every command (the
+// command is in the environment).
+std::vector<std::string> notify_argv();
 
 // The command line that runs `words` as they are: plain words kept, any other word single-quoted
 // (`config set notify notify-send "Codex done"` stores `notify-send 'Codex done'`, not a command
 // that has lost its quoting). Empty words are kept as ''.
 std::string command_line_of(const std::vector<std::string>& words);
 
-// Runs `command` (notify_argv) with `input_fd` as its stdin, in this process's working
+// Runs `command` (through notify_argv, the command in its environment) with `input_fd` as its
+// stdin, with the user's umask (sys::SpawnOptions::umask), in this process's working
 // directory, for at most `timeout_ms`; returns the line that says what became of it, for the
 // job's log ("Notify command ran.", "Notify command failed (exit code 3): …").
 std::string run_notify_command(const std::string& command, int input_fd, int timeout_ms);

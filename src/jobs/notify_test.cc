@@ -7,17 +7,20 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
-TEST(NotifyArgvTest, PlainWordsRunWithoutAShell) {
-  EXPECT_EQ(notify_argv("notify-send Codex"), (Argv{"notify-send", "Codex"}));
-  EXPECT_EQ(notify_argv("  /usr/local/bin/ping-me  --to=me@example.com\t"),
-            (Argv{"/usr/local/bin/ping-me", "--to=me@example.com"}));
+// The command text is never an argument of any process (every local user can read argv): the
+// shell reads it from its environment, whatever the command.
+TEST(NotifyArgvTest, NotifyCommandNeverInArgv) {
+  Argv argv = notify_argv();
+  EXPECT_EQ(argv, (Argv{"/bin/sh", "-c", "eval \"$CODEX_COMPANION_NOTIFY_COMMAND\"",
+                        "codex-companion-notify"}));
+  std::string secret = ": https://hooks.example.com/T0KEN-SECRET";
+  std::string line = run_notify_command(secret + " 2>/dev/null; exit 7", -1, 5000);
+  EXPECT_EQ(line, "Notify command failed (exit code 7).");  // it ran, through the shell
+  for (const auto& arg : notify_argv()) EXPECT_EQ(arg.find("T0KEN"), std::string::npos);
 }
 
-TEST(NotifyArgvTest, AnythingAShellInterpretsGoesThroughShC) {
-  for (const std::string cmd : {"notify-send 'Codex done'", "jq .status | logger", "a; b",
-                                "echo $HOME", "cat > /tmp/x", "notify *.log", "a && b"}) {
-    EXPECT_EQ(notify_argv(cmd), (Argv{"/bin/sh", "-c", cmd})) << cmd;
-  }
+TEST(NotifyArgvTest, EmptyCommandRunsNothing) {
+  EXPECT_EQ(run_notify_command("  \t", -1, 5000), "Notify command not run: it is empty.");
 }
 
 // `config set notify WORD...` given several words (a shell or the plugin's one raw argument
@@ -27,10 +30,11 @@ TEST(CommandLineOfTest, KeepsEachWordAsItWasGiven) {
   EXPECT_EQ(command_line_of({"notify-send", "Codex done"}), "notify-send 'Codex done'");
   EXPECT_EQ(command_line_of({"say", "it's $HOME; rm -rf /"}), "say 'it'\"'\"'s $HOME; rm -rf /'");
   EXPECT_EQ(command_line_of({"a", ""}), "a ''");
-  // What it stores runs those words again, through the shell when a word needed quoting.
-  EXPECT_EQ(notify_argv(command_line_of({"notify-send", "Codex"})), (Argv{"notify-send", "Codex"}));
-  EXPECT_EQ(notify_argv(command_line_of({"notify-send", "a b"})),
-            (Argv{"/bin/sh", "-c", "notify-send 'a b'"}));
+  // What it stores runs those words again through the shell.
+  EXPECT_EQ(run_notify_command(command_line_of({"test", "a b", "=", "a b"}), -1, 5000),
+            "Notify command ran.");
+  EXPECT_NE(run_notify_command(command_line_of({"test", "a b", "=", "a"}), -1, 5000),
+            "Notify command ran.");
 }
 
 }  // namespace

@@ -37,6 +37,23 @@ bool verb_follows(std::string_view rest) {
   return false;
 }
 
+// "added", "deleted", "modified", "typeChanged" (a file became a symlink or back); null when git
+// gave no status.
+nlohmann::json status_name(char status) {
+  switch (status) {
+    case 'A':
+      return "added";
+    case 'D':
+      return "deleted";
+    case 'M':
+      return "modified";
+    case 'T':
+      return "typeChanged";
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 bool claims_edits(std::string_view answer) {
@@ -69,11 +86,17 @@ std::string change_warning(const ChangeReport& r) {
 nlohmann::json changes_json(const ChangeReport& r) {
   if (!r.measured) return {{"measured", false}, {"error", r.error}, {"claimedEdits", r.claimed}};
   nlohmann::json files = nlohmann::json::array();
+  auto mode = [](const std::string& m) { return m.empty() ? nlohmann::json() : nlohmann::json(m); };
   for (const auto& f : r.stat.files) {
-    files.push_back({{"path", f.path},
-                     {"insertions", f.insertions},
-                     {"deletions", f.deletions},
-                     {"binary", f.binary}});
+    files.push_back(
+        {{"path", f.path},
+         {"insertions", f.insertions},
+         {"deletions", f.deletions},
+         {"binary", f.binary},
+         {"status", status_name(f.status)},
+         {"oldMode", mode(f.old_mode)},
+         {"newMode", mode(f.new_mode)},
+         {"symlink", f.old_mode == git::kModeSymlink || f.new_mode == git::kModeSymlink}});
   }
   std::string warning = change_warning(r);
   return {{"measured", true},

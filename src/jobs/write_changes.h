@@ -23,6 +23,7 @@ struct WorktreeInfo {
   std::string branch;
   std::string base;    // the commit it started from (the user's HEAD at start)
   std::string commit;  // the branch's commit holding the result; empty: none recorded
+  std::string repo;    // the user's repository it belongs to (the job's cwd)
 };
 
 struct ChangeReport {

@@ -2,6 +2,7 @@
 
 #include "git/git_command.h"
 #include "git/worktree.h"
+#include "git/worktree_link.h"
 #include "sys/fs.h"
 #include "sys/json_read.h"
 
@@ -38,8 +39,11 @@ Result<WriteScope> prepare_worktree(const store::Workspace& ws, const store::Job
                       request.cwd);
   }
   WorktreeInfo info{git::worktree_path(ws.state_dir, job.id), git::worktree_branch(job.id),
-                    before->head, ""};
+                    before->head, "", request.cwd};
   COMPANION_TRY(git::add_worktree(request.cwd, info.path, info.branch, info.base));
+  if (auto linked = git::check_worktree_link(info.repo, info.path); !linked) {
+    return unless_worktree_removed(info, linked.error());
+  }
   // The fresh checkout is the commit itself: its snapshot is HEAD's tree.
   auto fresh = git::snapshot_tree(info.path, scratch_index(ws, job));
   if (!fresh) return unless_worktree_removed(info, fresh.error());
@@ -75,6 +79,12 @@ Result<ChangeReport> finish_write(const store::Workspace& ws, const store::Job& 
   if (!scope.before) {
     report.error = scope.before_error;
     return report;
+  }
+  if (scope.worktree) {
+    // The task could write in the worktree: git runs there only while it is still git's own.
+    if (auto linked = git::check_worktree_link(scope.worktree->repo, scope.dir); !linked) {
+      return unless_worktree_removed(*scope.worktree, linked.error());
+    }
   }
   auto after = git::snapshot_tree(scope.dir, scratch_index(ws, job));
   if (!after) {

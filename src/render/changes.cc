@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sys/json_read.h"
+#include "sys/text.h"
 
 namespace companion::render {
 
@@ -18,6 +19,39 @@ int64_t count(const nlohmann::json& object, std::string_view key) {
   return sys::json_int(object, key).value_or(0);
 }
 
+}  // namespace
+
+std::string describe_mode_change(std::string_view old_mode, std::string_view new_mode) {
+  constexpr std::string_view kLink = "120000";
+  constexpr std::string_view kExecutable = "100755";
+  constexpr std::string_view kSubmodule = "160000";
+  if (new_mode == kLink || old_mode == kLink) {
+    if (old_mode.empty()) return "new symlink";
+    if (new_mode.empty()) return "symlink deleted";
+    if (old_mode == new_mode) return "symlink changed";
+    return new_mode == kLink ? "file replaced by a symlink" : "symlink replaced by a file";
+  }
+  if (new_mode == kSubmodule || old_mode == kSubmodule) return "submodule";
+  if (old_mode.empty() && new_mode == kExecutable) return "new, executable";
+  if (!old_mode.empty() && !new_mode.empty() && old_mode != new_mode) {
+    return fmt::format("mode {} -> {}", old_mode, new_mode);
+  }
+  return "";
+}
+
+namespace {
+
+// "  a.txt | +2 -1", "  \"we\\nird\" | binary", "  run.sh | +0 -0 (mode 100644 -> 100755)".
+std::string file_line(const nlohmann::json& f) {
+  std::string path = sys::quote_path(sys::json_text(f, "path"));
+  std::string counts = sys::json_bool(f, "binary").value_or(false)
+                           ? std::string("binary")
+                           : fmt::format("+{} -{}", count(f, "insertions"), count(f, "deletions"));
+  std::string mode =
+      describe_mode_change(sys::json_text(f, "oldMode"), sys::json_text(f, "newMode"));
+  return fmt::format("  {} | {}{}\n", path, counts, mode.empty() ? "" : " (" + mode + ")");
+}
+
 std::string file_lines(const nlohmann::json& changes) {
   std::string out;
   const nlohmann::json* files = sys::json_field(changes, "files");
@@ -26,11 +60,7 @@ std::string file_lines(const nlohmann::json& changes) {
   for (const auto& f : *files) {
     if (shown == kMaxRenderedFiles) break;
     ++shown;
-    std::string path = sys::json_text(f, "path");
-    out +=
-        sys::json_bool(f, "binary").value_or(false)
-            ? fmt::format("  {} | binary\n", path)
-            : fmt::format("  {} | +{} -{}\n", path, count(f, "insertions"), count(f, "deletions"));
+    out += file_line(f);
   }
   int64_t total = count(changes, "filesChanged");
   if (total > static_cast<int64_t>(shown)) {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "sys/json_read.h"
+#include "sys/text.h"
 
 namespace companion::render {
 
@@ -180,7 +181,9 @@ void push_list(std::vector<std::string>& lines, const std::string& title,
 }
 
 void push_resume(std::vector<std::string>& lines, const std::string& thread_id, bool wanted) {
-  if (!wanted || thread_id.empty()) return;
+  // Only a plain id can be shown as a command to copy (a stored id from an older version may not
+  // be one).
+  if (!wanted || !sys::is_codex_id(thread_id)) return;
   lines.insert(lines.end(), {"", "Codex session ID: " + thread_id,
                              "Resume in Codex: codex resume " + thread_id});
 }
@@ -261,7 +264,8 @@ std::vector<Finding> sorted_findings(const nlohmann::json& review) {
 }
 
 std::string finding_location(const Finding& f) {
-  std::string file = f.file.empty() ? "unknown file" : f.file;
+  // The path Codex names, quoted as git quotes names (a newline in it cannot start a line).
+  std::string file = f.file.empty() ? "unknown file" : sys::quote_path(f.file);
   if (f.line_start == 0) return file;
   if (f.line_end == f.line_start) return fmt::format("{}:{}", file, f.line_start);
   return fmt::format("{}:{}-{}", file, f.line_start, f.line_end);

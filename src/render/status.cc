@@ -9,6 +9,7 @@
 #include "render/tokens.h"
 #include "store/job_log.h"
 #include "sys/json_read.h"
+#include "sys/text.h"
 
 namespace companion::render {
 
@@ -104,7 +105,7 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
     lines.push_back("  End reason: " + str(job, "endReason"));
   }
   if (!str(job, "errorMessage").empty()) lines.push_back("  Error: " + str(job, "errorMessage"));
-  if (std::string thread = str(job, "threadId"); !thread.empty()) {
+  if (std::string thread = str(job, "threadId"); sys::is_codex_id(thread)) {
     lines.push_back("  Codex session ID: " + thread);
     lines.push_back("  Resume in Codex: codex resume " + thread);
   }
@@ -239,7 +240,7 @@ std::string render_stored_result(const store::Job& job) {
   if (std::string tokens = describe_token_usage(job.token_usage); !tokens.empty()) {
     resume = "\nTokens: " + tokens + "\n";
   }
-  if (!job.thread_id.empty()) {
+  if (sys::is_codex_id(job.thread_id)) {
     resume += (resume.empty() ? "\n" : "") + std::string("Codex session ID: ") + job.thread_id +
               "\nResume in Codex: codex resume " + job.thread_id + "\n";
   }
@@ -261,7 +262,7 @@ std::string render_stored_result(const store::Job& job) {
                                     "Status: " + std::string(store::to_string(job.status))};
   if (job.end_reason)
     lines.push_back("End reason: " + std::string(store::to_string(*job.end_reason)));
-  if (!job.thread_id.empty()) {
+  if (sys::is_codex_id(job.thread_id)) {
     lines.push_back("Codex session ID: " + job.thread_id);
     lines.push_back("Resume in Codex: codex resume " + job.thread_id);
   }

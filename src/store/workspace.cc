@@ -60,6 +60,41 @@ Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& s
                    root->ignored_repository};
 }
 
+namespace {
+
+Error misplaced(const Workspace& ws, const std::string& source, const std::string& where,
+                const std::string& who) {
+  return make_error(
+      "refusing the state directory {} (from {}): it is inside {}, where {} may write, so a task "
+      "could rewrite the job store and the notify command run outside the sandbox; set "
+      "CODEX_COMPANION_STATE_DIR to an absolute directory outside your repositories, /tmp and "
+      "$TMPDIR (the default is ~/.local/state/codex-companion)",
+      ws.state_dir, source, where, who);
+}
+
+}  // namespace
+
+Status check_state_placement(const Workspace& ws, const std::string& source,
+                             const std::string& tmpdir) {
+  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+  const std::string who = "every Codex write task's sandbox";
+  if (sys::is_inside_or_same(state, sys::resolve_existing_prefix("/tmp"))) {
+    return misplaced(ws, source, "/tmp", who);
+  }
+  if (!tmpdir.empty() && sys::is_inside_or_same(state, sys::resolve_existing_prefix(tmpdir))) {
+    return misplaced(ws, source, "$TMPDIR (" + tmpdir + ")", who);
+  }
+  return {};
+}
+
+Status check_write_task_placement(const Workspace& ws, const std::string& source) {
+  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+  if (ws.root != "/" && sys::is_inside_or_same(state, ws.root)) {
+    return misplaced(ws, source, "the workspace " + ws.root, "this write task's sandbox");
+  }
+  return {};
+}
+
 Status prepare_workspace_dirs(sys::Env& env, const Workspace& ws) {
   COMPANION_TRY(env.ensure_private_dir(sys::dirname_of(ws.state_dir)));
   COMPANION_TRY(env.ensure_private_dir(ws.state_dir));

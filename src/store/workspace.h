@@ -52,6 +52,28 @@ std::string workspace_dir_name(const std::string& root);
 // the disk beyond path resolution.
 Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root);
 
+// Where the state directory may not be: where a sandboxed Codex task may write, since the store
+// holds what the companion later runs outside the sandbox (the notify command) and what it shows
+// as Codex's answers. Codex's workspace-write sandbox makes the task's working directory (the
+// workspace or a subdirectory; a --worktree task's worktree, which holds no store), /tmp and
+// $TMPDIR writable, unless the user's Codex configuration excludes the last two. Paths are
+// compared as real paths (sys::resolve_existing_prefix: /tmp is /private/tmp on macOS). Other
+// writable roots a user adds in their Codex configuration are not known here. `source` names the
+// variable that placed the state root (sys::Config::state_root_source). Errors: one line naming
+// the directory, why, and what to set instead.
+//
+// For every command: not inside /tmp or `tmpdir` ($TMPDIR), which every write task anywhere may
+// write.
+Status check_state_placement(const Workspace& ws, const std::string& source,
+                             const std::string& tmpdir);
+
+// Before a write task runs in the workspace (not in a worktree of its own): the state directory
+// must not be inside the workspace, where that task's sandbox may write (unless the workspace is
+// the filesystem root, which contains everything and is accepted only with
+// CODEX_COMPANION_ALLOW_ANY_WORKSPACE). Other commands may use such a store (`status` from a home
+// directory that holds ~/.local/state): it is the write task that could rewrite it.
+Status check_write_task_placement(const Workspace& ws, const std::string& source);
+
 // Creates the state root, the workspace directory and its jobs/ folder: 0700, owned by us, no
 // symlinks. Refusals are errors naming the path and the fix.
 Status prepare_workspace_dirs(sys::Env& env, const Workspace& ws);

@@ -40,18 +40,34 @@ std::string absolute(const std::string& cwd, const std::string& path) {
   return path.empty() || path[0] == '/' ? path : join_path(cwd, path);
 }
 
-Result<std::string> resolve_state_root(const Config& c, Env& env) {
-  if (auto dir = non_empty(env, kStateDirVariable)) return absolute(c.cwd, *dir);
+Status resolve_state_root(Config& c, Env& env) {
+  if (auto dir = non_empty(env, kStateDirVariable)) {
+    if ((*dir)[0] != '/') {
+      return make_error(
+          "{}={} is a relative path, which would put the job store inside whatever directory a "
+          "command runs in (often the repository, where Codex's write tasks may write); set an "
+          "absolute directory outside your repositories, /tmp and $TMPDIR, or unset it to use "
+          "~/.local/state/codex-companion",
+          kStateDirVariable, *dir);
+    }
+    c.state_root = *dir;
+    c.state_root_source = kStateDirVariable;
+    return {};
+  }
   // The XDG Base Directory specification says to ignore a relative XDG_STATE_HOME.
   if (auto xdg = non_empty(env, "XDG_STATE_HOME"); xdg && (*xdg)[0] == '/') {
-    return join_path(*xdg, "codex-companion");
+    c.state_root = join_path(*xdg, "codex-companion");
+    c.state_root_source = "XDG_STATE_HOME";
+    return {};
   }
   if (c.home.empty() || c.home[0] != '/') {
     return make_error(
         "cannot place the job store: HOME is not set to an absolute path; set "
         "CODEX_COMPANION_STATE_DIR or XDG_STATE_HOME");
   }
-  return c.home + "/.local/state/codex-companion";
+  c.state_root = c.home + "/.local/state/codex-companion";
+  c.state_root_source = "HOME";
+  return {};
 }
 
 }  // namespace
@@ -117,9 +133,8 @@ Result<Config> load_config(Env& env) {
     c.codex_home = join_path(c.home, ".codex");
   }
   for (auto& [name, value] : env.variables()) c.environment.emplace(name, std::move(value));
-  auto root = resolve_state_root(c, env);
-  if (!root) return root.error();
-  c.state_root = *root;
+  if (auto tmpdir = non_empty(env, "TMPDIR"); tmpdir && (*tmpdir)[0] == '/') c.tmpdir = *tmpdir;
+  COMPANION_TRY(resolve_state_root(c, env));
   return c;
 }
 

@@ -34,10 +34,16 @@ Result<int64_t> parse_setting(std::string_view name, std::string_view text,
                               const SettingRange& range);
 
 struct Config {
-  // Where state lives: $CODEX_COMPANION_STATE_DIR (made absolute), else
-  // $XDG_STATE_HOME/codex-companion (an absolute XDG_STATE_HOME only), else
+  // Where state lives: $CODEX_COMPANION_STATE_DIR (absolute; a relative one is refused: it
+  // would be resolved inside whatever directory the command runs in, often the repository),
+  // else $XDG_STATE_HOME/codex-companion (an absolute XDG_STATE_HOME only: the XDG Base Directory
+  // specification says a relative one is invalid and ignored), else
   // $HOME/.local/state/codex-companion. Absolute; not created here.
   std::string state_root;
+  // The variable that placed state_root: CODEX_COMPANION_STATE_DIR, XDG_STATE_HOME or HOME.
+  std::string state_root_source;
+  // TMPDIR when absolute, else "": Codex's workspace-write sandbox lets every task write there.
+  std::string tmpdir;
   std::optional<std::string> session_id;           // CODEX_COMPANION_SESSION_ID
   std::optional<std::string> app_server_endpoint;  // CODEX_COMPANION_APP_SERVER_ENDPOINT
   std::optional<std::string> runtime;              // CODEX_COMPANION_RUNTIME (direct|shared)

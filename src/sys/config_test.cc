@@ -49,14 +49,36 @@ TEST(Config, StateRootOrder) {
   EXPECT_EQ(load({{"HOME", "/h"}, {"XDG_STATE_HOME", "/x"}, {"CODEX_COMPANION_STATE_DIR", "/s"}})
                 ->state_root,
             "/s");
-  // Relative: pinned to the directory the command started in.
-  EXPECT_EQ(load({{"CODEX_COMPANION_STATE_DIR", "st"}})->state_root, "/work/here/st");
+  EXPECT_EQ(load({{"HOME", "/h"}})->state_root_source, "HOME");
+  EXPECT_EQ(load({{"XDG_STATE_HOME", "/x"}})->state_root_source, "XDG_STATE_HOME");
+  EXPECT_EQ(load({{"CODEX_COMPANION_STATE_DIR", "/s"}})->state_root_source,
+            "CODEX_COMPANION_STATE_DIR");
   // CLAUDE_PLUGIN_DATA no longer moves state: hooks have it, terminals and `!` lines do not.
   EXPECT_EQ(load({{"HOME", "/h"}, {"CLAUDE_PLUGIN_DATA", "/p"}})->state_root,
             "/h/.local/state/codex-companion");
   auto no_home = load({});
   ASSERT_FALSE(no_home.ok());
   EXPECT_NE(no_home.error().message.find("CODEX_COMPANION_STATE_DIR"), std::string::npos);
+}
+
+// Regression: a relative CODEX_COMPANION_STATE_DIR was resolved inside the directory the command
+// ran in (often the repository, which a write task's sandbox may write): it is refused with what
+// to set instead. A relative XDG_STATE_HOME stays ignored, as the XDG specification says.
+TEST(Config, RelativeStateDirIsRefused) {
+  for (const char* rel : {"st", "./state", "../elsewhere"}) {
+    auto c = load({{"HOME", "/h"}, {"CODEX_COMPANION_STATE_DIR", rel}});
+    ASSERT_FALSE(c.ok()) << rel;
+    EXPECT_NE(c.error().message.find("is a relative path"), std::string::npos);
+    EXPECT_NE(c.error().message.find("set an absolute directory"), std::string::npos);
+  }
+  EXPECT_EQ(load({{"HOME", "/h"}, {"XDG_STATE_HOME", "st"}})->state_root,
+            "/h/.local/state/codex-companion");
+}
+
+TEST(Config, TmpdirIsKeptWhenAbsolute) {
+  EXPECT_EQ(load({{"HOME", "/h"}, {"TMPDIR", "/var/folders/x/T/"}})->tmpdir, "/var/folders/x/T/");
+  EXPECT_EQ(load({{"HOME", "/h"}, {"TMPDIR", "tmp"}})->tmpdir, "");
+  EXPECT_EQ(load({{"HOME", "/h"}})->tmpdir, "");
 }
 
 // Regression: CODEX_COMPANION_KEEP_JOBS=abc (or 0, -1) was silently ignored while the other

@@ -284,6 +284,21 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes, Links l
   return text;
 }
 
+Status read_in_pieces(const std::string& path, Links links,
+                      const std::function<void(std::string_view)>& consume) {
+  struct stat st {};
+  auto fd = open_regular_for_read(path, links, st);
+  if (!fd) return fd.error();
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error("cannot read {}: {}", path, errno_text());
+    if (n == 0) return {};
+    consume(std::string_view(buf, static_cast<size_t>(n)));
+  }
+}
+
 Result<std::string> read_tail(const std::string& path, size_t max_bytes, Links links) {
   struct stat st {};
   auto fd = open_regular_for_read(path, links, st);

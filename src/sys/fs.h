@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,12 @@ inline constexpr size_t kDefaultReadLimit = 16 * 1024 * 1024;
 // saying so.
 Result<std::string> read_file(const std::string& path, size_t max_bytes = kDefaultReadLimit,
                               Links links = Links::kRefuse);
+
+// Reads the whole regular file `path` in pieces of at most 64 KiB, handing each to `consume` in
+// order; never holds more than one piece, so any size is read in constant memory. Same refusals
+// as read_file. Errors: opening or reading fails (`consume` may have seen a part by then).
+Status read_in_pieces(const std::string& path, Links links,
+                      const std::function<void(std::string_view)>& consume);
 
 // The last `max_bytes` of the regular file `path` (the whole file when smaller); reads only that
 // tail. Same refusals as read_file.

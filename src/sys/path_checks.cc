@@ -1,5 +1,6 @@
 #include "sys/path_checks.h"
 
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,47 @@ namespace companion::sys {
 
 uid_t effective_uid() {
   return ::geteuid();
+}
+
+PathKind path_kind(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return errno == ENOENT || errno == ENOTDIR ? PathKind::kMissing : PathKind::kOther;
+  }
+  if (S_ISLNK(st.st_mode)) return PathKind::kSymlink;
+  if (S_ISDIR(st.st_mode)) return PathKind::kDirectory;
+  if (S_ISREG(st.st_mode)) return PathKind::kRegular;
+  return PathKind::kOther;
+}
+
+Result<std::string> read_link(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return make_error("cannot read the symlink {}: {}", path, errno_text());
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string resolve_existing_prefix(const std::string& path) {
+  std::string existing = path;
+  while (existing.size() > 1 && existing.back() == '/') existing.pop_back();
+  std::string rest;
+  while (existing != "/" && !existing.empty()) {
+    if (auto real = real_path(existing)) return rest.empty() ? *real : join_path(*real, rest);
+    std::string name = basename_of(existing);
+    if (!rest.empty()) name.append("/").append(rest);
+    rest = std::move(name);
+    existing = dirname_of(existing);
+  }
+  return rest.empty() ? std::string("/") : "/" + rest;
+}
+
+bool is_inside_or_same(const std::string& path, const std::string& dir) {
+  if (dir == "/") return !path.empty() && path[0] == '/';
+  std::string trimmed = dir;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  return path == trimmed ||
+         (path.size() > trimmed.size() && path.compare(0, trimmed.size(), trimmed) == 0 &&
+          path[trimmed.size()] == '/');
 }
 
 Result<uid_t> owner_of(const std::string& path) {

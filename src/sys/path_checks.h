@@ -1,5 +1,7 @@
-// Facts about a path that decide whether it may be a workspace: who owns it, and whether it is
-// on a kernel pseudo-filesystem (/proc, /sys, /dev, cgroups, …) rather than on real storage.
+// Facts about a path that decide whether it may be a workspace, a state directory, or a place
+// `apply` may write: who owns it, whether it is on a kernel pseudo-filesystem (/proc, /sys, /dev,
+// cgroups, …) rather than on real storage, what is at it without following a symlink, and where
+// it really leads.
 #pragma once
 
 #include <sys/types.h>
@@ -24,5 +26,28 @@ Result<uid_t> owner_of(const std::string& path);
 // on the same mounted filesystem as /dev counts as devtmpfs. Elsewhere: statfs's f_fstypename
 // (devfs, procfs). Errors: statfs fails on `path`.
 Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path);
+
+// What is at a path itself (lstat: a symlink is kSymlink, never followed).
+enum class PathKind {
+  kMissing,  // nothing there (ENOENT), or a component before it is not a directory (ENOTDIR)
+  kDirectory,
+  kSymlink,
+  kRegular,
+  kOther,  // a FIFO, socket or device, or the path cannot be inspected (EACCES, ...)
+};
+PathKind path_kind(const std::string& path);
+
+// The target a symlink holds (readlink), at most 4 KiB. Errors: not a symlink, unreadable.
+Result<std::string> read_link(const std::string& path);
+
+// The canonical form of the absolute path `path`, which need not exist: the real path of its
+// deepest existing ancestor (symlinks resolved) followed by the components that do not exist
+// yet. "/tmp/x/new" on macOS is "/private/tmp/x/new". `path` must be absolute; "." and ".."
+// components of the missing part are kept as written.
+std::string resolve_existing_prefix(const std::string& path);
+
+// True when `path` is `dir` or lies beneath it (both canonical and absolute: compared by whole
+// components, so /tmpx is not inside /tmp).
+bool is_inside_or_same(const std::string& path, const std::string& dir);
 
 }  // namespace companion::sys

@@ -15,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 
 #include "sys/clock.h"
@@ -107,9 +108,13 @@ void mark_all_cloexec_from(int first) {
   for (int fd = first; fd < max_fd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-// Runs in the child between fork and exec: async-signal-safe calls only.
+// The umask the process started with (prepare_process), -1 until then.
+std::atomic<int> g_user_umask{-1};
+
+// Runs in the child between fork and exec: async-signal-safe calls only. `mask` < 0: the umask
+// is left as it is.
 [[noreturn]] void exec_child(const SpawnOptions& o, const char* exe, char** argv, char** envp,
-                             int error_fd, pid_t parent) {
+                             int error_fd, pid_t parent, int mask) {
   auto fail = [error_fd]() {  // reports errno to the parent and ends the child
     int err = errno;
     (void)!::write(error_fd, &err, sizeof err);
@@ -152,6 +157,7 @@ void mark_all_cloexec_from(int first) {
     if (::dup2(keep_tmp[i], o.keep_fds[i].second) < 0) fail();
   }
   if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) fail();
+  if (mask >= 0) ::umask(static_cast<mode_t>(mask));
   // Default dispositions first, then unblock (the parent blocked everything around fork).
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
@@ -192,13 +198,14 @@ Result<pid_t> spawn(const SpawnOptions& options) {
   if (!pipe) return pipe.error();
   auto& [err_read, err_write] = *pipe;
   pid_t parent = ::getpid();
+  int mask = options.umask ? static_cast<int>(*options.umask) : g_user_umask.load();
   // No signal handler of the parent may run in the child between fork and exec.
   sigset_t all, previous;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   pid_t pid = ::fork();
   if (pid == 0)
-    exec_child(options, exe->c_str(), argv.data(), envp.data(), err_write.get(), parent);
+    exec_child(options, exe->c_str(), argv.data(), envp.data(), err_write.get(), parent, mask);
   int fork_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) return make_error("cannot start {}: {}", options.argv[0], strerror(fork_errno));
@@ -275,7 +282,8 @@ Status signal_group(pid_t pgid, int sig) {
 }
 
 void prepare_process() {
-  ::umask(077);
+  mode_t started_with = ::umask(077);
+  g_user_umask.store(static_cast<int>(started_with));
   ::signal(SIGPIPE, SIG_IGN);
 }
 
@@ -286,8 +294,17 @@ int reap_exited_children_except(pid_t keep) {
     // WNOWAIT: look first, so `keep` stays for its owner to reap.
     if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return reaped;
     if (info.si_pid == 0 || info.si_pid == keep) return reaped;
-    if (::waitpid(info.si_pid, nullptr, WNOHANG) == info.si_pid) ++reaped;
+    if (::waitpid(info.si_pid, nullptr, WNOHANG) == info.si_pid) {
+      release_guardian(info.si_pid);
+      ++reaped;
+    }
   }
+}
+
+std::optional<mode_t> user_umask() {
+  int mask = g_user_umask.load();
+  if (mask < 0) return std::nullopt;
+  return static_cast<mode_t>(mask);
 }
 
 std::optional<int> try_reap(pid_t pid) {

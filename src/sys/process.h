@@ -35,6 +35,11 @@ struct SpawnOptions {
   // COMPANION_PORTABLE_FALLBACKS) a guardian process (sys/parent_watch.h), and a child that also
   // leads a new session has that session's members counted among this process's descendants.
   bool die_with_parent = false;
+  // The child's umask. nullopt: the user's (user_umask()), not the 077 this process keeps for
+  // its own files, so what Codex, git (`apply`, objects in the user's repository) and the notify
+  // command create gets the modes the user expects. Only the umask this process started with is
+  // restored; without prepare_process() the child inherits this process's umask unchanged.
+  std::optional<mode_t> umask;
 };
 
 // Starts a child. The executable is resolved before forking so that a missing program is an
@@ -112,14 +117,18 @@ std::vector<pid_t> live_descendants(const std::function<bool(pid_t)>& independen
 // Returns how many descendants were found.
 int end_descendants(int grace_ms, const std::function<bool(pid_t)>& independent = {});
 
-// Start-up settings of every codex-companion process: files it creates are private (umask 077)
-// and a write to a closed pipe is an error (EPIPE), not a fatal SIGPIPE.
+// Start-up settings of every codex-companion process: files it creates are private (umask 077;
+// the umask it started with is kept for its children, see SpawnOptions::umask) and a write to a
+// closed pipe is an error (EPIPE), not a fatal SIGPIPE. Call once, first thing in main().
 void prepare_process();
 
 // Reaps every child of this process that has exited, except `keep` (whose owner reaps it and
 // wants its status): for a subreaper, the orphans it adopted. Non-blocking; stops at `keep` when
 // that child is waiting to be reaped (the next call reaps what is behind it). Returns how many.
 int reap_exited_children_except(pid_t keep);
+
+// The umask this process started with, recorded by prepare_process(); nullopt before it ran.
+std::optional<mode_t> user_umask();
 
 // Non-blocking reap: the raw wait status if `pid` exited.
 std::optional<int> try_reap(pid_t pid);

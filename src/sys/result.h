@@ -22,6 +22,7 @@ enum class ErrorCode {
   kUnknownMethod,  // the JSON-RPC peer does not know the method (an older Codex)
   kClosed,         // the peer or connection went away
   kTimeout,        // no answer in time
+  kUnsafe,         // refused: it would write or run outside where it may (a path through a link)
 };
 
 // What went wrong, phrased for the user: what was being done and why it failed.

@@ -1,5 +1,6 @@
 #include "sys/sha256.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -47,23 +48,60 @@ void compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  std::string padded(data);
-  uint64_t bit_len = static_cast<uint64_t>(data.size()) * 8;
-  padded.push_back(static_cast<char>(0x80));
-  while (padded.size() % 64 != 56) padded.push_back('\0');
-  for (int i = 7; i >= 0; --i) padded.push_back(static_cast<char>((bit_len >> (8 * i)) & 0xff));
-  for (size_t off = 0; off < padded.size(); off += 64) {
-    compress(h, reinterpret_cast<const unsigned char*>(padded.data() + off));
+Sha256::Sha256()
+    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
+
+void Sha256::update(std::string_view data) {
+  length_ += data.size();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  size_t n = data.size();
+  while (n > 0) {
+    if (block_used_ == 0 && n >= block_.size()) {  // whole blocks straight from the input
+      compress(state_, bytes);
+      bytes += block_.size();
+      n -= block_.size();
+      continue;
+    }
+    size_t take = std::min(n, block_.size() - block_used_);
+    std::copy(bytes, bytes + take, block_.begin() + static_cast<std::ptrdiff_t>(block_used_));
+    block_used_ += take;
+    bytes += take;
+    n -= take;
+    if (block_used_ == block_.size()) {
+      compress(state_, block_.data());
+      block_used_ = 0;
+    }
   }
+}
+
+std::string Sha256::hex_digest() {
+  uint64_t bit_len = length_ * 8;
+  std::array<unsigned char, 72> tail{};  // 0x80, zeros to 56 mod 64, the length
+  size_t pad = (block_used_ < 56 ? 56 : 120) - block_used_;
+  tail[0] = 0x80;
+  for (int i = 0; i < 8; ++i) tail[pad + static_cast<size_t>(i)] = (bit_len >> (56 - 8 * i)) & 0xff;
+  uint64_t saved = length_;
+  update(std::string_view(reinterpret_cast<const char*>(tail.data()), pad + 8));
+  length_ = saved;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (uint32_t word : h) {
+  for (uint32_t word : state_) {
     for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(word >> shift) & 0xf]);
   }
   return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  Sha256 digest;
+  digest.update(data);
+  return digest.hex_digest();
+}
+
+Result<std::string> sha256_file_hex(const std::string& path, Links links) {
+  Sha256 digest;
+  COMPANION_TRY(read_in_pieces(path, links, [&](std::string_view piece) { digest.update(piece); }));
+  return digest.hex_digest();
 }
 
 }  // namespace companion::sys

@@ -55,4 +55,69 @@ std::string shell_single_quote(std::string_view value) {
   return out;
 }
 
+std::string quote_path(std::string_view path) {
+  auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; };
+  bool quote = false;
+  for (char c : path) quote = quote || !plain(static_cast<unsigned char>(c));
+  if (!quote) return std::string(path);
+  std::string out = "\"";
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    const char* named = nullptr;
+    switch (c) {
+      case '\a':
+        named = "\\a";
+        break;
+      case '\b':
+        named = "\\b";
+        break;
+      case '\t':
+        named = "\\t";
+        break;
+      case '\n':
+        named = "\\n";
+        break;
+      case '\v':
+        named = "\\v";
+        break;
+      case '\f':
+        named = "\\f";
+        break;
+      case '\r':
+        named = "\\r";
+        break;
+      case '"':
+        named = "\\\"";
+        break;
+      case '\\':
+        named = "\\\\";
+        break;
+      default:
+        break;
+    }
+    if (named != nullptr) {
+      out += named;
+    } else if (plain(c)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('\\');
+      out.push_back(static_cast<char>('0' + ((c >> 6) & 7)));
+      out.push_back(static_cast<char>('0' + ((c >> 3) & 7)));
+      out.push_back(static_cast<char>('0' + (c & 7)));
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+bool is_codex_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxCodexIdBytes || id.front() == '-') return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace companion::sys

@@ -22,7 +22,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import chaos_plan
@@ -31,6 +30,7 @@ from chaos_round import Round
 from codex_env import CodexEnv
 from companion_testlib import BIN, SOURCE_DIR
 from responses_stub import ResponsesStub
+from scratch import scratch_dir
 
 FAKE_CODEX = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
 DISK_SIZE = "2m"
@@ -160,7 +160,7 @@ def soak(args):
     skipped = disk_rounds_unavailable()
     if skipped:
         print(f"chaos: skipping full-disk rounds: {skipped}", flush=True)
-    top = tempfile.mkdtemp(prefix="chaos-")
+    top = scratch_dir("chaos-")
     totals = Totals()
     started = time.monotonic()
     stub = ResponsesStub(default="normal", hang_limit_s=20).start()

@@ -16,6 +16,7 @@ import chaos_checks
 import chaos_procs as procs
 from chaos_round import Round
 from companion_testlib import BIN, STORE_HELPER
+from scratch import scratch_dir
 
 PLAN = {"index": 0, "kind": "direct", "runtime": "direct", "burst": False, "jobs": [],
         "faults": []}
@@ -24,7 +25,7 @@ PLAN = {"index": 0, "kind": "direct", "runtime": "direct", "burst": False, "jobs
 class PlantedFaults(unittest.TestCase):
     def setUp(self):
         self.assertTrue(BIN and os.path.exists(BIN), "COMPANION_BIN is not set")
-        self.root = tempfile.mkdtemp(prefix="chaos-checks-")
+        self.root = scratch_dir("chaos-checks-")
         self.addCleanup(shutil.rmtree, self.root, True)
         self.mark = f"chaos-checks-{os.getpid()}-{self.id()}"
         self.round = Round(PLAN, self.root, dict(os.environ), self.mark, fake="")

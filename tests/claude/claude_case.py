@@ -14,13 +14,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import unittest
 import uuid
 
 from claude_env import ClaudeEnv, claude_binary
 from companion_testlib import BIN, SOURCE_DIR, wait_until
 from messages_stub import MessagesStub
+from scratch import scratch_dir
 
 PLUGIN_DIR = os.path.join(SOURCE_DIR, "plugin")
 FIXTURES = os.path.join(SOURCE_DIR, "tests", "fixtures")
@@ -217,7 +217,7 @@ class ClaudeCase(unittest.TestCase):
         self._session_started = False
         self.stub = MessagesStub(rules=[self._dispatch]).start()
         self.addCleanup(self.stub.stop)
-        self.tmp = tempfile.mkdtemp(prefix="claude-case-")
+        self.tmp = scratch_dir("claude-case-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.native_log = os.path.join(self.tmp, "native.jsonl")
         self.app_server_log = os.path.join(self.tmp, "app-server.jsonl")

@@ -24,8 +24,9 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
+
+from scratch import scratch_dir
 
 DEFAULT_SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OFFLINE_ENV = {
@@ -78,7 +79,7 @@ class ClaudeEnv:
     def __init__(self, stub=None, root=None, extra_env=None):
         self.stub = stub
         self._owned = root is None
-        self.root = root or tempfile.mkdtemp(prefix="claude-env-")
+        self.root = root or scratch_dir("claude-env-")
         self.home = os.path.join(self.root, "home")
         self.config_dir = os.path.join(self.home, ".claude")
         self.project = os.path.join(self.root, "project")

@@ -8,9 +8,10 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import tempfile
 import time
 import unittest
+
+from scratch import scratch_dir
 
 BIN = os.environ.get("COMPANION_BIN", "")
 STORE_HELPER = os.environ.get("COMPANION_STORE_HELPER", "")
@@ -164,13 +165,13 @@ class CompanionTestCase(unittest.TestCase):
     def setUp(self):
         if not BIN or not os.path.exists(BIN):
             self.fail("COMPANION_BIN is not set to the built codex-companion")
-        self.tmp = tempfile.mkdtemp(prefix="companion-it-")
+        self.tmp = scratch_dir("companion-it-")
         self.state_home = os.path.join(self.tmp, "state-home")
         self.workspace = os.path.join(self.tmp, "workspace")
         os.makedirs(self.workspace)
         self.env = dict(os.environ)
         for var in ("CLAUDE_PLUGIN_DATA", "CODEX_COMPANION_SESSION_ID",
-                    "CODEX_COMPANION_APP_SERVER_ENDPOINT"):
+                    "CODEX_COMPANION_APP_SERVER_ENDPOINT", "TMPDIR"):
             self.env.pop(var, None)
         self.env["XDG_STATE_HOME"] = self.state_home
         self.env.pop("CODEX_COMPANION_RUNTIME", None)
