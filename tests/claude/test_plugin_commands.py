@@ -223,7 +223,7 @@ class PluginCommandsTest(ClaudeCase):
         return ["--settings", path]
 
     def test_without_hooks_a_bang_line_command_runs_through_the_fallback_call(self):
-        typed = 'set notify notify-send "Codex done" --urgency=low'
+        typed = 'set notify -- notify-send "Codex done" --urgency=low'
         self.rules = [bang_fallback_rule("config")]
         run = self.run_claude("/codex:config " + typed, extra_args=self.without_hooks())
         self.assertEqual(self.native_calls("hook"), [], "hooks ran")
