@@ -131,6 +131,18 @@ def processes_with_env(name, value):
     return pids
 
 
+def describe_process(pid):
+    """`pid (ppid P, session S): command line` from /proc, for a failure message."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read(400).replace(b"\0", b" ").decode(errors="replace").strip()
+        return f"{pid} (ppid {int(fields[1])}, session {int(fields[3])}): {argv}"
+    except (OSError, IndexError, ValueError):
+        return f"{pid} (gone)"
+
+
 # Under ASan/UBSan (the asan preset) processes are several times slower and their RSS holds the
 # sanitizer's shadow memory: time bounds stretch by TIME_SCALE and memory bounds do not apply.
 SANITIZED = os.environ.get("COMPANION_SANITIZED") == "ON"

@@ -5,7 +5,8 @@ import os
 import signal
 
 from codex_env import CodexEnv
-from companion_testlib import CompanionTestCase, processes_with_env, wait_until
+from companion_testlib import (CompanionTestCase, describe_process, processes_with_env,
+                              wait_until)
 from responses_stub import ResponsesStub
 
 
@@ -36,13 +37,14 @@ class RealCodexCase(CompanionTestCase):
 
     def tearDown(self):
         leftovers = self.codex_processes()
+        described = "; ".join(describe_process(pid) for pid in leftovers)
         for pid in leftovers:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         super().tearDown()
-        self.assertEqual(leftovers, [], "processes outlived the test")
+        self.assertEqual(leftovers, [], "processes outlived the test: " + described)
 
     def codex_processes(self):
         """Live processes carrying this test's CODEX_HOME (companion, worker, launcher, codex)."""
