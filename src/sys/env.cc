@@ -6,7 +6,9 @@
 #include <string_view>
 
 #include "sys/clock.h"
+#include "sys/file_watch.h"
 #include "sys/fs.h"
+#include "sys/unix_socket.h"
 
 extern char** environ;
 
@@ -71,6 +73,18 @@ class RealEnv final : public Env {
     return sys::list_dir(path);
   }
   Result<UniqueFd> open_append(const std::string& path) override { return sys::open_append(path); }
+  Result<std::string> read_file_range(const std::string& path, int64_t offset,
+                                      size_t max_bytes) override {
+    return sys::read_file_range(path, offset, max_bytes);
+  }
+  Result<std::string> real_path(const std::string& path) override { return sys::real_path(path); }
+  PathKind path_kind(const std::string& path) override { return sys::path_kind(path); }
+  bool is_directory(const std::string& path) override { return sys::is_directory(path); }
+  bool regular_or_missing(const std::string& path) override {
+    return sys::regular_or_missing(path);
+  }
+  int64_t file_size(const std::string& path) override { return sys::file_size(path); }
+  void remove_dir_if_empty(const std::string& path) override { sys::remove_dir_if_empty(path); }
   Result<UniqueFd> create_locked_file(const std::string& path) override {
     return sys::create_locked_file(path);
   }
@@ -86,6 +100,13 @@ class RealEnv final : public Env {
   Status signal_group(pid_t pgid, int sig) override { return sys::signal_group(pgid, sig); }
   int end_session(pid_t leader, uint64_t start_time) override {
     return sys::end_session(leader, start_time);
+  }
+  Result<RunResult> run_command(const RunOptions& options) override {
+    return sys::run_command(options);
+  }
+  Result<std::string> find_executable(const std::string& name,
+                                      const std::optional<std::string>& path_var) override {
+    return sys::find_executable(name, path_var);
   }
 };
 
