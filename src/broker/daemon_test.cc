@@ -69,7 +69,7 @@ class DaemonTest : public ::testing::Test {
   template <class Body>
   int with_daemon(Body body) {
     asio::io_context io;
-    Daemon daemon(io.get_executor(), options_);
+    Daemon daemon(io.get_executor(), sys::default_env(), options_);
     int code = -1;
     bool finished = false;
     auto main = [&]() -> asio::awaitable<void> {
@@ -247,8 +247,8 @@ TEST_F(DaemonTest, UnreachableBrokerFallsBackToADirectAppServer) {
 
 TEST_F(DaemonTest, LiveSocketIsNotTakenOver) {
   asio::io_context io;
-  Daemon first(io.get_executor(), options_);
-  Daemon second(io.get_executor(), options_);
+  Daemon first(io.get_executor(), sys::default_env(), options_);
+  Daemon second(io.get_executor(), sys::default_env(), options_);
   Status a, b;
   asio::co_spawn(
       io,
