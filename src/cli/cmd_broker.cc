@@ -39,7 +39,7 @@ int serve(Context& ctx) {
   options.endpoint = *endpoint;
   options.pid_file = ctx.args.value("pid-file").value_or("");
   options.idle_ms = ctx.config.broker_idle_ms;
-  auto root = store::workspace_root_of(ctx.cwd);
+  auto root = store::workspace_root_of(ctx.env, ctx.cwd);
   options.cwd = root ? *root : ctx.cwd;
   // Which Codex this broker runs, from its own environment: what its clients check.
   options.identity =

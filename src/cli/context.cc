@@ -54,7 +54,7 @@ Result<store::JobStore*> Context::existing_store() {
 
 Result<store::JobStore*> Context::open_store(bool create) {
   if (store_) return &*store_;
-  auto ws = store::resolve_workspace(cwd, config.state_root);
+  auto ws = store::resolve_workspace(env, cwd, config.state_root);
   if (!ws) return ws.error();
   COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
   // Not where every write task may write; a write task checks its own workspace too

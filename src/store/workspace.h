@@ -40,17 +40,18 @@ struct WorkspaceRoot {
 // the walk up from `dir` stops at the first directory owned by another user, and a `.git` owned
 // by another user is not taken (anyone can create /tmp/.git). `dir` itself is always
 // acceptable: the user chose it. Errors: `dir` does not exist or is not a directory.
-Result<WorkspaceRoot> find_workspace_root(const std::string& dir);
+Result<WorkspaceRoot> find_workspace_root(sys::Env& env, const std::string& dir);
 
-// find_workspace_root(dir).root.
-Result<std::string> workspace_root_of(const std::string& dir);
+// find_workspace_root(env, dir).root.
+Result<std::string> workspace_root_of(sys::Env& env, const std::string& dir);
 
 // "<basename slug>-<first 16 hex of sha256(root)>".
 std::string workspace_dir_name(const std::string& root);
 
 // Resolves the workspace of `cwd` under `state_root` (sys::Config::state_root) without touching
 // the disk beyond path resolution.
-Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root);
+Result<Workspace> resolve_workspace(sys::Env& env, const std::string& cwd,
+                                    const std::string& state_root);
 
 // Where the state directory may not be: where a sandboxed Codex task may write, since the store
 // holds what the companion later runs outside the sandbox (the notify command) and what it shows
