@@ -14,11 +14,11 @@ namespace {
 
 Result<git::ReviewTarget> review_target(Context& ctx, const std::string& root) {
   std::string scope = ctx.args.value("scope").value_or("auto");
-  return git::select_review_target(root, scope, ctx.args.value("base"));
+  return git::select_review_target(ctx.env, root, scope, ctx.args.value("base"));
 }
 
 Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::JobRequest& request) {
-  auto context = git::collect_review_context(request.cwd, target);
+  auto context = git::collect_review_context(ctx.env, request.cwd, target);
   if (!context) return context.error();
   // The compiled-in template and schema, unless CODEX_COMPANION_PLUGIN_ROOT names others.
   const auto& plugin_root = ctx.config.plugin_root;
