@@ -32,7 +32,7 @@ void log_line(sys::Env& env, std::string_view line) {
 int serve(Context& ctx) {
   auto endpoint = ctx.args.value("endpoint");
   if (!endpoint) return fail("broker serve needs --endpoint unix:<absolute socket path>");
-  auto codex = codex::resolve_codex(ctx.config);
+  auto codex = codex::resolve_codex(ctx.env, ctx.config);
   if (!codex) return fail(codex.error());
   broker::ServeOptions options;
   options.codex = *codex;

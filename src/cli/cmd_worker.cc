@@ -53,7 +53,7 @@ int run_task_worker(Context& ctx) {
   }
   auto request = jobs::request_from_json((*job)->request);
   if (!request) return give_up(**store, **job, request.error());
-  auto codex = codex::resolve_codex(ctx.config);
+  auto codex = codex::resolve_codex(ctx.env, ctx.config);
   if (!codex) return give_up(**store, **job, codex.error());
   jobs::RunOptions options{.limits = jobs::limits_from(ctx.config),
                            .codex = *codex,

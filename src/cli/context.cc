@@ -16,7 +16,9 @@ namespace companion::cli {
 store::JobStore::Options Context::store_options() const {
   store::JobStore::Options options;
   options.keep_finished = config.keep_jobs;
-  options.on_prune = jobs::remove_job_worktree;
+  options.on_prune = [&os = env](const store::Workspace& ws, const store::Job& job) {
+    jobs::remove_job_worktree(os, ws, job);
+  };
   options.on_end = [](store::JobStore& store, const std::string& id) {
     if (auto exe = jobs::self_executable()) jobs::start_notifier(store, id, *exe);
   };
@@ -32,7 +34,7 @@ void run_queue(const Context& ctx, store::JobStore& store) {
   if (!exe) return;
   jobs::WorkerLaunch launch{*exe, ctx.config.state_root, ""};
   // The launcher records its Codex CLI in the request; this one is for jobs that lack it.
-  if (auto codex = codex::resolve_codex(ctx.config)) {
+  if (auto codex = codex::resolve_codex(ctx.env, ctx.config)) {
     launch.codex = codex->launcher.empty() ? codex->program : codex->launcher;
   }
   auto started = jobs::promote_queued(store, launch);

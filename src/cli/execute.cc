@@ -87,7 +87,7 @@ Status check_write_placement(const Context& ctx) {
 
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {
   // A missing Codex CLI is the user's to fix before any job exists (foreground or background).
-  auto codex = codex::resolve_codex(ctx.config);
+  auto codex = codex::resolve_codex(ctx.env, ctx.config);
   if (!codex) return fail(codex.error());
   if (request.write && !request.worktree) {
     if (auto placed = check_write_placement(ctx); !placed) return fail(placed.error());

@@ -80,7 +80,7 @@ StopDecision run_stop_hook(const StopHookRequest& r) {
     d.notes.push_back(skipped_after_block_note());
     return d;
   }
-  auto codex = codex::resolve_codex(r.config);
+  auto codex = codex::resolve_codex(r.store->env(), r.config);
   if (!codex) {
     d.notes.push_back(codex_unavailable_note(codex.error().message));
     return d;

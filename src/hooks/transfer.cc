@@ -46,7 +46,7 @@ Error reply_error(const codex::ImportReply& reply) {
 
 Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
                                   const TranscriptSource& source, const std::string& cwd) {
-  auto codex = codex::resolve_codex(config);
+  auto codex = codex::resolve_codex(env, config);
   if (!codex) return codex.error();
   std::vector<std::string> hashes = {content_hash(source.path)};
   codex::SessionImport request{source.path, cwd, "Claude Code session " + source.session_id};
