@@ -15,6 +15,7 @@
 #include "codex/broker_protocol.h"
 #include "codex/protocol.h"
 #include "rpc/jsonrpc.h"
+#include "sys/clock.h"
 #include "sys/env.h"
 #include "sys/fs.h"
 #include "sys/unix_socket.h"
