@@ -84,6 +84,7 @@ class RealEnv final : public Env {
     return sys::regular_or_missing(path);
   }
   int64_t file_size(const std::string& path) override { return sys::file_size(path); }
+  Result<FileStamp> file_stamp(const std::string& path) override { return sys::file_stamp(path); }
   void remove_dir_if_empty(const std::string& path) override { sys::remove_dir_if_empty(path); }
   Result<UniqueFd> create_locked_file(const std::string& path) override {
     return sys::create_locked_file(path);

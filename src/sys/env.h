@@ -105,6 +105,8 @@ class Env {
   virtual bool regular_or_missing(const std::string& path) = 0;
   // The size in bytes of the file at `path` (following symlinks); -1 when it cannot be read.
   virtual int64_t file_size(const std::string& path) = 0;
+  // Device, inode, size and modification time of `path` (following symlinks; see sys/fs.h).
+  virtual Result<FileStamp> file_stamp(const std::string& path) = 0;
   // Removes an empty directory; anything else (not empty, missing) is left as it is.
   virtual void remove_dir_if_empty(const std::string& path) = 0;
 
@@ -192,6 +194,9 @@ class EnvWrapper : public Env {
     return target_.regular_or_missing(path);
   }
   int64_t file_size(const std::string& path) override { return target_.file_size(path); }
+  Result<FileStamp> file_stamp(const std::string& path) override {
+    return target_.file_stamp(path);
+  }
   void remove_dir_if_empty(const std::string& path) override { target_.remove_dir_if_empty(path); }
   Result<UniqueFd> create_locked_file(const std::string& path) override {
     return target_.create_locked_file(path);
