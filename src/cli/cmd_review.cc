@@ -22,9 +22,9 @@ Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::Job
   if (!context) return context.error();
   // The compiled-in template and schema, unless CODEX_COMPANION_PLUGIN_ROOT names others.
   const auto& plugin_root = ctx.config.plugin_root;
-  auto tmpl = assets::plugin_file(plugin_root, assets::kAdversarialPromptFile);
+  auto tmpl = assets::plugin_file(ctx.env, plugin_root, assets::kAdversarialPromptFile);
   if (!tmpl) return tmpl.error();
-  auto schema = assets::plugin_json(plugin_root, assets::kReviewSchemaFile);
+  auto schema = assets::plugin_json(ctx.env, plugin_root, assets::kReviewSchemaFile);
   if (!schema) return schema.error();
   request.focus = ctx.args.text;  // verbatim: no word in it is an option
   auto prompt = jobs::render_adversarial_prompt(*tmpl, target, *context, request.focus);

@@ -105,7 +105,7 @@ Status prompt_from_review(Context& ctx, store::JobStore& store, const std::strin
   }
   auto review = resolve_job_ref(store, ctx.store_options(), ref);
   if (!review) return review.error();
-  auto tmpl = assets::plugin_file(ctx.config.plugin_root, jobs::kReviewFixPromptFile);
+  auto tmpl = assets::plugin_file(ctx.env, ctx.config.plugin_root, jobs::kReviewFixPromptFile);
   if (!tmpl) return tmpl.error();
   auto prompt = jobs::review_fix_prompt(*tmpl, review->job, ctx.args.text);
   if (!prompt) return prompt.error();
