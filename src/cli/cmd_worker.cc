@@ -72,8 +72,8 @@ int run_notify_job(Context& ctx) {
     return fail(std::string("notify-job runs the command in ") + sys::kNotifyCommandVariable +
                 " (it is started when a background job ends)");
   }
-  std::string outcome =
-      jobs::run_notify_command(*ctx.config.notify_command, STDIN_FILENO, jobs::kNotifyTimeoutMs);
+  std::string outcome = jobs::run_notify_command(ctx.env, *ctx.config.notify_command, STDIN_FILENO,
+                                                 jobs::kNotifyTimeoutMs);
   print_note(store::log_line(ctx.env, outcome));
   return 0;
 }
