@@ -40,7 +40,9 @@ ENV_FUNCTIONS = (
     "now_ms", "monotonic_ms", "sleep_ms", "read_file", "read_tail", "append_file",
     "write_file_atomic", "rewrite_file", "remove_file", "ensure_private_dir", "path_exists",
     "list_dir", "open_append", "read_file_range", "real_path", "path_kind", "is_directory",
-    "regular_or_missing", "file_size", "file_stamp", "remove_dir_if_empty", "create_locked_file", "probe_lock",
+    "regular_or_missing", "file_size", "file_stamp", "remove_dir_if_empty", "read_link",
+    "resolve_existing_prefix", "owner_of", "effective_uid", "pseudo_filesystem_of",
+    "sha256_file_hex", "data_fd", "create_locked_file", "probe_lock",
     "process_start_time", "process_matches", "read_proc_stat", "spawn", "signal_process",
     "signal_group", "end_session", "run_command", "find_executable",
 )

@@ -58,10 +58,10 @@ Result<store::JobStore*> Context::open_store(bool create) {
   if (store_) return &*store_;
   auto ws = store::resolve_workspace(env, cwd, config.state_root);
   if (!ws) return ws.error();
-  COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
+  COMPANION_TRY(check_workspace_root(env, ws->root, config.allow_any_workspace));
   // Not where every write task may write; a write task checks its own workspace too
   // (check_write_placement in execute.h).
-  COMPANION_TRY(store::check_state_placement(*ws, config.state_root_source, config.tmpdir));
+  COMPANION_TRY(store::check_state_placement(env, *ws, config.state_root_source, config.tmpdir));
   if (!ws->ignored_repository.empty()) {
     print_note(fmt::format(
         "codex-companion: note: not using the git repository at {}: it belongs to another user "

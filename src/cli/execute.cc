@@ -82,7 +82,7 @@ Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
 Status check_write_placement(const Context& ctx) {
   auto ws = store::resolve_workspace(ctx.env, ctx.cwd, ctx.config.state_root);
   if (!ws) return {};  // opening the store says what is wrong with the directory
-  return store::check_write_task_placement(*ws, ctx.config.state_root_source);
+  return store::check_write_task_placement(ctx.env, *ws, ctx.config.state_root_source);
 }
 
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {

@@ -46,7 +46,7 @@ Result<sys::RunResult> run_git(sys::Env& env, const std::string& dir,
   run.timeout_ms = options.timeout_ms;
   sys::UniqueFd input;
   if (!options.stdin_data.empty()) {
-    auto data = sys::data_fd(options.stdin_data);
+    auto data = env.data_fd(options.stdin_data);
     if (!data) return data.error();
     input = std::move(*data);
     run.stdin_fd = input.get();

@@ -140,7 +140,7 @@ Status check_apply_paths(sys::Env& env, const std::string& top, const std::strin
     return make_coded_error(ErrorCode::kUnsafe, "the change writes {}, which {} {}",
                             sys::quote_path(unsafe->path), unsafe->why, through);
   }
-  auto target = sys::read_link(sys::join_path(top, unsafe->through));
+  auto target = env.read_link(sys::join_path(top, unsafe->through));
   return make_coded_error(
       ErrorCode::kUnsafe,
       "the change writes {}, which {} {}{} in {} and may lead outside the work tree; remove or "

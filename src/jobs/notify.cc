@@ -64,7 +64,7 @@ void start_notifier(store::JobStore& store, const std::string& id, const std::st
   auto log = [&](const std::string& text) {
     (void)store::append_log_line(store.env(), (*job)->log_file, text);
   };
-  auto input = sys::data_fd(
+  auto input = store.env().data_fd(
       store::to_json(**job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!input) return log("Notify command not run: " + input.error().message);
   auto log_fd = store.env().open_append((*job)->log_file);

@@ -10,9 +10,9 @@ Result<WorkspaceRoot> find_workspace_root(sys::Env& env, const std::string& dir)
   auto real = env.real_path(dir);
   if (!real) return make_error("cannot use working directory {}: it does not exist", dir);
   if (!env.is_directory(*real)) return make_error("working directory {} is not a directory", dir);
-  const uid_t me = sys::effective_uid();
-  auto ours = [me](const std::string& path) {
-    auto owner = sys::owner_of(path);
+  const uid_t me = env.effective_uid();
+  auto ours = [&env, me](const std::string& path) {
+    auto owner = env.owner_of(path);
     return owner.ok() && *owner == me;
   };
   bool trusted = true;  // no directory of another user between `dir` and `cur`
@@ -75,21 +75,21 @@ Error misplaced(const Workspace& ws, const std::string& source, const std::strin
 
 }  // namespace
 
-Status check_state_placement(const Workspace& ws, const std::string& source,
+Status check_state_placement(sys::Env& env, const Workspace& ws, const std::string& source,
                              const std::string& tmpdir) {
-  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+  std::string state = env.resolve_existing_prefix(ws.state_dir);
   const std::string who = "every Codex write task's sandbox";
-  if (sys::is_inside_or_same(state, sys::resolve_existing_prefix("/tmp"))) {
+  if (sys::is_inside_or_same(state, env.resolve_existing_prefix("/tmp"))) {
     return misplaced(ws, source, "/tmp", who);
   }
-  if (!tmpdir.empty() && sys::is_inside_or_same(state, sys::resolve_existing_prefix(tmpdir))) {
+  if (!tmpdir.empty() && sys::is_inside_or_same(state, env.resolve_existing_prefix(tmpdir))) {
     return misplaced(ws, source, "$TMPDIR (" + tmpdir + ")", who);
   }
   return {};
 }
 
-Status check_write_task_placement(const Workspace& ws, const std::string& source) {
-  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source) {
+  std::string state = env.resolve_existing_prefix(ws.state_dir);
   if (ws.root != "/" && sys::is_inside_or_same(state, ws.root)) {
     return misplaced(ws, source, "the workspace " + ws.root, "this write task's sandbox");
   }

@@ -65,7 +65,7 @@ Result<Workspace> resolve_workspace(sys::Env& env, const std::string& cwd,
 //
 // For every command: not inside /tmp or `tmpdir` ($TMPDIR), which every write task anywhere may
 // write.
-Status check_state_placement(const Workspace& ws, const std::string& source,
+Status check_state_placement(sys::Env& env, const Workspace& ws, const std::string& source,
                              const std::string& tmpdir);
 
 // Before a write task runs in the workspace (not in a worktree of its own): the state directory
@@ -73,7 +73,7 @@ Status check_state_placement(const Workspace& ws, const std::string& source,
 // the filesystem root, which contains everything and is accepted only with
 // CODEX_COMPANION_ALLOW_ANY_WORKSPACE). Other commands may use such a store (`status` from a home
 // directory that holds ~/.local/state): it is the write task that could rewrite it.
-Status check_write_task_placement(const Workspace& ws, const std::string& source);
+Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source);
 
 // Creates the state root, the workspace directory and its jobs/ folder: 0700, owned by us, no
 // symlinks. Refusals are errors naming the path and the fix.

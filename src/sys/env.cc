@@ -8,6 +8,7 @@
 #include "sys/clock.h"
 #include "sys/file_watch.h"
 #include "sys/fs.h"
+#include "sys/sha256.h"
 #include "sys/unix_socket.h"
 
 extern char** environ;
@@ -86,6 +87,19 @@ class RealEnv final : public Env {
   int64_t file_size(const std::string& path) override { return sys::file_size(path); }
   Result<FileStamp> file_stamp(const std::string& path) override { return sys::file_stamp(path); }
   void remove_dir_if_empty(const std::string& path) override { sys::remove_dir_if_empty(path); }
+  Result<std::string> read_link(const std::string& path) override { return sys::read_link(path); }
+  std::string resolve_existing_prefix(const std::string& path) override {
+    return sys::resolve_existing_prefix(path);
+  }
+  Result<uid_t> owner_of(const std::string& path) override { return sys::owner_of(path); }
+  uid_t effective_uid() override { return sys::effective_uid(); }
+  Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path) override {
+    return sys::pseudo_filesystem_of(path);
+  }
+  Result<std::string> sha256_file_hex(const std::string& path, Links links) override {
+    return sys::sha256_file_hex(path, links);
+  }
+  Result<UniqueFd> data_fd(std::string_view data) override { return sys::data_fd(data); }
   Result<UniqueFd> create_locked_file(const std::string& path) override {
     return sys::create_locked_file(path);
   }

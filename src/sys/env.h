@@ -109,6 +109,21 @@ class Env {
   virtual Result<FileStamp> file_stamp(const std::string& path) = 0;
   // Removes an empty directory; anything else (not empty, missing) is left as it is.
   virtual void remove_dir_if_empty(const std::string& path) = 0;
+  // The target a symlink holds (see sys/path_checks.h).
+  virtual Result<std::string> read_link(const std::string& path) = 0;
+  // The real path of the deepest existing ancestor of the absolute `path`, then the rest as
+  // written (see sys::resolve_existing_prefix).
+  virtual std::string resolve_existing_prefix(const std::string& path) = 0;
+  // The owner of `path` itself (lstat), and this process's effective uid.
+  virtual Result<uid_t> owner_of(const std::string& path) = 0;
+  virtual uid_t effective_uid() = 0;
+  // The pseudo-filesystem `path` lives on ("proc", "sysfs", …), or nullopt for any other.
+  virtual Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path) = 0;
+  // Lowercase hex sha256 of a regular file, read in constant memory (see sys/sha256.h).
+  virtual Result<std::string> sha256_file_hex(const std::string& path, Links links) = 0;
+  // A close-on-exec descriptor at the start of an anonymous file holding `data` (a child's stdin;
+  // see sys::data_fd).
+  virtual Result<UniqueFd> data_fd(std::string_view data) = 0;
 
   // --- Locks (sys/lock.h): job liveness.
   virtual Result<UniqueFd> create_locked_file(const std::string& path) = 0;
@@ -198,6 +213,21 @@ class EnvWrapper : public Env {
     return target_.file_stamp(path);
   }
   void remove_dir_if_empty(const std::string& path) override { target_.remove_dir_if_empty(path); }
+  Result<std::string> read_link(const std::string& path) override {
+    return target_.read_link(path);
+  }
+  std::string resolve_existing_prefix(const std::string& path) override {
+    return target_.resolve_existing_prefix(path);
+  }
+  Result<uid_t> owner_of(const std::string& path) override { return target_.owner_of(path); }
+  uid_t effective_uid() override { return target_.effective_uid(); }
+  Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path) override {
+    return target_.pseudo_filesystem_of(path);
+  }
+  Result<std::string> sha256_file_hex(const std::string& path, Links links) override {
+    return target_.sha256_file_hex(path, links);
+  }
+  Result<UniqueFd> data_fd(std::string_view data) override { return target_.data_fd(data); }
   Result<UniqueFd> create_locked_file(const std::string& path) override {
     return target_.create_locked_file(path);
   }
