@@ -13,6 +13,10 @@
    may depend on where the checkout lives, and a path that only exists on one machine breaks every
    other clone (a test library once fell back to one machine's checkout, so the demo worked only
    there). Paths are derived from a file's own location instead.
+4. The OS through sys::Env: sys::default_env() (the real OS) is called only in main
+   (src/cli/main.cc), which hands the one Env down; outside src/sys/ no code calls a free function
+   of sys/ that has an Env method (ENV_FUNCTIONS), so every effect a unit test may want to fake or
+   fail goes through the seam. Test support (fakes, *_test.cc, test_*.h) may use both.
 
 Prints one line per violation (file:line: rule: text) and exits 1 when there is any.
 """
@@ -30,6 +34,21 @@ OS_CALL = re.compile(
     r"execve|execvp|getpid|getppid|getsid|setsid|chdir|getcwd|umask|signal|sigaction|access|"
     r"pipe|pipe2|dup2|prctl|socket|bind|connect|accept|chmod|chown|symlink|readlink|realpath|"
     r"system|popen)\s*\()|(std::(i|o)?fstream\b)|(\bgetenv\s*\()")
+# The free functions of sys/ that sys::Env has a method for (src/sys/env.h): called as
+# sys::NAME( outside src/sys/, they bypass the seam.
+ENV_FUNCTIONS = (
+    "now_ms", "monotonic_ms", "sleep_ms", "read_file", "read_tail", "append_file",
+    "write_file_atomic", "rewrite_file", "remove_file", "ensure_private_dir", "path_exists",
+    "list_dir", "open_append", "read_file_range", "real_path", "path_kind", "is_directory",
+    "regular_or_missing", "file_size", "file_stamp", "remove_dir_if_empty", "read_link",
+    "resolve_existing_prefix", "owner_of", "effective_uid", "pseudo_filesystem_of",
+    "sha256_file_hex", "data_fd", "create_locked_file", "probe_lock",
+    "process_start_time", "process_matches", "read_proc_stat", "spawn", "signal_process",
+    "signal_group", "end_session", "run_command", "find_executable",
+)
+ENV_BYPASS = re.compile(r"\bsys::(" + "|".join(ENV_FUNCTIONS) + r")\s*\(")
+DEFAULT_ENV = re.compile(r"\bdefault_env\s*\(")
+DEFAULT_ENV_FILES = ("src/cli/main.cc", "src/sys/env.h", "src/sys/env.cc")
 THROWING_JSON = re.compile(r"\.value\(\s*\"[^\"]*\"\s*,|\.at\(\s*\"")
 UNCHECKED_GET = re.compile(r"\.get<")
 
@@ -44,12 +63,23 @@ def sources():
 
 def check(path):
     rel = path.relative_to(ROOT).as_posix()
-    lines = path.read_text(encoding="utf-8").splitlines()
+    yield from check_text(rel, path.read_text(encoding="utf-8"))
+
+
+def check_text(rel, text):
+    """The violations in the source `text` of the file `rel` (a path relative to the checkout)."""
+    lines = text.splitlines()
     in_sys = rel.startswith("src/sys/")
     for number, line in enumerate(lines, 1):
         code = line.split("//", 1)[0]
         if not in_sys and OS_CALL.search(code):
             yield f"{rel}:{number}: OS call outside src/sys/: {line.strip()}"
+        if not in_sys and ENV_BYPASS.search(code):
+            yield (f"{rel}:{number}: sys:: function that sys::Env has (call it on the Env "
+                   f"handed down): {line.strip()}")
+        if rel not in DEFAULT_ENV_FILES and DEFAULT_ENV.search(code):
+            yield (f"{rel}:{number}: default_env() outside main (take the Env& from the "
+                   f"caller): {line.strip()}")
         if rel != "src/sys/json_read.cc" and THROWING_JSON.search(code):
             yield f"{rel}:{number}: throwing JSON access (use sys/json_read.h): {line.strip()}"
         if UNCHECKED_GET.search(code):

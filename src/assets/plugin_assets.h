@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::assets {
@@ -46,11 +47,12 @@ std::optional<std::string_view> embedded_file(std::string_view path);
 // Errors: `plugin_root` is set and the file there is missing, unreadable or larger than
 // kMaxPluginFileBytes (an explicit setting is never silently ignored); `plugin_root` is unset and
 // `path` is not compiled in.
-Result<std::string> plugin_file(const std::optional<std::string>& plugin_root,
+// `env`: the OS seam the override is read through.
+Result<std::string> plugin_file(sys::Env& env, const std::optional<std::string>& plugin_root,
                                 std::string_view path);
 
 // plugin_file() parsed as JSON. Error: as plugin_file(), or the text is not valid JSON.
-Result<nlohmann::json> plugin_json(const std::optional<std::string>& plugin_root,
+Result<nlohmann::json> plugin_json(sys::Env& env, const std::optional<std::string>& plugin_root,
                                    std::string_view path);
 
 }  // namespace companion::assets

@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "sys/env.h"
+
 namespace companion::assets {
 namespace {
 
@@ -75,10 +77,10 @@ TEST(EmbeddedFiles, EqualTheFilesInThePluginDirectory) {
 }
 
 TEST(PluginFile, WithoutARootIsTheCompiledInCopy) {
-  auto text = plugin_file(std::nullopt, kAdversarialPromptFile);
+  auto text = plugin_file(sys::default_env(), std::nullopt, kAdversarialPromptFile);
   ASSERT_TRUE(text.ok()) << text.error().message;
   EXPECT_EQ(*text, read_source(kPluginDir / kAdversarialPromptFile));
-  auto schema = plugin_json(std::nullopt, kReviewSchemaFile);
+  auto schema = plugin_json(sys::default_env(), std::nullopt, kReviewSchemaFile);
   ASSERT_TRUE(schema.ok()) << schema.error().message;
   EXPECT_EQ(*schema, nlohmann::json::parse(read_source(kPluginDir / kReviewSchemaFile)));
 }
@@ -87,17 +89,17 @@ TEST(PluginFile, RootOverridesTheCompiledInCopy) {
   TempRoot root;
   root.write(kAdversarialPromptFile, "my template {{REVIEW_INPUT}}");
   root.write(kReviewSchemaFile, R"({"type": "object"})");
-  auto text = plugin_file(root.path(), kAdversarialPromptFile);
+  auto text = plugin_file(sys::default_env(), root.path(), kAdversarialPromptFile);
   ASSERT_TRUE(text.ok()) << text.error().message;
   EXPECT_EQ(*text, "my template {{REVIEW_INPUT}}");
-  auto schema = plugin_json(root.path(), kReviewSchemaFile);
+  auto schema = plugin_json(sys::default_env(), root.path(), kReviewSchemaFile);
   ASSERT_TRUE(schema.ok()) << schema.error().message;
   EXPECT_EQ(*schema, nlohmann::json({{"type", "object"}}));
 }
 
 TEST(PluginFile, RootWithoutTheFileIsAnErrorNotTheCompiledInCopy) {
   TempRoot root;
-  auto text = plugin_file(root.path(), kAdversarialPromptFile);
+  auto text = plugin_file(sys::default_env(), root.path(), kAdversarialPromptFile);
   ASSERT_FALSE(text.ok());
   const std::string& message = text.error().message;
   EXPECT_NE(message.find("CODEX_COMPANION_PLUGIN_ROOT=" + root.path()), std::string::npos)
@@ -109,17 +111,17 @@ TEST(PluginFile, RootWithoutTheFileIsAnErrorNotTheCompiledInCopy) {
 TEST(PluginFile, OversizedFileUnderTheRootIsRefused) {
   TempRoot root;
   root.write(kAdversarialPromptFile, std::string(kMaxPluginFileBytes + 1, 'x'));
-  auto text = plugin_file(root.path(), kAdversarialPromptFile);
+  auto text = plugin_file(sys::default_env(), root.path(), kAdversarialPromptFile);
   ASSERT_FALSE(text.ok());
   EXPECT_NE(text.error().message.find("larger than"), std::string::npos) << text.error().message;
   root.write(kAdversarialPromptFile, std::string(kMaxPluginFileBytes, 'x'));
-  EXPECT_TRUE(plugin_file(root.path(), kAdversarialPromptFile).ok());
+  EXPECT_TRUE(plugin_file(sys::default_env(), root.path(), kAdversarialPromptFile).ok());
 }
 
 TEST(PluginJson, BadJsonUnderTheRootIsAnError) {
   TempRoot root;
   root.write(kReviewSchemaFile, "{not json");
-  auto parsed = plugin_json(root.path(), kReviewSchemaFile);
+  auto parsed = plugin_json(sys::default_env(), root.path(), kReviewSchemaFile);
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.error().message.find(kReviewSchemaFile), std::string::npos);
   EXPECT_NE(parsed.error().message.find(kPluginRootVariable), std::string::npos);
@@ -127,7 +129,7 @@ TEST(PluginJson, BadJsonUnderTheRootIsAnError) {
 
 TEST(PluginFile, NameNotCompiledInIsAnError) {
   EXPECT_FALSE(embedded_file("prompts/no-such-prompt.md").has_value());
-  EXPECT_FALSE(plugin_file(std::nullopt, "prompts/no-such-prompt.md").ok());
+  EXPECT_FALSE(plugin_file(sys::default_env(), std::nullopt, "prompts/no-such-prompt.md").ok());
 }
 
 // OpenAI structured outputs in strict mode: every object closes additionalProperties and
@@ -151,7 +153,7 @@ void expect_strict(const nlohmann::json& schema, const std::string& where) {
 }
 
 TEST(ReviewOutputSchema, IsStrictAndHasTheContractFields) {
-  auto schema = plugin_json(std::nullopt, kReviewSchemaFile);
+  auto schema = plugin_json(sys::default_env(), std::nullopt, kReviewSchemaFile);
   ASSERT_TRUE(schema.ok()) << schema.error().message;
   expect_strict(*schema, "$");
   const auto& props = (*schema)["properties"];

@@ -18,7 +18,6 @@
 #include "sys/clock.h"
 #include "sys/env.h"
 #include "sys/fs.h"
-#include "sys/process.h"
 #include "sys/unix_socket.h"
 
 namespace companion::broker {
@@ -40,8 +39,9 @@ int64_t steady_ms() {
       .count();
 }
 
-Daemon::Impl::Impl(const asio::any_io_executor& executor, DaemonOptions o)
+Daemon::Impl::Impl(const asio::any_io_executor& executor, sys::Env& e, DaemonOptions o)
     : ex(executor),
+      env(e),
       options(std::move(o)),
       router(*this, RouterOptions{options.server_request_timeout_ms}),
       initialized(executor),
@@ -67,7 +67,8 @@ asio::awaitable<Status> Daemon::Impl::start_app_server() {
   auto child = codex::start_app_server_process(ex, app_options);
   if (!child) co_return child.error();
   app_server_pid = (*child)->pid();
-  app_server_start_time = sys::process_start_time(app_server_pid).value_or(0);
+  auto started = env.process_info(app_server_pid);
+  app_server_start_time = started ? started->start_time : 0;
   rpc::ChannelOptions channel_options;
   channel_options.peer_name = "Codex app-server";
   channel_options.log = [log = options.log](rpc::DiagnosticKind, std::string_view line) {
@@ -125,10 +126,10 @@ Status Daemon::Impl::check_socket_path() {
     return make_error("the socket path {} is {} bytes long; at most {} are possible", path,
                       path.size(), sys::max_socket_path());
   }
-  COMPANION_TRY(sys::ensure_private_dir(sys::dirname_of(path)));
-  if (!sys::path_exists(path)) return {};
+  COMPANION_TRY(env.ensure_private_dir(sys::dirname_of(path)));
+  if (!env.path_exists(path)) return {};
   if (sys::connect_unix(path)) return make_error("another broker already listens on {}", path);
-  return sys::remove_file(path);  // stale: nobody listens there
+  return env.remove_file(path);  // stale: nobody listens there
 }
 
 Status Daemon::Impl::listen() {
@@ -142,9 +143,8 @@ Status Daemon::Impl::listen() {
   if (!options.pid_file.empty()) {
     // "<pid> <start time>": with the start time a reader can tell this broker from a process
     // that got its pid later (broker::tear_down of a broker whose launcher died unrecorded).
-    sys::Env& env = sys::default_env();
     auto self = env.process_info(env.self_pid());
-    COMPANION_TRY(sys::write_file_atomic(
+    COMPANION_TRY(env.write_file_atomic(
         options.pid_file,
         fmt::format("{} {}\n", env.self_pid(), self ? self->start_time : uint64_t{0})));
   }
@@ -153,7 +153,7 @@ Status Daemon::Impl::listen() {
 
 void Daemon::Impl::end_app_server_session() {
   if (app_server_pid <= 1 || app_server_start_time == 0) return;
-  if (int ended = sys::end_session(app_server_pid, app_server_start_time); ended > 0) {
+  if (int ended = env.end_session(app_server_pid, app_server_start_time); ended > 0) {
     log("ended {} process(es) left in the app-server's session", ended);
   }
 }
@@ -166,10 +166,10 @@ void Daemon::Impl::remove_files() {
   }
   if (!files_written) return;
   files_written = false;
-  (void)sys::remove_file(options.socket_path);
-  if (!options.pid_file.empty()) (void)sys::remove_file(options.pid_file);
+  (void)env.remove_file(options.socket_path);
+  if (!options.pid_file.empty()) (void)env.remove_file(options.pid_file);
   // The socket's directory is the broker's (fresh, 0700): gone too once it is empty.
-  sys::remove_dir_if_empty(sys::dirname_of(options.socket_path));
+  env.remove_dir_if_empty(sys::dirname_of(options.socket_path));
 }
 
 asio::awaitable<void> Daemon::Impl::timer_loop() {
@@ -201,8 +201,8 @@ asio::awaitable<void> Daemon::Impl::idle_loop() {
 
 // --- Daemon ------------------------------------------------------------------------------------
 
-Daemon::Daemon(const asio::any_io_executor& executor, DaemonOptions options)
-    : impl_(std::make_unique<Impl>(executor, std::move(options))) {}
+Daemon::Daemon(const asio::any_io_executor& executor, sys::Env& env, DaemonOptions options)
+    : impl_(std::make_unique<Impl>(executor, env, std::move(options))) {}
 
 Daemon::~Daemon() {
   impl_->remove_files();
@@ -224,10 +224,10 @@ asio::awaitable<Status> Daemon::start() {
     co_return listening;
   }
   auto version = codex::cli_version(*d.initialize_result);
-  d.router.set_info({{"pid", sys::default_env().self_pid()},
+  d.router.set_info({{"pid", d.env.self_pid()},
                      {"appServerPid", d.app_server_pid},
                      {"endpoint", "unix:" + d.options.socket_path},
-                     {"startedAt", sys::iso_time(sys::now_ms())},
+                     {"startedAt", sys::iso_time(d.env.now_ms())},
                      {"identity", d.options.identity},
                      {"codexVersion", version ? Json(*version) : Json(nullptr)}});
   d.log("listening on unix:{} (app-server pid {})", d.options.socket_path, d.app_server_pid);

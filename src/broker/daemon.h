@@ -43,6 +43,7 @@
 #include <string_view>
 
 #include "codex/codex_binary.h"
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::broker {
@@ -64,7 +65,8 @@ struct DaemonOptions {
 
 class Daemon {
  public:
-  Daemon(const asio::any_io_executor& executor, DaemonOptions options);
+  // `env`: the OS seam (files, processes, clocks); it outlives the Daemon.
+  Daemon(const asio::any_io_executor& executor, sys::Env& env, DaemonOptions options);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

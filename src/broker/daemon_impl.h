@@ -15,12 +15,13 @@
 #include "broker/router.h"
 #include "rpc/channel.h"
 #include "rpc/event.h"
+#include "sys/env.h"
 #include "sys/fd.h"
 
 namespace companion::broker {
 
 struct Daemon::Impl : RouterOutput {
-  Impl(const asio::any_io_executor& executor, DaemonOptions o);
+  Impl(const asio::any_io_executor& executor, sys::Env& e, DaemonOptions o);
 
   // RouterOutput.
   void to_app_server(std::string_view line) override;
@@ -49,6 +50,7 @@ struct Daemon::Impl : RouterOutput {
   }
 
   asio::any_io_executor ex;
+  sys::Env& env;
   DaemonOptions options;
   Router router;
   std::unique_ptr<rpc::Channel> app_server;

@@ -16,6 +16,7 @@
 #include "codex/run_turn_async.h"
 #include "rpc/event.h"
 #include "sys/clock.h"
+#include "sys/fake_env.h"
 #include "sys/fs.h"
 
 namespace companion::broker {
@@ -69,7 +70,7 @@ class DaemonTest : public ::testing::Test {
   template <class Body>
   int with_daemon(Body body) {
     asio::io_context io;
-    Daemon daemon(io.get_executor(), options_);
+    Daemon daemon(io.get_executor(), sys::default_env(), options_);
     int code = -1;
     bool finished = false;
     auto main = [&]() -> asio::awaitable<void> {
@@ -247,8 +248,8 @@ TEST_F(DaemonTest, UnreachableBrokerFallsBackToADirectAppServer) {
 
 TEST_F(DaemonTest, LiveSocketIsNotTakenOver) {
   asio::io_context io;
-  Daemon first(io.get_executor(), options_);
-  Daemon second(io.get_executor(), options_);
+  Daemon first(io.get_executor(), sys::default_env(), options_);
+  Daemon second(io.get_executor(), sys::default_env(), options_);
   Status a, b;
   asio::co_spawn(
       io,
@@ -264,6 +265,34 @@ TEST_F(DaemonTest, LiveSocketIsNotTakenOver) {
   ASSERT_FALSE(b.ok());
   EXPECT_THAT(b.error().message, HasSubstr("another broker already listens on"));
   EXPECT_EQ(fake_starts(), 1);  // the second never started an app-server
+}
+
+// The daemon's files go through the Env it is given (not the process's default one): a write
+// that fails there fails the start, and nothing is left behind.
+TEST_F(DaemonTest, PidFileIsWrittenThroughTheGivenEnv) {
+  using Op = sys::FaultInjectionEnv::Op;
+  sys::FaultInjectionEnv env(sys::default_env());
+  env.fail(Op::kWriteFile, 1, "broker.pid", "the disk is full (injected)");
+  asio::io_context io;
+  Daemon daemon(io.get_executor(), env, options_);
+  Status started;
+  bool finished = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        started = co_await daemon.start();
+        finished = true;
+      },
+      [&](const std::exception_ptr&) { io.stop(); });
+  io.run_for(std::chrono::seconds(20));
+  ASSERT_TRUE(finished);
+  ASSERT_FALSE(started.ok());
+  EXPECT_THAT(started.error().message, HasSubstr("the disk is full (injected)"));
+  EXPECT_EQ(env.calls(Op::kWriteFile), 1);
+  EXPECT_FALSE(sys::path_exists(options_.socket_path));
+  EXPECT_FALSE(sys::path_exists(options_.pid_file));
+  ASSERT_GT(daemon.app_server_pid(), 1);
+  EXPECT_FALSE(sys::default_env().process_info(daemon.app_server_pid()).has_value());
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOp
   // the next one finds the record, and tear_down finds the broker through its pid file.
   session.started_at = env.now_ms();
   if (Status recorded = store.set_broker_session(session); !recorded.ok()) {
-    sys::remove_dir_if_empty(*dir);
+    env.remove_dir_if_empty(*dir);
     return recorded.error();
   }
   sys::SpawnOptions spawn;

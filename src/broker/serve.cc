@@ -55,7 +55,7 @@ asio::awaitable<void> start_and_run(Daemon& daemon, asio::signal_set& signals,
 
 }  // namespace
 
-Result<int> serve(const ServeOptions& options) {
+Result<int> serve(sys::Env& env, const ServeOptions& options) {
   auto path = rpc::parse_unix_endpoint(options.endpoint);
   if (!path) return path.error();
   DaemonOptions daemon_options;
@@ -76,7 +76,7 @@ Result<int> serve(const ServeOptions& options) {
     // Taken over before the app-server starts, so a stop at any point ends in the clean sequence.
     asio::signal_set signals(io, SIGTERM, SIGINT);
     asio::signal_set children(io, SIGCHLD);
-    Daemon daemon(io.get_executor(), daemon_options);
+    Daemon daemon(io.get_executor(), env, daemon_options);
     if (auto what = rpc::run_to_end(io, start_and_run(daemon, signals, children, result))) {
       result.emplace(make_error("the broker failed: {}", *what));
     }

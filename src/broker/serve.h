@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "codex/codex_binary.h"
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::broker {
@@ -32,6 +33,7 @@ struct ServeOptions {
 // broker stops.
 // REQUIRES: called from the main thread (the app-server's parent-death signal is tied to it);
 // this process runs nothing else (every descendant of it is the broker's).
-Result<int> serve(const ServeOptions& options);
+// `env`: the OS seam the broker uses for its files, processes and clocks.
+Result<int> serve(sys::Env& env, const ServeOptions& options);
 
 }  // namespace companion::broker

@@ -126,7 +126,7 @@ void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int
     (void)env.remove_file(session.pid_file);
     remove_pid_file_drafts(env, session.pid_file);
   }
-  if (!session.socket_dir.empty()) sys::remove_dir_if_empty(session.socket_dir);
+  if (!session.socket_dir.empty()) env.remove_dir_if_empty(session.socket_dir);
   (void)store.clear_broker_session(session.key, session.endpoint);
 }
 

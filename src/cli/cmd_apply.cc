@@ -80,13 +80,13 @@ int run_apply(Context& ctx) {
   const store::Job& job = resolved->job;
   auto target = apply_target(job);
   if (!target) return fail(target.error());
-  auto commit = git::branch_commit(target->repo, target->branch);
+  auto commit = git::branch_commit(ctx.env, target->repo, target->branch);
   if (!commit) return fail(fmt::format("cannot apply {}: {}", job.id, commit.error().message));
   if (*commit == target->base) {
     return fail(fmt::format("job {} changed no file; there is nothing to apply", job.id));
   }
   std::string patch_file = resolved->store->workspace().jobs_dir() + "/" + job.id + ".patch";
-  auto applied = git::apply_change(target->repo, target->base, *commit, patch_file);
+  auto applied = git::apply_change(ctx.env, target->repo, target->base, *commit, patch_file);
   if (!applied && applied.error().code == ErrorCode::kUnsafe) {
     return fail(fmt::format(
         "refusing to apply the change of {}: {}. Nothing was changed (or merge the branch "

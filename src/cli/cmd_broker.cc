@@ -23,8 +23,8 @@ namespace companion::cli {
 namespace {
 
 // One line of the broker's log (its stderr, a file its launcher chose).
-void log_line(std::string_view line) {
-  std::string text = sys::iso_time(sys::now_ms()) + " codex-companion broker: ";
+void log_line(sys::Env& env, std::string_view line) {
+  std::string text = sys::iso_time(env.now_ms()) + " codex-companion broker: ";
   for (char c : line) text.push_back(c == '\n' ? ' ' : c);
   print_note(text + "\n");
 }
@@ -32,26 +32,26 @@ void log_line(std::string_view line) {
 int serve(Context& ctx) {
   auto endpoint = ctx.args.value("endpoint");
   if (!endpoint) return fail("broker serve needs --endpoint unix:<absolute socket path>");
-  auto codex = codex::resolve_codex(ctx.config);
+  auto codex = codex::resolve_codex(ctx.env, ctx.config);
   if (!codex) return fail(codex.error());
   broker::ServeOptions options;
   options.codex = *codex;
   options.endpoint = *endpoint;
   options.pid_file = ctx.args.value("pid-file").value_or("");
   options.idle_ms = ctx.config.broker_idle_ms;
-  auto root = store::workspace_root_of(ctx.cwd);
+  auto root = store::workspace_root_of(ctx.env, ctx.cwd);
   options.cwd = root ? *root : ctx.cwd;
   // Which Codex this broker runs, from its own environment: what its clients check.
   options.identity =
       codex::to_json(codex::codex_identity(options.cwd, ctx.config, *codex, ctx.env));
-  options.log = log_line;
+  options.log = [&env = ctx.env](std::string_view line) { log_line(env, line); };
   if (ctx.args.flag("detach")) {
     // Leave the caller's process tree: the broker must outlive the job that started it.
     auto side = sys::fork_detached();
     if (!side) return fail(side.error());
     if (*side == sys::ForkSide::kParent) return 0;
   }
-  auto code = broker::serve(options);
+  auto code = broker::serve(ctx.env, options);
   if (!code) return fail(code.error());
   return *code;
 }

@@ -36,8 +36,8 @@ int hook_note(const std::string& message) {
 
 // The session's directory: the hook input's cwd, else CLAUDE_PROJECT_DIR, else ours.
 std::string hook_cwd(const Context& ctx, const hooks::HookInput& input) {
-  if (!input.cwd.empty() && sys::is_directory(input.cwd)) return input.cwd;
-  if (ctx.config.claude_project_dir && sys::is_directory(*ctx.config.claude_project_dir)) {
+  if (!input.cwd.empty() && ctx.env.is_directory(input.cwd)) return input.cwd;
+  if (ctx.config.claude_project_dir && ctx.env.is_directory(*ctx.config.claude_project_dir)) {
     return *ctx.config.claude_project_dir;
   }
   return ctx.cwd;

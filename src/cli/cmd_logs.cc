@@ -58,7 +58,7 @@ struct Follow {
 // Reads and prints what was appended to the log since `f.offset`.
 void drain(Follow& f, const LogPrinter& out) {
   for (;;) {
-    auto chunk = sys::read_file_range(f.job.log_file, f.offset, kChunkBytes);
+    auto chunk = f.store.env().read_file_range(f.job.log_file, f.offset, kChunkBytes);
     if (!chunk || chunk->empty()) return;
     f.offset += static_cast<int64_t>(chunk->size());
     for (const auto& line : f.splitter.feed(*chunk)) out.line(line);
@@ -122,9 +122,9 @@ int run_logs(Context& ctx) {
   auto resolved = resolve_job_ref(**local, ctx.store_options(), ctx.args.positionals[0]);
   if (!resolved) return fail(resolved.error());
   Follow f{*resolved->store, std::move(resolved->job), 0, store::LineSplitter()};
-  int64_t size = std::max<int64_t>(sys::file_size(f.job.log_file), 0);
+  int64_t size = std::max<int64_t>(ctx.env.file_size(f.job.log_file), 0);
   f.offset = std::max<int64_t>(0, size - static_cast<int64_t>(kTailBytes));
-  auto tail = sys::read_file_range(f.job.log_file, f.offset, kTailBytes);
+  auto tail = ctx.env.read_file_range(f.job.log_file, f.offset, kTailBytes);
   std::string text = tail ? *tail : std::string();
   std::string rest;
   auto lines = store::last_lines(text, static_cast<size_t>(count), f.offset > 0, rest);

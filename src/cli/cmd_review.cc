@@ -14,17 +14,17 @@ namespace {
 
 Result<git::ReviewTarget> review_target(Context& ctx, const std::string& root) {
   std::string scope = ctx.args.value("scope").value_or("auto");
-  return git::select_review_target(root, scope, ctx.args.value("base"));
+  return git::select_review_target(ctx.env, root, scope, ctx.args.value("base"));
 }
 
 Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::JobRequest& request) {
-  auto context = git::collect_review_context(request.cwd, target);
+  auto context = git::collect_review_context(ctx.env, request.cwd, target);
   if (!context) return context.error();
   // The compiled-in template and schema, unless CODEX_COMPANION_PLUGIN_ROOT names others.
   const auto& plugin_root = ctx.config.plugin_root;
-  auto tmpl = assets::plugin_file(plugin_root, assets::kAdversarialPromptFile);
+  auto tmpl = assets::plugin_file(ctx.env, plugin_root, assets::kAdversarialPromptFile);
   if (!tmpl) return tmpl.error();
-  auto schema = assets::plugin_json(plugin_root, assets::kReviewSchemaFile);
+  auto schema = assets::plugin_json(ctx.env, plugin_root, assets::kReviewSchemaFile);
   if (!schema) return schema.error();
   request.focus = ctx.args.text;  // verbatim: no word in it is an option
   auto prompt = jobs::render_adversarial_prompt(*tmpl, target, *context, request.focus);

@@ -38,8 +38,8 @@ nlohmann::json codex_available(const std::string& exe, const std::string& versio
 
 // `codex --version` and `codex app-server --help`: the binary runs and speaks app-server. Run
 // only when no app-server answered with its version: these say what is missing.
-nlohmann::json run_codex_checks(const std::string& exe, Readiness& r) {
-  auto version = sys::run_command({.argv = {exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
+nlohmann::json run_codex_checks(sys::Env& env, const std::string& exe, Readiness& r) {
+  auto version = env.run_command({.argv = {exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
   if (!version || !version->success()) {
     std::string why = version ? version->describe() + ": " + sys::first_line(version->err_tail)
                               : version.error().message;
@@ -48,7 +48,7 @@ nlohmann::json run_codex_checks(const std::string& exe, Readiness& r) {
   }
   std::string version_text = sys::first_line(version->out);
   auto help =
-      sys::run_command({.argv = {exe, "app-server", "--help"}, .timeout_ms = kCheckTimeoutMs});
+      env.run_command({.argv = {exe, "app-server", "--help"}, .timeout_ms = kCheckTimeoutMs});
   if (!help || !help->success()) {
     r.next_steps.push_back(
         "Upgrade the Codex CLI to a version with `codex app-server`: "
@@ -60,11 +60,11 @@ nlohmann::json run_codex_checks(const std::string& exe, Readiness& r) {
 }
 
 // `<tool> --version`: the detail is its version, or why it cannot be used.
-nlohmann::json check_tool(const sys::Config& config, const std::string& tool,
+nlohmann::json check_tool(sys::Env& env, const sys::Config& config, const std::string& tool,
                           const std::string& missing) {
-  auto exe = sys::find_executable(tool, config.path);
+  auto exe = env.find_executable(tool, config.path);
   if (!exe) return check(false, missing);
-  auto version = sys::run_command({.argv = {*exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
+  auto version = env.run_command({.argv = {*exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
   if (!version || !version->success()) return check(false, tool + " at " + *exe + " does not run");
   nlohmann::json out = check(true, sys::first_line(version->out));
   out["path"] = *exe;
@@ -74,15 +74,15 @@ nlohmann::json check_tool(const sys::Config& config, const std::string& tool,
 // npm's version without starting Node.js (`npm --version` takes 0.3-0.5 s): npm prints the
 // version in its own package.json, and `npm` on PATH links to <package>/bin/npm-cli.js (npm's
 // layout in its tarball, nodejs.org's and Debian's installs). Anything else runs `npm --version`.
-nlohmann::json check_npm(const sys::Config& config) {
+nlohmann::json check_npm(sys::Env& env, const sys::Config& config) {
   const char* missing = "not found (needed only to install or update the Codex CLI)";
-  auto exe = sys::find_executable("npm", config.path);
+  auto exe = env.find_executable("npm", config.path);
   if (!exe) return check(false, missing);
   constexpr std::string_view kScript = "/bin/npm-cli.js";
-  auto script = sys::real_path(*exe);
+  auto script = env.real_path(*exe);
   if (script && script->size() > kScript.size() && script->ends_with(kScript)) {
     std::string root = script->substr(0, script->size() - kScript.size());
-    auto text = sys::read_file(root + "/package.json", 1024 * 1024);
+    auto text = env.read_file(root + "/package.json", 1024 * 1024, sys::Links::kRefuse);
     nlohmann::json package = text ? sys::parse_json(*text) : nlohmann::json();
     std::optional<std::string> version = sys::json_string(package, "version");
     if (sys::json_string(package, "name") == "npm" && version &&
@@ -92,7 +92,7 @@ nlohmann::json check_npm(const sys::Config& config) {
       return out;
     }
   }
-  return check_tool(config, "npm", missing);
+  return check_tool(env, config, "npm", missing);
 }
 
 nlohmann::json auth_from_probe(const codex::AccountProbe& probe, Readiness& r) {
@@ -119,9 +119,9 @@ struct CodexReport {
 // (codex::cli_version). Only when it cannot answer, or names no version, are `codex --version`
 // and `codex app-server --help` run to say what is missing. The detail reads "<version>; advanced
 // runtime available" as the reference plugin's does (scripts match it).
-CodexReport check_codex_and_auth(const sys::Config& config, Readiness& r, const std::string& cwd,
-                                 const codex::Connector& connector) {
-  auto exe = sys::find_executable(config.codex.value_or("codex"), config.path);
+CodexReport check_codex_and_auth(sys::Env& env, const sys::Config& config, Readiness& r,
+                                 const std::string& cwd, const codex::Connector& connector) {
+  auto exe = env.find_executable(config.codex.value_or("codex"), config.path);
   if (!exe) {
     r.next_steps.push_back(
         "Install the Codex CLI: `npm install -g @openai/codex` (or set "
@@ -129,7 +129,7 @@ CodexReport check_codex_and_auth(const sys::Config& config, Readiness& r, const 
     std::string detail = "not found (" + exe.error().message + ")";
     return {check(false, detail), codex::auth_unavailable(detail)};
   }
-  auto codex = codex::resolve_codex(config);
+  auto codex = codex::resolve_codex(env, config);
   codex::AccountProbe probe;
   if (codex) probe = codex::probe_account(*codex, cwd, kCheckTimeoutMs, connector);
   if (codex && probe.error.empty()) {
@@ -137,7 +137,7 @@ CodexReport check_codex_and_auth(const sys::Config& config, Readiness& r, const 
       return {codex_available(*exe, *version), auth_from_probe(probe, r)};
     }
   }
-  nlohmann::json checked = run_codex_checks(*exe, r);
+  nlohmann::json checked = run_codex_checks(env, *exe, r);
   if (!sys::json_bool(checked, "available").value_or(false)) {
     return {checked, codex::auth_unavailable(sys::json_text(checked, "detail"))};
   }
@@ -198,7 +198,8 @@ int run_setup(Context& ctx) {
   // `node --version` (5-10 ms) runs while Codex is asked; run_command is thread-compatible.
   nlohmann::json node;
   auto check_node = [&] {
-    node = check_tool(ctx.config, "node", "not found (the Codex CLI installed by npm needs it)");
+    node = check_tool(ctx.env, ctx.config, "node",
+                      "not found (the Codex CLI installed by npm needs it)");
   };
   std::optional<std::thread> node_thread;
   try {
@@ -206,7 +207,7 @@ int run_setup(Context& ctx) {
   } catch (const std::system_error&) {  // no thread to be had: ask in turn
     check_node();
   }
-  auto [codex, auth] = check_codex_and_auth(ctx.config, r, (*store)->workspace().root,
+  auto [codex, auth] = check_codex_and_auth(ctx.env, ctx.config, r, (*store)->workspace().root,
                                             existing_broker_connector(ctx, **store));
   if (node_thread) node_thread->join();
   // Our binary needs no Node.js: only the Codex CLI and a signed-in (or sign-in-free) account.
@@ -220,7 +221,7 @@ int run_setup(Context& ctx) {
   }
   nlohmann::json report = {{"ready", ready},
                            {"node", node},
-                           {"npm", check_npm(ctx.config)},
+                           {"npm", check_npm(ctx.env, ctx.config)},
                            {"codex", codex},
                            {"auth", auth},
                            {"sessionRuntime", session_runtime(ctx, **store, true)},

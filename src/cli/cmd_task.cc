@@ -105,7 +105,7 @@ Status prompt_from_review(Context& ctx, store::JobStore& store, const std::strin
   }
   auto review = resolve_job_ref(store, ctx.store_options(), ref);
   if (!review) return review.error();
-  auto tmpl = assets::plugin_file(ctx.config.plugin_root, jobs::kReviewFixPromptFile);
+  auto tmpl = assets::plugin_file(ctx.env, ctx.config.plugin_root, jobs::kReviewFixPromptFile);
   if (!tmpl) return tmpl.error();
   auto prompt = jobs::review_fix_prompt(*tmpl, review->job, ctx.args.text);
   if (!prompt) return prompt.error();
@@ -116,10 +116,10 @@ Status prompt_from_review(Context& ctx, store::JobStore& store, const std::strin
 }
 
 // `--worktree` starts from the repository's HEAD: refuse at once where there is none.
-Status check_worktree_repository(const std::string& root) {
-  auto repo = git::find_repo_root(root);
+Status check_worktree_repository(sys::Env& env, const std::string& root) {
+  auto repo = git::find_repo_root(env, root);
   if (!repo) return make_error("--worktree needs a git repository: {}", repo.error().message);
-  if (!git::has_head_commit(*repo)) {
+  if (!git::has_head_commit(env, *repo)) {
     return make_error(
         "--worktree starts from HEAD, but {} has no commit yet; commit first or drop --worktree",
         *repo);
@@ -138,7 +138,7 @@ Status prepare_task_request(Context& ctx, store::JobStore& store, jobs::JobReque
   }
   if (request.worktree) {
     request.write = true;
-    COMPANION_TRY(check_worktree_repository(request.cwd));
+    COMPANION_TRY(check_worktree_repository(ctx.env, request.cwd));
   }
   if (request.resume_thread_id.empty()) COMPANION_TRY(choose_thread(ctx, store, request));
   request.thread_name =

@@ -9,11 +9,11 @@ int run_transfer(Context& ctx) {
   if (!ctx.args.positionals.empty()) {
     return fail("transfer takes no text; name the transcript with --source <path to .jsonl>");
   }
-  auto cwd = sys::real_path(ctx.cwd);
+  auto cwd = ctx.env.real_path(ctx.cwd);
   if (!cwd) return fail(cwd.error());
   std::string requested =
       ctx.args.value("source").value_or(ctx.config.transcript_path.value_or(""));
-  auto source = hooks::resolve_transcript_source(requested, *cwd, ctx.config.home,
+  auto source = hooks::resolve_transcript_source(ctx.env, requested, *cwd, ctx.config.home,
                                                  hooks::transcript_roots(ctx.config));
   if (!source) return fail(source.error());
   auto done = hooks::transfer_session(ctx.env, ctx.config, *source, *cwd);

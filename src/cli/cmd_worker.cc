@@ -53,7 +53,7 @@ int run_task_worker(Context& ctx) {
   }
   auto request = jobs::request_from_json((*job)->request);
   if (!request) return give_up(**store, **job, request.error());
-  auto codex = codex::resolve_codex(ctx.config);
+  auto codex = codex::resolve_codex(ctx.env, ctx.config);
   if (!codex) return give_up(**store, **job, codex.error());
   jobs::RunOptions options{.limits = jobs::limits_from(ctx.config),
                            .codex = *codex,
@@ -72,8 +72,8 @@ int run_notify_job(Context& ctx) {
     return fail(std::string("notify-job runs the command in ") + sys::kNotifyCommandVariable +
                 " (it is started when a background job ends)");
   }
-  std::string outcome =
-      jobs::run_notify_command(*ctx.config.notify_command, STDIN_FILENO, jobs::kNotifyTimeoutMs);
+  std::string outcome = jobs::run_notify_command(ctx.env, *ctx.config.notify_command, STDIN_FILENO,
+                                                 jobs::kNotifyTimeoutMs);
   print_note(store::log_line(ctx.env, outcome));
   return 0;
 }

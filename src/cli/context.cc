@@ -16,7 +16,9 @@ namespace companion::cli {
 store::JobStore::Options Context::store_options() const {
   store::JobStore::Options options;
   options.keep_finished = config.keep_jobs;
-  options.on_prune = jobs::remove_job_worktree;
+  options.on_prune = [&os = env](const store::Workspace& ws, const store::Job& job) {
+    jobs::remove_job_worktree(os, ws, job);
+  };
   options.on_end = [](store::JobStore& store, const std::string& id) {
     if (auto exe = jobs::self_executable()) jobs::start_notifier(store, id, *exe);
   };
@@ -32,7 +34,7 @@ void run_queue(const Context& ctx, store::JobStore& store) {
   if (!exe) return;
   jobs::WorkerLaunch launch{*exe, ctx.config.state_root, ""};
   // The launcher records its Codex CLI in the request; this one is for jobs that lack it.
-  if (auto codex = codex::resolve_codex(ctx.config)) {
+  if (auto codex = codex::resolve_codex(ctx.env, ctx.config)) {
     launch.codex = codex->launcher.empty() ? codex->program : codex->launcher;
   }
   auto started = jobs::promote_queued(store, launch);
@@ -54,12 +56,12 @@ Result<store::JobStore*> Context::existing_store() {
 
 Result<store::JobStore*> Context::open_store(bool create) {
   if (store_) return &*store_;
-  auto ws = store::resolve_workspace(cwd, config.state_root);
+  auto ws = store::resolve_workspace(env, cwd, config.state_root);
   if (!ws) return ws.error();
-  COMPANION_TRY(check_workspace_root(ws->root, config.allow_any_workspace));
+  COMPANION_TRY(check_workspace_root(env, ws->root, config.allow_any_workspace));
   // Not where every write task may write; a write task checks its own workspace too
   // (check_write_placement in execute.h).
-  COMPANION_TRY(store::check_state_placement(*ws, config.state_root_source, config.tmpdir));
+  COMPANION_TRY(store::check_state_placement(env, *ws, config.state_root_source, config.tmpdir));
   if (!ws->ignored_repository.empty()) {
     print_note(fmt::format(
         "codex-companion: note: not using the git repository at {}: it belongs to another user "

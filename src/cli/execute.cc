@@ -80,14 +80,14 @@ Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
 }
 
 Status check_write_placement(const Context& ctx) {
-  auto ws = store::resolve_workspace(ctx.cwd, ctx.config.state_root);
+  auto ws = store::resolve_workspace(ctx.env, ctx.cwd, ctx.config.state_root);
   if (!ws) return {};  // opening the store says what is wrong with the directory
-  return store::check_write_task_placement(*ws, ctx.config.state_root_source);
+  return store::check_write_task_placement(ctx.env, *ws, ctx.config.state_root_source);
 }
 
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {
   // A missing Codex CLI is the user's to fix before any job exists (foreground or background).
-  auto codex = codex::resolve_codex(ctx.config);
+  auto codex = codex::resolve_codex(ctx.env, ctx.config);
   if (!codex) return fail(codex.error());
   if (request.write && !request.worktree) {
     if (auto placed = check_write_placement(ctx); !placed) return fail(placed.error());

@@ -47,7 +47,7 @@ std::optional<store::PrunedJob> pruned_elsewhere(const store::JobStore& local,
     if (state_dir == local.workspace().state_dir) continue;
     store::Workspace ws{"", state_dir};
     if (!env.path_exists(ws.db_path())) continue;
-    auto found = store::JobStore::find_pruned(ws, id, options.busy_timeout_ms);
+    auto found = store::JobStore::find_pruned(env, ws, id, options.busy_timeout_ms);
     if (found && found->has_value()) return **found;
   }
   return std::nullopt;

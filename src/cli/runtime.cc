@@ -69,7 +69,7 @@ nlohmann::json run_identity(Context& ctx, store::JobStore& store,
 }
 
 Result<nlohmann::json> run_identity(Context& ctx, store::JobStore& store) {
-  auto codex = codex::resolve_codex(ctx.config);
+  auto codex = codex::resolve_codex(ctx.env, ctx.config);
   if (!codex) return codex.error();
   return run_identity(ctx, store, *codex);
 }

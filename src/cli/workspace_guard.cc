@@ -4,7 +4,7 @@
 
 namespace companion::cli {
 
-Status check_workspace_root(const std::string& root, bool allow_any) {
+Status check_workspace_root(sys::Env& env, const std::string& root, bool allow_any) {
   if (allow_any) return {};
   constexpr const char* kWayOut =
       "run from your project directory or pass --cwd DIR (set "
@@ -12,7 +12,7 @@ Status check_workspace_root(const std::string& root, bool allow_any) {
   if (root == "/") {
     return make_error("refusing / as the workspace: it is the filesystem root; {}", kWayOut);
   }
-  auto pseudo = sys::pseudo_filesystem_of(root);
+  auto pseudo = env.pseudo_filesystem_of(root);
   if (!pseudo) return pseudo.error();
   if (pseudo->has_value()) {
     return make_error("refusing {} as the workspace: it is on the {} pseudo-filesystem; {}", root,

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::cli {
@@ -12,6 +13,6 @@ namespace companion::cli {
 // cgroups, … — see sys::pseudo_filesystem_of): a careless
 // `--cwd /` or `--cwd /proc/self` must not become the place a write task runs. The error is one
 // line naming the directory, why, and how to proceed. `root` is a real path.
-Status check_workspace_root(const std::string& root, bool allow_any);
+Status check_workspace_root(sys::Env& env, const std::string& root, bool allow_any);
 
 }  // namespace companion::cli

@@ -34,36 +34,36 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool executable(const std::string& path) {
-  return sys::find_executable(path).ok();
+bool executable(sys::Env& env, const std::string& path) {
+  return env.find_executable(path, std::nullopt).ok();
 }
 
 // Where require.resolve("@openai/<platform package>") would look from the package root, then
 // the package's own vendor folder (the launcher's fallback).
-std::string find_native(const std::string& package_root) {
+std::string find_native(sys::Env& env, const std::string& package_root) {
   std::string tail = std::string("vendor/") + kPlatform.triple + "/bin/codex";
   for (std::string dir = package_root;; dir = sys::dirname_of(dir)) {
     std::string candidate =
         sys::join_path(dir, std::string("node_modules/@openai/") + kPlatform.package + "/" + tail);
-    if (executable(candidate)) return candidate;
+    if (executable(env, candidate)) return candidate;
     if (dir == "/" || dir == ".") break;
   }
   std::string own = sys::join_path(package_root, tail);
-  return executable(own) ? own : std::string();
+  return executable(env, own) ? own : std::string();
 }
 
 // True when the launcher would report a package manager other than npm (or when unsure).
-bool other_package_manager(const std::string& package_root, const std::string& entry_dir,
-                           const sys::Config& config) {
+bool other_package_manager(sys::Env& env, const std::string& package_root,
+                           const std::string& entry_dir, const sys::Config& config) {
   if (config.codex_managed_elsewhere) return true;
   if (config.npm_config_user_agent.value_or("").find("bun/") != std::string::npos) return true;
   if (config.npm_execpath.value_or("").find("bun") != std::string::npos) return true;
   if (package_root.find(".bun/install/global") != std::string::npos) return true;
   for (const std::string& start : {package_root, entry_dir}) {
     for (std::string dir = start;; dir = sys::dirname_of(dir)) {
-      if (sys::path_exists(sys::join_path(dir, "node_modules/.modules.yaml"))) return true;  // pnpm
+      if (env.path_exists(sys::join_path(dir, "node_modules/.modules.yaml"))) return true;  // pnpm
       if (sys::basename_of(dir) == "packages" &&
-          sys::path_exists(sys::join_path(dir, "@openai/codex.json"))) {
+          env.path_exists(sys::join_path(dir, "@openai/codex.json"))) {
         return true;  // vite-plus
       }
       if (dir == "/" || dir == ".") break;
@@ -78,35 +78,36 @@ std::vector<std::string> app_server_arguments() {
   return {"app-server"};
 }
 
-CodexCommand direct_codex_command(const std::string& program, const sys::Config& config) {
+CodexCommand direct_codex_command(sys::Env& env, const std::string& program,
+                                  const sys::Config& config) {
   CodexCommand command{program, {}, {}};
   if (kPlatform.package == nullptr) return command;
-  auto real = sys::real_path(program);
+  auto real = env.real_path(program);
   if (!real || !ends_with(*real, "/@openai/codex/bin/codex.js")) return command;
   std::string package_root = sys::dirname_of(sys::dirname_of(*real));
-  std::string native = find_native(package_root);
+  std::string native = find_native(env, package_root);
   if (native.empty()) return command;
-  if (other_package_manager(package_root, sys::dirname_of(program), config)) return command;
+  if (other_package_manager(env, package_root, sys::dirname_of(program), config)) return command;
   command.launcher = program;
   command.program = native;
   command.env = {{"CODEX_MANAGED_PACKAGE_ROOT", package_root}, {"CODEX_MANAGED_BY_NPM", "1"}};
   return command;
 }
 
-Result<CodexCommand> resolve_codex(const sys::Config& config) {
+Result<CodexCommand> resolve_codex(sys::Env& env, const sys::Config& config) {
   if (config.codex) {
-    auto found = sys::find_executable(*config.codex, config.path);
+    auto found = env.find_executable(*config.codex, config.path);
     if (!found) {
       return make_error(
           "Codex CLI not found at CODEX_COMPANION_CODEX={} ({}); install it with "
           "`npm install -g @openai/codex` or fix CODEX_COMPANION_CODEX",
           *config.codex, found.error().message);
     }
-    return direct_codex_command(*found, config);
+    return direct_codex_command(env, *found, config);
   }
-  auto found = sys::find_executable("codex", config.path);
+  auto found = env.find_executable("codex", config.path);
   if (!found) return Error{kNotFound};
-  return direct_codex_command(*found, config);
+  return direct_codex_command(env, *found, config);
 }
 
 }  // namespace companion::codex

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sys/config.h"
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::codex {
@@ -33,10 +34,11 @@ std::vector<std::string> app_server_arguments();
 // Resolves the Codex CLI. The error is the one-line message for the user, e.g.
 // "Codex CLI not found (looked for `codex` on PATH); install it with `npm install -g
 // @openai/codex` or set CODEX_COMPANION_CODEX".
-Result<CodexCommand> resolve_codex(const sys::Config& config);
+Result<CodexCommand> resolve_codex(sys::Env& env, const sys::Config& config);
 
 // The part of resolve_codex() after the program was found: bypasses the npm launcher when it is
 // safe (see above). `program` is an absolute path to an existing executable.
-CodexCommand direct_codex_command(const std::string& program, const sys::Config& config);
+CodexCommand direct_codex_command(sys::Env& env, const std::string& program,
+                                  const sys::Config& config);
 
 }  // namespace companion::codex

@@ -201,17 +201,17 @@ CodexIdentity codex_identity(const std::string& workspace, const sys::Config& co
   CodexIdentity id;
   id.workspace = workspace;
   id.codex_home = config.codex_home;
-  if (auto real = sys::real_path(config.codex_home); real && !config.codex_home.empty()) {
+  if (auto real = env.real_path(config.codex_home); real && !config.codex_home.empty()) {
     id.codex_home = *real;
   }
   id.codex_home_set = config.codex_home_set;
-  auto resolved = [](const std::string& path) {
-    auto real = sys::real_path(path);
+  auto resolved = [&env](const std::string& path) {
+    auto real = env.real_path(path);
     return real ? *real : path;
   };
   id.program = resolved(codex.program);
   if (!codex.launcher.empty()) id.launcher = resolved(codex.launcher);
-  if (auto stamp = sys::file_stamp(id.program)) id.program_file = *stamp;
+  if (auto stamp = env.file_stamp(id.program)) id.program_file = *stamp;
   id.program_env = codex.env;
   std::sort(id.program_env.begin(), id.program_env.end());
   id.app_server_args = app_server_arguments();

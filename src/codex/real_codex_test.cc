@@ -136,7 +136,7 @@ class RealCodexTest : public ::testing::Test {
   void SetUp() override {
     if (!ready) GTEST_SKIP() << "the project-local Codex CLI or the Responses stand-in is missing";
     spec_.cwd = dir;
-    spec_.codex = direct_codex_command(kLauncher, sys::Config{});
+    spec_.codex = direct_codex_command(sys::default_env(), kLauncher, sys::Config{});
     limits_.stall_ms = 20000;
     limits_.deadline_ms = 60000;
   }

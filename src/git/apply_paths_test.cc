@@ -9,6 +9,7 @@
 #include "git/git_command.h"
 #include "git/test_repo.h"
 #include "git/worktree.h"
+#include "sys/env.h"
 
 namespace companion::git {
 namespace {
@@ -125,7 +126,8 @@ TEST(ApplyPaths, RealApplyRefusesAndWritesNothing) {
   testing::run_in(repo.root(), {"rm", "-rf", "out"});
   ASSERT_EQ(::symlink(outside.c_str(), (repo.root() + "/out").c_str()), 0);  // untracked
   std::string index = repo.git({"ls-files", "--stage"});
-  auto applied = apply_change(repo.root(), base, head, repo.scratch() + "/p.patch");
+  auto applied =
+      apply_change(sys::default_env(), repo.root(), base, head, repo.scratch() + "/p.patch");
   ASSERT_FALSE(applied.ok());
   EXPECT_EQ(applied.error().code, ErrorCode::kUnsafe);
   EXPECT_NE(applied.error().message.find("symlink out"), std::string::npos)

@@ -75,8 +75,9 @@ UntrackedFile left_out(UntrackedKind kind, const std::string& relative, const st
 
 }  // namespace
 
-UntrackedFile render_untracked_file(const std::string& root, const std::string& relative,
-                                    size_t max_file_bytes, size_t budget) {
+UntrackedFile render_untracked_file(sys::Env& env, const std::string& root,
+                                    const std::string& relative, size_t max_file_bytes,
+                                    size_t budget) {
   namespace fs = std::filesystem;
   fs::path path = fs::path(root) / relative;
   std::error_code ec;
@@ -99,7 +100,8 @@ UntrackedFile render_untracked_file(const std::string& root, const std::string& 
                                 "repository",
                                 format_size(size), format_size(max_file_bytes)));
   }
-  auto read = sys::read_file(path.string());  // close-on-exec, unlike std::ifstream
+  // close-on-exec, unlike std::ifstream
+  auto read = env.read_file(path.string(), sys::kDefaultReadLimit, sys::Links::kRefuse);
   if (!read) return left_out(UntrackedKind::kSkipped, relative, "skipped: cannot read it");
   std::string data = std::move(*read);
   if (data.size() > max_file_bytes) {  // grew since it was measured

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "sys/env.h"
+
 namespace companion::git {
 
 // `text` inside a Markdown code fence longer than any backtick run in it, so nothing in the
@@ -40,8 +42,9 @@ struct UntrackedFile {
 // sys::quote_path): regular text files up to
 // `max_file_bytes` (and at most `budget` bytes) are inlined; binary, larger, unreadable files,
 // directories, symlinks and special files are named with the reason they were left out.
-UntrackedFile render_untracked_file(const std::string& root, const std::string& relative,
-                                    size_t max_file_bytes, size_t budget);
+UntrackedFile render_untracked_file(sys::Env& env, const std::string& root,
+                                    const std::string& relative, size_t max_file_bytes,
+                                    size_t budget);
 
 // "12.5 KiB", "300 B".
 std::string format_size(size_t bytes);

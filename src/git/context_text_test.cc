@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "git/test_repo.h"
+#include "sys/env.h"
 #include "sys/fs.h"
 
 namespace companion::git {
@@ -52,16 +53,21 @@ TEST(RenderUntrackedFile, KindsAndBudget) {
   testing::TempDir dir;
   ASSERT_TRUE(sys::write_file_atomic(dir.path() + "/t.txt", "text\n").ok());
   ASSERT_TRUE(sys::write_file_atomic(dir.path() + "/b.bin", std::string("a\0b", 3)).ok());
-  auto text = render_untracked_file(dir.path(), "t.txt", 100, 100);
+  auto text = render_untracked_file(sys::default_env(), dir.path(), "t.txt", 100, 100);
   EXPECT_EQ(text.kind, UntrackedKind::kInlined);
   EXPECT_EQ(text.text, "### t.txt\n```\ntext\n```\n");
   EXPECT_EQ(text.bytes, 5u);
-  EXPECT_EQ(render_untracked_file(dir.path(), "t.txt", 4, 100).kind, UntrackedKind::kTooLarge);
-  EXPECT_EQ(render_untracked_file(dir.path(), "t.txt", 100, 4).kind, UntrackedKind::kTooLarge);
-  EXPECT_EQ(render_untracked_file(dir.path(), "b.bin", 100, 100).kind, UntrackedKind::kBinary);
-  EXPECT_EQ(render_untracked_file(dir.path(), "gone.txt", 100, 100).kind, UntrackedKind::kSkipped);
+  EXPECT_EQ(render_untracked_file(sys::default_env(), dir.path(), "t.txt", 4, 100).kind,
+            UntrackedKind::kTooLarge);
+  EXPECT_EQ(render_untracked_file(sys::default_env(), dir.path(), "t.txt", 100, 4).kind,
+            UntrackedKind::kTooLarge);
+  EXPECT_EQ(render_untracked_file(sys::default_env(), dir.path(), "b.bin", 100, 100).kind,
+            UntrackedKind::kBinary);
+  EXPECT_EQ(render_untracked_file(sys::default_env(), dir.path(), "gone.txt", 100, 100).kind,
+            UntrackedKind::kSkipped);
   testing::run_in(dir.path(), {"mkfifo", "pipe"});
-  auto fifo = render_untracked_file(dir.path(), "pipe", 100, 100);  // must not block
+  auto fifo =
+      render_untracked_file(sys::default_env(), dir.path(), "pipe", 100, 100);  // must not block
   EXPECT_EQ(fifo.kind, UntrackedKind::kSkipped);
   EXPECT_NE(fifo.text.find("not a regular file"), std::string::npos);
 }

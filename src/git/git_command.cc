@@ -26,8 +26,8 @@ std::string command_text(const std::vector<std::string>& args) {
 
 }  // namespace
 
-Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::string>& args,
-                               const GitOptions& options) {
+Result<sys::RunResult> run_git(sys::Env& env, const std::string& dir,
+                               const std::vector<std::string>& args, const GitOptions& options) {
   sys::RunOptions run;
   // Nothing the repository's .git/config names runs: no hooks, no fsmonitor.
   run.argv = {"git", "--no-pager",          "-c", "core.quotePath=false",
@@ -46,14 +46,14 @@ Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::st
   run.timeout_ms = options.timeout_ms;
   sys::UniqueFd input;
   if (!options.stdin_data.empty()) {
-    auto data = sys::data_fd(options.stdin_data);
+    auto data = env.data_fd(options.stdin_data);
     if (!data) return data.error();
     input = std::move(*data);
     run.stdin_fd = input.get();
   }
-  auto result = sys::run_command(run);
+  auto result = env.run_command(run);
   if (!result) {
-    if (!sys::find_executable("git")) {
+    if (!env.find_executable("git", std::nullopt)) {
       return make_error("git was not found on PATH; install Git and retry");
     }
     return make_error("cannot run {} in {}: {}", command_text(args), dir, result.error().message);
@@ -61,9 +61,9 @@ Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::st
   return result;
 }
 
-Result<std::string> git_output(const std::string& dir, const std::vector<std::string>& args,
-                               const GitOptions& options) {
-  auto result = run_git(dir, args, options);
+Result<std::string> git_output(sys::Env& env, const std::string& dir,
+                               const std::vector<std::string>& args, const GitOptions& options) {
+  auto result = run_git(env, dir, args, options);
   if (!result) return result.error();
   if (result->timed_out) {
     return make_error("{} timed out after {} s in {}", command_text(args),
@@ -81,9 +81,9 @@ Result<std::string> git_output(const std::string& dir, const std::vector<std::st
   return std::move(result->out);
 }
 
-Result<std::string> find_repo_root(const std::string& dir) {
-  if (!sys::is_directory(dir)) return make_error("{} is not a directory", dir);
-  auto result = run_git(dir, {"rev-parse", "--show-toplevel"});
+Result<std::string> find_repo_root(sys::Env& env, const std::string& dir) {
+  if (!env.is_directory(dir)) return make_error("{} is not a directory", dir);
+  auto result = run_git(env, dir, {"rev-parse", "--show-toplevel"});
   if (!result) return result.error();
   if (!result->success()) {
     std::string message = first_line(result->err_tail);
@@ -102,8 +102,8 @@ Result<std::string> find_repo_root(const std::string& dir) {
   return root;
 }
 
-bool has_head_commit(const std::string& repo_root) {
-  auto result = run_git(repo_root, {"rev-parse", "--verify", "--quiet", "HEAD^{commit}"});
+bool has_head_commit(sys::Env& env, const std::string& repo_root) {
+  auto result = run_git(env, repo_root, {"rev-parse", "--verify", "--quiet", "HEAD^{commit}"});
   return result.ok() && result->success();
 }
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "sys/env.h"
 #include "sys/result.h"
 #include "sys/run.h"
 
@@ -29,20 +30,22 @@ struct GitOptions {
 // fsmonitor (programs a repository's .git/config can name: `worktree add` would run
 // post-checkout, `add` and `status` the fsmonitor). A non-zero
 // exit is not an error here (callers inspect the result); failing to run git is.
-Result<sys::RunResult> run_git(const std::string& dir, const std::vector<std::string>& args,
+Result<sys::RunResult> run_git(sys::Env& env, const std::string& dir,
+                               const std::vector<std::string>& args,
                                const GitOptions& options = {});
 
 // Runs git and returns its stdout. A non-zero exit, a timeout or truncated output is an error
 // naming the git command and quoting git's message.
-Result<std::string> git_output(const std::string& dir, const std::vector<std::string>& args,
+Result<std::string> git_output(sys::Env& env, const std::string& dir,
+                               const std::vector<std::string>& args,
                                const GitOptions& options = {});
 
 // The top-level directory of the work tree containing `dir`. Errors: git missing, `dir` not
 // inside a git work tree.
-Result<std::string> find_repo_root(const std::string& dir);
+Result<std::string> find_repo_root(sys::Env& env, const std::string& dir);
 
 // True when HEAD points at a commit (false in a repository with no commits yet).
-bool has_head_commit(const std::string& repo_root);
+bool has_head_commit(sys::Env& env, const std::string& repo_root);
 
 // Splits NUL-separated output (git's -z form) into its non-empty fields.
 std::vector<std::string> split_nul(const std::string& text);

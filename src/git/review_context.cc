@@ -20,6 +20,7 @@ constexpr const char* kGuidancePartial =
 
 // Accumulates the Markdown sections and the inline budget.
 struct Builder {
+  sys::Env& env;
   const std::string& root;
   const ContextLimits& limits;
   size_t budget;
@@ -60,7 +61,7 @@ void parse_name_status(const std::string& output, std::vector<std::string>& file
 }
 
 Status add_status(Builder& b) {
-  auto status = run_git(b.root, {"status", "--short", "--branch", "--untracked-files=all"},
+  auto status = run_git(b.env, b.root, {"status", "--short", "--branch", "--untracked-files=all"},
                         b.git_options(b.limits.max_file_bytes));
   if (!status) return status.error();
   std::string text = status->out;
@@ -84,7 +85,7 @@ Status add_diff(Builder& b, const std::string& title, const std::vector<std::str
                 const std::vector<std::string>& revisions, const std::string& inspect_with) {
   auto diff_args = diff_command({"diff", "--no-ext-diff", "--no-textconv", "--submodule=short"},
                                 options, revisions);
-  auto diff = run_git(b.root, diff_args, b.git_options(b.budget));
+  auto diff = run_git(b.env, b.root, diff_args, b.git_options(b.budget));
   if (!diff) return diff.error();
   if (!diff->stdout_truncated && !diff->success()) {
     return make_error("cannot collect the diff in {}: git diff failed ({}) {}", b.root,
@@ -93,7 +94,7 @@ Status add_diff(Builder& b, const std::string& title, const std::vector<std::str
   if (diff->stdout_truncated) {
     b.inlined = false;
     auto stat_args = diff_command({"diff", "--stat"}, options, revisions);
-    auto stat = run_git(b.root, stat_args, b.git_options(b.limits.max_file_bytes));
+    auto stat = run_git(b.env, b.root, stat_args, b.git_options(b.limits.max_file_bytes));
     std::string stat_text = stat.ok() ? stat->out : "";
     b.section(title, fmt::format("(not included: the diff is larger than {}; inspect it yourself "
                                  "with `{}`)\n\n{}",
@@ -117,7 +118,7 @@ void add_untracked(Builder& b, const std::vector<std::string>& untracked) {
       break;
     }
     UntrackedFile file =
-        render_untracked_file(b.root, untracked[i], b.limits.max_file_bytes, b.budget);
+        render_untracked_file(b.env, b.root, untracked[i], b.limits.max_file_bytes, b.budget);
     if (file.kind == UntrackedKind::kTooLarge) b.inlined = false;
     b.budget -= std::min(b.budget, file.bytes);
     body += file.text + "\n";
@@ -125,8 +126,8 @@ void add_untracked(Builder& b, const std::vector<std::string>& untracked) {
   b.section("Untracked files", body);
 }
 
-Result<std::string> current_branch(const std::string& root) {
-  auto name = git_output(root, {"branch", "--show-current"});
+Result<std::string> current_branch(sys::Env& env, const std::string& root) {
+  auto name = git_output(env, root, {"branch", "--show-current"});
   if (!name) return name.error();
   std::string branch = trim_right(*name);
   return branch.empty() ? std::string("HEAD") : branch;
@@ -137,19 +138,19 @@ std::string plural(size_t n, const char* one, const char* many) {
 }
 
 Status collect_working_tree(Builder& b, ReviewContext& ctx) {
-  bool has_head = has_head_commit(b.root);
+  bool has_head = has_head_commit(b.env, b.root);
   std::vector<std::string> lines;
   auto names_opts = b.git_options(8 * 1024 * 1024, false);
   for (const char* which : {"HEAD", "--cached", ""}) {
     if (has_head != (std::string(which) == "HEAD")) continue;
     std::vector<std::string> args = {"diff", "--name-status", "--no-renames", "-z"};
     if (*which) args.push_back(which);
-    auto names = git_output(b.root, args, names_opts);
+    auto names = git_output(b.env, b.root, args, names_opts);
     if (!names) return names.error();
     parse_name_status(*names, ctx.changed_files, lines);
   }
   auto others =
-      git_output(b.root, {"ls-files", "--others", "--exclude-standard", "-z"}, names_opts);
+      git_output(b.env, b.root, {"ls-files", "--others", "--exclude-standard", "-z"}, names_opts);
   if (!others) return others.error();
   ctx.untracked_files = split_nul(*others);
   COMPANION_TRY(add_status(b));
@@ -171,7 +172,7 @@ Status collect_working_tree(Builder& b, ReviewContext& ctx) {
 
 Status collect_branch(Builder& b, const std::string& base, ReviewContext& ctx) {
   COMPANION_TRY(check_ref_argument(base, "base ref"));
-  auto merge_base = run_git(b.root, {"merge-base", kEndOfOptions, "HEAD", base});
+  auto merge_base = run_git(b.env, b.root, {"merge-base", kEndOfOptions, "HEAD", base});
   if (!merge_base) return merge_base.error();
   if (!merge_base->success()) {
     return make_error(
@@ -179,15 +180,16 @@ Status collect_branch(Builder& b, const std::string& base, ReviewContext& ctx) {
   }
   std::string mb = trim_right(merge_base->out);
   COMPANION_TRY(check_ref_argument(mb, "merge-base"));
-  auto count = git_output(b.root, {"rev-list", "--count", kEndOfOptions, mb + "..HEAD"});
+  auto count = git_output(b.env, b.root, {"rev-list", "--count", kEndOfOptions, mb + "..HEAD"});
   if (!count) return count.error();
-  auto log = run_git(
-      b.root, {"log", "--oneline", "--no-decorate", "-n", "200", kEndOfOptions, mb + "..HEAD"},
-      b.git_options(b.limits.max_file_bytes));
+  auto log =
+      run_git(b.env, b.root,
+              {"log", "--oneline", "--no-decorate", "-n", "200", kEndOfOptions, mb + "..HEAD"},
+              b.git_options(b.limits.max_file_bytes));
   if (!log) return log.error();
-  auto names =
-      git_output(b.root, {"diff", "--name-status", "--no-renames", "-z", kEndOfOptions, mb, "HEAD"},
-                 b.git_options(8 * 1024 * 1024, false));
+  auto names = git_output(
+      b.env, b.root, {"diff", "--name-status", "--no-renames", "-z", kEndOfOptions, mb, "HEAD"},
+      b.git_options(8 * 1024 * 1024, false));
   if (!names) return names.error();
   std::vector<std::string> lines;
   parse_name_status(*names, ctx.changed_files, lines);
@@ -211,17 +213,17 @@ nlohmann::json ReviewContext::to_json() const {
   return {{"repoRoot", repo_root}, {"branch", branch}, {"summary", summary}};
 }
 
-Result<ReviewContext> collect_review_context(const std::string& repo_root,
+Result<ReviewContext> collect_review_context(sys::Env& env, const std::string& repo_root,
                                              const ReviewTarget& target,
                                              const ContextLimits& limits) {
-  auto root = find_repo_root(repo_root);
+  auto root = find_repo_root(env, repo_root);
   if (!root) return root.error();
   ReviewContext ctx;
   ctx.repo_root = *root;
-  auto branch = current_branch(*root);
+  auto branch = current_branch(env, *root);
   if (!branch) return branch.error();
   ctx.branch = *branch;
-  Builder b{*root, limits, limits.max_inline_bytes, {}, true};
+  Builder b{env, *root, limits, limits.max_inline_bytes, {}, true};
   if (target.mode == kModeBranch) {
     COMPANION_TRY(collect_branch(b, target.base_ref, ctx));
   } else if (target.mode == kModeWorkingTree) {

@@ -9,6 +9,7 @@
 
 #include "git/git_command.h"
 #include "git/review_target.h"
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::git {
@@ -48,7 +49,7 @@ struct ReviewContext {
 // in a repository with no commits yet) plus untracked files. Branch: merge-base(base, HEAD)
 // to HEAD. Binary files are named, never inlined; directories, symlinks and special files
 // among the untracked entries are skipped. Errors: git failures, no merge-base.
-Result<ReviewContext> collect_review_context(const std::string& repo_root,
+Result<ReviewContext> collect_review_context(sys::Env& env, const std::string& repo_root,
                                              const ReviewTarget& target,
                                              const ContextLimits& limits = {});
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "git/test_repo.h"
+#include "sys/env.h"
 
 namespace companion::git {
 namespace {
@@ -44,7 +45,7 @@ TEST(CollectReviewContext, WorkingTreeInlinesDiffAndUntrackedText) {
   repo.write("b.txt", "beta staged\n");
   repo.git({"add", "b.txt"});
   repo.write("new dir/fresh file.txt", "brand new text\n");
-  auto ctx = collect_review_context(repo.root(), working_tree());
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree());
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_EQ(ctx->repo_root, repo.root());
   EXPECT_EQ(ctx->branch, "main");
@@ -71,7 +72,7 @@ TEST(CollectReviewContext, LargeDiffIsNotInlined) {
   ContextLimits limits;
   limits.max_inline_bytes = 16 * 1024;
   limits.max_file_bytes = 8 * 1024;
-  auto ctx = collect_review_context(repo.root(), working_tree(), limits);
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree(), limits);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_FALSE(ctx->inlined);
   EXPECT_TRUE(contains(ctx->content, "NOT included"));
@@ -93,7 +94,7 @@ TEST(CollectReviewContext, OversizedFileDiffIsOmittedButOthersStay) {
   repo.write("small.txt", "small changed\n");
   ContextLimits limits;
   limits.max_file_bytes = 4 * 1024;
-  auto ctx = collect_review_context(repo.root(), working_tree(), limits);
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree(), limits);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_FALSE(ctx->inlined);
   EXPECT_TRUE(contains(ctx->content, "+small changed"));
@@ -108,7 +109,7 @@ TEST(CollectReviewContext, BinaryFilesAreSkipped) {
   repo.commit_all("initial");
   repo.write("image.bin", std::string("\x89PNG\0\0\x03\x04 changed", 16));
   repo.write("blob.dat", std::string("abc\0secret-bytes", 16));
-  auto ctx = collect_review_context(repo.root(), working_tree());
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree());
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_TRUE(contains(ctx->content, "Binary files a/image.bin and b/image.bin differ"));
   EXPECT_TRUE(contains(ctx->content, "### blob.dat\n(skipped: binary file)"));
@@ -127,7 +128,7 @@ TEST(CollectReviewContext, UntrackedBoundsAndSkippedEntries) {
   testing::run_in(repo.root(), {"ln", "-s", "/etc/passwd", "link"});
   ContextLimits limits;
   limits.max_file_bytes = 1024;
-  auto ctx = collect_review_context(repo.root(), working_tree(), limits);
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree(), limits);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_FALSE(ctx->inlined);  // huge.txt was left out
   EXPECT_TRUE(contains(ctx->content, "### huge.txt\n(not included:"));
@@ -144,7 +145,7 @@ TEST(CollectReviewContext, TotalBudgetStopsInliningUntrackedFiles) {
   for (int i = 0; i < 6; ++i) repo.write(fmt::format("f{}.txt", i), lines_of("y", 120));
   ContextLimits limits;
   limits.max_inline_bytes = 2000;  // room for two 600-byte files and a bit
-  auto ctx = collect_review_context(repo.root(), working_tree(), limits);
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree(), limits);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_FALSE(ctx->inlined);
   EXPECT_TRUE(contains(ctx->content, "### f0.txt\n```"));
@@ -157,7 +158,7 @@ TEST(CollectReviewContext, ManyUntrackedFilesAreCapped) {
   for (int i = 0; i < 12; ++i) repo.write(fmt::format("n{}.txt", i), "n\n");
   ContextLimits limits;
   limits.max_listed_files = 5;
-  auto ctx = collect_review_context(repo.root(), working_tree(), limits);
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree(), limits);
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_TRUE(contains(ctx->content, "... and 7 more untracked files"));
   EXPECT_FALSE(ctx->inlined);
@@ -170,7 +171,7 @@ TEST(CollectReviewContext, RepositoryWithoutCommits) {
   repo.git({"add", "staged.txt"});
   repo.write("staged.txt", "staged text\nplus unstaged\n");
   repo.write("loose.txt", "loose text\n");
-  auto ctx = collect_review_context(repo.root(), working_tree());
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree());
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_EQ(ctx->branch, "main");
   EXPECT_EQ(ctx->summary, "1 file changed, 1 untracked");
@@ -194,7 +195,7 @@ TEST(CollectReviewContext, BranchDiffStartsAtTheMergeBase) {
   repo.commit_all("main moves on");
   repo.git({"checkout", "-q", "feature"});
   repo.write("uncommitted.txt", "not part of a branch review\n");
-  auto ctx = collect_review_context(repo.root(), branch_against("main"));
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), branch_against("main"));
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_EQ(ctx->branch, "feature");
   EXPECT_EQ(ctx->summary, "2 files changed in 2 commits against main");
@@ -214,7 +215,7 @@ TEST(CollectReviewContext, BranchWithUnrelatedHistoryIsAnError) {
   repo.commit_all("initial");
   repo.git({"checkout", "-q", "--orphan", "island"});
   repo.commit_all("unrelated");
-  auto ctx = collect_review_context(repo.root(), branch_against("main"));
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), branch_against("main"));
   ASSERT_FALSE(ctx.ok());
   EXPECT_TRUE(contains(ctx.error().message, "shares no history")) << ctx.error().message;
 }
@@ -225,7 +226,8 @@ TEST(GitOptionInjection, OptionLikeBaseIsRefusedBeforeGitRuns) {
   repo.write("a.txt", "one\n");
   repo.commit_all("initial");
   const std::string victim = repo.scratch() + "/victim";
-  auto ctx = collect_review_context(repo.root(), branch_against("--output=" + victim));
+  auto ctx =
+      collect_review_context(sys::default_env(), repo.root(), branch_against("--output=" + victim));
   ASSERT_FALSE(ctx.ok());
   EXPECT_TRUE(contains(ctx.error().message, "refusing base ref")) << ctx.error().message;
   EXPECT_FALSE(sys::path_exists(victim));
@@ -237,7 +239,7 @@ TEST(CollectReviewContext, DiffHoldingBackticksKeepsItsFence) {
   repo.write("doc.md", "text\n");
   repo.commit_all("initial");
   repo.write("doc.md", "text\n```\ncode\n```\n");
-  auto ctx = collect_review_context(repo.root(), working_tree());
+  auto ctx = collect_review_context(sys::default_env(), repo.root(), working_tree());
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   EXPECT_TRUE(contains(ctx->content, "````diff\n"));
 }

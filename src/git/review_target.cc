@@ -7,22 +7,23 @@ namespace companion::git {
 
 namespace {
 
-bool ref_exists(const std::string& repo_root, const std::string& ref) {
-  auto result = run_git(repo_root, {"show-ref", "--verify", "--quiet", kEndOfOptions, ref});
+bool ref_exists(sys::Env& env, const std::string& repo_root, const std::string& ref) {
+  auto result = run_git(env, repo_root, {"show-ref", "--verify", "--quiet", kEndOfOptions, ref});
   return result.ok() && result->success();
 }
 
 // A local branch `name`, else origin/`name`; nullopt when neither exists.
-std::optional<std::string> branch_or_remote(const std::string& repo_root, const std::string& name) {
-  if (ref_exists(repo_root, "refs/heads/" + name)) return name;
-  if (ref_exists(repo_root, "refs/remotes/origin/" + name)) return "origin/" + name;
+std::optional<std::string> branch_or_remote(sys::Env& env, const std::string& repo_root,
+                                            const std::string& name) {
+  if (ref_exists(env, repo_root, "refs/heads/" + name)) return name;
+  if (ref_exists(env, repo_root, "refs/remotes/origin/" + name)) return "origin/" + name;
   return std::nullopt;
 }
 
-Status check_base_ref(const std::string& repo_root, const std::string& base) {
+Status check_base_ref(sys::Env& env, const std::string& repo_root, const std::string& base) {
   COMPANION_TRY(check_ref_argument(base, "base ref"));
-  auto result =
-      run_git(repo_root, {"rev-parse", "--verify", "--quiet", kEndOfOptions, base + "^{commit}"});
+  auto result = run_git(env, repo_root,
+                        {"rev-parse", "--verify", "--quiet", kEndOfOptions, base + "^{commit}"});
   if (!result) return result.error();
   if (!result->success()) {
     return make_error(
@@ -46,15 +47,16 @@ ReviewTarget working_tree_target(bool explicit_choice) {
 // the base (the review would be empty). Chosen explicitly (--base, --scope branch), it is sent as
 // it is, as the reference plugin does: Codex's built-in reviewer then compares the base with the
 // working tree, so uncommitted work on top of the base is what gets reviewed.
-Result<ReviewTarget> branch_target(const std::string& repo_root, const std::string& base,
-                                   bool explicit_choice) {
+Result<ReviewTarget> branch_target(sys::Env& env, const std::string& repo_root,
+                                   const std::string& base, bool explicit_choice) {
   COMPANION_TRY(check_ref_argument(base, "base ref"));
-  if (!has_head_commit(repo_root)) {
+  if (!has_head_commit(env, repo_root)) {
     return make_error(
         "cannot review a branch: the repository has no commits yet; use --scope working-tree");
   }
   if (!explicit_choice) {
-    auto ahead = git_output(repo_root, {"rev-list", "--count", kEndOfOptions, base + "..HEAD"});
+    auto ahead =
+        git_output(env, repo_root, {"rev-list", "--count", kEndOfOptions, base + "..HEAD"});
     if (!ahead) return ahead.error();
     if (trim_right(*ahead) == "0") {
       return make_error(
@@ -72,8 +74,9 @@ Result<ReviewTarget> branch_target(const std::string& repo_root, const std::stri
   return target;
 }
 
-Result<std::string> required_default_base(const std::string& repo_root, bool tree_clean) {
-  auto found = default_base_ref(repo_root);
+Result<std::string> required_default_base(sys::Env& env, const std::string& repo_root,
+                                          bool tree_clean) {
+  auto found = default_base_ref(env, repo_root);
   if (!found) return found.error();
   if (const auto& base = *found) return *base;
   if (tree_clean) {
@@ -95,8 +98,9 @@ nlohmann::json ReviewTarget::to_json() const {
           {"explicit", explicit_choice}};
 }
 
-Result<std::optional<std::string>> default_base_ref(const std::string& repo_root) {
-  auto origin_head = run_git(repo_root, {"symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"});
+Result<std::optional<std::string>> default_base_ref(sys::Env& env, const std::string& repo_root) {
+  auto origin_head =
+      run_git(env, repo_root, {"symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"});
   if (origin_head.ok() && origin_head->success()) {
     const std::string prefix = "refs/remotes/origin/";
     std::string ref = trim_right(origin_head->out);
@@ -104,20 +108,21 @@ Result<std::optional<std::string>> default_base_ref(const std::string& repo_root
       // The remote chose this name: a hostile one is refused, not skipped in silence.
       std::string name = ref.substr(prefix.size());
       COMPANION_TRY(check_ref_argument(name, "the default branch that origin/HEAD names"));
-      if (auto base = branch_or_remote(repo_root, name)) return base;
+      if (auto base = branch_or_remote(env, repo_root, name)) return base;
     }
   }
   for (const char* name : {"main", "master"}) {
-    if (auto base = branch_or_remote(repo_root, name)) return base;
+    if (auto base = branch_or_remote(env, repo_root, name)) return base;
   }
   return std::optional<std::string>();
 }
 
-Result<bool> working_tree_dirty(const std::string& repo_root) {
+Result<bool> working_tree_dirty(sys::Env& env, const std::string& repo_root) {
   GitOptions options;
   options.max_stdout_bytes = 1;  // one byte answers the question
   options.kill_on_overflow = true;
-  auto result = run_git(repo_root, {"status", "--porcelain", "--untracked-files=all"}, options);
+  auto result =
+      run_git(env, repo_root, {"status", "--porcelain", "--untracked-files=all"}, options);
   if (!result) return result.error();
   if (!result->stdout_truncated && !result->success()) {
     return make_error("cannot read the status of {}: git status failed ({}) {}", repo_root,
@@ -126,7 +131,8 @@ Result<bool> working_tree_dirty(const std::string& repo_root) {
   return !result->out.empty();
 }
 
-Result<ReviewTarget> select_review_target(const std::string& repo_root, const std::string& scope,
+Result<ReviewTarget> select_review_target(sys::Env& env, const std::string& repo_root,
+                                          const std::string& scope,
                                           const std::optional<std::string>& base) {
   std::string wanted = scope.empty() ? "auto" : scope;
   if (wanted != "auto" && wanted != kModeWorkingTree && wanted != kModeBranch) {
@@ -136,28 +142,28 @@ Result<ReviewTarget> select_review_target(const std::string& repo_root, const st
         "--base <ref>.",
         scope);
   }
-  auto root = find_repo_root(repo_root);
+  auto root = find_repo_root(env, repo_root);
   if (!root) return root.error();
   if (base) {
-    COMPANION_TRY(check_base_ref(*root, *base));
-    return branch_target(*root, *base, true);
+    COMPANION_TRY(check_base_ref(env, *root, *base));
+    return branch_target(env, *root, *base, true);
   }
   if (wanted == kModeBranch) {
-    auto default_base = required_default_base(*root, false);
+    auto default_base = required_default_base(env, *root, false);
     if (!default_base) return default_base.error();
-    return branch_target(*root, *default_base, true);
+    return branch_target(env, *root, *default_base, true);
   }
   // Asked for explicitly, the working tree is reviewed even when clean (as the reference does).
   if (wanted == kModeWorkingTree) return working_tree_target(true);
-  auto dirty = working_tree_dirty(*root);
+  auto dirty = working_tree_dirty(env, *root);
   if (!dirty) return dirty.error();
   if (*dirty) return working_tree_target(false);
-  if (!has_head_commit(*root)) {
+  if (!has_head_commit(env, *root)) {
     return make_error("nothing to review: the repository has no commits and no changes yet");
   }
-  auto default_base = required_default_base(*root, true);
+  auto default_base = required_default_base(env, *root, true);
   if (!default_base) return default_base.error();
-  return branch_target(*root, *default_base, false);
+  return branch_target(env, *root, *default_base, false);
 }
 
 }  // namespace companion::git

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::git {
@@ -34,16 +35,17 @@ struct ReviewTarget {
 // Errors, each one actionable line: not a git repository, a bad scope (the reference's
 // sentence), an unknown base ref, no default base to compare against, no commits for a branch
 // review, and, for `auto` only, nothing to review (a clean tree and no commits beyond the base).
-Result<ReviewTarget> select_review_target(const std::string& repo_root, const std::string& scope,
+Result<ReviewTarget> select_review_target(sys::Env& env, const std::string& repo_root,
+                                          const std::string& scope,
                                           const std::optional<std::string>& base);
 
 // The ref a branch review compares against when no --base is given: the branch origin/HEAD
 // points to, else main, else master; a local branch is preferred over its origin/ twin.
 // nullopt when none exists. Error: origin/HEAD names a branch that check_ref_argument refuses
 // (a remote can name its HEAD `--output=FILE`).
-Result<std::optional<std::string>> default_base_ref(const std::string& repo_root);
+Result<std::optional<std::string>> default_base_ref(sys::Env& env, const std::string& repo_root);
 
 // True when the working tree has staged, unstaged or untracked (not ignored) changes.
-Result<bool> working_tree_dirty(const std::string& repo_root);
+Result<bool> working_tree_dirty(sys::Env& env, const std::string& repo_root);
 
 }  // namespace companion::git

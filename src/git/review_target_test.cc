@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "git/test_repo.h"
+#include "sys/env.h"
 
 namespace companion::git {
 namespace {
@@ -27,7 +28,7 @@ void make_feature_branch(const TempRepo& repo) {
 
 TEST(SelectReviewTarget, NotAGitRepositoryIsAnActionableError) {
   TempDir dir;
-  auto target = select_review_target(dir.path(), "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), dir.path(), "auto", std::nullopt);
   ASSERT_FALSE(target.ok());
   EXPECT_TRUE(contains(target.error().message, "not inside a git repository"))
       << target.error().message;
@@ -36,14 +37,15 @@ TEST(SelectReviewTarget, NotAGitRepositoryIsAnActionableError) {
 
 TEST(SelectReviewTarget, MissingDirectoryIsNamed) {
   TempDir dir;
-  auto target = select_review_target(dir.path() + "/gone", "auto", std::nullopt);
+  auto target =
+      select_review_target(sys::default_env(), dir.path() + "/gone", "auto", std::nullopt);
   ASSERT_FALSE(target.ok());
   EXPECT_EQ(target.error().message, dir.path() + "/gone is not a directory");
 }
 
 TEST(SelectReviewTarget, UnknownScopeIsRefused) {
   TempRepo repo;
-  auto target = select_review_target(repo.root(), "everything", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "everything", std::nullopt);
   ASSERT_FALSE(target.ok());
   EXPECT_TRUE(contains(target.error().message, "\"everything\""));
   EXPECT_TRUE(contains(target.error().message, "auto, working-tree, branch"));
@@ -54,7 +56,7 @@ TEST(SelectReviewTarget, DirtyTreeAutoPicksWorkingTree) {
   repo.write("a.txt", "one\n");
   repo.commit_all("initial");
   repo.write("a.txt", "changed\n");
-  auto target = select_review_target(repo.root(), "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "auto", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->mode, kModeWorkingTree);
   EXPECT_EQ(target->label, "working tree diff");
@@ -67,7 +69,7 @@ TEST(SelectReviewTarget, UntrackedFileAloneMakesTheTreeDirty) {
   TempRepo repo;
   make_feature_branch(repo);
   repo.write("notes/new.txt", "hello\n");
-  auto target = select_review_target(repo.root(), "", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->mode, kModeWorkingTree);
 }
@@ -77,7 +79,7 @@ TEST(SelectReviewTarget, IgnoredFilesDoNotMakeTheTreeDirty) {
   repo.write(".gitignore", "build/\n");
   make_feature_branch(repo);
   repo.write("build/out.o", "junk");
-  auto target = select_review_target(repo.root(), "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "auto", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->mode, kModeBranch);
 }
@@ -85,7 +87,7 @@ TEST(SelectReviewTarget, IgnoredFilesDoNotMakeTheTreeDirty) {
 TEST(SelectReviewTarget, CleanTreeAutoPicksBranchAgainstMain) {
   TempRepo repo;
   make_feature_branch(repo);
-  auto target = select_review_target(repo.root() + "/", "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root() + "/", "auto", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->mode, kModeBranch);
   EXPECT_EQ(target->base_ref, "main");
@@ -103,7 +105,8 @@ TEST(SelectReviewTarget, WorksFromASubdirectory) {
   repo.write("src/deep/x.txt", "x\n");
   repo.commit_all("initial");
   repo.write("src/deep/x.txt", "y\n");
-  auto target = select_review_target(repo.root() + "/src/deep", "auto", std::nullopt);
+  auto target =
+      select_review_target(sys::default_env(), repo.root() + "/src/deep", "auto", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->mode, kModeWorkingTree);
 }
@@ -112,7 +115,7 @@ TEST(SelectReviewTarget, MasterIsTheFallbackBase) {
   TempRepo repo;
   make_feature_branch(repo);
   repo.git({"branch", "-m", "main", "master"});
-  auto target = select_review_target(repo.root(), "branch", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "branch", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->base_ref, "master");
   EXPECT_TRUE(target->explicit_choice);
@@ -122,14 +125,15 @@ TEST(SelectReviewTarget, CleanTreeWithoutADefaultBaseAsksForBase) {
   TempRepo repo;
   make_feature_branch(repo);
   repo.git({"branch", "-m", "main", "trunk"});
-  auto target = select_review_target(repo.root(), "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "auto", std::nullopt);
   ASSERT_FALSE(target.ok());
   EXPECT_TRUE(contains(target.error().message, "nothing to review")) << target.error().message;
   EXPECT_TRUE(contains(target.error().message, "--base REF"));
-  auto branch = select_review_target(repo.root(), "branch", std::nullopt);
+  auto branch = select_review_target(sys::default_env(), repo.root(), "branch", std::nullopt);
   ASSERT_FALSE(branch.ok());
   EXPECT_TRUE(contains(branch.error().message, "--base REF"));
-  auto with_base = select_review_target(repo.root(), "auto", std::string("trunk"));
+  auto with_base =
+      select_review_target(sys::default_env(), repo.root(), "auto", std::string("trunk"));
   ASSERT_TRUE(with_base.ok()) << with_base.error().message;
   EXPECT_EQ(with_base->base_ref, "trunk");
 }
@@ -145,12 +149,13 @@ TEST(SelectReviewTarget, OriginHeadNamesTheDefaultBase) {
   testing::run_in(clone, {"git", "checkout", "-q", "-b", "feature"});
   testing::run_in(clone, {"git", "-c", "user.email=t@e", "-c", "user.name=T", "commit", "-q",
                           "--allow-empty", "-m", "work"});
-  auto target = select_review_target(clone, "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), clone, "auto", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->base_ref, "develop");
   // Without a local branch of that name the remote-tracking ref is used.
   testing::run_in(clone, {"git", "branch", "-q", "-D", "develop"});
-  EXPECT_EQ(*default_base_ref(clone), std::optional<std::string>("origin/develop"));
+  EXPECT_EQ(*default_base_ref(sys::default_env(), clone),
+            std::optional<std::string>("origin/develop"));
 }
 
 TEST(SelectReviewTarget, BaseWinsOverAutoOnADirtyTree) {
@@ -158,7 +163,7 @@ TEST(SelectReviewTarget, BaseWinsOverAutoOnADirtyTree) {
   make_feature_branch(repo);
   repo.write("a.txt", "dirty\n");
   repo.git({"tag", "v1", "main"});
-  auto target = select_review_target(repo.root(), "auto", std::string("v1"));
+  auto target = select_review_target(sys::default_env(), repo.root(), "auto", std::string("v1"));
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->mode, kModeBranch);
   EXPECT_EQ(target->base_ref, "v1");
@@ -168,7 +173,8 @@ TEST(SelectReviewTarget, BaseWinsOverAutoOnADirtyTree) {
 TEST(SelectReviewTarget, UnknownBaseRefIsNamed) {
   TempRepo repo;
   make_feature_branch(repo);
-  auto target = select_review_target(repo.root(), "auto", std::string("no-such-branch"));
+  auto target =
+      select_review_target(sys::default_env(), repo.root(), "auto", std::string("no-such-branch"));
   ASSERT_FALSE(target.ok());
   EXPECT_TRUE(contains(target.error().message, "unknown base ref 'no-such-branch'"))
       << target.error().message;
@@ -178,7 +184,7 @@ TEST(SelectReviewTarget, OptionLikeBaseIsRejected) {
   TempRepo repo;
   make_feature_branch(repo);
   for (const char* bad : {"--output=/tmp/x", "", "a b"}) {
-    auto target = select_review_target(repo.root(), "auto", std::string(bad));
+    auto target = select_review_target(sys::default_env(), repo.root(), "auto", std::string(bad));
     ASSERT_FALSE(target.ok()) << bad;
     EXPECT_TRUE(contains(target.error().message, "refusing base ref")) << target.error().message;
   }
@@ -194,19 +200,19 @@ TEST(GitOptionInjection, OriginHeadNamedLikeAnOptionNeverReachesGit) {
   repo.git({"update-ref", "refs/remotes/origin/" + evil, "main"});
   repo.git({"symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/" + evil});
   for (const char* scope : {"auto", "branch"}) {
-    auto target = select_review_target(repo.root(), scope, std::nullopt);
+    auto target = select_review_target(sys::default_env(), repo.root(), scope, std::nullopt);
     ASSERT_FALSE(target.ok()) << scope;
     EXPECT_TRUE(contains(target.error().message, "origin/HEAD")) << target.error().message;
     EXPECT_FALSE(sys::path_exists(repo.scratch() + "/victim..HEAD"));
   }
-  EXPECT_FALSE(default_base_ref(repo.root()).ok());
+  EXPECT_FALSE(default_base_ref(sys::default_env(), repo.root()).ok());
 }
 
 // Compat (issue 9): the reference plugin sends an explicit working-tree review of a clean tree.
 TEST(SelectReviewTarget, ExplicitWorkingTreeScopeOnACleanTreeIsStillSent) {
   TempRepo repo;
   make_feature_branch(repo);
-  auto target = select_review_target(repo.root(), "working-tree", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "working-tree", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->mode, kModeWorkingTree);
   EXPECT_TRUE(target->explicit_choice);
@@ -216,7 +222,7 @@ TEST(SelectReviewTarget, AutoOnABranchWithNoCommitsBeyondBaseHasNothingToReview)
   TempRepo repo;
   repo.write("a.txt", "one\n");
   repo.commit_all("initial");
-  auto target = select_review_target(repo.root(), "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "auto", std::nullopt);
   ASSERT_FALSE(target.ok());
   EXPECT_TRUE(contains(target.error().message, "no commits beyond main")) << target.error().message;
 }
@@ -230,7 +236,7 @@ TEST(SelectReviewTarget, ExplicitBaseWithNoCommitsBeyondItIsStillSent) {
   repo.write("a.txt", "two\n");
   for (auto [scope, base] : {std::pair<const char*, std::optional<std::string>>{"auto", "main"},
                              {"branch", std::nullopt}}) {
-    auto target = select_review_target(repo.root(), scope, base);
+    auto target = select_review_target(sys::default_env(), repo.root(), scope, base);
     ASSERT_TRUE(target.ok()) << scope << ": " << target.error().message;
     EXPECT_EQ(target->mode, kModeBranch);
     EXPECT_EQ(target->app_server_target,
@@ -242,7 +248,7 @@ TEST(SelectReviewTarget, ExplicitBaseWithNoCommitsBeyondItIsStillSent) {
 TEST(SelectReviewTarget, UnsupportedScopeUsesTheReferenceSentence) {
   TempRepo repo;
   make_feature_branch(repo);
-  auto target = select_review_target(repo.root(), "staged", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "staged", std::nullopt);
   ASSERT_FALSE(target.ok());
   EXPECT_EQ(target.error().message,
             "Unsupported review scope \"staged\". Use one of: auto, working-tree, branch, or "
@@ -251,16 +257,16 @@ TEST(SelectReviewTarget, UnsupportedScopeUsesTheReferenceSentence) {
 
 TEST(SelectReviewTarget, RepositoryWithoutCommits) {
   TempRepo repo;
-  auto clean = select_review_target(repo.root(), "auto", std::nullopt);
+  auto clean = select_review_target(sys::default_env(), repo.root(), "auto", std::nullopt);
   ASSERT_FALSE(clean.ok());
   EXPECT_TRUE(contains(clean.error().message, "no commits")) << clean.error().message;
 
   repo.write("first.txt", "hello\n");
-  auto dirty = select_review_target(repo.root(), "auto", std::nullopt);
+  auto dirty = select_review_target(sys::default_env(), repo.root(), "auto", std::nullopt);
   ASSERT_TRUE(dirty.ok()) << dirty.error().message;
   EXPECT_EQ(dirty->mode, kModeWorkingTree);
 
-  auto branch = select_review_target(repo.root(), "branch", std::nullopt);
+  auto branch = select_review_target(sys::default_env(), repo.root(), "branch", std::nullopt);
   ASSERT_FALSE(branch.ok());
   EXPECT_TRUE(contains(branch.error().message, "--scope working-tree")) << branch.error().message;
 }
@@ -269,7 +275,7 @@ TEST(SelectReviewTarget, DetachedHeadReviewsAgainstMain) {
   TempRepo repo;
   make_feature_branch(repo);
   repo.git({"checkout", "-q", "--detach", "feature"});
-  auto target = select_review_target(repo.root(), "auto", std::nullopt);
+  auto target = select_review_target(sys::default_env(), repo.root(), "auto", std::nullopt);
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->base_ref, "main");
 }
@@ -278,14 +284,14 @@ TEST(WorkingTreeDirty, SeesStagedUnstagedAndUntracked) {
   TempRepo repo;
   repo.write("a.txt", "one\n");
   repo.commit_all("initial");
-  EXPECT_EQ(*working_tree_dirty(repo.root()), false);
+  EXPECT_EQ(*working_tree_dirty(sys::default_env(), repo.root()), false);
   repo.write("a.txt", "two\n");
-  EXPECT_EQ(*working_tree_dirty(repo.root()), true);
+  EXPECT_EQ(*working_tree_dirty(sys::default_env(), repo.root()), true);
   repo.git({"add", "a.txt"});
-  EXPECT_EQ(*working_tree_dirty(repo.root()), true);
+  EXPECT_EQ(*working_tree_dirty(sys::default_env(), repo.root()), true);
   repo.git({"commit", "-q", "-m", "two"});
   repo.write("new.txt", "");
-  EXPECT_EQ(*working_tree_dirty(repo.root()), true);
+  EXPECT_EQ(*working_tree_dirty(sys::default_env(), repo.root()), true);
 }
 
 }  // namespace

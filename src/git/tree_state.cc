@@ -19,9 +19,10 @@ std::optional<int64_t> parse_count(std::string_view text) {
   return value;
 }
 
-Result<std::string> object_id_output(const std::string& root, const std::vector<std::string>& args,
+Result<std::string> object_id_output(sys::Env& env, const std::string& root,
+                                     const std::vector<std::string>& args,
                                      const GitOptions& options) {
-  auto out = git_output(root, args, options);
+  auto out = git_output(env, root, args, options);
   if (!out) return out.error();
   std::string id = trim_right(*out);
   if (!is_object_id(id)) return make_error("git {} printed no object id", args.front());
@@ -38,29 +39,30 @@ bool is_object_id(const std::string& id) {
   return true;
 }
 
-Result<TreeState> snapshot_tree(const std::string& root, const std::string& scratch_index) {
+Result<TreeState> snapshot_tree(sys::Env& env, const std::string& root,
+                                const std::string& scratch_index) {
   TreeState state;
-  if (has_head_commit(root)) {
-    auto head = object_id_output(root, {"rev-parse", "--verify", "HEAD^{commit}"}, {});
+  if (has_head_commit(env, root)) {
+    auto head = object_id_output(env, root, {"rev-parse", "--verify", "HEAD^{commit}"}, {});
     if (!head) return head.error();
     state.head = *head;
   }
-  (void)sys::remove_file(scratch_index);
+  (void)env.remove_file(scratch_index);
   GitOptions scratch;
   scratch.env = {{"GIT_INDEX_FILE", scratch_index}};
   Status staged;
   if (!state.head.empty()) {
-    auto read = git_output(root, {"read-tree", kEndOfOptions, state.head}, scratch);
+    auto read = git_output(env, root, {"read-tree", kEndOfOptions, state.head}, scratch);
     if (!read) staged = read.error();
   }
   if (staged) {
     // -A from the top: every tracked and untracked file, deletions included.
-    auto added = git_output(root, {"add", "-A", "--", ":/"}, scratch);
+    auto added = git_output(env, root, {"add", "-A", "--", ":/"}, scratch);
     if (!added) staged = added.error();
   }
-  Result<std::string> tree = staged ? object_id_output(root, {"write-tree"}, scratch)
+  Result<std::string> tree = staged ? object_id_output(env, root, {"write-tree"}, scratch)
                                     : Result<std::string>(staged.error());
-  (void)sys::remove_file(scratch_index);
+  (void)env.remove_file(scratch_index);
   if (!tree) return make_error("cannot snapshot the work tree {}: {}", root, tree.error().message);
   state.tree = *tree;
   return state;
@@ -139,7 +141,7 @@ DiffStat parse_numstat(const std::string& output, size_t max_files) {
   return stat;
 }
 
-Result<DiffStat> diff_trees(const std::string& root, const std::string& before,
+Result<DiffStat> diff_trees(sys::Env& env, const std::string& root, const std::string& before,
                             const std::string& after, size_t max_files) {
   if (!is_object_id(before) || !is_object_id(after)) {
     return make_error("cannot compare the work tree: a snapshot id is not an object id");
@@ -148,7 +150,7 @@ Result<DiffStat> diff_trees(const std::string& root, const std::string& before,
   options.max_stdout_bytes = 16 * 1024 * 1024;
   // Plumbing: no external diff driver or textconv from the repository's attributes runs.
   auto out = git_output(
-      root,
+      env, root,
       {"diff-tree", "-r", "--raw", "--numstat", "-z", "--no-renames", kEndOfOptions, before, after},
       options);
   if (!out) return out.error();

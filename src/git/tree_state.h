@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::git {
@@ -28,7 +29,8 @@ struct TreeState {
 // blob and tree objects into the repository (unreferenced objects git's gc removes in time);
 // changes nothing else: not the index, not HEAD, not a file. Errors: git fails, times out, or
 // `root` is not a git work tree.
-Result<TreeState> snapshot_tree(const std::string& root, const std::string& scratch_index);
+Result<TreeState> snapshot_tree(sys::Env& env, const std::string& root,
+                                const std::string& scratch_index);
 
 // Git's file modes as diff-tree prints them.
 inline constexpr const char* kModeSymlink = "120000";
@@ -76,7 +78,7 @@ std::vector<TreeChange> parse_raw(const std::string& output);
 // The diffstat from tree `before` to tree `after` (object ids from snapshot_tree) in the
 // repository of `root`, keeping at most `max_files` per-file records, each with its status and
 // modes (so a symlink or a mode change shows as one).
-Result<DiffStat> diff_trees(const std::string& root, const std::string& before,
+Result<DiffStat> diff_trees(sys::Env& env, const std::string& root, const std::string& before,
                             const std::string& after, size_t max_files);
 
 // True when `id` looks like a full git object id (40 or 64 lowercase hex digits).

@@ -7,6 +7,7 @@
 
 #include "git/test_repo.h"
 #include "git/worktree.h"
+#include "sys/env.h"
 
 namespace companion::git {
 namespace {
@@ -64,17 +65,17 @@ TEST(SnapshotTree, MeasuresTrackedUntrackedAndDeletedFilesWithoutTouchingTheInde
   std::string index_before = repo.git({"ls-files", "--stage"});
   std::string scratch = repo.scratch() + "/scratch.index";
 
-  auto before = snapshot_tree(repo.root(), scratch);
+  auto before = snapshot_tree(sys::default_env(), repo.root(), scratch);
   ASSERT_TRUE(before.ok()) << before.error().message;
   EXPECT_TRUE(is_object_id(before->head));
   repo.write("a.txt", "one\n2\nthree\n");
   repo.write("new/c.txt", "c\n");
   repo.write("ignored.log", "noise\n");
   ASSERT_EQ(::unlink((repo.root() + "/b.txt").c_str()), 0);
-  auto after = snapshot_tree(repo.root(), scratch);
+  auto after = snapshot_tree(sys::default_env(), repo.root(), scratch);
   ASSERT_TRUE(after.ok()) << after.error().message;
 
-  auto stat = diff_trees(repo.root(), before->tree, after->tree, 10);
+  auto stat = diff_trees(sys::default_env(), repo.root(), before->tree, after->tree, 10);
   ASSERT_TRUE(stat.ok()) << stat.error().message;
   EXPECT_EQ(stat->files_changed, 3u);  // a.txt, b.txt, new/c.txt; not ignored.log
   EXPECT_EQ(stat->insertions, 3);
@@ -87,20 +88,20 @@ TEST(SnapshotTree, WorksBeforeTheFirstCommitAndSeesNoChangeWhenNothingChanged) {
   TempRepo repo;
   repo.write("a.txt", "one\n");
   std::string scratch = repo.scratch() + "/scratch.index";
-  auto before = snapshot_tree(repo.root(), scratch);
+  auto before = snapshot_tree(sys::default_env(), repo.root(), scratch);
   ASSERT_TRUE(before.ok()) << before.error().message;
   EXPECT_TRUE(before->head.empty());
-  auto again = snapshot_tree(repo.root(), scratch);
+  auto again = snapshot_tree(sys::default_env(), repo.root(), scratch);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(before->tree, again->tree);
-  auto stat = diff_trees(repo.root(), before->tree, again->tree, 10);
+  auto stat = diff_trees(sys::default_env(), repo.root(), before->tree, again->tree, 10);
   ASSERT_TRUE(stat.ok());
   EXPECT_EQ(stat->files_changed, 0u);
 }
 
 TEST(SnapshotTree, RefusesADirectoryOutsideGit) {
   testing::TempDir dir;
-  auto state = snapshot_tree(dir.path(), dir.path() + "/scratch.index");
+  auto state = snapshot_tree(sys::default_env(), dir.path(), dir.path() + "/scratch.index");
   EXPECT_FALSE(state.ok());
 }
 

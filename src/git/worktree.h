@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::git {
@@ -27,21 +28,22 @@ std::string worktree_path(const std::string& state_dir, const std::string& job_i
 // Adds a worktree at `path` (which must not exist; its parent is created 0700) checked out on
 // the new branch `branch` at commit `base` of the repository at `repo_root`.
 // Errors: git fails (the branch exists, `base` is no commit, ...).
-Status add_worktree(const std::string& repo_root, const std::string& path,
+Status add_worktree(sys::Env& env, const std::string& repo_root, const std::string& path,
                     const std::string& branch, const std::string& base);
 
 // Records tree `tree` as a commit on `branch` whose parent is `parent` (compare-and-set: the
 // branch must still point at `parent`), authored by "Codex Companion". Returns the commit.
-Result<std::string> commit_to_branch(const std::string& worktree, const std::string& branch,
-                                     const std::string& parent, const std::string& tree,
-                                     const std::string& message);
+Result<std::string> commit_to_branch(sys::Env& env, const std::string& worktree,
+                                     const std::string& branch, const std::string& parent,
+                                     const std::string& tree, const std::string& message);
 
 // The commit `branch` points at. Errors: no such branch.
-Result<std::string> branch_commit(const std::string& repo_root, const std::string& branch);
+Result<std::string> branch_commit(sys::Env& env, const std::string& repo_root,
+                                  const std::string& branch);
 
 // Removes the worktree at `path` (forcefully: it is ours) and deletes `branch`. Best effort
 // for each: returns the first error, after trying both.
-Status remove_worktree(const std::string& repo_root, const std::string& path,
+Status remove_worktree(sys::Env& env, const std::string& repo_root, const std::string& path,
                        const std::string& branch);
 
 // What `apply_change` did.
@@ -56,7 +58,8 @@ struct ApplyReport {
 // --check`) and written only when the whole patch applies, so on a refusal or a conflict nothing
 // is touched and the error says why (quoting git). Staged too when the index allows it.
 // `patch_file` is a scratch path the caller owns (removed afterwards).
-Result<ApplyReport> apply_change(const std::string& repo_root, const std::string& base,
-                                 const std::string& head, const std::string& patch_file);
+Result<ApplyReport> apply_change(sys::Env& env, const std::string& repo_root,
+                                 const std::string& base, const std::string& head,
+                                 const std::string& patch_file);
 
 }  // namespace companion::git

@@ -24,11 +24,11 @@ Error planted(const std::string& worktree, const std::string& why) {
 }
 
 // The repository's common git directory (where worktrees/ lives), as a real path.
-Result<std::string> common_dir(const std::string& repo_root) {
-  auto out = git_output(repo_root, {"rev-parse", "--git-common-dir"});
+Result<std::string> common_dir(sys::Env& env, const std::string& repo_root) {
+  auto out = git_output(env, repo_root, {"rev-parse", "--git-common-dir"});
   if (!out) return out.error();
   std::string dir = absolute_from(repo_root, trim_right(*out));
-  auto real = sys::real_path(dir);
+  auto real = env.real_path(dir);
   if (!real) return make_error("cannot find the git directory of {}", repo_root);
   return *real;
 }
@@ -45,30 +45,31 @@ std::string gitdir_of(const std::string& text) {
   return line.substr(kPrefix.size());
 }
 
-Status check_worktree_link(const std::string& repo_root, const std::string& worktree) {
-  if (sys::path_kind(worktree) != sys::PathKind::kDirectory) {
+Status check_worktree_link(sys::Env& env, const std::string& repo_root,
+                           const std::string& worktree) {
+  if (env.path_kind(worktree) != sys::PathKind::kDirectory) {
     return make_coded_error(ErrorCode::kNotFound, "the worktree {} is gone",
                             sys::quote_path(worktree));
   }
   std::string pointer = sys::join_path(worktree, ".git");
-  sys::PathKind kind = sys::path_kind(pointer);
+  sys::PathKind kind = env.path_kind(pointer);
   if (kind == sys::PathKind::kDirectory) return planted(worktree, "is a directory");
   if (kind != sys::PathKind::kRegular) return planted(worktree, "is not a regular file");
-  auto text = sys::read_file(pointer, kMaxPointerBytes, sys::Links::kRefuse);
+  auto text = env.read_file(pointer, kMaxPointerBytes, sys::Links::kRefuse);
   if (!text) return planted(worktree, "cannot be read as a pointer file");
   std::string named = gitdir_of(*text);
   if (named.empty()) return planted(worktree, "is not a \"gitdir: <dir>\" pointer");
-  auto record = sys::real_path(absolute_from(worktree, named));
-  auto common = common_dir(repo_root);
+  auto record = env.real_path(absolute_from(worktree, named));
+  auto common = common_dir(env, repo_root);
   if (!common) return common.error();
   if (!record || sys::dirname_of(*record) != sys::join_path(*common, "worktrees")) {
     return planted(worktree, "points outside the repository's .git/worktrees");
   }
   auto back =
-      sys::read_file(sys::join_path(*record, "gitdir"), kMaxPointerBytes, sys::Links::kRefuse);
+      env.read_file(sys::join_path(*record, "gitdir"), kMaxPointerBytes, sys::Links::kRefuse);
   std::string back_line = back ? trim_right(*back) : "";
-  auto back_real = sys::real_path(absolute_from(*record, back_line));
-  auto pointer_real = sys::real_path(pointer);
+  auto back_real = env.real_path(absolute_from(*record, back_line));
+  auto pointer_real = env.real_path(pointer);
   if (back_line.empty() || !back_real || !pointer_real || *back_real != *pointer_real) {
     return planted(worktree, "points at the record of another worktree");
   }

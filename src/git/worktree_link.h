@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::git {
@@ -20,7 +21,8 @@ namespace companion::git {
 // <common git dir of repo_root>/worktrees/, and that its `gitdir` file names `worktree/.git`
 // back. Errors (one line naming the worktree, ErrorCode::kUnsafe): any of that does not hold;
 // kNotFound when the worktree itself is gone; git cannot tell the common directory.
-Status check_worktree_link(const std::string& repo_root, const std::string& worktree);
+Status check_worktree_link(sys::Env& env, const std::string& repo_root,
+                           const std::string& worktree);
 
 // The target of a "gitdir: <dir>" file's text (trailing newline and CR removed); "" when the
 // text is not one such line.

@@ -9,6 +9,7 @@
 #include "git/test_repo.h"
 #include "git/tree_state.h"
 #include "git/worktree.h"
+#include "sys/env.h"
 
 namespace companion::git {
 namespace {
@@ -26,7 +27,7 @@ struct Linked {
     other.commit_all("initial");
     path = worktree_path(repo.scratch() + "/state", "task-x");
     std::string base = trim_right(repo.git({"rev-parse", "HEAD"}));
-    EXPECT_TRUE(add_worktree(repo.root(), path, "codex/task-x", base).ok());
+    EXPECT_TRUE(add_worktree(sys::default_env(), repo.root(), path, "codex/task-x", base).ok());
   }
   void plant(const std::string& text) const {
     testing::run_in(path, {"sh", "-c", "printf '%s' \"$0\" > .git", text});
@@ -35,7 +36,7 @@ struct Linked {
 
 TEST(WorktreeLink, FreshWorktreeIsGitsOwn) {
   Linked w;
-  EXPECT_TRUE(check_worktree_link(w.repo.root(), w.path).ok());
+  EXPECT_TRUE(check_worktree_link(sys::default_env(), w.repo.root(), w.path).ok());
 }
 
 // Regression (defense in depth): a write task that rewrote its worktree's .git pointer had the
@@ -48,7 +49,7 @@ TEST(WorktreeLink, PlantedWorktreeGitPointer) {
   for (const std::string& text : {"gitdir: " + evil + "/.git\n", "gitdir: " + other_git + "\n",
                                   std::string("gitdir: ../../nowhere\n"), std::string("junk\n")}) {
     w.plant(text);
-    auto checked = check_worktree_link(w.repo.root(), w.path);
+    auto checked = check_worktree_link(sys::default_env(), w.repo.root(), w.path);
     ASSERT_FALSE(checked.ok()) << text;
     EXPECT_EQ(checked.error().code, ErrorCode::kUnsafe) << text;
     EXPECT_NE(checked.error().message.find("refusing to run git in the worktree"),
@@ -56,22 +57,26 @@ TEST(WorktreeLink, PlantedWorktreeGitPointer) {
   }
   // Another worktree's own record: a real entry of .git/worktrees, but not this one's.
   std::string second = worktree_path(w.repo.scratch() + "/state", "task-y");
-  ASSERT_TRUE(add_worktree(w.repo.root(), second, "codex/task-y",
+  ASSERT_TRUE(add_worktree(sys::default_env(), w.repo.root(), second, "codex/task-y",
                            trim_right(w.repo.git({"rev-parse", "HEAD"})))
                   .ok());
   w.plant("gitdir: " + w.repo.root() + "/.git/worktrees/task-y\n");
-  EXPECT_EQ(check_worktree_link(w.repo.root(), w.path).error().code, ErrorCode::kUnsafe);
+  EXPECT_EQ(check_worktree_link(sys::default_env(), w.repo.root(), w.path).error().code,
+            ErrorCode::kUnsafe);
   // A .git directory of its own, or a symlink, instead of the pointer file.
   testing::run_in(w.path, {"sh", "-c", "rm .git && mkdir .git"});
-  EXPECT_EQ(check_worktree_link(w.repo.root(), w.path).error().code, ErrorCode::kUnsafe);
+  EXPECT_EQ(check_worktree_link(sys::default_env(), w.repo.root(), w.path).error().code,
+            ErrorCode::kUnsafe);
   testing::run_in(w.path, {"sh", "-c", "rmdir .git && ln -s " + evil + "/.git .git"});
-  EXPECT_EQ(check_worktree_link(w.repo.root(), w.path).error().code, ErrorCode::kUnsafe);
+  EXPECT_EQ(check_worktree_link(sys::default_env(), w.repo.root(), w.path).error().code,
+            ErrorCode::kUnsafe);
 }
 
 TEST(WorktreeLink, GoneWorktreeIsNotFound) {
   Linked w;
   testing::run_in("/", {"rm", "-rf", w.path});
-  EXPECT_EQ(check_worktree_link(w.repo.root(), w.path).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(check_worktree_link(sys::default_env(), w.repo.root(), w.path).error().code,
+            ErrorCode::kNotFound);
 }
 
 TEST(WorktreeLink, PointerText) {

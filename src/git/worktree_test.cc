@@ -7,6 +7,7 @@
 #include "git/git_command.h"
 #include "git/test_repo.h"
 #include "git/tree_state.h"
+#include "sys/env.h"
 
 namespace companion::git {
 namespace {
@@ -25,9 +26,9 @@ struct Fixture {
   // Writes in the worktree and records it on the branch, as a completed worktree task does.
   std::string commit_change(const std::string& file, const std::string& content) {
     testing::run_in(path, {"sh", "-c", "printf '" + content + "' > " + file});
-    auto tree = snapshot_tree(path, repo.scratch() + "/idx");
+    auto tree = snapshot_tree(sys::default_env(), path, repo.scratch() + "/idx");
     EXPECT_TRUE(tree.ok());
-    auto commit = commit_to_branch(path, branch, base, tree->tree, "task");
+    auto commit = commit_to_branch(sys::default_env(), path, branch, base, tree->tree, "task");
     EXPECT_TRUE(commit.ok()) << (commit.ok() ? "" : commit.error().message);
     return commit.ok() ? *commit : "";
   }
@@ -35,14 +36,15 @@ struct Fixture {
 
 TEST(Worktree, CommitsTheTaskOnItsBranchAndAppliesCleanly) {
   Fixture f;
-  ASSERT_TRUE(add_worktree(f.repo.root(), f.path, f.branch, f.base).ok());
+  ASSERT_TRUE(add_worktree(sys::default_env(), f.repo.root(), f.path, f.branch, f.base).ok());
   std::string commit = f.commit_change("a.txt", "one\n2\nthree\n");
-  auto tip = branch_commit(f.repo.root(), f.branch);
+  auto tip = branch_commit(sys::default_env(), f.repo.root(), f.branch);
   ASSERT_TRUE(tip.ok());
   EXPECT_EQ(*tip, commit);
   EXPECT_EQ(trim_right(f.repo.git({"rev-parse", "HEAD"})), f.base);  // the user's HEAD stays
 
-  auto applied = apply_change(f.repo.root(), f.base, commit, f.repo.scratch() + "/p.patch");
+  auto applied = apply_change(sys::default_env(), f.repo.root(), f.base, commit,
+                              f.repo.scratch() + "/p.patch");
   ASSERT_TRUE(applied.ok()) << applied.error().message;
   EXPECT_TRUE(applied->staged);
   EXPECT_EQ(f.repo.git({"show", ":a.txt"}), "one\n2\nthree\n");
@@ -50,11 +52,12 @@ TEST(Worktree, CommitsTheTaskOnItsBranchAndAppliesCleanly) {
 
 TEST(Worktree, ApplyOnAConflictingTreeChangesNothing) {
   Fixture f;
-  ASSERT_TRUE(add_worktree(f.repo.root(), f.path, f.branch, f.base).ok());
+  ASSERT_TRUE(add_worktree(sys::default_env(), f.repo.root(), f.path, f.branch, f.base).ok());
   std::string commit = f.commit_change("a.txt", "one\n2\nthree\n");
   f.repo.write("a.txt", "one\nTWO\nthree\n");  // the user edited the same line
   std::string status = f.repo.git({"status", "--porcelain"});
-  auto applied = apply_change(f.repo.root(), f.base, commit, f.repo.scratch() + "/p.patch");
+  auto applied = apply_change(sys::default_env(), f.repo.root(), f.base, commit,
+                              f.repo.scratch() + "/p.patch");
   ASSERT_FALSE(applied.ok());
   EXPECT_NE(applied.error().message.find("a.txt"), std::string::npos) << applied.error().message;
   EXPECT_EQ(f.repo.git({"status", "--porcelain"}), status);
@@ -63,10 +66,10 @@ TEST(Worktree, ApplyOnAConflictingTreeChangesNothing) {
 
 TEST(Worktree, RemoveDeletesTheWorktreeAndTheBranchEvenWhenTheDirectoryIsGone) {
   Fixture f;
-  ASSERT_TRUE(add_worktree(f.repo.root(), f.path, f.branch, f.base).ok());
+  ASSERT_TRUE(add_worktree(sys::default_env(), f.repo.root(), f.path, f.branch, f.base).ok());
   testing::run_in("/", {"rm", "-rf", f.path});
-  EXPECT_TRUE(remove_worktree(f.repo.root(), f.path, f.branch).ok());
-  EXPECT_FALSE(branch_commit(f.repo.root(), f.branch).ok());
+  EXPECT_TRUE(remove_worktree(sys::default_env(), f.repo.root(), f.path, f.branch).ok());
+  EXPECT_FALSE(branch_commit(sys::default_env(), f.repo.root(), f.branch).ok());
   EXPECT_EQ(f.repo.git({"worktree", "list", "--porcelain"}).find(f.path), std::string::npos);
 }
 
@@ -83,16 +86,16 @@ TEST(Worktree, RunsNoProgramTheRepositoryNames) {
                        " hooks/post-checkout && cp " + script + " hooks/reference-transaction"});
   f.repo.git({"config", "core.hooksPath", f.repo.scratch() + "/hooks"});
   f.repo.git({"config", "core.fsmonitor", script});
-  ASSERT_TRUE(snapshot_tree(f.repo.root(), f.repo.scratch() + "/idx").ok());
-  ASSERT_TRUE(add_worktree(f.repo.root(), f.path, f.branch, f.base).ok());
+  ASSERT_TRUE(snapshot_tree(sys::default_env(), f.repo.root(), f.repo.scratch() + "/idx").ok());
+  ASSERT_TRUE(add_worktree(sys::default_env(), f.repo.root(), f.path, f.branch, f.base).ok());
   f.commit_change("a.txt", "x\\n");
   EXPECT_FALSE(sys::path_exists(marker));
 }
 
 TEST(Worktree, RefusesABranchThatLooksLikeAnOption) {
   Fixture f;
-  EXPECT_FALSE(add_worktree(f.repo.root(), f.path, "--force", f.base).ok());
-  EXPECT_FALSE(add_worktree(f.repo.root(), f.path, f.branch, "HEAD").ok());
+  EXPECT_FALSE(add_worktree(sys::default_env(), f.repo.root(), f.path, "--force", f.base).ok());
+  EXPECT_FALSE(add_worktree(sys::default_env(), f.repo.root(), f.path, f.branch, "HEAD").ok());
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ namespace companion::hooks {
 namespace {
 
 // The compiled-in template, or the one under CODEX_COMPANION_PLUGIN_ROOT when that is set.
-Result<std::string> read_prompt_template(const sys::Config& config) {
-  return assets::plugin_file(config.plugin_root, kStopGatePromptFile);
+Result<std::string> read_prompt_template(sys::Env& env, const sys::Config& config) {
+  return assets::plugin_file(env, config.plugin_root, kStopGatePromptFile);
 }
 
 jobs::JobRequest review_request(const StopHookRequest& r, std::string prompt) {
@@ -80,12 +80,12 @@ StopDecision run_stop_hook(const StopHookRequest& r) {
     d.notes.push_back(skipped_after_block_note());
     return d;
   }
-  auto codex = codex::resolve_codex(r.config);
+  auto codex = codex::resolve_codex(r.store->env(), r.config);
   if (!codex) {
     d.notes.push_back(codex_unavailable_note(codex.error().message));
     return d;
   }
-  auto prompt_template = read_prompt_template(r.config);
+  auto prompt_template = read_prompt_template(r.store->env(), r.config);
   if (!prompt_template) {
     d.notes.push_back("the stop-time review cannot run: " + prompt_template.error().message +
                       "; the stop is allowed.");

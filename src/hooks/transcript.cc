@@ -37,7 +37,7 @@ std::vector<std::string> transcript_roots(const sys::Config& config) {
   return roots;
 }
 
-Result<TranscriptSource> resolve_transcript_source(std::string_view requested,
+Result<TranscriptSource> resolve_transcript_source(sys::Env& env, std::string_view requested,
                                                    const std::string& cwd, const std::string& home,
                                                    const std::vector<std::string>& roots) {
   if (requested.empty()) {
@@ -50,17 +50,17 @@ Result<TranscriptSource> resolve_transcript_source(std::string_view requested,
   if (!ends_with_jsonl(given)) {
     return make_error("a Claude Code transcript is a .jsonl file; {} is not one", given);
   }
-  auto real = sys::real_path(given);
+  auto real = env.real_path(given);
   if (!real) return make_error("no Claude Code transcript at {}: {}", given, real.error().message);
   std::string allowed;
   for (const auto& root : roots) {
     allowed += (allowed.empty() ? "" : " or ") + root;
-    auto real_root = sys::real_path(root);
+    auto real_root = env.real_path(root);
     if (!real_root || !inside(*real, *real_root)) continue;
     if (!ends_with_jsonl(*real)) {
       return make_error("a Claude Code transcript is a .jsonl file; {} leads to {}", given, *real);
     }
-    if (!sys::regular_or_missing(*real)) {
+    if (!env.regular_or_missing(*real)) {
       return make_error("{} is not a regular file, so not a Claude Code transcript", *real);
     }
     std::string name = sys::basename_of(*real);

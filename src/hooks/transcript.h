@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sys/config.h"
+#include "sys/env.h"
 #include "sys/result.h"
 
 namespace companion::hooks {
@@ -31,7 +32,7 @@ struct TranscriptSource {
 // whose real path lies inside the real path of one of `roots` (not the root itself). Errors, one
 // line each: nothing requested (with how to pass --source), not .jsonl, missing, not a regular
 // file, outside the roots ("... only from <roots>: <path>").
-Result<TranscriptSource> resolve_transcript_source(std::string_view requested,
+Result<TranscriptSource> resolve_transcript_source(sys::Env& env, std::string_view requested,
                                                    const std::string& cwd, const std::string& home,
                                                    const std::vector<std::string>& roots);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sys/env.h"
 #include "sys/fs.h"
 
 namespace companion::hooks {
@@ -33,7 +34,7 @@ class TranscriptSourceTest : public ::testing::Test {
     ASSERT_TRUE(sys::write_file_atomic(path, "{\"type\":\"user\"}\n").ok());
   }
   Result<TranscriptSource> resolve(const std::string& requested) {
-    return resolve_transcript_source(requested, dir_, home_, roots_);
+    return resolve_transcript_source(sys::default_env(), requested, dir_, home_, roots_);
   }
   void expect_refused(const std::string& requested, const std::string& fragment) {
     auto r = resolve(requested);

@@ -17,8 +17,8 @@ constexpr size_t kMaxLedgerBytes = 16 * 1024 * 1024;
 
 // The transcript's sha256 as Codex records it, or "" when it cannot be read. Streamed: a
 // transcript of any size is hashed in constant memory (bench/transfer_memory.py measures it).
-std::string content_hash(const std::string& path) {
-  auto digest = sys::sha256_file_hex(path, sys::Links::kRefuse);
+std::string content_hash(sys::Env& env, const std::string& path) {
+  auto digest = env.sha256_file_hex(path, sys::Links::kRefuse);
   return digest ? *digest : std::string();
 }
 
@@ -46,9 +46,9 @@ Error reply_error(const codex::ImportReply& reply) {
 
 Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
                                   const TranscriptSource& source, const std::string& cwd) {
-  auto codex = codex::resolve_codex(config);
+  auto codex = codex::resolve_codex(env, config);
   if (!codex) return codex.error();
-  std::vector<std::string> hashes = {content_hash(source.path)};
+  std::vector<std::string> hashes = {content_hash(env, source.path)};
   codex::SessionImport request{source.path, cwd, "Claude Code session " + source.session_id};
   int64_t timeout = std::min(kTransferTimeoutMs, config.turn_stall_ms);
   codex::ImportReply reply = codex::import_session(*codex, request, timeout);
@@ -56,7 +56,7 @@ Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
   Transfer out{codex::imported_thread_of(reply.completion, source.path), source.path,
                source.session_id};
   if (out.thread_id.empty()) {
-    hashes.push_back(content_hash(source.path));  // Claude Code may have appended since
+    hashes.push_back(content_hash(env, source.path));  // Claude Code may have appended since
     std::string home = reply.codex_home.empty() ? config.codex_home : reply.codex_home;
     out.thread_id = ledger_thread(env, home, source.path, hashes);
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "assets/plugin_assets.h"
+#include "sys/env.h"
 
 namespace companion::jobs {
 namespace {
@@ -84,7 +85,7 @@ TEST(RenderAdversarialPrompt, TemplateWithoutReviewInputIsRefused) {
 }
 
 TEST(RenderAdversarialPrompt, CompiledInTemplateRenders) {
-  auto tmpl = assets::plugin_file(std::nullopt, assets::kAdversarialPromptFile);
+  auto tmpl = assets::plugin_file(sys::default_env(), std::nullopt, assets::kAdversarialPromptFile);
   ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
   auto out = render_adversarial_prompt(*tmpl, sample_target(), sample_context(), "races");
   ASSERT_TRUE(out.ok()) << out.error().message;

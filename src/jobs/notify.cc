@@ -37,7 +37,8 @@ std::string command_line_of(const std::vector<std::string>& words) {
   return line;
 }
 
-std::string run_notify_command(const std::string& command, int input_fd, int timeout_ms) {
+std::string run_notify_command(sys::Env& env, const std::string& command, int input_fd,
+                               int timeout_ms) {
   if (sys::trim(command).empty()) return "Notify command not run: it is empty.";
   sys::RunOptions options;
   options.argv = notify_argv();
@@ -46,7 +47,7 @@ std::string run_notify_command(const std::string& command, int input_fd, int tim
   options.max_stdout_bytes = kNotifyOutputBytes;
   options.max_stderr_bytes = kNotifyOutputBytes;
   options.timeout_ms = timeout_ms;
-  auto ran = sys::run_command(options);
+  auto ran = env.run_command(options);
   if (!ran) return "Notify command could not start: " + ran.error().message;
   if (ran->success()) return "Notify command ran.";
   std::string tail = sys::excerpt(ran->err_tail, 300);
@@ -63,7 +64,7 @@ void start_notifier(store::JobStore& store, const std::string& id, const std::st
   auto log = [&](const std::string& text) {
     (void)store::append_log_line(store.env(), (*job)->log_file, text);
   };
-  auto input = sys::data_fd(
+  auto input = store.env().data_fd(
       store::to_json(**job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!input) return log("Notify command not run: " + input.error().message);
   auto log_fd = store.env().open_append((*job)->log_file);
@@ -71,7 +72,7 @@ void start_notifier(store::JobStore& store, const std::string& id, const std::st
   options.argv = {executable, "notify-job", "--job-id", id};
   options.env = {{sys::kNotifyCommandVariable, **command}};
   const std::string& root = store.workspace().root;
-  options.cwd = sys::is_directory(root) ? root : "/";
+  options.cwd = store.env().is_directory(root) ? root : "/";
   options.stdin_fd = input->get();
   options.stderr_fd = log_fd ? log_fd->get() : -1;
   options.new_session = true;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/job_store.h"
+#include "sys/env.h"
 
 namespace companion::jobs {
 
@@ -36,7 +37,8 @@ std::string command_line_of(const std::vector<std::string>& words);
 // stdin, with the user's umask (sys::SpawnOptions::umask), in this process's working
 // directory, for at most `timeout_ms`; returns the line that says what became of it, for the
 // job's log ("Notify command ran.", "Notify command failed (exit code 3): …").
-std::string run_notify_command(const std::string& command, int input_fd, int timeout_ms);
+std::string run_notify_command(sys::Env& env, const std::string& command, int input_fd,
+                               int timeout_ms);
 
 // When `store`'s workspace has a notify command and `id` is a background job that has ended:
 // starts `executable notify-job --job-id ID` in its own session and returns without waiting for

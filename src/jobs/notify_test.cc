@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sys/env.h"
+
 namespace companion::jobs {
 namespace {
 
@@ -14,13 +16,15 @@ TEST(NotifyArgvTest, NotifyCommandNeverInArgv) {
   EXPECT_EQ(argv, (Argv{"/bin/sh", "-c", "eval \"$CODEX_COMPANION_NOTIFY_COMMAND\"",
                         "codex-companion-notify"}));
   std::string secret = ": https://hooks.example.com/T0KEN-SECRET";
-  std::string line = run_notify_command(secret + " 2>/dev/null; exit 7", -1, 5000);
+  std::string line =
+      run_notify_command(sys::default_env(), secret + " 2>/dev/null; exit 7", -1, 5000);
   EXPECT_EQ(line, "Notify command failed (exit code 7).");  // it ran, through the shell
   for (const auto& arg : notify_argv()) EXPECT_EQ(arg.find("T0KEN"), std::string::npos);
 }
 
 TEST(NotifyArgvTest, EmptyCommandRunsNothing) {
-  EXPECT_EQ(run_notify_command("  \t", -1, 5000), "Notify command not run: it is empty.");
+  EXPECT_EQ(run_notify_command(sys::default_env(), "  \t", -1, 5000),
+            "Notify command not run: it is empty.");
 }
 
 // `config set notify WORD...` given several words (a shell or the plugin's one raw argument
@@ -31,10 +35,12 @@ TEST(CommandLineOfTest, KeepsEachWordAsItWasGiven) {
   EXPECT_EQ(command_line_of({"say", "it's $HOME; rm -rf /"}), "say 'it'\"'\"'s $HOME; rm -rf /'");
   EXPECT_EQ(command_line_of({"a", ""}), "a ''");
   // What it stores runs those words again through the shell.
-  EXPECT_EQ(run_notify_command(command_line_of({"test", "a b", "=", "a b"}), -1, 5000),
+  EXPECT_EQ(run_notify_command(sys::default_env(), command_line_of({"test", "a b", "=", "a b"}), -1,
+                               5000),
             "Notify command ran.");
-  EXPECT_NE(run_notify_command(command_line_of({"test", "a b", "=", "a"}), -1, 5000),
-            "Notify command ran.");
+  EXPECT_NE(
+      run_notify_command(sys::default_env(), command_line_of({"test", "a b", "=", "a"}), -1, 5000),
+      "Notify command ran.");
 }
 
 }  // namespace

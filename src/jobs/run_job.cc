@@ -130,7 +130,7 @@ bool is_write_task(const JobRequest& request) {
 codex::TurnOutcome run_write_turn(store::JobStore& store, const store::Job& job,
                                   const JobRequest& request, const RunOptions& options,
                                   std::optional<WriteScope>& scope) {
-  auto prepared = prepare_write(store.workspace(), job, request);
+  auto prepared = prepare_write(store.env(), store.workspace(), job, request);
   if (!prepared) {
     codex::TurnOutcome turn;
     bool gone = prepared.error().code == ErrorCode::kNotFound;
@@ -155,7 +155,7 @@ codex::TurnOutcome run_write_turn(store::JobStore& store, const store::Job& job,
 void record_changes(store::JobStore& store, const store::Job& job, const WriteScope& scope,
                     const codex::TurnOutcome& turn, JobOutcome& outcome) {
   bool completed = outcome.terminal.status == store::JobStatus::kCompleted;
-  auto report = finish_write(store.workspace(), job, scope, turn, completed);
+  auto report = finish_write(store.env(), store.workspace(), job, scope, turn, completed);
   if (report) {
     attach_changes(outcome, *report, job.id);
     std::string warning = change_warning(*report);

@@ -25,17 +25,17 @@ struct WriteScope {
 // job: it must not run in the user's tree instead; ErrorCode::kNotFound when the worktree was
 // removed as soon as it was made); otherwise snapshots the workspace, where a failure (not a git
 // repository) only means the change is not measured.
-Result<WriteScope> prepare_write(const store::Workspace& ws, const store::Job& job,
+Result<WriteScope> prepare_write(sys::Env& env, const store::Workspace& ws, const store::Job& job,
                                  const JobRequest& request);
 
 // After the turn: measures what changed in the scope's tree and, for a worktree task that
 // completed, commits it to the task's branch. A worktree removed while the task ran is an
 // ErrorCode::kNotFound error (its change is lost): the caller ends the job workspace-gone.
-Result<ChangeReport> finish_write(const store::Workspace& ws, const store::Job& job,
+Result<ChangeReport> finish_write(sys::Env& env, const store::Workspace& ws, const store::Job& job,
                                   const WriteScope& scope, const codex::TurnOutcome& turn,
                                   bool completed);
 
 // Removes a pruned job's worktree and branch, if it had them (JobStore::Options::on_prune).
-void remove_job_worktree(const store::Workspace& ws, const store::Job& job);
+void remove_job_worktree(sys::Env& env, const store::Workspace& ws, const store::Job& job);
 
 }  // namespace companion::jobs

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "git/test_repo.h"
+#include "sys/env.h"
 
 namespace companion::jobs {
 namespace {
@@ -33,12 +34,12 @@ class WorktreeTask : public ::testing::Test {
 };
 
 TEST_F(WorktreeTask, RunsInAFreshWorktreeAndRecordsTheChangeOnItsBranch) {
-  auto scope = prepare_write(ws_, job_, request_);
+  auto scope = prepare_write(sys::default_env(), ws_, job_, request_);
   ASSERT_TRUE(scope.ok()) << scope.error().message;
   ASSERT_TRUE(scope->worktree.has_value());
   EXPECT_NE(scope->dir, repo_.root());
   run_in(scope->dir, {"sh", "-c", "echo two > a.txt"});
-  auto report = finish_write(ws_, job_, *scope, codex::TurnOutcome{}, true);
+  auto report = finish_write(sys::default_env(), ws_, job_, *scope, codex::TurnOutcome{}, true);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_TRUE(report->measured);
   EXPECT_EQ(report->stat.files_changed, 1U);
@@ -48,10 +49,10 @@ TEST_F(WorktreeTask, RunsInAFreshWorktreeAndRecordsTheChangeOnItsBranch) {
 // Claude Code removes a subagent's worktree when the agent returns: a job whose worktree is
 // removed under it ends workspace-gone (the caller matches kNotFound), not a generic error.
 TEST_F(WorktreeTask, AWorktreeRemovedUnderTheTaskIsWorkspaceGone) {
-  auto scope = prepare_write(ws_, job_, request_);
+  auto scope = prepare_write(sys::default_env(), ws_, job_, request_);
   ASSERT_TRUE(scope.ok()) << scope.error().message;
   run_in("/", {"rm", "-rf", scope->dir});
-  auto report = finish_write(ws_, job_, *scope, codex::TurnOutcome{}, true);
+  auto report = finish_write(sys::default_env(), ws_, job_, *scope, codex::TurnOutcome{}, true);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().code, ErrorCode::kNotFound);
   EXPECT_NE(report.error().message.find("was removed while the task ran"), std::string::npos)
@@ -63,7 +64,7 @@ TEST_F(WorktreeTask, AWorktreeRemovedUnderTheTaskIsWorkspaceGone) {
 TEST_F(WorktreeTask, ARepositoryWithoutACommitIsAPlainError) {
   TempRepo empty("empty");
   request_.cwd = empty.root();
-  auto scope = prepare_write(ws_, job_, request_);
+  auto scope = prepare_write(sys::default_env(), ws_, job_, request_);
   ASSERT_FALSE(scope.ok());
   EXPECT_EQ(scope.error().code, ErrorCode::kGeneric);
   EXPECT_NE(scope.error().message.find("no commit yet"), std::string::npos)

@@ -207,7 +207,7 @@ Result<std::unique_ptr<ChildTransport>> ChildTransport::start(const asio::any_io
   // the owner dead can still end it (sys::end_orphaned_session).
   options.new_session = true;
   options.die_with_parent = true;
-  auto pid = sys::spawn(options);
+  auto pid = sys::spawn_supervised(options);
   if (!pid) return pid.error();
   auto state = std::make_shared<State>(ex, std::move(spec));
   state->pid = *pid;
@@ -277,14 +277,14 @@ asio::awaitable<void> ChildTransport::shutdown() {
   state->out.close(ignored);  // and a child blocked writing to us gets EPIPE instead
   const Millis step = state->spec.stop_step;
   if (!co_await wait_exit_for(state, step)) {
-    (void)sys::signal_group(state->pid, SIGTERM);
+    (void)sys::signal_supervised_group(state->pid, SIGTERM);
     if (!co_await wait_exit_for(state, step)) {
-      (void)sys::signal_group(state->pid, SIGKILL);
+      (void)sys::signal_supervised_group(state->pid, SIGKILL);
       co_await wait_exit_for(state, step);
     }
   }
   // Whatever is left of the group (a grandchild whose parent died) goes too.
-  if (sys::process_group_alive(state->pid)) (void)sys::signal_group(state->pid, SIGKILL);
+  if (sys::process_group_alive(state->pid)) (void)sys::signal_supervised_group(state->pid, SIGKILL);
   co_await (state->stderr_done.wait() || sleep_for(Millis(200)));
   state->close_all();
   state->finished = state->status.has_value();
@@ -297,14 +297,14 @@ void ChildTransport::abort() noexcept {
   asio::error_code ignored;
   state.in.close(ignored);
   if (!state.reap()) {
-    (void)sys::signal_group(state.pid, SIGTERM);
+    (void)sys::signal_supervised_group(state.pid, SIGTERM);
     if (auto st = sys::reap_within(state.pid, 500)) state.status = *st;
     if (!state.status) {
-      (void)sys::signal_group(state.pid, SIGKILL);
+      (void)sys::signal_supervised_group(state.pid, SIGKILL);
       if (auto st = sys::reap_within(state.pid, 1500)) state.status = *st;
     }
   }
-  if (sys::process_group_alive(state.pid)) (void)sys::signal_group(state.pid, SIGKILL);
+  if (sys::process_group_alive(state.pid)) (void)sys::signal_supervised_group(state.pid, SIGKILL);
   state.close_all();
   state.finished = state.status.has_value();
 }

@@ -112,7 +112,7 @@ class FullDiskTest : public ::testing::Test {
   }
 
   std::string integrity() {
-    auto db = Database::open(ws_.db_path(), /*create=*/false, 1000);
+    auto db = Database::open(sys::default_env(), ws_.db_path(), /*create=*/false, 1000);
     EXPECT_TRUE(db.ok());
     auto stmt = db->prepare("PRAGMA integrity_check");
     EXPECT_TRUE(stmt.ok());

@@ -36,7 +36,7 @@ Result<JobStore> JobStore::open(const Workspace& ws, sys::Env& env, const Option
   COMPANION_TRY(prepare_workspace_dirs(env, ws));
   // A FIFO or symlink planted where the database belongs must not block or redirect SQLite.
   for (const std::string& path : {ws.db_path(), ws.db_path() + "-wal", ws.db_path() + "-shm"}) {
-    if (!sys::regular_or_missing(path)) {
+    if (!env.regular_or_missing(path)) {
       return make_error("refusing the job store: {} is not a regular file; remove it", path);
     }
   }
@@ -52,7 +52,7 @@ Result<JobStore> JobStore::open(const Workspace& ws, sys::Env& env, const Option
 
 Result<JobStore> JobStore::open_writable(const Workspace& ws, sys::Env& env,
                                          const Options& options) {
-  auto db = Database::open(ws.db_path(), /*create=*/true, options.busy_timeout_ms);
+  auto db = Database::open(env, ws.db_path(), /*create=*/true, options.busy_timeout_ms);
   if (!db) return db.error();
   JobStore store(ws, env, std::move(*db), options);
   // WAL with synchronous=NORMAL: a committed transaction survives any process crash (kill -9);
@@ -64,7 +64,7 @@ Result<JobStore> JobStore::open_writable(const Workspace& ws, sys::Env& env,
 
 Result<JobStore> JobStore::open_read_only(const Workspace& ws, sys::Env& env,
                                           const Options& options, const Error& why) {
-  auto db = Database::open_read_only(ws.db_path(), options.busy_timeout_ms);
+  auto db = Database::open_read_only(env, ws.db_path(), options.busy_timeout_ms);
   if (!db) return db.error();
   JobStore store(ws, env, std::move(*db), options);
   store.read_only_ = why;

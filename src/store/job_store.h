@@ -232,8 +232,8 @@ class JobStore {
   Result<std::optional<PrunedJob>> pruned(const std::string& ref);
   // pruned() for the exact id `id` in the store of `ws`, opened read-only (nothing created or
   // migrated); nullopt when that workspace has no store, or one that remembers no pruned ids.
-  static Result<std::optional<PrunedJob>> find_pruned(const Workspace& ws, const std::string& id,
-                                                      int busy_timeout_ms);
+  static Result<std::optional<PrunedJob>> find_pruned(sys::Env& env, const Workspace& ws,
+                                                      const std::string& id, int busy_timeout_ms);
   // Records that a finished job's output was shown to the user at `now_ms` (Job::read_at),
   // once: true when this call recorded it; false when it was read before (the first time stays),
   // or is active or unknown. Errors: SQLite; a read-only store.

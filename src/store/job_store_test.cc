@@ -66,7 +66,7 @@ TEST_F(JobStoreTest, ColumnNestedTooDeepReadsAsTextInsteadOfOverflowingTheStack)
   JobStore store = open();
   auto created = store.create(task_spec());
   ASSERT_TRUE(created.ok()) << created.error().message;
-  auto writer = Database::open(ws_.db_path(), false, 1000);
+  auto writer = Database::open(sys::default_env(), ws_.db_path(), false, 1000);
   ASSERT_TRUE(writer.ok());
   std::string deep = std::string(100000, '[') + std::string(100000, ']');
   ASSERT_TRUE(
@@ -323,7 +323,7 @@ TEST_F(JobStoreTest, BusyRetriesAreBoundedByTheBusyTimeout) {
   JobStore store = open();
   auto created = store.create(task_spec());
   ASSERT_TRUE(created.ok());
-  auto writer = Database::open(ws_.db_path(), false, 1000);
+  auto writer = Database::open(sys::default_env(), ws_.db_path(), false, 1000);
   ASSERT_TRUE(writer.ok());
   ASSERT_TRUE(
       writer->exec("BEGIN IMMEDIATE").ok());  // holds the write lock, like a SIGSTOPped writer
@@ -440,10 +440,10 @@ TEST(Workspace, GitTopLevelWins) {
   std::string dir = sys::real_path(::mkdtemp(tmpl)).value();
   ASSERT_TRUE(sys::ensure_private_dir(dir + "/repo/.git").ok());
   ASSERT_TRUE(sys::ensure_private_dir(dir + "/repo/src/deep").ok());
-  EXPECT_EQ(*workspace_root_of(dir + "/repo/src/deep"), dir + "/repo");
+  EXPECT_EQ(*workspace_root_of(sys::default_env(), dir + "/repo/src/deep"), dir + "/repo");
   ASSERT_TRUE(sys::ensure_private_dir(dir + "/plain").ok());
-  EXPECT_EQ(*workspace_root_of(dir + "/plain"), dir + "/plain");
-  EXPECT_FALSE(workspace_root_of(dir + "/missing").ok());
+  EXPECT_EQ(*workspace_root_of(sys::default_env(), dir + "/plain"), dir + "/plain");
+  EXPECT_FALSE(workspace_root_of(sys::default_env(), dir + "/missing").ok());
 }
 
 // Found while tracing a chaos runner violation: the record did not keep the app-server, so

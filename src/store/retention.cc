@@ -131,10 +131,10 @@ Result<std::optional<PrunedJob>> JobStore::pruned(const std::string& ref) {
   return lookup_pruned(db_, ref, /*prefix=*/true);
 }
 
-Result<std::optional<PrunedJob>> JobStore::find_pruned(const Workspace& ws, const std::string& id,
-                                                       int busy_timeout_ms) {
-  if (!sys::regular_or_missing(ws.db_path())) return std::optional<PrunedJob>();
-  auto db = Database::open_read_only(ws.db_path(), busy_timeout_ms);
+Result<std::optional<PrunedJob>> JobStore::find_pruned(sys::Env& env, const Workspace& ws,
+                                                       const std::string& id, int busy_timeout_ms) {
+  if (!env.regular_or_missing(ws.db_path())) return std::optional<PrunedJob>();
+  auto db = Database::open_read_only(env, ws.db_path(), busy_timeout_ms);
   if (!db) return std::optional<PrunedJob>();  // no store there (or not one we can read)
   auto found = lookup_pruned(*db, id, /*prefix=*/false);
   if (!found) return std::optional<PrunedJob>();  // an older store: it remembers none

@@ -112,7 +112,7 @@ TEST_F(RetentionTest, UnreadResultPrunedSilentlyRecordOfPrunedIdsIsBounded) {
   EXPECT_FALSE(store.pruned(ids[0])->has_value());
   EXPECT_FALSE(store.pruned(ids[1])->has_value());
   for (int i = 2; i < 5; ++i) EXPECT_TRUE(store.pruned(ids[i])->has_value()) << i;
-  auto db = Database::open(ws_.db_path(), false, 1000);
+  auto db = Database::open(sys::default_env(), ws_.db_path(), false, 1000);
   ASSERT_TRUE(db.ok());
   auto count = db->prepare("SELECT count(*) FROM pruned_jobs");
   ASSERT_TRUE(count.ok() && *count->step());
@@ -125,9 +125,11 @@ TEST_F(RetentionTest, UnreadResultPrunedSilentlyRecordOfPrunedIdsIsBounded) {
                 " was removed by retention on 2026-11-18 11:06:40 UTC; raise "
                 "CODEX_COMPANION_KEEP_JOBS");
   // Another workspace finds it read-only.
-  auto elsewhere = JobStore::find_pruned(ws_, ids[4], 1000);
+  auto elsewhere = JobStore::find_pruned(sys::default_env(), ws_, ids[4], 1000);
   ASSERT_TRUE(elsewhere.ok() && elsewhere->has_value());
-  EXPECT_FALSE(JobStore::find_pruned(Workspace{"", dir_ + "/nowhere"}, ids[4], 1000)->has_value());
+  EXPECT_FALSE(
+      JobStore::find_pruned(sys::default_env(), Workspace{"", dir_ + "/nowhere"}, ids[4], 1000)
+          ->has_value());
 }
 
 // Regression: stop-gate reviews were stored as user jobs. A few stops pushed the user's own
@@ -235,7 +237,7 @@ TEST_F(RetentionTest, UpgradeMarksOlderStopGateReviewsAndPrintedResults) {
     }
   }
   {
-    auto db = Database::open(ws_.db_path(), false, 1000);
+    auto db = Database::open(sys::default_env(), ws_.db_path(), false, 1000);
     ASSERT_TRUE(db.ok());
     for (const char* sql :
          {"DROP INDEX pruned_jobs_by_time", "DROP TABLE pruned_jobs",

@@ -22,14 +22,14 @@ namespace {
 constexpr int64_t kBusyRetryBudgetMs = 2000;  // those races last milliseconds
 
 template <class Fn>
-int with_busy_retry(int busy_timeout_ms, Fn&& attempt) {
-  int64_t deadline = sys::monotonic_ms() + std::min<int64_t>(kBusyRetryBudgetMs, busy_timeout_ms);
+int with_busy_retry(sys::Env& env, int busy_timeout_ms, Fn&& attempt) {
+  int64_t deadline = env.monotonic_ms() + std::min<int64_t>(kBusyRetryBudgetMs, busy_timeout_ms);
   int delay_ms = 1;
   for (;;) {
     int rc = attempt();
     bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-    if (!busy || sys::monotonic_ms() >= deadline) return rc;
-    sys::sleep_ms(delay_ms);
+    if (!busy || env.monotonic_ms() >= deadline) return rc;
+    env.sleep_ms(delay_ms);
     delay_ms = std::min(delay_ms * 2, 50);
   }
 }
@@ -104,7 +104,8 @@ std::string uri_path(const std::string& path) {
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_),
+    : env_(other.env_),
+      db_(other.db_),
       stmt_(std::exchange(other.stmt_, nullptr)),
       busy_timeout_ms_(other.busy_timeout_ms_) {}
 
@@ -128,7 +129,7 @@ Statement& Statement::bind_null(int index) {
 }
 
 Result<bool> Statement::step() {
-  int rc = with_busy_retry(busy_timeout_ms_, [this] { return sqlite3_step(stmt_); });
+  int rc = with_busy_retry(*env_, busy_timeout_ms_, [this] { return sqlite3_step(stmt_); });
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   const char* file = sqlite3_db_filename(db_, "main");
@@ -159,33 +160,35 @@ bool Statement::column_is_null(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
-Result<Database> Database::open(const std::string& path, bool create, int busy_timeout_ms) {
+Result<Database> Database::open(sys::Env& env, const std::string& path, bool create,
+                                int busy_timeout_ms) {
   int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-  return open_with(path, path, flags, busy_timeout_ms);
+  return open_with(env, path, path, flags, busy_timeout_ms);
 }
 
-Result<Database> Database::open_read_only(const std::string& path, int busy_timeout_ms) {
+Result<Database> Database::open_read_only(sys::Env& env, const std::string& path,
+                                          int busy_timeout_ms) {
   // `readonly_shm` keeps the WAL index in this connection's memory when the -shm file cannot be
   // written, but the file must exist: create it empty when missing (that needs no free space).
   // Where even that fails, the database file alone is complete only while the -wal file holds
   // no transaction; `immutable` then reads it without the WAL and without locks.
   std::string shm = path + "-shm";
   std::string params = "?readonly_shm=1";
-  if (!sys::path_exists(shm)) {
-    if (auto made = sys::append_file(shm, ""); !made) {
-      if (sys::file_size(path + "-wal") > kWalHeaderBytes) {
+  if (!env.path_exists(shm)) {
+    if (auto made = env.append_file(shm, ""); !made) {
+      if (env.file_size(path + "-wal") > kWalHeaderBytes) {
         return make_error("cannot read the job store {}: its WAL cannot be indexed without {} ({})",
                           path, shm, made.error().message);
       }
       params = "?immutable=1";
     }
   }
-  return open_with(path, "file:" + uri_path(path) + params, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-                   busy_timeout_ms);
+  return open_with(env, path, "file:" + uri_path(path) + params,
+                   SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, busy_timeout_ms);
 }
 
-Result<Database> Database::open_with(const std::string& path, const std::string& name, int flags,
-                                     int busy_timeout_ms) {
+Result<Database> Database::open_with(sys::Env& env, const std::string& path,
+                                     const std::string& name, int flags, int busy_timeout_ms) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -201,17 +204,19 @@ Result<Database> Database::open_with(const std::string& path, const std::string&
   // foreground task on a busy disk. Commits checkpoint once the WAL passes 1000 pages
   // (SQLite's wal_autocheckpoint), so the WAL stays bounded.
   sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  return Database(db, path, busy_timeout_ms);
+  return Database(env, db, path, busy_timeout_ms);
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)),
+    : env_(other.env_),
+      db_(std::exchange(other.db_, nullptr)),
       path_(std::move(other.path_)),
       busy_timeout_ms_(other.busy_timeout_ms_) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (db_) sqlite3_close(db_);
+    env_ = other.env_;
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
     busy_timeout_ms_ = other.busy_timeout_ms_;
@@ -227,11 +232,11 @@ Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return db_error(db_, path_, "preparing a query");
-  return Statement(db_, stmt, busy_timeout_ms_);
+  return Statement(*env_, db_, stmt, busy_timeout_ms_);
 }
 
 Status Database::exec(const std::string& sql) {
-  int rc = with_busy_retry(busy_timeout_ms_, [&] {
+  int rc = with_busy_retry(*env_, busy_timeout_ms_, [&] {
     char* err = nullptr;
     int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
     sqlite3_free(err);

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "sys/env.h"
 #include "sys/result.h"
 
 struct sqlite3;
@@ -15,8 +16,8 @@ namespace companion::store {
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt, int busy_timeout_ms)
-      : db_(db), stmt_(stmt), busy_timeout_ms_(busy_timeout_ms) {}
+  Statement(sys::Env& env, sqlite3* db, sqlite3_stmt* stmt, int busy_timeout_ms)
+      : env_(&env), db_(db), stmt_(stmt), busy_timeout_ms_(busy_timeout_ms) {}
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
@@ -37,6 +38,7 @@ class Statement {
   bool column_is_null(int col) const;
 
  private:
+  sys::Env* env_;  // the clock of the busy retries
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   int busy_timeout_ms_;
@@ -44,15 +46,18 @@ class Statement {
 
 class Database {
  public:
-  // Opens (creating when `create`) the database at `path` with a busy timeout.
-  static Result<Database> open(const std::string& path, bool create, int busy_timeout_ms);
+  // Opens (creating when `create`) the database at `path` with a busy timeout. `env` (its clock
+  // for the busy retries, its files) outlives the Database and its statements.
+  static Result<Database> open(sys::Env& env, const std::string& path, bool create,
+                               int busy_timeout_ms);
   // Opens the existing WAL database at `path` for reading only, for when the disk is full or
   // read-only: the WAL index then lives in this process's memory, so nothing needs to grow on
   // disk (at most an empty -shm or -wal file is created). Reads see every committed transaction,
   // including those still in the -wal file. Writes through it fail with SQLITE_READONLY.
   // Open it only once the process has no other connection to `path` (SQLite shares one -shm
   // mapping between the connections of a process).
-  static Result<Database> open_read_only(const std::string& path, int busy_timeout_ms);
+  static Result<Database> open_read_only(sys::Env& env, const std::string& path,
+                                         int busy_timeout_ms);
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
@@ -68,10 +73,11 @@ class Database {
   std::string last_error() const;
 
  private:
-  Database(sqlite3* db, std::string path, int busy_timeout_ms)
-      : db_(db), path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {}
-  static Result<Database> open_with(const std::string& path, const std::string& name, int flags,
-                                    int busy_timeout_ms);
+  Database(sys::Env& env, sqlite3* db, std::string path, int busy_timeout_ms)
+      : env_(&env), db_(db), path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {}
+  static Result<Database> open_with(sys::Env& env, const std::string& path, const std::string& name,
+                                    int flags, int busy_timeout_ms);
+  sys::Env* env_ = nullptr;
   sqlite3* db_ = nullptr;
   std::string path_;
   int busy_timeout_ms_ = 0;

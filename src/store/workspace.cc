@@ -6,20 +6,20 @@
 
 namespace companion::store {
 
-Result<WorkspaceRoot> find_workspace_root(const std::string& dir) {
-  auto real = sys::real_path(dir);
+Result<WorkspaceRoot> find_workspace_root(sys::Env& env, const std::string& dir) {
+  auto real = env.real_path(dir);
   if (!real) return make_error("cannot use working directory {}: it does not exist", dir);
-  if (!sys::is_directory(*real)) return make_error("working directory {} is not a directory", dir);
-  const uid_t me = sys::effective_uid();
-  auto ours = [me](const std::string& path) {
-    auto owner = sys::owner_of(path);
+  if (!env.is_directory(*real)) return make_error("working directory {} is not a directory", dir);
+  const uid_t me = env.effective_uid();
+  auto ours = [&env, me](const std::string& path) {
+    auto owner = env.owner_of(path);
     return owner.ok() && *owner == me;
   };
   bool trusted = true;  // no directory of another user between `dir` and `cur`
   for (std::string cur = *real;; cur = sys::dirname_of(cur)) {
     if (cur != *real && trusted && !ours(cur)) trusted = false;
     std::string git = sys::join_path(cur, ".git");
-    if (sys::path_exists(git)) {
+    if (env.path_exists(git)) {
       if (cur == *real || (trusted && ours(git))) return WorkspaceRoot{cur, ""};
       return WorkspaceRoot{*real, cur};  // someone else's repository: not ours
     }
@@ -28,8 +28,8 @@ Result<WorkspaceRoot> find_workspace_root(const std::string& dir) {
   return WorkspaceRoot{*real, ""};
 }
 
-Result<std::string> workspace_root_of(const std::string& dir) {
-  auto found = find_workspace_root(dir);
+Result<std::string> workspace_root_of(sys::Env& env, const std::string& dir) {
+  auto found = find_workspace_root(env, dir);
   if (!found) return found.error();
   return found->root;
 }
@@ -53,8 +53,9 @@ std::string workspace_dir_name(const std::string& root) {
   return slug + "-" + sys::sha256_hex(root).substr(0, 16);
 }
 
-Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root) {
-  auto root = find_workspace_root(cwd);
+Result<Workspace> resolve_workspace(sys::Env& env, const std::string& cwd,
+                                    const std::string& state_root) {
+  auto root = find_workspace_root(env, cwd);
   if (!root) return root.error();
   return Workspace{root->root, sys::join_path(state_root, workspace_dir_name(root->root)),
                    root->ignored_repository};
@@ -74,21 +75,21 @@ Error misplaced(const Workspace& ws, const std::string& source, const std::strin
 
 }  // namespace
 
-Status check_state_placement(const Workspace& ws, const std::string& source,
+Status check_state_placement(sys::Env& env, const Workspace& ws, const std::string& source,
                              const std::string& tmpdir) {
-  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+  std::string state = env.resolve_existing_prefix(ws.state_dir);
   const std::string who = "every Codex write task's sandbox";
-  if (sys::is_inside_or_same(state, sys::resolve_existing_prefix("/tmp"))) {
+  if (sys::is_inside_or_same(state, env.resolve_existing_prefix("/tmp"))) {
     return misplaced(ws, source, "/tmp", who);
   }
-  if (!tmpdir.empty() && sys::is_inside_or_same(state, sys::resolve_existing_prefix(tmpdir))) {
+  if (!tmpdir.empty() && sys::is_inside_or_same(state, env.resolve_existing_prefix(tmpdir))) {
     return misplaced(ws, source, "$TMPDIR (" + tmpdir + ")", who);
   }
   return {};
 }
 
-Status check_write_task_placement(const Workspace& ws, const std::string& source) {
-  std::string state = sys::resolve_existing_prefix(ws.state_dir);
+Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source) {
+  std::string state = env.resolve_existing_prefix(ws.state_dir);
   if (ws.root != "/" && sys::is_inside_or_same(state, ws.root)) {
     return misplaced(ws, source, "the workspace " + ws.root, "this write task's sandbox");
   }

@@ -40,17 +40,18 @@ struct WorkspaceRoot {
 // the walk up from `dir` stops at the first directory owned by another user, and a `.git` owned
 // by another user is not taken (anyone can create /tmp/.git). `dir` itself is always
 // acceptable: the user chose it. Errors: `dir` does not exist or is not a directory.
-Result<WorkspaceRoot> find_workspace_root(const std::string& dir);
+Result<WorkspaceRoot> find_workspace_root(sys::Env& env, const std::string& dir);
 
-// find_workspace_root(dir).root.
-Result<std::string> workspace_root_of(const std::string& dir);
+// find_workspace_root(env, dir).root.
+Result<std::string> workspace_root_of(sys::Env& env, const std::string& dir);
 
 // "<basename slug>-<first 16 hex of sha256(root)>".
 std::string workspace_dir_name(const std::string& root);
 
 // Resolves the workspace of `cwd` under `state_root` (sys::Config::state_root) without touching
 // the disk beyond path resolution.
-Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& state_root);
+Result<Workspace> resolve_workspace(sys::Env& env, const std::string& cwd,
+                                    const std::string& state_root);
 
 // Where the state directory may not be: where a sandboxed Codex task may write, since the store
 // holds what the companion later runs outside the sandbox (the notify command) and what it shows
@@ -64,7 +65,7 @@ Result<Workspace> resolve_workspace(const std::string& cwd, const std::string& s
 //
 // For every command: not inside /tmp or `tmpdir` ($TMPDIR), which every write task anywhere may
 // write.
-Status check_state_placement(const Workspace& ws, const std::string& source,
+Status check_state_placement(sys::Env& env, const Workspace& ws, const std::string& source,
                              const std::string& tmpdir);
 
 // Before a write task runs in the workspace (not in a worktree of its own): the state directory
@@ -72,7 +73,7 @@ Status check_state_placement(const Workspace& ws, const std::string& source,
 // the filesystem root, which contains everything and is accepted only with
 // CODEX_COMPANION_ALLOW_ANY_WORKSPACE). Other commands may use such a store (`status` from a home
 // directory that holds ~/.local/state): it is the write task that could rewrite it.
-Status check_write_task_placement(const Workspace& ws, const std::string& source);
+Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source);
 
 // Creates the state root, the workspace directory and its jobs/ folder: 0700, owned by us, no
 // symlinks. Refusals are errors naming the path and the fix.

@@ -15,6 +15,14 @@
 
 namespace companion::sys {
 
+Result<pid_t> spawn_supervised(const SpawnOptions& options) {
+  return spawn(options);
+}
+
+Status signal_supervised_group(pid_t pgid, int sig) {
+  return signal_group(pgid, sig);
+}
+
 Result<UniqueFd> open_exit_fd(pid_t pid) {
 #if defined(COMPANION_LINUX_MECHANISMS) && defined(SYS_pidfd_open)
   // pidfd_open descriptors are always close-on-exec.

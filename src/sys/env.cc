@@ -6,7 +6,10 @@
 #include <string_view>
 
 #include "sys/clock.h"
+#include "sys/file_watch.h"
 #include "sys/fs.h"
+#include "sys/sha256.h"
+#include "sys/unix_socket.h"
 
 extern char** environ;
 
@@ -71,6 +74,32 @@ class RealEnv final : public Env {
     return sys::list_dir(path);
   }
   Result<UniqueFd> open_append(const std::string& path) override { return sys::open_append(path); }
+  Result<std::string> read_file_range(const std::string& path, int64_t offset,
+                                      size_t max_bytes) override {
+    return sys::read_file_range(path, offset, max_bytes);
+  }
+  Result<std::string> real_path(const std::string& path) override { return sys::real_path(path); }
+  PathKind path_kind(const std::string& path) override { return sys::path_kind(path); }
+  bool is_directory(const std::string& path) override { return sys::is_directory(path); }
+  bool regular_or_missing(const std::string& path) override {
+    return sys::regular_or_missing(path);
+  }
+  int64_t file_size(const std::string& path) override { return sys::file_size(path); }
+  Result<FileStamp> file_stamp(const std::string& path) override { return sys::file_stamp(path); }
+  void remove_dir_if_empty(const std::string& path) override { sys::remove_dir_if_empty(path); }
+  Result<std::string> read_link(const std::string& path) override { return sys::read_link(path); }
+  std::string resolve_existing_prefix(const std::string& path) override {
+    return sys::resolve_existing_prefix(path);
+  }
+  Result<uid_t> owner_of(const std::string& path) override { return sys::owner_of(path); }
+  uid_t effective_uid() override { return sys::effective_uid(); }
+  Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path) override {
+    return sys::pseudo_filesystem_of(path);
+  }
+  Result<std::string> sha256_file_hex(const std::string& path, Links links) override {
+    return sys::sha256_file_hex(path, links);
+  }
+  Result<UniqueFd> data_fd(std::string_view data) override { return sys::data_fd(data); }
   Result<UniqueFd> create_locked_file(const std::string& path) override {
     return sys::create_locked_file(path);
   }
@@ -86,6 +115,13 @@ class RealEnv final : public Env {
   Status signal_group(pid_t pgid, int sig) override { return sys::signal_group(pgid, sig); }
   int end_session(pid_t leader, uint64_t start_time) override {
     return sys::end_session(leader, start_time);
+  }
+  Result<RunResult> run_command(const RunOptions& options) override {
+    return sys::run_command(options);
+  }
+  Result<std::string> find_executable(const std::string& name,
+                                      const std::optional<std::string>& path_var) override {
+    return sys::find_executable(name, path_var);
   }
 };
 

@@ -4,8 +4,15 @@
 // Everything above sys/ that decides what to do with the OS (the store, running and cancelling
 // jobs, the commands) reaches it through an `Env&`, so tests can run it against a fake clock
 // (sys/fake_env.h: sleeping advances time, no real waiting), fail one chosen operation
-// (FaultInjectionEnv) or pretend to be a process table. The event-loop code (rpc/ transports)
-// uses the free functions of sys/ directly: it is tested against real processes.
+// (FaultInjectionEnv) or pretend to be a process table. default_env() is called in main only
+// (src/cli/main.cc), which hands the one real Env down; scripts/lint_rules.py checks that, and
+// that no code outside sys/ calls a free function of sys/ that has an Env method here.
+// What stays a free function of sys/, outside the seam: the event-loop code (the rpc/ transports,
+// the broker's socket and client handling on Asio: pipes, exit descriptors, reaping, unix
+// sockets, peer credentials), process-wide set-up (signal dispositions and stop handlers, the
+// subreaper, forking off a daemon, the process's own executable and umask), standard input and
+// output, and pure helpers (paths as text, JSON, hashes of bytes). They are tested against the
+// real OS.
 //
 // Errors are values: each fallible operation says what it was doing and why it failed.
 // Thread-safety: default_env() may be used from any thread; wrappers are as thread-safe as the
@@ -26,8 +33,10 @@
 #include "sys/file_rewrite.h"
 #include "sys/fs.h"
 #include "sys/lock.h"
+#include "sys/path_checks.h"
 #include "sys/process.h"
 #include "sys/result.h"
+#include "sys/run.h"
 
 namespace companion::sys {
 
@@ -83,6 +92,38 @@ class Env {
   virtual Result<std::vector<std::string>> list_dir(const std::string& path) = 0;
   // A close-on-exec descriptor open for appending to `path` (created 0600), for a child's stderr.
   virtual Result<UniqueFd> open_append(const std::string& path) = 0;
+  // Up to `max_bytes` of the regular file `path` from byte `offset` (see sys/file_watch.h).
+  virtual Result<std::string> read_file_range(const std::string& path, int64_t offset,
+                                              size_t max_bytes) = 0;
+  // The canonical absolute path of an existing path (see sys::real_path).
+  virtual Result<std::string> real_path(const std::string& path) = 0;
+  // What is at `path` itself (lstat; see sys/path_checks.h).
+  virtual PathKind path_kind(const std::string& path) = 0;
+  // stat() says a directory (a symlink to one counts).
+  virtual bool is_directory(const std::string& path) = 0;
+  // A regular file, or nothing, at `path` (lstat).
+  virtual bool regular_or_missing(const std::string& path) = 0;
+  // The size in bytes of the file at `path` (following symlinks); -1 when it cannot be read.
+  virtual int64_t file_size(const std::string& path) = 0;
+  // Device, inode, size and modification time of `path` (following symlinks; see sys/fs.h).
+  virtual Result<FileStamp> file_stamp(const std::string& path) = 0;
+  // Removes an empty directory; anything else (not empty, missing) is left as it is.
+  virtual void remove_dir_if_empty(const std::string& path) = 0;
+  // The target a symlink holds (see sys/path_checks.h).
+  virtual Result<std::string> read_link(const std::string& path) = 0;
+  // The real path of the deepest existing ancestor of the absolute `path`, then the rest as
+  // written (see sys::resolve_existing_prefix).
+  virtual std::string resolve_existing_prefix(const std::string& path) = 0;
+  // The owner of `path` itself (lstat), and this process's effective uid.
+  virtual Result<uid_t> owner_of(const std::string& path) = 0;
+  virtual uid_t effective_uid() = 0;
+  // The pseudo-filesystem `path` lives on ("proc", "sysfs", …), or nullopt for any other.
+  virtual Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path) = 0;
+  // Lowercase hex sha256 of a regular file, read in constant memory (see sys/sha256.h).
+  virtual Result<std::string> sha256_file_hex(const std::string& path, Links links) = 0;
+  // A close-on-exec descriptor at the start of an anonymous file holding `data` (a child's stdin;
+  // see sys::data_fd).
+  virtual Result<UniqueFd> data_fd(std::string_view data) = 0;
 
   // --- Locks (sys/lock.h): job liveness.
   virtual Result<UniqueFd> create_locked_file(const std::string& path) = 0;
@@ -98,6 +139,12 @@ class Env {
   virtual Status signal_group(pid_t pgid, int sig) = 0;
   // See sys::end_session.
   virtual int end_session(pid_t leader, uint64_t start_time) = 0;
+  // Runs a command to its end, bounded in time and output (see sys/run.h).
+  virtual Result<RunResult> run_command(const RunOptions& options) = 0;
+  // The absolute path of an executable `name` (a name with a slash is checked as it is), searched
+  // in `path_var` (PATH's value; nullopt: this process's PATH). See sys::find_executable.
+  virtual Result<std::string> find_executable(const std::string& name,
+                                              const std::optional<std::string>& path_var) = 0;
 
   // True when `pid` is alive and started at `start_time` (0: any start time matches).
   bool process_matches(pid_t pid, uint64_t start_time);
@@ -149,6 +196,38 @@ class EnvWrapper : public Env {
   Result<UniqueFd> open_append(const std::string& path) override {
     return target_.open_append(path);
   }
+  Result<std::string> read_file_range(const std::string& path, int64_t offset,
+                                      size_t max_bytes) override {
+    return target_.read_file_range(path, offset, max_bytes);
+  }
+  Result<std::string> real_path(const std::string& path) override {
+    return target_.real_path(path);
+  }
+  PathKind path_kind(const std::string& path) override { return target_.path_kind(path); }
+  bool is_directory(const std::string& path) override { return target_.is_directory(path); }
+  bool regular_or_missing(const std::string& path) override {
+    return target_.regular_or_missing(path);
+  }
+  int64_t file_size(const std::string& path) override { return target_.file_size(path); }
+  Result<FileStamp> file_stamp(const std::string& path) override {
+    return target_.file_stamp(path);
+  }
+  void remove_dir_if_empty(const std::string& path) override { target_.remove_dir_if_empty(path); }
+  Result<std::string> read_link(const std::string& path) override {
+    return target_.read_link(path);
+  }
+  std::string resolve_existing_prefix(const std::string& path) override {
+    return target_.resolve_existing_prefix(path);
+  }
+  Result<uid_t> owner_of(const std::string& path) override { return target_.owner_of(path); }
+  uid_t effective_uid() override { return target_.effective_uid(); }
+  Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path) override {
+    return target_.pseudo_filesystem_of(path);
+  }
+  Result<std::string> sha256_file_hex(const std::string& path, Links links) override {
+    return target_.sha256_file_hex(path, links);
+  }
+  Result<UniqueFd> data_fd(std::string_view data) override { return target_.data_fd(data); }
   Result<UniqueFd> create_locked_file(const std::string& path) override {
     return target_.create_locked_file(path);
   }
@@ -162,6 +241,13 @@ class EnvWrapper : public Env {
   Status signal_group(pid_t pgid, int sig) override { return target_.signal_group(pgid, sig); }
   int end_session(pid_t leader, uint64_t start_time) override {
     return target_.end_session(leader, start_time);
+  }
+  Result<RunResult> run_command(const RunOptions& options) override {
+    return target_.run_command(options);
+  }
+  Result<std::string> find_executable(const std::string& name,
+                                      const std::optional<std::string>& path_var) override {
+    return target_.find_executable(name, path_var);
   }
 
  private:

@@ -35,7 +35,8 @@ int die(const std::string& what) {
 JobStore open_or_die(const std::string& cwd) {
   auto config = companion::sys::load_config(companion::sys::default_env());
   if (!config) std::exit(die(config.error().message));
-  auto ws = companion::store::resolve_workspace(cwd, config->state_root);
+  auto ws =
+      companion::store::resolve_workspace(companion::sys::default_env(), cwd, config->state_root);
   if (!ws) std::exit(die(ws.error().message));
   JobStore::Options options;
   options.keep_finished = config->keep_jobs;
@@ -86,7 +87,8 @@ int orphan(const std::string& cwd, pid_t pid) {
 
 int lock_store(const std::string& cwd, const std::string& ready_file) {
   JobStore store = open_or_die(cwd);  // creates the store when there is none yet
-  auto db = companion::store::Database::open(store.workspace().db_path(), false, 5000);
+  auto db = companion::store::Database::open(companion::sys::default_env(),
+                                             store.workspace().db_path(), false, 5000);
   if (!db) return die(db.error().message);
   auto begun = db->exec("BEGIN IMMEDIATE");
   if (!begun) return die(begun.error().message);
