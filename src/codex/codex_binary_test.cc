@@ -51,10 +51,11 @@ class CodexBinaryTest : public ::testing::Test {
 
   std::string root_, lib_, native_, launcher_;
   sys::Config config_;
+  sys::Env& env_ = sys::default_env();
 };
 
 TEST_F(CodexBinaryTest, NpmLauncherIsBypassedWithItsEnvironment) {
-  CodexCommand c = direct_codex_command(launcher_, config_);
+  CodexCommand c = direct_codex_command(env_, launcher_, config_);
   EXPECT_EQ(c.program, native_);
   EXPECT_EQ(c.launcher, launcher_);
   using Env = std::vector<std::pair<std::string, std::string>>;
@@ -64,33 +65,33 @@ TEST_F(CodexBinaryTest, NpmLauncherIsBypassedWithItsEnvironment) {
 
 TEST_F(CodexBinaryTest, PnpmAndBunInstallsKeepTheLauncher) {
   ASSERT_TRUE(sys::write_file_atomic(lib_ + "/node_modules/.modules.yaml", "x").ok());
-  EXPECT_EQ(direct_codex_command(launcher_, config_).program, launcher_);
+  EXPECT_EQ(direct_codex_command(env_, launcher_, config_).program, launcher_);
   ASSERT_TRUE(sys::remove_file(lib_ + "/node_modules/.modules.yaml").ok());
   config_.npm_config_user_agent = "bun/1.1.0 npm/? node/v20";
-  EXPECT_EQ(direct_codex_command(launcher_, config_).program, launcher_);
+  EXPECT_EQ(direct_codex_command(env_, launcher_, config_).program, launcher_);
   config_.npm_config_user_agent.reset();
   config_.codex_managed_elsewhere = true;
-  EXPECT_EQ(direct_codex_command(launcher_, config_).program, launcher_);
+  EXPECT_EQ(direct_codex_command(env_, launcher_, config_).program, launcher_);
   config_.codex_managed_elsewhere = false;
-  EXPECT_EQ(direct_codex_command(launcher_, config_).program, native_);
+  EXPECT_EQ(direct_codex_command(env_, launcher_, config_).program, native_);
 }
 
 TEST_F(CodexBinaryTest, MissingNativeKeepsTheLauncher) {
   ASSERT_TRUE(sys::remove_file(native_).ok());
-  CodexCommand c = direct_codex_command(launcher_, config_);
+  CodexCommand c = direct_codex_command(env_, launcher_, config_);
   EXPECT_EQ(c.program, launcher_);
   EXPECT_TRUE(c.env.empty());
   EXPECT_TRUE(c.launcher.empty());
 }
 
 TEST_F(CodexBinaryTest, OtherProgramsRunAsGiven) {
-  EXPECT_EQ(direct_codex_command(native_, config_).program, native_);
-  EXPECT_EQ(direct_codex_command("/bin/sh", config_).program, "/bin/sh");
+  EXPECT_EQ(direct_codex_command(env_, native_, config_).program, native_);
+  EXPECT_EQ(direct_codex_command(env_, "/bin/sh", config_).program, "/bin/sh");
 }
 
 TEST_F(CodexBinaryTest, ConfiguredProgramMustExist) {
   config_.codex = root_ + "/nope";
-  auto r = resolve_codex(config_);
+  auto r = resolve_codex(env_, config_);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message, HasSubstr("CODEX_COMPANION_CODEX=" + root_ + "/nope"));
 }
@@ -102,11 +103,11 @@ TEST_F(CodexBinaryTest, RelativeProgramAndPathEntryBecomeAbsolute) {
   ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
   ASSERT_EQ(::chdir(root_.c_str()), 0);
   config_.codex = "bin/codex";
-  auto r = resolve_codex(config_);
+  auto r = resolve_codex(env_, config_);
   config_.codex.reset();
   config_.path = ":/nonexistent";  // an empty entry: the current directory
   ASSERT_EQ(::chdir((root_ + "/bin").c_str()), 0);
-  auto on_path = resolve_codex(config_);
+  auto on_path = resolve_codex(env_, config_);
   ASSERT_EQ(::chdir(cwd), 0);
   ASSERT_TRUE(on_path.ok()) << on_path.error().message;
   EXPECT_EQ(on_path->launcher, root_ + "/bin/codex");
@@ -117,7 +118,7 @@ TEST_F(CodexBinaryTest, RelativeProgramAndPathEntryBecomeAbsolute) {
 
 TEST_F(CodexBinaryTest, FoundOnPath) {
   config_.path = root_ + "/bin";
-  auto r = resolve_codex(config_);
+  auto r = resolve_codex(env_, config_);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->program, native_);
 }
