@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 
+#include "broker/socket_dir.h"
 #include "codex/broker_protocol.h"
 #include "codex/identity.h"
 #include "rpc/connection.h"
@@ -90,14 +91,14 @@ Result<store::BrokerSession> record_started(store::JobStore& store, store::Broke
 // Starts a broker for the run's identity and waits until it answers; records it.
 Result<store::BrokerSession> start_broker(store::JobStore& store, const LaunchOptions& options) {
   sys::Env& env = store.env();
-  auto dir = sys::make_socket_dir(options.socket_parent, "cxc-");
+  auto dir = make_broker_socket_dir(env, options.socket_parents, options.task_writable);
   if (!dir) return dir.error();
   store::BrokerSession session;
   session.key = sys::json_text(options.identity, "key");
   session.identity = options.identity;
   session.socket_dir = *dir;
   session.endpoint = "unix:" + *dir + "/broker.sock";
-  session.pid_file = *dir + "/broker.pid";
+  session.pid_file = store.workspace().state_dir + "/broker-" + session.key + ".pid";
   session.log_file = store.workspace().state_dir + "/broker-" + session.key + ".log";
   auto log = env.open_append(session.log_file);
   if (!log) return log.error();
@@ -160,13 +161,14 @@ std::string identity_mismatch(const Json& wanted, const Json& ping_answer) {
   return why.empty() ? "it runs another Codex" : why;
 }
 
-std::optional<std::pair<store::BrokerSession, Json>> healthy_broker(store::JobStore& store,
-                                                                    const Json& identity,
-                                                                    int64_t timeout_ms) {
+std::optional<std::pair<store::BrokerSession, Json>> healthy_broker(
+    store::JobStore& store, const Json& identity, int64_t timeout_ms,
+    const std::vector<sys::WritablePlace>& task_writable) {
   const std::string key = sys::json_text(identity, "key");
   if (key.empty()) return std::nullopt;
   auto recorded = store.broker_session(key);
   if (!recorded || !recorded->has_value()) return std::nullopt;
+  if (!check_socket_dir((*recorded)->socket_dir, task_writable).ok()) return std::nullopt;
   auto answer = ping((*recorded)->endpoint, timeout_ms);
   if (!answer || !identity_mismatch(identity, *answer).empty()) return std::nullopt;
   return std::make_pair(**recorded, std::move(*answer));
@@ -175,7 +177,8 @@ std::optional<std::pair<store::BrokerSession, Json>> healthy_broker(store::JobSt
 Result<store::BrokerSession> ensure_broker(store::JobStore& store, const LaunchOptions& options) {
   const std::string key = sys::json_text(options.identity, "key");
   if (key.empty()) return make_error("this run's Codex identity is unknown");
-  if (auto healthy = healthy_broker(store, options.identity, options.ping_timeout_ms)) {
+  if (auto healthy =
+          healthy_broker(store, options.identity, options.ping_timeout_ms, options.task_writable)) {
     return healthy->first;
   }
   auto lock = sys::PathLock::acquire(start_lock_path(store, key), options.lock_timeout_ms);
@@ -185,8 +188,13 @@ Result<store::BrokerSession> ensure_broker(store::JobStore& store, const LaunchO
   auto recorded = store.broker_session(key);
   if (!recorded) return recorded.error();
   if (recorded->has_value()) {
-    auto answer = ping((*recorded)->endpoint, options.stale_timeout_ms);
-    if (answer && identity_mismatch(options.identity, *answer).empty()) return **recorded;
+    // A socket where a task may write is never connected to: whatever listens there may not be
+    // the broker (an earlier version made them in /tmp). The broker is stopped by its recorded
+    // pid and start time.
+    if (check_socket_dir((*recorded)->socket_dir, options.task_writable).ok()) {
+      auto answer = ping((*recorded)->endpoint, options.stale_timeout_ms);
+      if (answer && identity_mismatch(options.identity, *answer).empty()) return **recorded;
+    }
     tear_down(store, **recorded, options.stop_grace_ms);
   }
   return start_broker(store, options);
@@ -197,7 +205,7 @@ Result<std::vector<RecordedBroker>> recorded_brokers(store::JobStore& store, int
   if (!sessions) return sessions.error();
   std::vector<RecordedBroker> out;
   for (store::BrokerSession& session : *sessions) {
-    RecordedBroker broker{with_pid_from_file(store.env(), std::move(session)), std::nullopt, {}};
+    RecordedBroker broker{with_pid_from_file(store, std::move(session)), std::nullopt, {}};
     auto answer = ping(broker.session.endpoint, timeout_ms);
     if (answer) {
       broker.answer = std::move(*answer);

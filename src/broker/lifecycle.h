@@ -6,8 +6,9 @@
 // a broker whose own identity — the one it computed from its own environment at start and
 // answers in broker/ping — has the run's digest. Each broker is recorded in the workspace store
 // under its identity's key (store/broker_session.h), has its own start lock
-// (`broker-<key>.lock`) and log (`broker-<key>.log`) in the workspace's state directory, its
-// socket in a fresh 0700 directory `<socket_parent>/cxc-XXXXXX`, and exits after its own idle
+// (`broker-<key>.lock`), log (`broker-<key>.log`) and pid file (`broker-<key>.pid`) in the
+// workspace's state directory, its socket in a fresh 0700 directory `cxc-XXXXXX` where no
+// sandboxed task may write (broker/socket_dir.h), and exits after its own idle
 // time. It is started detached (`broker serve --detach`): not a descendant of the job that
 // started it, so ending that job's processes never ends a broker other jobs use.
 #pragma once
@@ -21,6 +22,7 @@
 #include "store/broker_session.h"
 #include "store/job_store.h"
 #include "sys/env.h"
+#include "sys/path_checks.h"
 #include "sys/result.h"
 
 namespace companion::broker {
@@ -40,15 +42,19 @@ Result<nlohmann::json> ping(const std::string& endpoint, int64_t timeout_ms);
 std::string identity_mismatch(const nlohmann::json& wanted, const nlohmann::json& ping_answer);
 
 struct LaunchOptions {
-  std::string executable;              // this program (jobs::self_executable())
-  std::string workspace_root;          // the broker's app-server runs there
-  nlohmann::json identity;             // the run's Codex identity (codex::to_json)
-  std::string socket_parent = "/tmp";  // where its private socket directory is made
-  int64_t ping_timeout_ms = 150;       // a healthy broker answers within this
-  int64_t stale_timeout_ms = 1000;     // a broker that misses it gets this long before teardown
-  int64_t start_timeout_ms = 10000;    // a new broker must answer within this
-  int64_t lock_timeout_ms = 15000;     // waiting for another companion starting one
-  int64_t stop_grace_ms = 2000;        // SIGTERM to SIGKILL when tearing one down
+  std::string executable;      // this program (jobs::self_executable())
+  std::string workspace_root;  // the broker's app-server runs there
+  nlohmann::json identity;     // the run's Codex identity (codex::to_json)
+  // Where its private socket directory may be made, in order (broker::socket_parents).
+  std::vector<std::string> socket_parents;
+  // Where a sandboxed task may write (codex::task_writable_places): no socket directory there is
+  // made or used; a recorded broker whose socket is there is torn down, never asked anything.
+  std::vector<sys::WritablePlace> task_writable;
+  int64_t ping_timeout_ms = 150;     // a healthy broker answers within this
+  int64_t stale_timeout_ms = 1000;   // a broker that misses it gets this long before teardown
+  int64_t start_timeout_ms = 10000;  // a new broker must answer within this
+  int64_t lock_timeout_ms = 15000;   // waiting for another companion starting one
+  int64_t stop_grace_ms = 2000;      // SIGTERM to SIGKILL when tearing one down
 };
 
 // The broker of options.identity, healthy: the recorded one when it answers a ping within
@@ -58,10 +64,12 @@ struct LaunchOptions {
 // when none could be had; callers then use a direct app-server.
 Result<store::BrokerSession> ensure_broker(store::JobStore& store, const LaunchOptions& options);
 
-// The recorded broker of identity `identity` and its ping answer when it answers within
-// `timeout_ms` with that identity; nullopt otherwise (nothing is torn down).
+// The recorded broker of identity `identity` and its ping answer when its socket directory passes
+// check_socket_dir(task_writable) and it answers within `timeout_ms` with that identity; nullopt
+// otherwise (nothing is torn down).
 std::optional<std::pair<store::BrokerSession, nlohmann::json>> healthy_broker(
-    store::JobStore& store, const nlohmann::json& identity, int64_t timeout_ms);
+    store::JobStore& store, const nlohmann::json& identity, int64_t timeout_ms,
+    const std::vector<sys::WritablePlace>& task_writable);
 
 // A recorded broker and what it answered.
 struct RecordedBroker {
@@ -75,8 +83,10 @@ struct RecordedBroker {
 Result<std::vector<RecordedBroker>> recorded_brokers(store::JobStore& store, int64_t timeout_ms);
 
 // A record written before its broker answered has no pid: the broker's pid file names it, with
-// its start time, so a pid reused since is never taken for it. Returns `session` with them.
-store::BrokerSession with_pid_from_file(sys::Env& env, store::BrokerSession session);
+// its start time, so a pid reused since is never taken for it. Returns `session` with them. Only
+// a pid file in the workspace's state directory is read (an earlier version's lay beside the
+// socket in /tmp, where a sandboxed task could have written another process's pid).
+store::BrokerSession with_pid_from_file(store::JobStore& store, store::BrokerSession session);
 
 // Ends a broker: SIGTERM (and SIGCONT, should it be stopped), SIGKILL of its whole session
 // after `grace_ms`, and of what is left of its app-server's session — only while the pids still

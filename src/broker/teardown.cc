@@ -88,9 +88,10 @@ bool ask_to_stop(store::JobStore& store, const store::BrokerSession& session,
 
 }  // namespace
 
-store::BrokerSession with_pid_from_file(sys::Env& env, store::BrokerSession session) {
+store::BrokerSession with_pid_from_file(store::JobStore& store, store::BrokerSession session) {
   if (session.pid != 0 || session.pid_file.empty()) return session;
-  auto text = env.read_file(session.pid_file, 64, sys::Links::kRefuse);
+  if (sys::dirname_of(session.pid_file) != store.workspace().state_dir) return session;
+  auto text = store.env().read_file(session.pid_file, 64, sys::Links::kRefuse);
   if (!text) return session;
   const char* end = text->data() + text->size();
   int64_t pid = 0;
@@ -106,7 +107,7 @@ store::BrokerSession with_pid_from_file(sys::Env& env, store::BrokerSession sess
 
 void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int64_t grace_ms) {
   sys::Env& env = store.env();
-  const store::BrokerSession session = with_pid_from_file(env, recorded);
+  const store::BrokerSession session = with_pid_from_file(store, recorded);
   auto pid = static_cast<pid_t>(session.pid);
   if (pid > 1 && session.pid_start_time != 0 && env.process_matches(pid, session.pid_start_time)) {
     (void)env.signal_process(pid, SIGTERM);
@@ -121,12 +122,20 @@ void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int
   // Its app-server leads a session of its own (it dies with the broker, but what it started,
   // such as an MCP server that ignores its stdin, may not).
   (void)env.end_session(static_cast<pid_t>(session.app_server_pid), session.app_server_start_time);
-  if (auto path = rpc::parse_unix_endpoint(session.endpoint)) (void)env.remove_file(*path);
-  if (!session.pid_file.empty()) {
+  // Files are removed only from a private directory of ours (one a task replaced by a symlink is
+  // left alone), and a pid file only from the state directory (with_pid_from_file).
+  const bool own_socket_dir =
+      !session.socket_dir.empty() && sys::check_private_dir(session.socket_dir).ok();
+  if (auto path = rpc::parse_unix_endpoint(session.endpoint);
+      path && own_socket_dir && sys::dirname_of(*path) == session.socket_dir) {
+    (void)env.remove_file(*path);
+  }
+  if (!session.pid_file.empty() &&
+      sys::dirname_of(session.pid_file) == store.workspace().state_dir) {
     (void)env.remove_file(session.pid_file);
     remove_pid_file_drafts(env, session.pid_file);
   }
-  if (!session.socket_dir.empty()) env.remove_dir_if_empty(session.socket_dir);
+  if (own_socket_dir) env.remove_dir_if_empty(session.socket_dir);
   (void)store.clear_broker_session(session.key, session.endpoint);
 }
 
@@ -135,7 +144,7 @@ int tear_down_dead_brokers(store::JobStore& store) {
   if (!sessions) return 0;
   int count = 0;
   for (const store::BrokerSession& recorded : *sessions) {
-    store::BrokerSession session = with_pid_from_file(store.env(), recorded);
+    store::BrokerSession session = with_pid_from_file(store, recorded);
     if (!known_dead(store.env(), session)) continue;
     tear_down(store, session, 0);
     ++count;
@@ -149,7 +158,7 @@ void tear_down_lost_broker(store::JobStore& store, const std::string& endpoint, 
   if (!sessions) return;
   for (const store::BrokerSession& recorded : *sessions) {
     if (recorded.endpoint != endpoint) continue;
-    store::BrokerSession session = with_pid_from_file(env, recorded);
+    store::BrokerSession session = with_pid_from_file(store, recorded);
     auto pid = static_cast<pid_t>(session.pid);
     const int64_t deadline = env.monotonic_ms() + wait_ms;
     while (pid > 1 && env.process_matches(pid, session.pid_start_time) &&
@@ -170,7 +179,7 @@ Result<std::vector<StopResult>> stop_brokers(store::JobStore& store, const StopO
   std::vector<store::BrokerSession> asked;
   for (const store::BrokerSession& recorded : *sessions) {
     if (options.budget_ms > 0 && env.monotonic_ms() - started >= options.budget_ms) break;
-    store::BrokerSession session = with_pid_from_file(env, recorded);
+    store::BrokerSession session = with_pid_from_file(store, recorded);
     StopResult result;
     if (ask_to_stop(store, session, options, result)) asked.push_back(session);
     out.push_back(std::move(result));

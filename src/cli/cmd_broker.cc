@@ -13,10 +13,14 @@
 #include "cli/runtime.h"
 #include "codex/codex_binary.h"
 #include "codex/identity.h"
+#include "codex/sandbox_places.h"
+#include "rpc/stream_transport.h"
 #include "store/workspace.h"
 #include "sys/clock.h"
 #include "sys/detach.h"
+#include "sys/fs.h"
 #include "sys/json_read.h"
+#include "sys/path_checks.h"
 
 namespace companion::cli {
 
@@ -32,15 +36,26 @@ void log_line(sys::Env& env, std::string_view line) {
 int serve(Context& ctx) {
   auto endpoint = ctx.args.value("endpoint");
   if (!endpoint) return fail("broker serve needs --endpoint unix:<absolute socket path>");
-  auto codex = codex::resolve_codex(ctx.env, ctx.config);
+  auto root = store::workspace_root_of(ctx.env, ctx.cwd);
+  const std::string workspace = root ? *root : ctx.cwd;
+  auto codex = codex::resolve_placed_codex(ctx.config, workspace, ctx.env);
   if (!codex) return fail(codex.error());
   broker::ServeOptions options;
   options.codex = *codex;
   options.endpoint = *endpoint;
   options.pid_file = ctx.args.value("pid-file").value_or("");
   options.idle_ms = ctx.config.broker_idle_ms;
-  auto root = store::workspace_root_of(ctx.env, ctx.cwd);
-  options.cwd = root ? *root : ctx.cwd;
+  options.cwd = workspace;
+  // Never listen where a sandboxed task may write: a task could take the socket's place.
+  if (auto path = rpc::parse_unix_endpoint(*endpoint)) {
+    auto places = codex::task_writable_places(ctx.config, options.cwd, ctx.env);
+    if (auto place = sys::place_holding(sys::dirname_of(*path), places)) {
+      return fail(fmt::format(
+          "refusing the broker socket {}: it is inside {}, where a sandboxed Codex task may "
+          "write; choose a directory in $XDG_RUNTIME_DIR or the state directory",
+          *path, place->what));
+    }
+  }
   // Which Codex this broker runs, from its own environment: what its clients check.
   options.identity =
       codex::to_json(codex::codex_identity(options.cwd, ctx.config, *codex, ctx.env));

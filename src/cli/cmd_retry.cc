@@ -60,6 +60,9 @@ int run_retry(Context& ctx) {
       return fail(fmt::format(
           "job {} never got a Codex thread to resume; retry it without --resume", job.id));
     }
+    if (std::string elsewhere = thread_elsewhere(ctx, job); !elsewhere.empty()) {
+      return fail(fmt::format("cannot resume: {}, or retry it without --resume", elsewhere));
+    }
     request->resume_thread_id = job.thread_id;
   }
   request->retry_of = job.id;

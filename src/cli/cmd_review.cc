@@ -3,6 +3,7 @@
 #include "assets/plugin_assets.h"
 #include "cli/commands.h"
 #include "cli/execute.h"
+#include "codex/sandbox_places.h"
 #include "git/review_context.h"
 #include "git/review_target.h"
 #include "jobs/adversarial_prompt.h"
@@ -21,6 +22,7 @@ Status fill_adversarial(Context& ctx, const git::ReviewTarget& target, jobs::Job
   auto context = git::collect_review_context(ctx.env, request.cwd, target);
   if (!context) return context.error();
   // The compiled-in template and schema, unless CODEX_COMPANION_PLUGIN_ROOT names others.
+  COMPANION_TRY(codex::check_plugin_root(ctx.config, request.cwd, ctx.env));
   const auto& plugin_root = ctx.config.plugin_root;
   auto tmpl = assets::plugin_file(ctx.env, plugin_root, assets::kAdversarialPromptFile);
   if (!tmpl) return tmpl.error();

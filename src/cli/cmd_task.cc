@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/execute.h"
 #include "cli/job_ref.h"
+#include "codex/sandbox_places.h"
 #include "git/git_command.h"
 #include "jobs/review_fix_prompt.h"
 #include "sys/fs.h"
@@ -55,17 +56,47 @@ Result<std::string> task_prompt(const Context& ctx) {
   return prompt;
 }
 
+struct ResumeChoice {
+  std::optional<store::Job> candidate;
+  // Why a newer task thread was passed over (stored under another Codex home, or its job
+  // recorded none: thread_elsewhere), else empty.
+  std::string passed_over;
+};
+
 // The latest finished task of this workspace (and session) that has a Codex thread Codex keeps
-// (the stop gate's review threads are ephemeral: nothing to resume).
-Result<std::optional<store::Job>> resume_candidate(Context& ctx, store::JobStore& store) {
+// (the stop gate's review threads are ephemeral: nothing to resume) in this run's Codex home.
+Result<ResumeChoice> resume_candidate(Context& ctx, store::JobStore& store) {
   auto finished = store.finished(ctx.session_filter(), 200);
   if (!finished) return finished.error();
+  ResumeChoice choice;
   for (auto& job : *finished) {
     bool ephemeral = sys::json_bool(job.request, "ephemeral").value_or(false);
-    if (job.kind == store::JobKind::kTask && !job.thread_id.empty() && !ephemeral)
-      return std::optional<store::Job>(std::move(job));
+    if (job.kind != store::JobKind::kTask || job.thread_id.empty() || ephemeral) continue;
+    if (std::string elsewhere = thread_elsewhere(ctx, job); !elsewhere.empty()) {
+      if (choice.passed_over.empty()) choice.passed_over = std::move(elsewhere);
+      continue;
+    }
+    choice.candidate = std::move(job);
+    break;
   }
-  return std::optional<store::Job>();
+  return choice;
+}
+
+// `--resume-thread ID` of a thread a job of this workspace started under another Codex home.
+Status check_named_thread(Context& ctx, store::JobStore& store, const std::string& thread_id) {
+  auto finished = store.finished(store::JobFilter{}, 200);
+  if (!finished) return finished.error();
+  std::string elsewhere;
+  for (const store::Job& job : *finished) {
+    if (job.thread_id != thread_id || job.resolved.is_null()) continue;
+    std::string why = thread_elsewhere(ctx, job);
+    if (why.empty()) return {};                                       // a job ran it in this home
+    if (sys::json_text(job.resolved, "codexHome").empty()) continue;  // cannot tell
+    if (elsewhere.empty()) elsewhere = std::move(why);
+  }
+  if (elsewhere.empty()) return {};
+  return make_error("cannot resume thread {}: {}, or run without --resume-thread", thread_id,
+                    elsewhere);
 }
 
 Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& request) {
@@ -83,15 +114,21 @@ Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& req
           job.id, store::to_string(job.status), job.id);
     }
   }
-  auto candidate = resume_candidate(ctx, store);
-  if (!candidate) return candidate.error();
-  if (!candidate->has_value()) {
+  auto choice = resume_candidate(ctx, store);
+  if (!choice) return choice.error();
+  if (!choice->candidate) {
+    if (!choice->passed_over.empty()) {
+      return make_error(
+          "No Codex task thread of this repository can be resumed here: {}, or run "
+          "the task without --resume to start a new thread.",
+          choice->passed_over);
+    }
     // The reference plugin's sentence (scripts match it), then what to do.
     return make_error(
         "No previous Codex task thread was found for this repository. Run the task without "
         "--resume to start a new thread.");
   }
-  request.resume_thread_id = (*candidate)->thread_id;
+  request.resume_thread_id = choice->candidate->thread_id;
   request.resume_last = true;
   return {};
 }
@@ -105,6 +142,7 @@ Status prompt_from_review(Context& ctx, store::JobStore& store, const std::strin
   }
   auto review = resolve_job_ref(store, ctx.store_options(), ref);
   if (!review) return review.error();
+  COMPANION_TRY(codex::check_plugin_root(ctx.config, request.cwd, ctx.env));
   auto tmpl = assets::plugin_file(ctx.env, ctx.config.plugin_root, jobs::kReviewFixPromptFile);
   if (!tmpl) return tmpl.error();
   auto prompt = jobs::review_fix_prompt(*tmpl, review->job, ctx.args.text);
@@ -140,7 +178,11 @@ Status prepare_task_request(Context& ctx, store::JobStore& store, jobs::JobReque
     request.write = true;
     COMPANION_TRY(check_worktree_repository(ctx.env, request.cwd));
   }
-  if (request.resume_thread_id.empty()) COMPANION_TRY(choose_thread(ctx, store, request));
+  if (request.resume_thread_id.empty()) {
+    COMPANION_TRY(choose_thread(ctx, store, request));
+  } else {
+    COMPANION_TRY(check_named_thread(ctx, store, request.resume_thread_id));
+  }
   request.thread_name =
       "Codex Companion Task: " + sys::excerpt(request.from_review.empty()
                                                   ? request.prompt
@@ -194,12 +236,15 @@ int run_task(Context& ctx) {
 int run_task_resume_candidate(Context& ctx) {
   auto store = ctx.store();
   if (!store) return fail(store.error());
-  auto candidate = resume_candidate(ctx, **store);
-  if (!candidate) return fail(candidate.error());
+  auto choice = resume_candidate(ctx, **store);
+  if (!choice) return fail(choice.error());
+  const std::optional<store::Job>* candidate = &choice->candidate;
   nlohmann::json out = {
       {"available", candidate->has_value()},
       {"sessionId", ctx.session_id() ? nlohmann::json(*ctx.session_id()) : nlohmann::json()},
-      {"candidate", nullptr}};
+      {"candidate", nullptr},
+      {"passedOver",
+       choice->passed_over.empty() ? nlohmann::json() : nlohmann::json(choice->passed_over)}};
   if (candidate->has_value()) {
     const store::Job& job = **candidate;
     auto full = store::to_json(job);
@@ -218,6 +263,9 @@ int run_task_resume_candidate(Context& ctx) {
     print_text(fmt::format("Resumable task found: {} ({}).\nCodex session: {}\nSummary: {}\n",
                            (*candidate)->id, store::to_string((*candidate)->status),
                            (*candidate)->thread_id, (*candidate)->summary));
+  } else if (!choice->passed_over.empty()) {
+    print_text(
+        fmt::format("No resumable task found in this Codex home: {}.\n", choice->passed_over));
   } else {
     print_text(ctx.session_id() ? "No resumable task found for this session.\n"
                                 : "No resumable task found for this repository.\n");

@@ -2,6 +2,7 @@
 // `notify-job --job-id ID` runs the workspace's notify command for one ended background job.
 #include "cli/commands.h"
 #include "cli/runtime.h"
+#include "codex/sandbox_places.h"
 #include "jobs/launch.h"
 #include "jobs/notify.h"
 #include "jobs/run_job.h"
@@ -53,7 +54,7 @@ int run_task_worker(Context& ctx) {
   }
   auto request = jobs::request_from_json((*job)->request);
   if (!request) return give_up(**store, **job, request.error());
-  auto codex = codex::resolve_codex(ctx.env, ctx.config);
+  auto codex = codex::resolve_placed_codex(ctx.config, (*store)->workspace().root, ctx.env);
   if (!codex) return give_up(**store, **job, codex.error());
   jobs::RunOptions options{.limits = jobs::limits_from(ctx.config),
                            .codex = *codex,

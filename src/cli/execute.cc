@@ -4,9 +4,12 @@
 
 #include "cli/runtime.h"
 #include "codex/codex_binary.h"
+#include "codex/sandbox_places.h"
 #include "jobs/launch.h"
 #include "jobs/queue.h"
 #include "jobs/run_job.h"
+#include "sys/fs.h"
+#include "sys/json_read.h"
 #include "sys/stop.h"
 #include "sys/text.h"
 
@@ -82,12 +85,39 @@ Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
 Status check_write_placement(const Context& ctx) {
   auto ws = store::resolve_workspace(ctx.env, ctx.cwd, ctx.config.state_root);
   if (!ws) return {};  // opening the store says what is wrong with the directory
-  return store::check_write_task_placement(ctx.env, *ws, ctx.config.state_root_source);
+  return store::check_write_task_placement(
+      ctx.env, *ws, ctx.config.state_root_source,
+      codex::task_writable_places(ctx.config, ws->root, ctx.env));
 }
 
-int execute_request(Context& ctx, const jobs::JobRequest& request, bool background) {
-  // A missing Codex CLI is the user's to fix before any job exists (foreground or background).
-  auto codex = codex::resolve_codex(ctx.env, ctx.config);
+std::string thread_elsewhere(const Context& ctx, const store::Job& job) {
+  auto real = [&ctx](const std::string& path) {
+    auto resolved = ctx.env.real_path(path);
+    return resolved ? *resolved : path;
+  };
+  const std::string here = real(ctx.config.codex_home);
+  std::string recorded = sys::json_text(job.resolved, "codexHome");           // what Codex said
+  if (recorded.empty()) recorded = sys::json_text(job.request, "codexHome");  // what we ran with
+  if (recorded.empty()) {
+    return fmt::format(
+        "job {} recorded no Codex home (it ran before this version), so its thread may not be "
+        "in this run's ({})",
+        job.id, here);
+  }
+  if (real(recorded) == here) return {};
+  return fmt::format(
+      "job {}'s thread is stored in the Codex home {}, not in this run's ({}); run with "
+      "CODEX_HOME={} to continue it",
+      job.id, recorded, here, recorded);
+}
+
+int execute_request(Context& ctx, const jobs::JobRequest& asked, bool background) {
+  jobs::JobRequest request = asked;
+  auto home = ctx.env.real_path(ctx.config.codex_home);  // this run's, also for a retried request
+  request.codex_home = home ? *home : ctx.config.codex_home;
+  // A missing Codex CLI, or one a task could replace, is the user's to fix before any job exists
+  // (foreground or background).
+  auto codex = codex::resolve_placed_codex(ctx.config, request.cwd, ctx.env);
   if (!codex) return fail(codex.error());
   if (request.write && !request.worktree) {
     if (auto placed = check_write_placement(ctx); !placed) return fail(placed.error());

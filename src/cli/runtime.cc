@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include "broker/lifecycle.h"
+#include "broker/socket_dir.h"
 #include "codex/identity.h"
+#include "codex/sandbox_places.h"
 #include "jobs/launch.h"
+#include "sys/fs.h"
 #include "sys/json_read.h"
 
 namespace companion::cli {
@@ -43,9 +46,32 @@ nlohmann::json direct_runtime(const std::string& detail) {
       {"mode", "direct"}, {"label", "direct startup"}, {"detail", detail}, {"endpoint", nullptr}};
 }
 
+// Where a sandboxed task may write, for this run's workspace (its Codex configuration included).
+std::vector<sys::WritablePlace> writable_places(Context& ctx, store::JobStore& store) {
+  return codex::task_writable_places(ctx.config, store.workspace().root, ctx.env);
+}
+
+// CODEX_COMPANION_APP_SERVER_ENDPOINT's socket directory must pass broker::check_socket_dir.
+Status endpoint_placement(const std::string& endpoint,
+                          const std::vector<sys::WritablePlace>& places) {
+  constexpr std::string_view kUnix = "unix:";
+  if (!endpoint.starts_with(kUnix) || endpoint.size() <= kUnix.size() ||
+      endpoint[kUnix.size()] != '/') {
+    return {};  // not a unix socket path: connecting says what is wrong with it
+  }
+  const std::string dir = sys::dirname_of(endpoint.substr(kUnix.size()));
+  if (Status placed = broker::check_socket_dir(dir, places); !placed.ok()) {
+    return make_error("CODEX_COMPANION_APP_SERVER_ENDPOINT: {}", placed.error().message);
+  }
+  return {};
+}
+
 // The broker named by CODEX_COMPANION_APP_SERVER_ENDPOINT, when it may serve a run of
-// `identity`; otherwise why not.
-Result<nlohmann::json> named_broker(const std::string& endpoint, const nlohmann::json& identity) {
+// `identity`; otherwise why not. Its socket must not be where a task may write: whatever
+// listens there may not be a broker at all.
+Result<nlohmann::json> named_broker(const std::string& endpoint, const nlohmann::json& identity,
+                                    const std::vector<sys::WritablePlace>& places) {
+  COMPANION_TRY(endpoint_placement(endpoint, places));
   auto answer = broker::ping(endpoint, kEndpointCheckMs);
   if (!answer) {
     return make_error(
@@ -78,8 +104,9 @@ codex::Connector job_connector(Context& ctx, store::JobStore& store,
                                const codex::CodexCommand& codex) {
   if (forced_direct(ctx)) return codex::Connector::direct();
   const nlohmann::json identity = run_identity(ctx, store, codex);
+  const auto places = writable_places(ctx, store);
   if (ctx.config.app_server_endpoint) {
-    auto named = named_broker(*ctx.config.app_server_endpoint, identity);
+    auto named = named_broker(*ctx.config.app_server_endpoint, identity, places);
     if (!named) {
       print_note("codex-companion: note: " + named.error().message +
                  "; using a direct app-server\n");
@@ -96,6 +123,8 @@ codex::Connector job_connector(Context& ctx, store::JobStore& store,
   options.executable = *exe;
   options.workspace_root = store.workspace().root;
   options.identity = identity;
+  options.socket_parents = broker::socket_parents(ctx.config);
+  options.task_writable = places;
   auto session = broker::ensure_broker(store, options);
   if (!session) {
     print_note("codex-companion: note: no shared Codex broker (" + session.error().message +
@@ -109,13 +138,14 @@ codex::Connector existing_broker_connector(Context& ctx, store::JobStore& store)
   if (forced_direct(ctx)) return codex::Connector::direct();
   auto identity = run_identity(ctx, store);
   if (!identity) return codex::Connector::direct();
+  const auto places = writable_places(ctx, store);
   if (ctx.config.app_server_endpoint) {
-    if (!named_broker(*ctx.config.app_server_endpoint, *identity)) {
+    if (!named_broker(*ctx.config.app_server_endpoint, *identity, places)) {
       return codex::Connector::direct();
     }
     return codex::Connector::broker(*ctx.config.app_server_endpoint);
   }
-  if (auto healthy = broker::healthy_broker(store, *identity, kHealthMs)) {
+  if (auto healthy = broker::healthy_broker(store, *identity, kHealthMs, places)) {
     return codex::Connector::broker(healthy->first.endpoint);
   }
   return codex::Connector::direct();
@@ -137,7 +167,10 @@ nlohmann::json session_runtime(Context& ctx, store::JobStore& store, bool with_i
   nlohmann::json out;
   if (ctx.config.app_server_endpoint) {
     const std::string& endpoint = *ctx.config.app_server_endpoint;
-    auto ping = broker::ping(endpoint, kHealthMs);
+    // Never asked when it is where a task may write (named_broker says why).
+    Status placed = endpoint_placement(endpoint, writable_places(ctx, store));
+    Result<nlohmann::json> ping =
+        placed.ok() ? broker::ping(endpoint, kHealthMs) : Result<nlohmann::json>(placed.error());
     out = shared_runtime(endpoint, ping ? *ping : nlohmann::json::object());
     std::string why = !ping      ? "it does not answer (" + ping.error().message + ")"
                       : identity ? broker::identity_mismatch(*identity, *ping)
@@ -150,7 +183,8 @@ nlohmann::json session_runtime(Context& ctx, store::JobStore& store, bool with_i
     }
   } else if (!identity) {
     return direct_runtime("No broker can serve this run: " + identity.error().message);
-  } else if (auto healthy = broker::healthy_broker(store, *identity, kHealthMs)) {
+  } else if (auto healthy =
+                 broker::healthy_broker(store, *identity, kHealthMs, writable_places(ctx, store))) {
     out = shared_runtime(healthy->first.endpoint, healthy->second);
   } else {
     out = direct_runtime(fmt::format(

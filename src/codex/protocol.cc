@@ -19,6 +19,11 @@ Json optional_string(const std::optional<std::string>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
 
+// The thread's configuration overrides: only the reasoning effort, when one was asked for.
+void add_thread_config(Json& params, const ThreadOptions& options) {
+  if (options.effort) params["config"] = {{"model_reasoning_effort", *options.effort}};
+}
+
 }  // namespace
 
 Json initialize_params() {
@@ -29,20 +34,24 @@ Json initialize_params() {
 }
 
 Json thread_start_params(const ThreadOptions& options) {
-  return {{"cwd", options.cwd},
-          {"model", optional_string(options.model)},
-          {"approvalPolicy", "never"},
-          {"sandbox", options.write ? "workspace-write" : "read-only"},
-          {"ephemeral", options.ephemeral},
-          {"serviceName", kServiceName}};
+  Json params = {{"cwd", options.cwd},
+                 {"model", optional_string(options.model)},
+                 {"approvalPolicy", "never"},
+                 {"sandbox", options.write ? "workspace-write" : "read-only"},
+                 {"ephemeral", options.ephemeral},
+                 {"serviceName", kServiceName}};
+  add_thread_config(params, options);
+  return params;
 }
 
 Json thread_resume_params(const std::string& thread_id, const ThreadOptions& options) {
-  return {{"threadId", thread_id},
-          {"cwd", options.cwd},
-          {"model", optional_string(options.model)},
-          {"approvalPolicy", "never"},
-          {"sandbox", options.write ? "workspace-write" : "read-only"}};
+  Json params = {{"threadId", thread_id},
+                 {"cwd", options.cwd},
+                 {"model", optional_string(options.model)},
+                 {"approvalPolicy", "never"},
+                 {"sandbox", options.write ? "workspace-write" : "read-only"}};
+  add_thread_config(params, options);
+  return params;
 }
 
 Json thread_name_params(const std::string& thread_id, const std::string& name) {

@@ -18,15 +18,19 @@ inline constexpr const char* kServiceName = "codex_companion";
 struct ThreadOptions {
   std::string cwd;
   std::optional<std::string> model;
+  // The reasoning effort, sent as the thread's configuration (`config.model_reasoning_effort`):
+  // review/start has no effort of its own, and its review turn runs at the thread's.
+  std::optional<std::string> effort;
   bool write = false;     // sandbox workspace-write, else read-only
   bool ephemeral = true;  // thread/start only: not kept in Codex's history
 };
 
 // initialize {clientInfo{name, title, version}, capabilities{experimentalApi:false, optOut...[]}}
 nlohmann::json initialize_params();
-// thread/start {cwd, model, approvalPolicy:"never", sandbox, ephemeral, serviceName}
+// thread/start {cwd, model, approvalPolicy:"never", sandbox, ephemeral, serviceName,
+// config?{model_reasoning_effort}} (config only with an effort)
 nlohmann::json thread_start_params(const ThreadOptions& options);
-// thread/resume {threadId, cwd, model, approvalPolicy:"never", sandbox}
+// thread/resume {threadId, cwd, model, approvalPolicy:"never", sandbox, config?}
 nlohmann::json thread_resume_params(const std::string& thread_id, const ThreadOptions& options);
 nlohmann::json thread_name_params(const std::string& thread_id, const std::string& name);
 // turn/start {threadId, input:[{type:"text", text, text_elements:[]}], model?, effort?,

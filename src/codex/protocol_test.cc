@@ -16,8 +16,9 @@ TEST(ProtocolTest, InitializeNamesTheClient) {
 }
 
 TEST(ProtocolTest, ThreadStartIsReadOnlyUnlessWrite) {
-  ThreadOptions options{"/repo", std::nullopt, false, true};
+  ThreadOptions options{"/repo", std::nullopt, std::nullopt, false, true};
   Json p = thread_start_params(options);
+  EXPECT_FALSE(p.contains("config"));
   EXPECT_EQ(p["cwd"], "/repo");
   EXPECT_TRUE(p["model"].is_null());
   EXPECT_EQ(p["approvalPolicy"], "never");
@@ -34,6 +35,15 @@ TEST(ProtocolTest, ThreadStartIsReadOnlyUnlessWrite) {
   EXPECT_EQ(r["threadId"], "thr");
   EXPECT_EQ(r["sandbox"], "workspace-write");
   EXPECT_FALSE(r.contains("ephemeral"));
+}
+
+// review/start carries no effort: `review --effort` reaches Codex only as the thread's
+// configuration, which the review turn runs with.
+TEST(ProtocolTest, ReviewEffortAcceptedButNeverSentTravelsInTheThreadConfig) {
+  ThreadOptions options{"/repo", std::nullopt, std::string("high"), false, true};
+  Json expected = {{"model_reasoning_effort", "high"}};
+  EXPECT_EQ(thread_start_params(options)["config"], expected);
+  EXPECT_EQ(thread_resume_params("thr", options)["config"], expected);
 }
 
 TEST(ProtocolTest, TurnStartLeavesOutAbsentOptions) {

@@ -1,5 +1,7 @@
 #include "codex/provenance.h"
 
+#include <algorithm>
+
 #include "codex/auth_status.h"
 #include "sys/json_read.h"
 #include "sys/text.h"
@@ -53,6 +55,12 @@ void Provenance::set_runtime(const std::string& runtime) {
 }
 
 void Provenance::on_initialize(const Json& result) {
+  if (auto home = sys::json_string(result, "codexHome");
+      home && !home->empty() && (*home)[0] == '/' && home->size() <= kMaxPathBytes &&
+      std::none_of(home->begin(), home->end(),
+                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    codex_home_ = *home;
+  }
   std::string agent = sys::json_string(result, "userAgent").value_or("");
   size_t slash = agent.find('/');
   if (slash == std::string::npos) return;
@@ -111,7 +119,8 @@ bool Provenance::on_model_list(const Json& result) {
 }
 
 Json Provenance::to_json() const {
-  if (!model_ && !effort_ && !provider_ && !sandbox_ && !approval_ && !version_ && !runtime_) {
+  if (!model_ && !effort_ && !provider_ && !sandbox_ && !approval_ && !version_ && !runtime_ &&
+      !codex_home_) {
     return nullptr;
   }
   return {{"model", text_or_null(model_)},
@@ -120,7 +129,8 @@ Json Provenance::to_json() const {
           {"sandbox", text_or_null(sandbox_)},
           {"approvalPolicy", text_or_null(approval_)},
           {"codexVersion", text_or_null(version_)},
-          {"runtime", text_or_null(runtime_)}};
+          {"runtime", text_or_null(runtime_)},
+          {"codexHome", text_or_null(codex_home_)}};
 }
 
 }  // namespace companion::codex

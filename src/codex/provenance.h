@@ -18,6 +18,9 @@
 //                  for the object form)
 //   codexVersion   the version in initialize's `userAgent` ("0.169.0"), when it is a plain version
 //   runtime        "direct" (an app-server of the job's own) or "shared" (through the broker)
+//   codexHome      initialize's `codexHome`: the Codex home the thread is stored in (where
+//                  `codex resume` and a later `task --resume` must look for it), when it is an
+//                  absolute path of one line, at most kMaxPathBytes
 // Values come from the app-server and are untrusted: each is one line of at most kMaxValueBytes
 // (sys::excerpt: whitespace runs, newlines included, become one space); control characters that
 // remain are made visible by the output layer (sys::printable_text, escape_json_controls).
@@ -34,6 +37,7 @@ namespace companion::codex {
 class Provenance {
  public:
   static constexpr size_t kMaxValueBytes = 128;
+  static constexpr size_t kMaxPathBytes = 4096;
 
   void set_runtime(const std::string& runtime);
   // initialize's result {userAgent, ...}.
@@ -58,7 +62,8 @@ class Provenance {
   nlohmann::json to_json() const;
 
  private:
-  std::optional<std::string> model_, effort_, provider_, sandbox_, approval_, version_, runtime_;
+  std::optional<std::string> model_, effort_, provider_, sandbox_, approval_, version_, runtime_,
+      codex_home_;
 };
 
 }  // namespace companion::codex

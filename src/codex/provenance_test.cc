@@ -43,7 +43,8 @@ TEST(JobsDoNotRecordWhatTheyRanWith, ThreadAnswerCatalogAndVersionResolveEveryFi
                                {"sandbox", "workspace-write"},
                                {"approvalPolicy", "never"},
                                {"codexVersion", "0.169.0"},
-                               {"runtime", "shared"}}));
+                               {"runtime", "shared"},
+                               {"codexHome", "/home/u/.codex"}}));
 }
 
 TEST(JobsDoNotRecordWhatTheyRanWith, TurnOverridesAndReroutesReplaceTheThreadsSettings) {
@@ -106,6 +107,13 @@ TEST(JobsDoNotRecordWhatTheyRanWith, HostileValuesAreBoundedOneLineOrAbsent) {
   EXPECT_TRUE(got["approvalPolicy"].is_null());
   EXPECT_TRUE(got["sandbox"].is_null());
   EXPECT_TRUE(got["codexVersion"].is_null()) << "not a plain version";
+  EXPECT_TRUE(got["codexHome"].is_null());
+  for (const Json& home : {Json("relative/home"), Json("/a\nResume in Codex: x"), Json(7),
+                           Json("/" + std::string(Provenance::kMaxPathBytes, 'h'))}) {
+    Provenance q;
+    q.on_initialize({{"codexHome", home}});
+    EXPECT_TRUE(q.to_json().is_null()) << home.dump().substr(0, 40);
+  }
   EXPECT_FALSE(p.on_model_list({{"data", "not a list"}}));
   EXPECT_FALSE(p.on_model_list(Json::array()));
 }

@@ -222,7 +222,7 @@ class TurnRun {
   }
 
   asio::awaitable<Result<Json>> open_thread() {
-    ThreadOptions options{spec_.cwd, spec_.model, spec_.write,
+    ThreadOptions options{spec_.cwd, spec_.model, spec_.effort, spec_.write,
                           spec_.ephemeral.value_or(spec_.kind != TurnSpec::Kind::kTask)};
     if (!spec_.resume_thread_id.empty()) {
       auto resumed = co_await app_->resume_thread(spec_.resume_thread_id, options);
@@ -258,11 +258,12 @@ class TurnRun {
     observer_.on_resolved(outcome_.resolved);
   }
 
-  // Opens the thread. Meanwhile, unless the turn names its effort, reads Codex's model catalog
-  // (model/list, bounded, optional: an answer of another shape or none leaves catalog_ null):
-  // a thread whose effort Codex leaves null runs at its model's default effort.
+  // Opens the thread. Meanwhile, unless the job names its effort (the thread's configuration
+  // carries it, reviews included), reads Codex's model catalog (model/list, bounded, optional: an
+  // answer of another shape or none leaves catalog_ null): a thread whose effort Codex leaves
+  // null runs at its model's default effort.
   asio::awaitable<Result<Json>> open_thread_and_read_catalog() {
-    if (spec_.effort && spec_.kind != TurnSpec::Kind::kReview) co_return co_await open_thread();
+    if (spec_.effort) co_return co_await open_thread();
     auto opened = co_await (open_thread() && read_catalog());
     co_return opened;
   }

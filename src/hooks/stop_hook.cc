@@ -5,6 +5,7 @@
 
 #include "assets/plugin_assets.h"
 #include "codex/codex_binary.h"
+#include "codex/sandbox_places.h"
 #include "jobs/request.h"
 #include "jobs/run_job.h"
 #include "sys/json_read.h"
@@ -14,7 +15,11 @@ namespace companion::hooks {
 namespace {
 
 // The compiled-in template, or the one under CODEX_COMPANION_PLUGIN_ROOT when that is set.
-Result<std::string> read_prompt_template(sys::Env& env, const sys::Config& config) {
+Result<std::string> read_prompt_template(const sys::Config& config, const std::string& workspace,
+                                         sys::Env& env) {
+  if (Status placed = codex::check_plugin_root(config, workspace, env); !placed.ok()) {
+    return placed.error();
+  }
   return assets::plugin_file(env, config.plugin_root, kStopGatePromptFile);
 }
 
@@ -80,12 +85,12 @@ StopDecision run_stop_hook(const StopHookRequest& r) {
     d.notes.push_back(skipped_after_block_note());
     return d;
   }
-  auto codex = codex::resolve_codex(r.store->env(), r.config);
+  auto codex = codex::resolve_placed_codex(r.config, r.store->workspace().root, r.store->env());
   if (!codex) {
     d.notes.push_back(codex_unavailable_note(codex.error().message));
     return d;
   }
-  auto prompt_template = read_prompt_template(r.store->env(), r.config);
+  auto prompt_template = read_prompt_template(r.config, r.store->workspace().root, r.store->env());
   if (!prompt_template) {
     d.notes.push_back("the stop-time review cannot run: " + prompt_template.error().message +
                       "; the stop is allowed.");

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "codex/codex_binary.h"
+#include "codex/sandbox_places.h"
 #include "codex/session_import.h"
 #include "sys/fs.h"
 #include "sys/sha256.h"
@@ -46,7 +47,7 @@ Error reply_error(const codex::ImportReply& reply) {
 
 Result<Transfer> transfer_session(sys::Env& env, const sys::Config& config,
                                   const TranscriptSource& source, const std::string& cwd) {
-  auto codex = codex::resolve_codex(env, config);
+  auto codex = codex::resolve_placed_codex(config, cwd, env);
   if (!codex) return codex.error();
   std::vector<std::string> hashes = {content_hash(env, source.path)};
   codex::SessionImport request{source.path, cwd, "Claude Code session " + source.session_id};

@@ -27,6 +27,7 @@ nlohmann::json to_json(const JobRequest& r) {
           {"resumeThreadId",
            r.resume_thread_id.empty() ? nlohmann::json() : nlohmann::json(r.resume_thread_id)},
           {"threadName", r.thread_name},
+          {"codexHome", r.codex_home},
           {"outputSchema", r.output_schema},
           {"reviewTarget", r.review_target},
           {"target", r.target},
@@ -55,6 +56,7 @@ Result<JobRequest> request_from_json(const nlohmann::json& j) {
   r.resume_thread_id = sys::json_text(j, "resumeThreadId");
   r.resume_last = sys::json_bool(j, "resumeLast").value_or(false);
   r.thread_name = sys::json_text(j, "threadName");
+  r.codex_home = sys::json_text(j, "codexHome");
   r.output_schema = sys::json_value(j, "outputSchema");
   r.review_target = sys::json_value(j, "reviewTarget");
   r.target = sys::json_value(j, "target");

@@ -26,6 +26,9 @@ struct JobRequest {
   std::string resume_thread_id;  // empty: a new thread
   bool resume_last = false;      // task: --resume/--resume-last was given
   std::string thread_name;       // persistent name for task threads
+  // The Codex home of the run that created the job (real path): where its thread is stored, when
+  // Codex does not say (initialize's codexHome, recorded in the job's `resolved`).
+  std::string codex_home;
   nlohmann::json output_schema;  // adversarial-review: the JSON schema of the answer
   nlohmann::json review_target;  // review: the app-server target
   nlohmann::json target;         // reviews: {mode, label, baseRef, explicit}

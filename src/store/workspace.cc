@@ -88,10 +88,14 @@ Status check_state_placement(sys::Env& env, const Workspace& ws, const std::stri
   return {};
 }
 
-Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source) {
+Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source,
+                                  const std::vector<sys::WritablePlace>& writable) {
   std::string state = env.resolve_existing_prefix(ws.state_dir);
   if (ws.root != "/" && sys::is_inside_or_same(state, ws.root)) {
     return misplaced(ws, source, "the workspace " + ws.root, "this write task's sandbox");
+  }
+  if (auto place = sys::place_holding(ws.state_dir, writable)) {
+    return misplaced(ws, source, place->what, "this write task's sandbox");
   }
   return {};
 }

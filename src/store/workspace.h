@@ -2,8 +2,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sys/env.h"
+#include "sys/path_checks.h"
 #include "sys/result.h"
 
 namespace companion::store {
@@ -71,9 +73,12 @@ Status check_state_placement(sys::Env& env, const Workspace& ws, const std::stri
 // Before a write task runs in the workspace (not in a worktree of its own): the state directory
 // must not be inside the workspace, where that task's sandbox may write (unless the workspace is
 // the filesystem root, which contains everything and is accepted only with
-// CODEX_COMPANION_ALLOW_ANY_WORKSPACE). Other commands may use such a store (`status` from a home
-// directory that holds ~/.local/state): it is the write task that could rewrite it.
-Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source);
+// CODEX_COMPANION_ALLOW_ANY_WORKSPACE), nor inside one of `writable` (the writable roots of the
+// user's Codex configuration: codex::task_writable_places), which the task's sandbox may write
+// too. Other commands may use such a store (`status` from a home directory that holds
+// ~/.local/state): it is the write task that could rewrite it.
+Status check_write_task_placement(sys::Env& env, const Workspace& ws, const std::string& source,
+                                  const std::vector<sys::WritablePlace>& writable = {});
 
 // Creates the state root, the workspace directory and its jobs/ folder: 0700, owned by us, no
 // symlinks. Refusals are errors naming the path and the fix.

@@ -134,6 +134,9 @@ Result<Config> load_config(Env& env) {
   }
   for (auto& [name, value] : env.variables()) c.environment.emplace(name, std::move(value));
   if (auto tmpdir = non_empty(env, "TMPDIR"); tmpdir && (*tmpdir)[0] == '/') c.tmpdir = *tmpdir;
+  if (auto run = non_empty(env, "XDG_RUNTIME_DIR"); run && (*run)[0] == '/') {
+    c.xdg_runtime_dir = *run;
+  }
   COMPANION_TRY(resolve_state_root(c, env));
   return c;
 }

@@ -44,6 +44,9 @@ struct Config {
   std::string state_root_source;
   // TMPDIR when absolute, else "": Codex's workspace-write sandbox lets every task write there.
   std::string tmpdir;
+  // XDG_RUNTIME_DIR when absolute, else "": the user's private runtime directory (0700, theirs),
+  // where the broker's socket directory goes first (broker/socket_dir.h).
+  std::string xdg_runtime_dir;
   std::optional<std::string> session_id;           // CODEX_COMPANION_SESSION_ID
   std::optional<std::string> app_server_endpoint;  // CODEX_COMPANION_APP_SERVER_ENDPOINT
   std::optional<std::string> runtime;              // CODEX_COMPANION_RUNTIME (direct|shared)

@@ -77,6 +77,13 @@ Status check_existing_dir(const std::string& path, const struct stat& st) {
 
 }  // namespace
 
+Status check_private_dir(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return make_error("cannot inspect {}: {}", path, errno_text());
+  return check_existing_dir(path, st);
+}
+
 Status ensure_private_dir(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) return check_existing_dir(path, st);

@@ -30,6 +30,10 @@ bool path_is_within(const std::string& path, const std::string& root);
 // REQUIRES: the parents that exist are searchable.
 Status ensure_private_dir(const std::string& path);
 
+// The checks of ensure_private_dir() on an existing `path`, creating nothing: an error when it is
+// missing, a symlink, not a directory, another user's, or open to group or others.
+Status check_private_dir(const std::string& path);
+
 // Appends `data` to the regular file `path`, creating it with mode 0600; a symlink, FIFO or other
 // special file there is refused (never followed, never blocked on). When the write fails part
 // way (a full disk), the part written is removed again unless another writer appended meanwhile,

@@ -137,4 +137,14 @@ Result<std::optional<std::string>> pseudo_filesystem_of(const std::string& path)
 
 #endif
 
+std::optional<WritablePlace> place_holding(const std::string& path,
+                                           const std::vector<WritablePlace>& places) {
+  const std::string real = resolve_existing_prefix(path);
+  for (const WritablePlace& place : places) {
+    if (place.path.empty() || place.path[0] != '/') continue;
+    if (is_inside_or_same(real, resolve_existing_prefix(place.path))) return place;
+  }
+  return std::nullopt;
+}
+
 }  // namespace companion::sys

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sys/result.h"
 
@@ -49,5 +50,17 @@ std::string resolve_existing_prefix(const std::string& path);
 // True when `path` is `dir` or lies beneath it (both canonical and absolute: compared by whole
 // components, so /tmpx is not inside /tmp).
 bool is_inside_or_same(const std::string& path, const std::string& dir);
+
+// A directory a sandboxed Codex task may write (README "Threat model"), and how to name it in a
+// message ("/tmp", "$TMPDIR (/var/folders/…)", "a writable root of ~/.codex/config.toml").
+struct WritablePlace {
+  std::string path;  // absolute
+  std::string what;
+};
+
+// The first of `places` that holds `path` (both compared canonical: resolve_existing_prefix), or
+// nullopt. `path` must be absolute.
+std::optional<WritablePlace> place_holding(const std::string& path,
+                                           const std::vector<WritablePlace>& places);
 
 }  // namespace companion::sys

@@ -6,6 +6,7 @@ Codex's version and the runtime, in `status JOB` (text and JSON) and `result --j
     ctest --test-dir build/default -R e2e.test_provenance --output-on-failure
 """
 
+import os
 import unittest
 
 from turns_support import CodexTurnCase, init_repo
@@ -31,7 +32,8 @@ class ProvenanceCase(CodexTurnCase):
         resolved = self.run_json("status", job_id)["job"]["resolved"]
         self.assertEqual(resolved, {"model": model, "effort": effort, "modelProvider": "mock",
                                     "sandbox": sandbox, "approvalPolicy": "never",
-                                    "codexVersion": "0.169.0", "runtime": runtime})
+                                    "codexVersion": "0.169.0", "runtime": runtime,
+                                    "codexHome": os.path.realpath(self.env["CODEX_HOME"])})
         result = self.run_json("result", job_id)
         self.assertEqual(result["storedJob"]["resolved"], resolved)
         text = self.run_cli("status", job_id).stdout

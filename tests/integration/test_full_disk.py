@@ -120,7 +120,11 @@ class FullDisk(CompanionTestCase):
         self.assertIn("# Codex Status", r["status_text"].stdout)
         self.assertEqual(self.ok_json(r["status_job"])["job"]["id"], min(before["jobs"]))
         self.assertEqual(self.ok_json(r["result"])["job"]["status"], "completed")
-        self.assertTrue(self.ok_json(r["candidate"])["available"])
+        # Readable on a full disk. The helper's jobs record no Codex home (as an earlier
+        # version's), so their threads are passed over, with why (test_resume_codex_home).
+        candidate = self.ok_json(r["candidate"])
+        self.assertFalse(candidate["available"])
+        self.assertIn("recorded no Codex home", candidate["passedOver"])
 
         self.assert_one_line_error(r["setup"], FULL)
         self.assertIn(os.path.join(self.state_home, "codex-companion"), r["setup"].stderr)

@@ -191,7 +191,9 @@ class JobsDoNotRecordWhatTheyRanWith(RecordsCase):
         job_id = self.foreground("--write", "change it")
         expected = {"model": "fake-model", "effort": "medium", "modelProvider": "fake",
                     "sandbox": "workspace-write", "approvalPolicy": "never",
-                    "codexVersion": "0.0.0", "runtime": "direct"}
+                    "codexVersion": "0.0.0", "runtime": "direct",
+                    "codexHome": os.path.realpath(self.env.get("CODEX_HOME") or
+                                                  os.path.expanduser("~/.codex"))}
         self.assertEqual(self.status_of(job_id)["resolved"], expected)
         result = self.run_json("result", job_id)
         self.assertEqual(result["job"]["resolved"], expected)

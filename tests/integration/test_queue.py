@@ -265,14 +265,31 @@ class NotifyEveryEndTest(QueueCase):
         self.assertIn("Notify command ran.", read_text(log_file))
 
     def test_jobs_pruned_before_their_notifier_runs_are_still_notified(self):
+        # Each job's notify command waits for a gate the test opens only once the jobs were
+        # pruned, so they are notified after retention removed them. Unread results are kept
+        # beyond CODEX_COMPANION_KEEP_JOBS: each is read (`status JOB --json`) before the next
+        # one ends and prunes it.
+        gate = os.path.join(self.tmp, "gate")
+        cmd = (f'while [ ! -e {gate} ]; do sleep 0.05; done; '
+               f'cat > {self.notified}/.$$ && mv {self.notified}/.$$ {self.notified}/$$.json')
+        self.assertEqual(self.run_cli("config", "set", "notify", cmd).returncode, 0)
         env = {"CODEX_COMPANION_KEEP_JOBS": "1"}
-        ids = [self.run_json("task", "--background", f"quick {i}", env=env)["jobId"]
-               for i in range(5)]
-        for job_id in ids:
-            wait_until(lambda j=job_id: j in {n["id"] for n in self.notifications()},
-                       20 * TIME_SCALE, what=f"{job_id}'s notification")
+        ids = []
+        for i in range(3):
+            ids.append(self.run_json("task", "--background", f"quick {i}", env=env)["jobId"])
+            self.assertEqual(self.wait_terminal(ids[-1])["status"], "completed")  # read now
+        for job_id in ids[:2]:
+            gone = self.run_cli("status", job_id, env=env)
+            self.assertEqual(gone.returncode, 1)
+            self.assertIn(f"{job_id} was removed by retention", gone.stderr)
+        self.assertEqual(self.notifications(), [])  # none has run its command yet
+        with open(gate, "w"):
+            pass
+        wait_until(lambda: len(self.notifications()) == len(ids), 20 * TIME_SCALE,
+                   what="every notification")
         self.settle()
-        self.assertEqual(sorted(n["id"] for n in self.notifications()), sorted(ids))
+        got = sorted((n["id"], n["status"], n["endReason"]) for n in self.notifications())
+        self.assertEqual(got, sorted((job_id, "completed", "completed") for job_id in ids))
 
     def test_a_binary_replaced_while_the_job_ran_still_notifies(self):
         # A plugin update renames a new binary over the one a worker runs.

@@ -217,11 +217,14 @@ class ExplicitEndpoint(SharedFakeCase):
         try:
             out = self.task("not to an impostor",
                             env={"CODEX_COMPANION_APP_SERVER_ENDPOINT": "unix:" + path})
-            self.assertIn("it runs as uid 65534", out.stderr)
+            # Its directory is another user's: refused before anything connects (the peer's uid
+            # is checked too, for a socket that got past that: rpc/stream_transport).
+            self.assertIn("owned by uid 65534", out.stderr)
         finally:
+            os.kill(child, signal.SIGKILL)
             os.waitpid(child, 0)
-        self.assertTrue(os.path.exists(heard), "the impostor was never reached")
-        self.assertEqual(read_text(heard), "", "the companion sent something to another uid")
+        self.assertFalse(os.path.exists(heard) and read_text(heard),
+                         "the companion sent something to another uid")
 
 
 class SessionEndHook(SharedFakeCase):
@@ -314,7 +317,10 @@ class LauncherKilledWhileStartingTheBroker(SharedFakeCase):
         return broker, pid_file
 
     def assert_nothing_left(self, pid_file):
-        self.assertFalse(os.path.exists(os.path.dirname(pid_file)), "socket directory left")
+        self.assertFalse(os.path.exists(pid_file), "pid file left")
+        run = os.path.join(self.state_home, "codex-companion", "run")  # no XDG_RUNTIME_DIR here
+        left = [d for d in os.listdir(run) if d.startswith("cxc-")] if os.path.isdir(run) else []
+        self.assertEqual(left, [], "socket directory left")
         self.assertEqual(self.brokers(), [], "a broker outlived `broker stop --force`")
         self.assertEqual(self.start_locks(), [], "start lock left")
 
@@ -347,13 +353,15 @@ class BrokerKilledWhileWritingItsPidFile(SharedFakeCase):
         self.run_json("status")  # creates the store
         sock_dir = os.path.join(self.tmp, "cxc-killed")
         os.makedirs(sock_dir, mode=0o700)
-        draft = os.path.join(sock_dir, "broker.pid.tmp.4242")
+        # The pid file lives in the workspace's state directory (never beside the socket).
+        pid_file = os.path.join(self.state_dirs()[0], "broker.pid")
+        draft = pid_file + ".tmp.4242"
         with open(draft, "w") as f:
             f.write("4242 ")  # cut short by the SIGKILL
-        unrelated = os.path.join(sock_dir, "broker.pid.tmp.not-a-pid")
+        unrelated = pid_file + ".tmp.not-a-pid"
         open(unrelated, "w").close()
         record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
-                  "socketDir": sock_dir, "pidFile": os.path.join(sock_dir, "broker.pid"),
+                  "socketDir": sock_dir, "pidFile": pid_file,
                   "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
         self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
                       (json.dumps(record),))
@@ -370,12 +378,14 @@ class BrokerKilledWhileWritingItsPidFile(SharedFakeCase):
         self.run_json("status")
         sock_dir = os.path.join(self.tmp, "cxc-killed-alone")
         os.makedirs(sock_dir, mode=0o700)
-        open(os.path.join(sock_dir, "broker.pid.tmp.31337"), "w").close()
+        pid_file = os.path.join(self.state_dirs()[0], "broker.pid")
+        open(pid_file + ".tmp.31337", "w").close()
         record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
-                  "socketDir": sock_dir, "pidFile": os.path.join(sock_dir, "broker.pid"),
+                  "socketDir": sock_dir, "pidFile": pid_file,
                   "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
         self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
                       (json.dumps(record),))
         out = self.run_cli("broker", "stop", "--force", timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertFalse(os.path.exists(sock_dir), "the socket directory is left")
+        self.assertFalse(os.path.exists(pid_file + ".tmp.31337"), "the draft is left")

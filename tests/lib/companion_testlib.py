@@ -3,6 +3,7 @@ binary with a timeout, waiting on conditions with deadlines, and ending what a t
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -183,7 +184,7 @@ class CompanionTestCase(unittest.TestCase):
         os.makedirs(self.workspace)
         self.env = dict(os.environ)
         for var in ("CLAUDE_PLUGIN_DATA", "CODEX_COMPANION_SESSION_ID",
-                    "CODEX_COMPANION_APP_SERVER_ENDPOINT", "TMPDIR"):
+                    "CODEX_COMPANION_APP_SERVER_ENDPOINT", "TMPDIR", "XDG_RUNTIME_DIR"):
             self.env.pop(var, None)
         self.env["XDG_STATE_HOME"] = self.state_home
         self.env.pop("CODEX_COMPANION_RUNTIME", None)
@@ -242,7 +243,12 @@ class CompanionTestCase(unittest.TestCase):
 
     def state_dirs(self):
         root = os.path.join(self.state_home, "codex-companion")
-        return [os.path.join(root, d) for d in sorted(os.listdir(root))] if os.path.isdir(root) else []
+        if not os.path.isdir(root):
+            return []
+        # Workspace directories only (`<slug>-<16 hex>`), not run/ (broker sockets) or
+        # typed-arguments/.
+        return [os.path.join(root, d) for d in sorted(os.listdir(root))
+                if re.search(r"-[0-9a-f]{16}$", d)]
 
     def lock_files(self):
         """Names of the job lock files left in every workspace store."""
