@@ -13,8 +13,9 @@
 //     pool so that they meet, sometimes repeated many times or with huge texts (the caps).
 // Invariants: nothing throws or crashes; grace_ms() is unset, kInferredGraceMs or kErrorGraceMs,
 // unset once finished; a fired grace finishes the turn; a finished turn stays as it is; nothing
-// is reported before the turn id is known; phases are job phases (store::parse_phase); the result
-// keeps the root thread and turn ids and every text and list within the kMax* caps.
+// is reported before the turn id is known; phases and statuses are enumerators (a name in
+// base/turn_types.h); the token tally never goes negative; the result keeps the root thread and
+// turn ids and every text and list within the kMax* caps.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -22,10 +23,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/turn_types.h"
 #include "codex/turn_capture.h"
 #include "fuzz_check.h"
 #include "notification_gen.h"
-#include "store/job.h"
 #include "sys/json_read.h"
 
 namespace {
@@ -48,14 +49,14 @@ struct Run {
   size_t fed = 0;
   size_t set_turn_id_at = 0;
   bool turn_id_set = false;
-  std::string final_status;  // the status when it finished
+  std::optional<companion::TurnStatus> final_status;  // the status when it finished
 };
 
 void check_events(const Run& run, const std::vector<ProgressEvent>& events) {
   for (const auto& e : events) {
     FUZZ_CHECK(!e.line.empty(), "a progress event has a line");
     FUZZ_CHECK(e.line.size() <= run.line_bound, "a progress line stays bounded");
-    FUZZ_CHECK(e.phase.empty() || companion::store::parse_phase(e.phase),
+    FUZZ_CHECK(!e.phase || !companion::to_string(*e.phase).empty(),
                "a reported phase is a job phase");
   }
 }
@@ -68,7 +69,7 @@ void check_state(const Run& run) {
       !grace || *grace == TurnCapture::kInferredGraceMs || *grace == TurnCapture::kErrorGraceMs,
       "grace_ms is one of the two graces");
   FUZZ_CHECK(!(c.finished() && grace), "no grace once finished");
-  FUZZ_CHECK(c.phase().empty() || companion::store::parse_phase(c.phase()), "phase is a job phase");
+  FUZZ_CHECK(!c.phase() || !companion::to_string(*c.phase()).empty(), "phase is a job phase");
   FUZZ_CHECK(!run.turn_id_set || !c.active_turn_id().empty(), "an active turn is known");
 }
 
@@ -76,10 +77,8 @@ void check_result(const Run& run) {
   check_state(run);
   const TurnCapture& c = run.capture;
   TurnResult r = c.result();
-  FUZZ_CHECK(r.status.empty() || r.status == "completed" || r.status == "failed" ||
-                 r.status == "interrupted",
-             "status is a turn status");
-  FUZZ_CHECK(r.status.empty() == !c.finished(), "finished() matches the status");
+  FUZZ_CHECK(!r.status || !companion::to_string(*r.status).empty(), "status is a turn status");
+  FUZZ_CHECK(!r.status == !c.finished(), "finished() matches the status");
   FUZZ_CHECK(!r.inferred || c.finished(), "an inferred completion is finished");
   FUZZ_CHECK(r.thread_id == run.ids.root_thread, "the root thread is kept");
   FUZZ_CHECK(r.turn_id == (run.turn_id_set ? run.ids.turn : ""), "the turn id is the one set");
@@ -92,14 +91,20 @@ void check_result(const Run& run) {
   for (const auto& f : r.touched_files) FUZZ_CHECK(f.size() <= kMaxPath, "touched file capped");
   FUZZ_CHECK(r.commands.size() <= TurnCapture::kMaxItems, "commands capped");
   for (const auto& cmd : r.commands) FUZZ_CHECK(cmd.command.size() <= kMaxSmallText, "command");
-  if (!run.final_status.empty()) FUZZ_CHECK(r.status == run.final_status, "one terminal state");
+  if (run.final_status) FUZZ_CHECK(r.status == run.final_status, "one terminal state");
 }
 
 // `full`: also check the whole result (a copy of everything captured, so not after each of
 // many repetitions).
 void after_step(Run& run, const std::vector<ProgressEvent>& events, bool full = true) {
   check_events(run, events);
-  bool just_finished = run.capture.finished() && run.final_status.empty();
+  if (auto usage = run.capture.take_token_usage()) {
+    const auto& job = usage->job;
+    FUZZ_CHECK(job.input >= 0 && job.cached_input >= 0 && job.output >= 0 &&
+                   job.reasoning_output >= 0 && job.total >= 0,
+               "token counts are never negative");
+  }
+  bool just_finished = run.capture.finished() && !run.final_status;
   if (full || just_finished) {
     check_result(run);
   } else {
@@ -110,7 +115,7 @@ void after_step(Run& run, const std::vector<ProgressEvent>& events, bool full = 
 
 void fire_grace(Run& run) {
   bool due = run.capture.grace_ms().has_value();
-  std::string phase_before = run.capture.phase();
+  std::optional<companion::Phase> phase_before = run.capture.phase();
   auto events = run.capture.on_grace_expired();
   if (due) {
     FUZZ_CHECK(run.capture.finished(), "a fired grace ends the turn");

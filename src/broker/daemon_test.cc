@@ -133,8 +133,8 @@ TEST_F(DaemonTest, TwoTurnsAtOnceThroughOneBrokerBothComplete) {
     b = std::move(rb);
   });
   EXPECT_EQ(code, 0);
-  EXPECT_EQ(a.end_reason, "completed") << a.error_message;
-  EXPECT_EQ(b.end_reason, "completed") << b.error_message;
+  EXPECT_EQ(to_string(a.end_reason), "completed") << a.error_message;
+  EXPECT_EQ(to_string(b.end_reason), "completed") << b.error_message;
   EXPECT_EQ(a.result.final_message, "ECHO: alpha [[fake:steps:5]]");
   EXPECT_EQ(b.result.final_message, "ECHO: beta [[fake:steps:5]]");
   EXPECT_NE(a.result.thread_id, b.result.thread_id);
@@ -149,7 +149,7 @@ TEST_F(DaemonTest, ApprovalAskedThroughTheBrokerIsDeclinedByTheClient) {
   with_daemon([&](Daemon&) -> asio::awaitable<void> {
     a = co_await turn("[[fake:approval]]", oa, Connector::broker(endpoint(), false));
   });
-  EXPECT_EQ(a.end_reason, "completed") << a.error_message;
+  EXPECT_EQ(to_string(a.end_reason), "completed") << a.error_message;
   EXPECT_EQ(a.result.final_message, "approval answer: decline");
   EXPECT_THAT(oa.lines, ::testing::Contains("Declined command approval: rm -rf build."));
 }
@@ -166,7 +166,7 @@ TEST_F(DaemonTest, BrokerStoppingMidTurnEndsTheTurnBrokerLost) {
     a = co_await turn("[[fake:hang]]", oa, Connector::broker(endpoint(), true));
   });
   EXPECT_EQ(code, 0);
-  EXPECT_EQ(a.end_reason, "broker-lost");
+  EXPECT_EQ(to_string(a.end_reason), "broker-lost");
   EXPECT_THAT(a.error_message,
               HasSubstr("the shared Codex broker shut down during the turn: the broker was "
                         "stopped (SIGTERM)"));
@@ -187,7 +187,7 @@ TEST_F(DaemonTest, AppServerExitMidTurnEndsTheTurnWithTheReasonWithinTwoSeconds)
     ended_at = sys::monotonic_ms();
   });
   EXPECT_EQ(code, 1);
-  EXPECT_EQ(a.end_reason, "app-server-exited");
+  EXPECT_EQ(to_string(a.end_reason), "app-server-exited");
   EXPECT_THAT(a.error_message, HasSubstr("Codex app-server exited (signal 9)"));
   EXPECT_LT(ended_at - killed_at, 2000);
 }
@@ -200,7 +200,7 @@ TEST_F(DaemonTest, StopSourceCancelsATurnOnTheBroker) {
     oa.on_turn = [&] { stop.set(); };
     a = co_await turn("[[fake:hang]]", oa, Connector::broker(endpoint(), false), &stop);
   });
-  EXPECT_EQ(a.end_reason, "cancelled");
+  EXPECT_EQ(to_string(a.end_reason), "cancelled");
   EXPECT_TRUE(a.interrupted);
 }
 
@@ -226,8 +226,8 @@ TEST_F(DaemonTest, ThreadlessTrafficOfOtherTurnsDoesNotHideAStall) {
     };
     co_await (stalls() && ticks());
   });
-  EXPECT_EQ(hung.end_reason, "stalled");
-  EXPECT_EQ(busy.end_reason, "completed") << busy.error_message;
+  EXPECT_EQ(to_string(hung.end_reason), "stalled");
+  EXPECT_EQ(to_string(busy.end_reason), "completed") << busy.error_message;
   EXPECT_LT(hung_ended, busy_ended);
 }
 
@@ -239,10 +239,10 @@ TEST_F(DaemonTest, UnreachableBrokerFallsBackToADirectAppServer) {
     direct = co_await turn("plain", od, Connector::broker(nowhere, true));
     strict = co_await turn("plain", os, Connector::broker(nowhere, false));
   });
-  EXPECT_EQ(direct.end_reason, "completed") << direct.error_message;
+  EXPECT_EQ(to_string(direct.end_reason), "completed") << direct.error_message;
   EXPECT_EQ(direct.runtime, "direct");
   EXPECT_THAT(od.lines, ::testing::Contains(HasSubstr("using a direct app-server")));
-  EXPECT_EQ(strict.end_reason, "broker-lost");
+  EXPECT_EQ(to_string(strict.end_reason), "broker-lost");
   EXPECT_THAT(strict.error_message, HasSubstr("cannot reach the shared Codex broker"));
 }
 

@@ -7,14 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sys/text.h"
+
 namespace companion::codex {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Undoes the single quoting of a POSIX shell word ('a'\''b' -> a'b); nullopt if not one word.
 std::optional<std::string> unquote_single(std::string_view s) {
@@ -65,17 +61,17 @@ std::string basename(const std::string& word) {
 }  // namespace
 
 std::string display_command(const std::string& command) {
-  std::string_view s = trim(command);
+  std::string_view s = sys::trim(command);
   // <path/>bash|sh|zsh|dash -c|-lc <word>
   size_t sp = s.find(' ');
   if (sp == std::string_view::npos) return std::string(s);
   std::string shell = basename(std::string(s.substr(0, sp)));
   if (shell != "bash" && shell != "sh" && shell != "zsh" && shell != "dash") return std::string(s);
-  std::string_view rest = trim(s.substr(sp));
+  std::string_view rest = sys::trim(s.substr(sp));
   if (rest.rfind("-lc ", 0) == 0) {
-    rest = trim(rest.substr(4));
+    rest = sys::trim(rest.substr(4));
   } else if (rest.rfind("-c ", 0) == 0) {
-    rest = trim(rest.substr(3));
+    rest = sys::trim(rest.substr(3));
   } else {
     return std::string(s);
   }

@@ -163,7 +163,7 @@ TEST_F(RealCodexTest, TaskCompletes) {
   spec_.prompt = "Say hello. ECHO:real-codex-ok [[stub:normal]]";
   spec_.thread_name = "Codex Companion Task: say hello";
   TurnOutcome o = run();
-  EXPECT_EQ(o.end_reason, "completed") << o.error_message;
+  EXPECT_EQ(to_string(o.end_reason), "completed") << o.error_message;
   EXPECT_THAT(o.result.final_message, HasSubstr("real-codex-ok"));
   EXPECT_FALSE(o.result.thread_id.empty());
   EXPECT_FALSE(o.result.turn_id.empty());
@@ -173,7 +173,7 @@ TEST_F(RealCodexTest, HungModelStreamStallsAndIsInterrupted) {
   spec_.prompt = "Wait forever. [[stub:hang]]";
   limits_.stall_ms = 1500;
   TurnOutcome o = run();
-  EXPECT_EQ(o.end_reason, "stalled");
+  EXPECT_EQ(to_string(o.end_reason), "stalled");
   EXPECT_EQ(o.error_message, "No activity from Codex for 1.5 s");
   EXPECT_TRUE(o.interrupt_attempted);
   EXPECT_TRUE(o.interrupted);
@@ -183,7 +183,7 @@ TEST_F(RealCodexTest, HungModelStreamStallsAndIsInterrupted) {
 TEST_F(RealCodexTest, ServerErrorFailsTheTurn) {
   spec_.prompt = "Fail please. [[stub:500]]";
   TurnOutcome o = run();
-  EXPECT_EQ(o.end_reason, "turn-failed");
+  EXPECT_EQ(to_string(o.end_reason), "turn-failed");
   EXPECT_FALSE(o.error_message.empty());
 }
 
@@ -191,7 +191,7 @@ TEST_F(RealCodexTest, KilledAppServerEndsTheTurnAtOnce) {
   spec_.prompt = "Wait forever. [[stub:hang]]";
   observer_.kill_codex = true;
   TurnOutcome o = run();
-  EXPECT_EQ(o.end_reason, "app-server-exited");
+  EXPECT_EQ(to_string(o.end_reason), "app-server-exited");
   EXPECT_THAT(o.error_message, HasSubstr("Codex app-server exited (signal 9) during the turn"));
   EXPECT_LT(elapsed_ms_, 5000);
 }
@@ -201,7 +201,7 @@ TEST_F(RealCodexTest, ThroughTheNodeLauncherKillingTheNativeProcessEndsTheTurn) 
   spec_.prompt = "Wait forever. [[stub:hang]]";
   observer_.kill_codex = true;
   TurnOutcome o = run();
-  EXPECT_EQ(o.end_reason, "app-server-exited");
+  EXPECT_EQ(to_string(o.end_reason), "app-server-exited");
   // The launcher re-raises its child's signal.
   EXPECT_THAT(o.error_message, HasSubstr("Codex app-server exited (signal 9) during the turn"));
   EXPECT_TRUE(descendants_named("node").empty());
@@ -213,7 +213,7 @@ TEST_F(RealCodexTest, ThroughTheNodeLauncherStallIsInterruptedAndBothProcessesGo
   spec_.prompt = "Wait forever. [[stub:hang]]";
   limits_.stall_ms = 1500;
   TurnOutcome o = run();
-  EXPECT_EQ(o.end_reason, "stalled");
+  EXPECT_EQ(to_string(o.end_reason), "stalled");
   EXPECT_TRUE(o.interrupted);
   EXPECT_TRUE(descendants_named("node").empty());
 }
@@ -228,10 +228,10 @@ TEST_F(RealCodexTest, ReviewOfTheWorkingTreeCompletes) {
             "echo 'int main() { return 1; }' > main.c"}});
   ASSERT_TRUE(setup.ok() && setup->success()) << (setup.ok() ? setup->err_tail : "");
   spec_.cwd = repo;
-  spec_.kind = TurnSpec::Kind::kReview;
+  spec_.kind = JobKind::kReview;
   spec_.review_target = {{"type", "uncommittedChanges"}};
   TurnOutcome o = run();
-  EXPECT_EQ(o.end_reason, "completed") << o.error_message;
+  EXPECT_EQ(to_string(o.end_reason), "completed") << o.error_message;
   EXPECT_FALSE(o.result.review_text.empty());
 }
 

@@ -51,7 +51,7 @@ TurnOutcome run_turn(const TurnSpec& spec, const TurnLimits& limits, const Conne
   auto what =
       rpc::run_to_end(io, run_into(outcome, done, spec, limits, connector, observer, &stop));
   if (what || !done) {
-    outcome.end_reason = "error";
+    outcome.end_reason = TurnEnd::kError;
     outcome.error_message = what ? fmt::format("internal error while running the turn: {}", *what)
                                  : "the turn ended without a result";
   }

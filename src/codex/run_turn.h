@@ -39,6 +39,7 @@
 #include <optional>
 #include <string>
 
+#include "base/turn_types.h"
 #include "codex/codex_binary.h"
 #include "codex/connector.h"
 #include "codex/token_usage.h"
@@ -47,9 +48,8 @@
 namespace companion::codex {
 
 struct TurnSpec {
-  enum class Kind { kTask, kReview, kAdversarialReview };
-  Kind kind = Kind::kTask;
-  CodexCommand codex;  // the Codex CLI to start `app-server` with (resolve_codex)
+  JobKind kind = JobKind::kTask;  // the job's kind (base/turn_types.h)
+  CodexCommand codex;             // the Codex CLI to start `app-server` with (resolve_codex)
   std::string cwd;
   std::string prompt;  // task and adversarial review
   std::optional<std::string> model, effort;
@@ -60,7 +60,8 @@ struct TurnSpec {
   // reviews are not.
   std::optional<bool> ephemeral;
   nlohmann::json output_schema;  // null = none
-  nlohmann::json review_target;  // kReview: {type:"uncommittedChanges"} | {type:"baseBranch",...}
+  nlohmann::json
+      review_target;  // JobKind::kReview: {type:"uncommittedChanges"} | {type:"baseBranch",...}
 };
 
 // The longest the start of a turn waits for model/list's answer (a model's default effort).
@@ -95,9 +96,7 @@ class TurnObserver {
 };
 
 struct TurnOutcome {
-  // completed | turn-failed | app-server-exited | broker-lost | stalled | deadline | cancelled |
-  // workspace-gone | error
-  std::string end_reason;
+  TurnEnd end_reason = TurnEnd::kError;
   std::string error_message;  // empty when completed
   TurnResult result;          // what was captured (also on failure: partial output)
   bool interrupt_attempted = false, interrupted = false;

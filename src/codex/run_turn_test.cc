@@ -107,9 +107,9 @@ class RunTurnTest : public ::testing::Test {
 
 TEST_F(RunTurnTest, NormalTurnCompletes) {
   TurnOutcome o = run("normal");
-  EXPECT_EQ(o.end_reason, "completed");
+  EXPECT_EQ(to_string(o.end_reason), "completed");
   EXPECT_EQ(o.error_message, "");
-  EXPECT_EQ(o.result.status, "completed");
+  EXPECT_EQ(o.result.status, TurnStatus::kCompleted);
   EXPECT_EQ(o.result.final_message, "ECHO: hello there");
   EXPECT_EQ(o.result.thread_id, "thr-1");
   EXPECT_EQ(o.result.turn_id, "turn-1");
@@ -125,7 +125,7 @@ TEST_F(RunTurnTest, SendsTheProtocolShapes) {
   spec_.write = true;
   spec_.thread_name = "Codex Companion Task: hello";
   spec_.output_schema = {{"type", "object"}};
-  ASSERT_EQ(run("normal").end_reason, "completed");
+  ASSERT_EQ(run("normal").end_reason, TurnEnd::kCompleted);
   Json init = received("initialize");
   EXPECT_EQ(init["params"]["clientInfo"]["name"], "codex-companion");
   EXPECT_EQ(init["params"]["capabilities"]["experimentalApi"], false);
@@ -151,17 +151,17 @@ TEST_F(RunTurnTest, SendsTheProtocolShapes) {
 TEST_F(RunTurnTest, ResumesAThread) {
   spec_.resume_thread_id = "thr-9";
   TurnOutcome o = run("normal");
-  EXPECT_EQ(o.end_reason, "completed");
+  EXPECT_EQ(to_string(o.end_reason), "completed");
   EXPECT_EQ(o.result.thread_id, "thr-9");
   EXPECT_EQ(received("thread/resume")["params"]["threadId"], "thr-9");
   EXPECT_TRUE(received("thread/start").is_null());
 }
 
 TEST_F(RunTurnTest, ReviewCompletes) {
-  spec_.kind = TurnSpec::Kind::kReview;
+  spec_.kind = JobKind::kReview;
   spec_.review_target = {{"type", "uncommittedChanges"}};
   TurnOutcome o = run("normal");
-  EXPECT_EQ(o.end_reason, "completed");
+  EXPECT_EQ(to_string(o.end_reason), "completed");
   EXPECT_EQ(o.result.review_text, "No issues found.");
   Json review = received("review/start")["params"];
   EXPECT_EQ(review["delivery"], "inline");
@@ -172,14 +172,14 @@ TEST_F(RunTurnTest, ReviewCompletes) {
 
 TEST_F(RunTurnTest, GarbageLinesAreTolerated) {
   TurnOutcome o = run("garbage");
-  EXPECT_EQ(o.end_reason, "completed");
+  EXPECT_EQ(to_string(o.end_reason), "completed");
   EXPECT_EQ(o.result.final_message, "ECHO: hello there");
   EXPECT_THAT(observer_.lines, Contains(HasSubstr("skipped a line that is not a JSON object")));
 }
 
 TEST_F(RunTurnTest, OversizedLineIsAnError) {
   TurnOutcome o = run("oversized");
-  EXPECT_EQ(o.end_reason, "error");
+  EXPECT_EQ(to_string(o.end_reason), "error");
   EXPECT_THAT(o.error_message,
               HasSubstr("Codex app-server sent a line longer than the 16 MiB limit"));
   EXPECT_LT(elapsed_ms_, 5000);
@@ -187,7 +187,7 @@ TEST_F(RunTurnTest, OversizedLineIsAnError) {
 
 TEST_F(RunTurnTest, ApprovalRequestIsDeclined) {
   TurnOutcome o = run("approval");
-  EXPECT_EQ(o.end_reason, "completed");
+  EXPECT_EQ(to_string(o.end_reason), "completed");
   EXPECT_EQ(o.result.final_message, "approval answer: decline");
   Json answer;
   for (const auto& entry : fake_log()) {
@@ -199,7 +199,7 @@ TEST_F(RunTurnTest, ApprovalRequestIsDeclined) {
 
 TEST_F(RunTurnTest, SubagentsWithoutRootCompletionAreInferred) {
   TurnOutcome o = run("subagents");
-  EXPECT_EQ(o.end_reason, "completed");
+  EXPECT_EQ(to_string(o.end_reason), "completed");
   EXPECT_TRUE(o.result.inferred);
   EXPECT_EQ(o.result.final_message, "ECHO: hello there");
   EXPECT_LT(elapsed_ms_, 3000);
@@ -208,7 +208,7 @@ TEST_F(RunTurnTest, SubagentsWithoutRootCompletionAreInferred) {
 TEST_F(RunTurnTest, NoInitializeAnswerStalls) {
   limits_.stall_ms = 500;
   TurnOutcome o = run("no-initialize");
-  EXPECT_EQ(o.end_reason, "stalled");
+  EXPECT_EQ(to_string(o.end_reason), "stalled");
   EXPECT_EQ(o.error_message, "No activity from Codex for 0.5 s");
   EXPECT_FALSE(o.interrupt_attempted);  // no turn to interrupt
   EXPECT_GE(elapsed_ms_, 500);
@@ -218,14 +218,14 @@ TEST_F(RunTurnTest, NoInitializeAnswerStalls) {
 TEST_F(RunTurnTest, NoInitializeAnswerHitsTheDeadline) {
   limits_.deadline_ms = 700;
   TurnOutcome o = run("no-initialize");
-  EXPECT_EQ(o.end_reason, "deadline");
+  EXPECT_EQ(to_string(o.end_reason), "deadline");
   EXPECT_EQ(o.error_message, "Job deadline of 0.7 s reached");
   EXPECT_LT(elapsed_ms_, 3000);
 }
 
 TEST_F(RunTurnTest, ExitMidTurnEndsQuicklyWithTheReason) {
   TurnOutcome o = run("exit-mid-turn");
-  EXPECT_EQ(o.end_reason, "app-server-exited");
+  EXPECT_EQ(to_string(o.end_reason), "app-server-exited");
   EXPECT_EQ(o.error_message,
             "Codex app-server exited (exit code 1) during the turn: fake app-server: simulated "
             "crash after turn/start");
@@ -238,7 +238,7 @@ TEST_F(RunTurnTest, HungTurnStallsAndIsInterrupted) {
   // with the load average at 15).
   limits_.stall_ms = 2000;
   TurnOutcome o = run("hang");
-  EXPECT_EQ(o.end_reason, "stalled");
+  EXPECT_EQ(to_string(o.end_reason), "stalled");
   EXPECT_TRUE(o.interrupt_attempted);
   EXPECT_TRUE(o.interrupted);
   Json interrupt = received("turn/interrupt");
@@ -248,14 +248,14 @@ TEST_F(RunTurnTest, HungTurnStallsAndIsInterrupted) {
 
 TEST_F(RunTurnTest, ErrorWithoutRetryFailsAfterGrace) {
   TurnOutcome o = run("error-no-complete");
-  EXPECT_EQ(o.end_reason, "turn-failed");
+  EXPECT_EQ(to_string(o.end_reason), "turn-failed");
   EXPECT_THAT(o.error_message, HasSubstr("stream disconnected before completion"));
   EXPECT_LT(elapsed_ms_, 4000);
 }
 
 TEST_F(RunTurnTest, FailedTurnKeepsCodexMessage) {
   TurnOutcome o = run("turn-failed");
-  EXPECT_EQ(o.end_reason, "turn-failed");
+  EXPECT_EQ(to_string(o.end_reason), "turn-failed");
   EXPECT_THAT(o.error_message, HasSubstr("unexpected status 500 Internal Server Error"));
 }
 
@@ -264,7 +264,7 @@ TEST_F(RunTurnTest, StopSourceCancelsAndInterrupts) {
   ASSERT_EQ(::pipe(fds), 0);
   observer_.stop_on_turn = fds[1];
   TurnOutcome o = run("hang", fds[0]);
-  EXPECT_EQ(o.end_reason, "cancelled");
+  EXPECT_EQ(to_string(o.end_reason), "cancelled");
   EXPECT_EQ(o.error_message, "Cancelled by user.");
   EXPECT_TRUE(o.interrupt_attempted);
   EXPECT_TRUE(o.interrupted);
@@ -287,7 +287,7 @@ TEST_F(RunTurnTest, SigtermThroughTheStopHandlersCancels) {
     observer.signal_on_turn = true;
     ::setenv("FAKE_APP_SERVER_MODE", "hang", 1);
     TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer, sys::stop_fd());
-    ::_exit(o.end_reason == "cancelled" && o.interrupted ? 0 : 3);
+    ::_exit(o.end_reason == TurnEnd::kCancelled && o.interrupted ? 0 : 3);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
@@ -306,7 +306,7 @@ TEST_F(RunTurnTest, SigtermRightAfterTheTurnIsNotFatal) {
     ::setenv("FAKE_APP_SERVER_MODE", "normal", 1);
     TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer, sys::stop_fd());
     ::kill(::getpid(), SIGTERM);
-    ::_exit(o.end_reason == "completed" && sys::stop_requested() ? 0 : 3);
+    ::_exit(o.end_reason == TurnEnd::kCompleted && sys::stop_requested() ? 0 : 3);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
@@ -318,7 +318,7 @@ TEST_F(RunTurnTest, StubbornAppServerIsKilled) {
   ::setenv("FAKE_APP_SERVER_IGNORE_SIGTERM", "1", 1);
   limits_.stop_step_ms = 300;
   TurnOutcome o = run("normal");
-  EXPECT_EQ(o.end_reason, "completed");
+  EXPECT_EQ(to_string(o.end_reason), "completed");
   EXPECT_GE(elapsed_ms_, 600);  // waited out stdin close and SIGTERM, then SIGKILL
   EXPECT_LT(elapsed_ms_, 3000);
 }
@@ -359,7 +359,7 @@ TEST_F(RunTurnTest, AppServerDiesWithItsOwner) {
 TEST_F(RunTurnTest, MissingCodexIsOneClearLine) {
   spec_.codex.program = dir_ + "/no-such-codex";
   TurnOutcome o = run_turn(spec_, limits_, Connector::direct(), observer_);
-  EXPECT_EQ(o.end_reason, "error");
+  EXPECT_EQ(to_string(o.end_reason), "error");
   EXPECT_THAT(o.error_message, HasSubstr("cannot start the Codex app-server"));
   EXPECT_THAT(o.error_message, HasSubstr("no-such-codex"));
 }

@@ -1,7 +1,5 @@
 #include "codex/token_usage.h"
 
-#include <utility>
-
 #include "sys/json_read.h"
 
 namespace companion::codex {
@@ -47,22 +45,11 @@ nlohmann::json usage_to_json(const TokenUsage& usage) {
   return out;
 }
 
+void TokenUsageTally::add_turn(const std::string& turn_id) {
+  if (!turn_id.empty()) turns_.insert(turn_id);
+}
+
 bool TokenUsageTally::on_update(const nlohmann::json& params) {
-  if (turns_.empty()) {
-    if (pending_.size() < kMaxPending) pending_.push_back(params);
-    return false;
-  }
-  return apply(params);
-}
-
-bool TokenUsageTally::add_turn(const std::string& turn_id) {
-  if (turn_id.empty() || !turns_.insert(turn_id).second || turns_.size() > 1) return false;
-  bool changed = false;
-  for (const auto& params : std::exchange(pending_, {})) changed = apply(params) || changed;
-  return changed;
-}
-
-bool TokenUsageTally::apply(const nlohmann::json& params) {
   const nlohmann::json& reported = sys::json_object(params, "tokenUsage");
   const nlohmann::json* total_json = sys::json_field(reported, "total");
   if (total_json == nullptr || !total_json->is_object()) return false;

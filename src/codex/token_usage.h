@@ -11,9 +11,10 @@
 // previous total adds nothing). Only updates naming the job's turn count: on thread/resume
 // codex-cli 0.169.0 first repeats the thread's restored usage under the PREVIOUS turn's id
 // (observed: total 15, last 15, turnId of the earlier turn, before the turn/start response);
-// such an update only sets the baseline. Updates that arrive before the job's turn id is known
-// wait for it (at most kMaxPending). Counts are int64 token numbers; negative or non-integer
-// fields read as 0.
+// such an update only sets the baseline. The tally keeps nothing for later: an update fed before
+// any turn id was added counts as another turn's (baseline only), so its owner (TurnCapture)
+// feeds it once the turn id is known, replaying what arrived before. Counts are int64 token
+// numbers; negative or non-integer fields read as 0.
 // Not thread-safe; one instance per turn.
 #pragma once
 
@@ -22,7 +23,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <vector>
 
 namespace companion::codex {
 
@@ -45,22 +45,16 @@ struct TokenUsage {
 
 class TokenUsageTally {
  public:
-  static constexpr size_t kMaxPending = 64;
-
   // Feeds the params of one thread/tokenUsage/updated of the job's thread. Returns true when the
-  // usage changed (worth recording); false for a repeat, another turn's update, one waiting for
-  // the turn id, or a notification without usage.
+  // usage changed (worth recording); false for a repeat, another turn's update, or a
+  // notification without usage.
   bool on_update(const nlohmann::json& params);
-  // A turn id of the job (the turn/start answer; a review's inner turn too). The first one
-  // replays the waiting updates; returns true when that changed the usage.
-  bool add_turn(const std::string& turn_id);
+  // A turn id of the job (the turn/start answer; a review's inner turn too); empty is ignored.
+  void add_turn(const std::string& turn_id);
   const std::optional<TokenUsage>& usage() const { return usage_; }
 
  private:
-  bool apply(const nlohmann::json& params);
-
   std::set<std::string> turns_;
-  std::vector<nlohmann::json> pending_;
   std::optional<TokenCounts> seen_total_;  // the thread's total in the latest update of any turn
   std::optional<TokenUsage> usage_;
 };

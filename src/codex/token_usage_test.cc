@@ -65,24 +65,26 @@ TEST(TokenUsageTally, MalformedUsageIsIgnoredOrZero) {
 
 // Regression: on thread/resume codex-cli 0.169.0 first repeats the thread's restored usage under
 // the previous turn's id; counting it doubled a resumed job's tokens (seen with the real Codex).
+// (TurnCapture's TokensBeforeTheTurnIdAreReplayed covers it arriving before the turn id.)
 TEST(TokenUsageTally, RestoredUsageOfAResumedThreadIsOnlyTheBaseline) {
   TokenUsageTally tally;
+  tally.add_turn("turn");
   nlohmann::json restored = update(breakdown(10, 0, 5, 0), breakdown(10, 0, 5, 0));
   restored["turnId"] = "earlier-turn";
-  EXPECT_FALSE(tally.on_update(restored));  // before the turn id is known: waits
-  EXPECT_FALSE(tally.add_turn("turn"));     // replayed: another turn's, baseline only
+  EXPECT_FALSE(tally.on_update(restored));  // another turn's: baseline only
   EXPECT_FALSE(tally.usage());
   EXPECT_TRUE(tally.on_update(update(breakdown(20, 0, 10, 0), breakdown(10, 0, 5, 0))));
   EXPECT_EQ(tally.usage()->job, (TokenCounts{10, 0, 5, 0, 15}));
   EXPECT_EQ(tally.usage()->thread_total.total, 30);
 }
 
-TEST(TokenUsageTally, UpdatesBeforeTheTurnIdAreReplayed) {
+TEST(TokenUsageTally, AnUpdateBeforeAnyTurnIsOnlyTheBaseline) {
   TokenUsageTally tally;
   EXPECT_FALSE(tally.on_update(update(breakdown(100, 0, 10, 0), breakdown(100, 0, 10, 0))));
-  EXPECT_TRUE(tally.add_turn("turn"));
-  EXPECT_EQ(tally.usage()->job.total, 110);
-  EXPECT_FALSE(tally.add_turn("turn"));
+  EXPECT_FALSE(tally.usage());
+  tally.add_turn("turn");
+  EXPECT_TRUE(tally.on_update(update(breakdown(150, 0, 20, 0), breakdown(50, 0, 10, 0))));
+  EXPECT_EQ(tally.usage()->job.total, 60);
 }
 
 TEST(TokenUsage, JsonFormHasTheJobCountsAtTopLevel) {

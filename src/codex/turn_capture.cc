@@ -42,10 +42,15 @@ std::string excerpt(std::string_view text) {
 
 TurnCapture::TurnCapture(std::string root_thread_id) : root_thread_id_(std::move(root_thread_id)) {}
 
+void TurnCapture::set_root_thread(std::string thread_id) {
+  if (root_thread_id_.empty()) root_thread_id_ = std::move(thread_id);
+}
+
 std::vector<ProgressEvent> TurnCapture::set_turn_id(std::string turn_id) {
   Events out;
   if (!turn_id_.empty() || turn_id.empty()) return out;
   turn_id_ = std::move(turn_id);
+  tokens_.add_turn(turn_id_);
   std::vector<Buffered> buffered = std::move(buffered_);
   buffered_.clear();
   for (const Buffered& b : buffered) handle(b.method, b.params, out);
@@ -60,7 +65,6 @@ void TurnCapture::track_thread(const std::string& thread_id) {
 std::vector<ProgressEvent> TurnCapture::on_notification(const std::string& method,
                                                         const json& params) {
   Events out;
-  if (finished()) return out;
   if (turn_id_.empty()) {
     bool has_thread = !sys::json_text(params, "threadId").empty() || method == "thread/started";
     if (has_thread && buffered_.size() < kMaxBuffered) buffered_.push_back({method, params});
@@ -68,6 +72,18 @@ std::vector<ProgressEvent> TurnCapture::on_notification(const std::string& metho
   }
   handle(method, params, out);
   return out;
+}
+
+std::optional<TokenUsage> TurnCapture::take_token_usage() {
+  if (!std::exchange(tokens_changed_, false)) return std::nullopt;
+  return tokens_.usage();
+}
+
+void TurnCapture::tally_tokens(const std::string& method, const json& params) {
+  if (method == "thread/tokenUsage/updated" && !root_thread_id_.empty() &&
+      sys::json_text(params, "threadId") == root_thread_id_ && tokens_.on_update(params)) {
+    tokens_changed_ = true;
+  }
 }
 
 std::optional<int64_t> TurnCapture::grace_ms() const {
@@ -82,11 +98,11 @@ std::vector<ProgressEvent> TurnCapture::on_grace_expired() {
   if (!grace_ms()) return out;
   inferred_ = true;
   if (error_pending_) {
-    emit(out, "Turn failed: " + excerpt(error_message_), "failed");
-    status_ = "failed";
+    emit(out, "Turn failed: " + excerpt(error_message_), Phase::kFailed);
+    status_ = TurnStatus::kFailed;
   } else {
-    emit(out, "Turn completed (inferred from the final answer).", "done");
-    status_ = "completed";
+    emit(out, "Turn completed (inferred from the final answer).", Phase::kDone);
+    status_ = TurnStatus::kCompleted;
   }
   return out;
 }
@@ -131,6 +147,7 @@ bool TurnCapture::accepts(const std::string& method, const std::string& thread, 
 }
 
 void TurnCapture::handle(const std::string& method, const json& params, Events& out) {
+  tally_tokens(method, params);  // the usage Codex reports after turn/completed counts too
   if (finished()) return;
   if (method == "thread/started") {
     const json& thread = sys::json_object(params, "thread");
@@ -156,6 +173,7 @@ void TurnCapture::handle(const std::string& method, const json& params, Events& 
     if (thread == root_thread_id_ && !inner.empty()) {
       if (!sys::is_codex_id(inner)) return reject_id("turn id", out);
       active_turn_id_ = inner;
+      tokens_.add_turn(inner);
     }
     on_turn_started(thread, out);
   } else if (method == "turn/completed") {
@@ -183,7 +201,7 @@ void TurnCapture::reject_id(const std::string& what, Events& out) {
   error_message_ = "protocol error: Codex sent a " + what +
                    " that is not a plain id (letters, digits, '-', '_', '.', ':'; at most " +
                    std::to_string(sys::kMaxCodexIdBytes) + " characters); it is not used or shown";
-  finish("failed", out);
+  finish(TurnStatus::kFailed, out);
 }
 
 bool TurnCapture::remember_label(const std::string& thread, const std::string& label) {
@@ -206,7 +224,8 @@ void TurnCapture::on_turn_started(const std::string& thread, Events& out) {
   if (turn_started_) return;
   turn_started_ = true;
   // review/start reports enteredReviewMode before turn/started: keep the later phase.
-  emit(out, "Turn started (" + turn_id_ + ").", phase_.empty() ? "starting" : "");
+  emit(out, "Turn started (" + turn_id_ + ").",
+       phase_ ? std::nullopt : std::optional(Phase::kStarting));
 }
 
 void TurnCapture::on_turn_completed(const std::string& thread, const json& params, Events& out) {
@@ -222,30 +241,35 @@ void TurnCapture::on_turn_completed(const std::string& thread, const json& param
   if (sys::json_text(turn, "id") != turn_id_)
     return;  // an inner turn (review) of ours, not the end
   if (!error.empty()) error_message_ = cap(error);
-  if (status == "completed" || status == "interrupted" || status == "failed") {
-    finish(status, out);
-  } else {
-    if (error_message_.empty()) error_message_ = "turn ended with status '" + status + "'";
-    finish("failed", out);
+  // Any other status (none, inProgress, a newer one) ends the turn as failed, saying which.
+  std::optional<TurnStatus> ended = parse_turn_status(status);
+  if (!ended && error_message_.empty()) {
+    error_message_ = "turn ended with status '" + status + "'";
+  }
+  finish(ended.value_or(TurnStatus::kFailed), out);
+}
+
+void TurnCapture::finish(TurnStatus status, Events& out) {
+  status_ = status;
+  switch (status) {
+    case TurnStatus::kCompleted:
+      emit(out, "Turn completed.", Phase::kDone);
+      return;
+    case TurnStatus::kInterrupted:
+      emit(out, "Turn interrupted.", Phase::kCancelled);
+      return;
+    case TurnStatus::kFailed:
+      emit(
+          out,
+          "Turn failed: " + (error_message_.empty() ? "no error message" : excerpt(error_message_)),
+          Phase::kFailed);
+      return;
   }
 }
 
-void TurnCapture::finish(std::string status, Events& out) {
-  status_ = std::move(status);
-  if (status_ == "completed") {
-    emit(out, "Turn completed.", "done");
-  } else if (status_ == "interrupted") {
-    emit(out, "Turn interrupted.", "cancelled");
-  } else {
-    emit(out,
-         "Turn failed: " + (error_message_.empty() ? "no error message" : excerpt(error_message_)),
-         "failed");
-  }
-}
-
-void TurnCapture::emit(Events& out, std::string line, const std::string& phase) {
-  ProgressEvent e{std::move(line), {}};
-  if (!phase.empty() && phase != phase_) {
+void TurnCapture::emit(Events& out, std::string line, std::optional<Phase> phase) {
+  ProgressEvent e{std::move(line), std::nullopt};
+  if (phase && phase != phase_) {
     phase_ = phase;
     e.phase = phase;
   }
@@ -281,14 +305,14 @@ void TurnCapture::on_item(const std::string& thread, bool completed, const json&
                        : type == "mcpToolCall" ? "Calling tool " + sys::json_text(item, "server") +
                                                      "/" + sys::json_text(item, "tool")
                                                : "Calling tool " + sys::json_text(item, "tool");
-    emit(out, excerpt(what), type == "webSearch" ? "investigating" : "running");
+    emit(out, excerpt(what), type == "webSearch" ? Phase::kInvestigating : Phase::kRunning);
   }
 }
 
 void TurnCapture::on_command(const json& item, bool completed, Events& out) {
   std::string id = sys::json_text(item, "id");
   std::string command = display_command(sys::json_text(item, "command"));
-  std::string phase = is_verification_command(command) ? "verifying" : "running";
+  Phase phase = is_verification_command(command) ? Phase::kVerifying : Phase::kRunning;
   auto it = id.empty() ? command_index_.end() : command_index_.find(id);
   size_t index = it == command_index_.end() ? commands_.size() : it->second;
   if (index == commands_.size()) {
@@ -323,7 +347,7 @@ void TurnCapture::on_file_change(const json& item, bool completed, Events& out) 
     }
   }
   if (!completed) {
-    emit(out, "Applying " + std::to_string(paths.size()) + " file change(s).", "editing");
+    emit(out, "Applying " + std::to_string(paths.size()) + " file change(s).", Phase::kEditing);
     return;
   }
   std::string status = sys::json_text(item, "status");
@@ -338,7 +362,7 @@ void TurnCapture::on_file_change(const json& item, bool completed, Events& out) 
       touched_files_.push_back(cap(p, 4096));
     }
   }
-  emit(out, "Applied " + std::to_string(paths.size()) + " file change(s).", "editing");
+  emit(out, "Applied " + std::to_string(paths.size()) + " file change(s).", Phase::kEditing);
 }
 
 void TurnCapture::on_agent_message(const std::string& thread, const json& item, Events& out) {
@@ -353,7 +377,8 @@ void TurnCapture::on_agent_message(const std::string& thread, const json& item, 
     final_message_ = last_root_message_;
     final_seen_ = true;
   }
-  emit(out, "Assistant message captured: " + excerpt(text), final_answer ? "finalizing" : "");
+  emit(out, "Assistant message captured: " + excerpt(text),
+       final_answer ? std::optional(Phase::kFinalizing) : std::nullopt);
 }
 
 void TurnCapture::on_reasoning(const std::string& thread, const json& item, Events& out) {
@@ -363,7 +388,7 @@ void TurnCapture::on_reasoning(const std::string& thread, const json& item, Even
     if (reasoning_seen_.count(text) || reasoning_.size() >= kMaxItems) continue;
     if (reasoning_seen_.size() < kMaxIdSet) reasoning_seen_.insert(text);
     if (thread == root_thread_id_) {
-      emit(out, "Reasoning summary captured: " + excerpt(text), "investigating");
+      emit(out, "Reasoning summary captured: " + excerpt(text), Phase::kInvestigating);
     } else {
       emit(out, "Subagent " + label_of(thread) + " reasoning: " + excerpt(text));
     }
@@ -392,11 +417,11 @@ void TurnCapture::on_collab(const json& item, bool completed, Events& out) {
       emit(
           out,
           "Starting subagent " + excerpt(names) + " via collaboration tool: " + excerpt(tool) + ".",
-          "investigating");
+          Phase::kInvestigating);
     } else if (tool == "spawnAgent") {
-      emit(out, "Starting a subagent: " + excerpt(sys::json_text(item, "prompt")), "running");
+      emit(out, "Starting a subagent: " + excerpt(sys::json_text(item, "prompt")), Phase::kRunning);
     } else {
-      emit(out, "Starting collaboration tool: " + excerpt(tool) + ".", "investigating");
+      emit(out, "Starting collaboration tool: " + excerpt(tool) + ".", Phase::kInvestigating);
     }
   }
   for (const std::string& r : receivers) adopt(r, starts_work, out);
@@ -418,14 +443,14 @@ void TurnCapture::on_review(const std::string& thread, bool entered, const json&
   std::string id = sys::json_text(item, "id");
   if (entered) {
     if (announced_.size() < kMaxIdSet && announced_.insert(id).second) {
-      emit(out, "Reviewer started: " + excerpt(review), "reviewing");
+      emit(out, "Reviewer started: " + excerpt(review), Phase::kReviewing);
     }
     return;
   }
   if (!completed) return;
   review_text_ = cap(review);
   if (thread == root_thread_id_) final_seen_ = true;
-  emit(out, "Review output captured.", "finalizing");
+  emit(out, "Review output captured.", Phase::kFinalizing);
 }
 
 void TurnCapture::on_error(const std::string& thread, const json& params, Events& out) {

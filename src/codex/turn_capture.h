@@ -7,9 +7,13 @@
 // that it fired), so every notification sequence can be unit-tested.
 //
 // Contract:
-// - Notifications that arrive before set_turn_id() are buffered (at most kMaxBuffered) and
-//   replayed when the turn id becomes known; their progress events are returned by set_turn_id().
-// - The root thread is the one given to the constructor; its notifications count when their
+// - The capture exists from the moment the connection does: every notification is fed to it.
+//   Those that name a thread (or are thread/started) and arrive before set_turn_id() are kept
+//   (at most kMaxBuffered; the turn's one buffer for early traffic) and replayed when the turn id
+//   becomes known; their progress events are returned by set_turn_id(). The rest arriving then
+//   (traffic of no thread) is dropped.
+// - The root thread is the one given to set_root_thread() (or the constructor), before
+//   set_turn_id(); its notifications count when their
 //   turnId is the turn id (or absent). turn/started and turn/completed count when turn.id or
 //   turn.rootTurnId is the turn id, but only turn/completed with turn.id ends the turn:
 //   review/start (inline, the only delivery codex 0.169.0 accepts) runs an inner turn with another
@@ -38,6 +42,9 @@
 //   turn/interrupt names) must be plain ids (sys::is_codex_id): any other fails the turn as a
 //   protocol error (result().protocol_error), the id never shown. Ids of traffic that is not ours
 //   are not looked at.
+// - Token usage: thread/tokenUsage/updated of the root thread is tallied (codex/token_usage.h)
+//   for the turn id and the root thread's inner turn ids (a review's), also after the turn
+//   finished; take_token_usage() says when the tally changed.
 // - Never throws on malformed input (missing fields, wrong types, unknown item types): such
 //   fields are treated as absent. Stored texts and lists are capped (kMaxTextBytes, kMaxItems).
 // Not thread-safe; one instance per turn.
@@ -51,14 +58,16 @@
 #include <string>
 #include <vector>
 
+#include "base/turn_types.h"
 #include "codex/command_text.h"
+#include "codex/token_usage.h"
 
 namespace companion::codex {
 
-// One progress line for the job log / stderr, and the job phase it implies (empty = unchanged).
+// One progress line for the job log / stderr, and the job phase it implies (nullopt = unchanged).
 struct ProgressEvent {
   std::string line;
-  std::string phase;
+  std::optional<Phase> phase;
 };
 
 struct CommandRecord {
@@ -68,7 +77,7 @@ struct CommandRecord {
 };
 
 struct TurnResult {
-  std::string status;  // completed | failed | interrupted | "" (not finished)
+  std::optional<TurnStatus> status;  // nullopt: not finished
   std::string thread_id, turn_id, final_message, review_text, error_message;
   std::vector<std::string> reasoning_summary, touched_files;
   std::vector<CommandRecord> commands;
@@ -86,7 +95,12 @@ class TurnCapture {
   static constexpr size_t kMaxItems = 1000;
   static constexpr size_t kMaxBuffered = 10000;
 
+  TurnCapture() = default;
   explicit TurnCapture(std::string root_thread_id);
+
+  // The root thread, once the thread is open (thread/start or thread/resume answered). Only the
+  // first non-empty call has an effect. REQUIRES: before set_turn_id().
+  void set_root_thread(std::string thread_id);
 
   // Sets the root turn id (from the turn/start or review/start response) and replays the
   // notifications buffered until now. Only the first call has an effect.
@@ -98,7 +112,7 @@ class TurnCapture {
                                              const nlohmann::json& params);
 
   // True once the turn reached a terminal status; later notifications are ignored.
-  bool finished() const { return !status_.empty(); }
+  bool finished() const { return status_.has_value(); }
   // Non-null while a grace period is requested: the caller (re)starts a timer of this many ms
   // after each call that returned with grace_ms() set, and calls on_grace_expired() when it
   // fires. The grace is a quiet period: more traffic of the turn may withdraw it (nullopt), so
@@ -106,7 +120,10 @@ class TurnCapture {
   std::optional<int64_t> grace_ms() const;
   std::vector<ProgressEvent> on_grace_expired();
 
-  const std::string& phase() const { return phase_; }
+  // The job phase the events so far implied; nullopt before the first.
+  std::optional<Phase> phase() const { return phase_; }
+  // The turn's token usage when it changed since the last call; nullopt otherwise.
+  std::optional<TokenUsage> take_token_usage();
   const std::string& root_thread_id() const { return root_thread_id_; }
   const std::string& turn_id() const { return turn_id_; }
   // The turn turn/interrupt must name: the root thread's latest turn/started of this turn (a
@@ -137,8 +154,9 @@ class TurnCapture {
   void on_review(const std::string& thread, bool entered, const nlohmann::json& item,
                  bool completed, Events& out);
   void on_error(const std::string& thread, const nlohmann::json& params, Events& out);
-  void finish(std::string status, Events& out);
-  void emit(Events& out, std::string line, const std::string& phase = {});
+  void finish(TurnStatus status, Events& out);
+  void emit(Events& out, std::string line, std::optional<Phase> phase = std::nullopt);
+  void tally_tokens(const std::string& method, const nlohmann::json& params);
   void adopt(const std::string& thread, bool pending, Events& out);
   // Fails the turn: Codex sent a `what` that is not a plain id.
   void reject_id(const std::string& what, Events& out);
@@ -160,8 +178,10 @@ class TurnCapture {
   std::set<std::string> announced_;  // item ids already reported as started
   std::set<std::string> reasoning_seen_;
   std::map<std::string, std::string> labels_;  // subagent thread -> display name
-  std::string phase_;
-  std::string status_;
+  std::optional<Phase> phase_;
+  std::optional<TurnStatus> status_;
+  TokenUsageTally tokens_;
+  bool tokens_changed_ = false;
   std::string last_root_message_, final_message_, review_text_, error_message_;
   std::vector<std::string> reasoning_, touched_files_;
   std::vector<CommandRecord> commands_;

@@ -92,7 +92,7 @@ struct Replay {
   }
   bool saw_phase(const std::string& phase) const {
     for (const auto& e : events) {
-      if (e.phase == phase) return true;
+      if (e.phase && to_string(*e.phase) == phase) return true;
     }
     return false;
   }
@@ -106,7 +106,8 @@ TEST_P(RecordedTrace, EndsAtTheRootTurnCompletedWheneverTheTurnIdIsKnown) {
   const Trace& t = trace(GetParam());
   std::optional<size_t> done = completion_index(t);
   ASSERT_TRUE(done);
-  std::string status = t.notes[*done]["params"]["turn"].value("status", "");
+  auto status = parse_turn_status(t.notes[*done]["params"]["turn"].value("status", ""));
+  ASSERT_TRUE(status);
   Replay first(t, t.notes.size(), 0);
   EXPECT_EQ(first.finished_at, done);
   TurnResult a = first.capture.result();
@@ -133,14 +134,14 @@ TEST_P(RecordedTrace, WithoutTurnCompletedTheGraceDecides) {
   Replay full(t, t.notes.size(), 0);
   Replay cut(t, *done, 0);
   ASSERT_FALSE(cut.capture.finished());
-  std::string status = full.capture.result().status;
-  if (status == "interrupted") {
+  std::optional<TurnStatus> status = full.capture.result().status;
+  if (status == TurnStatus::kInterrupted) {
     EXPECT_FALSE(cut.capture.grace_ms());  // nothing to infer from: only the stall timer helps
     return;
   }
   ASSERT_TRUE(cut.capture.grace_ms());
-  EXPECT_EQ(*cut.capture.grace_ms(),
-            status == "failed" ? TurnCapture::kErrorGraceMs : TurnCapture::kInferredGraceMs);
+  EXPECT_EQ(*cut.capture.grace_ms(), status == TurnStatus::kFailed ? TurnCapture::kErrorGraceMs
+                                                                   : TurnCapture::kInferredGraceMs);
   cut.capture.on_grace_expired();
   TurnResult r = cut.capture.result();
   EXPECT_EQ(r.status, status);
@@ -174,14 +175,14 @@ TEST(RecordedTraceTest, NormalAnswerWithReasoning) {
 
 TEST(RecordedTraceTest, Http500FailsWithCodexMessage) {
   TurnResult res = replay_all("http500")->capture.result();
-  EXPECT_EQ(res.status, "failed");
+  EXPECT_EQ(res.status, TurnStatus::kFailed);
   EXPECT_FALSE(res.error_message.empty());
   EXPECT_TRUE(res.final_message.empty());
 }
 
 TEST(RecordedTraceTest, HangThenInterrupt) {
   TurnResult res = replay_all("hang")->capture.result();
-  EXPECT_EQ(res.status, "interrupted");
+  EXPECT_EQ(res.status, TurnStatus::kInterrupted);
   EXPECT_TRUE(res.final_message.empty());
 }
 
@@ -212,7 +213,7 @@ TEST(RecordedTraceTest, ShellCommands) {
   ASSERT_EQ(res.commands.size(), 1u);
   EXPECT_EQ(res.commands[0].status, "declined");
   EXPECT_FALSE(res.commands[0].exit_code);
-  EXPECT_EQ(res.status, "completed");
+  EXPECT_EQ(res.status, TurnStatus::kCompleted);
 }
 
 TEST(RecordedTraceTest, FileChanges) {
@@ -239,7 +240,7 @@ TEST(RecordedTraceTest, OutputSchemaAnswers) {
 TEST(RecordedTraceTest, SubagentWorkIsFollowedButNotTakenAsTheAnswer) {
   auto r = replay_all("subagent");
   TurnResult res = r->capture.result();
-  EXPECT_EQ(res.status, "completed");
+  EXPECT_EQ(res.status, TurnStatus::kCompleted);
   EXPECT_TRUE(r->saw("Subagent thread started ("));
   // Codex 0.169.0 sends no thread/started for a spawned agent: it is named by its thread id.
   EXPECT_TRUE(r->saw_containing("Subagent ", ": Stub answer: tok-child"));
@@ -259,14 +260,14 @@ TEST(RecordedTraceTest, SubagentWorkIsFollowedButNotTakenAsTheAnswer) {
 TEST(RecordedTraceTest, InlineReview) {
   auto r = replay_all("review");
   TurnResult res = r->capture.result();
-  EXPECT_EQ(res.status, "completed");
+  EXPECT_EQ(res.status, TurnStatus::kCompleted);
   EXPECT_EQ(res.review_text.rfind("Stub review: nothing blocking.", 0), 0u) << res.review_text;
   EXPECT_EQ(res.final_message, res.review_text);  // the review is the answer; not the raw JSON
   EXPECT_TRUE(r->saw("Reviewer started: current changes"));
   EXPECT_TRUE(r->saw("Review output captured."));
   std::vector<std::string> phases;
   for (const auto& e : r->events) {
-    if (!e.phase.empty()) phases.push_back(e.phase);
+    if (e.phase) phases.emplace_back(to_string(*e.phase));
   }
   EXPECT_EQ(phases, (std::vector<std::string>{"reviewing", "finalizing", "done"}));
 }

@@ -64,7 +64,7 @@ struct Feed {
   std::vector<std::string> phases() const {
     std::vector<std::string> out;
     for (const auto& e : events) {
-      if (!e.phase.empty()) out.push_back(e.phase);
+      if (e.phase) out.emplace_back(to_string(*e.phase));
     }
     return out;
   }
@@ -80,7 +80,7 @@ TEST(TurnCaptureTest, CompletedTurnKeepsFinalAnswerAndPhases) {
   f.completed();
   ASSERT_TRUE(f.capture.finished());
   TurnResult r = f.capture.result();
-  EXPECT_EQ(r.status, "completed");
+  EXPECT_EQ(r.status, TurnStatus::kCompleted);
   EXPECT_EQ(r.thread_id, kRoot);
   EXPECT_EQ(r.turn_id, kTurn);
   EXPECT_EQ(r.final_message, "All done");
@@ -91,7 +91,7 @@ TEST(TurnCaptureTest, CompletedTurnKeepsFinalAnswerAndPhases) {
   EXPECT_TRUE(f.has_line("Turn completed."));
   EXPECT_EQ(f.phases(),
             (std::vector<std::string>{"starting", "investigating", "finalizing", "done"}));
-  EXPECT_EQ(f.capture.phase(), "done");
+  EXPECT_EQ(f.capture.phase(), Phase::kDone);
 }
 
 TEST(TurnCaptureTest, NotificationsBeforeTheTurnIdAreBufferedAndReplayed) {
@@ -112,6 +112,63 @@ TEST(TurnCaptureTest, NotificationsBeforeTheTurnIdAreBufferedAndReplayed) {
   EXPECT_EQ(c.result().turn_id, kTurn);
 }
 
+// The turn's one buffer for early traffic: what arrives before the thread is open (the capture
+// exists from the connection on) waits with what arrives before the turn id, and is replayed
+// once both are known.
+TEST(TurnCaptureTest, NotificationsBeforeTheThreadIsOpenWaitInTheSameBuffer) {
+  TurnCapture c;
+  EXPECT_TRUE(c.on_notification("turn/started", turn_note(kRoot, kTurn, "inProgress")).empty());
+  EXPECT_TRUE(c.on_notification("account/rateLimits/updated", json::object()).empty());
+  c.set_root_thread(kRoot);
+  c.set_root_thread("thread-other");  // only the first counts
+  EXPECT_TRUE(c.on_notification("item/completed",
+                                item_note(kRoot, agent_message("m", "hi", "final_answer")))
+                  .empty());
+  std::vector<ProgressEvent> out = c.set_turn_id(kTurn);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out.front().line, "Turn started (turn-1).");
+  EXPECT_EQ(out.front().phase, Phase::kStarting);
+  EXPECT_EQ(c.result().thread_id, kRoot);
+  EXPECT_EQ(c.result().final_message, "hi");
+}
+
+json usage_note(const std::string& turn, int64_t total, int64_t last) {
+  auto counts = [](int64_t n) { return json{{"inputTokens", n}, {"totalTokens", n}}; };
+  return {{"threadId", kRoot},
+          {"turnId", turn},
+          {"tokenUsage", {{"total", counts(total)}, {"last", counts(last)}}}};
+}
+
+// Token usage is the capture's: updates that arrive before the turn id wait in its one buffer
+// (a resumed thread's restored usage under the previous turn's id only sets the baseline), the
+// root thread's inner turn (a review's) counts, and so does usage reported after turn/completed.
+TEST(TurnCaptureTest, TokensBeforeTheTurnIdAreReplayed) {
+  TurnCapture c(kRoot);
+  c.on_notification("thread/tokenUsage/updated", usage_note("turn-old", 100, 100));
+  c.on_notification("thread/tokenUsage/updated", usage_note(kTurn, 130, 30));
+  EXPECT_FALSE(c.take_token_usage());
+  c.set_turn_id(kTurn);
+  auto usage = c.take_token_usage();
+  ASSERT_TRUE(usage);
+  EXPECT_EQ(usage->job.total, 30);
+  EXPECT_EQ(usage->thread_total.total, 130);
+  EXPECT_FALSE(c.take_token_usage());  // reported once
+  c.on_notification("turn/started", turn_note(kRoot, "turn-inner", "inProgress", kTurn));
+  c.on_notification("thread/tokenUsage/updated", usage_note("turn-inner", 150, 20));
+  ASSERT_TRUE((usage = c.take_token_usage()));
+  EXPECT_EQ(usage->job.total, 50);
+  c.on_notification("turn/completed", turn_note(kRoot, kTurn, "completed"));
+  ASSERT_TRUE(c.finished());
+  c.on_notification("thread/tokenUsage/updated", usage_note(kTurn, 160, 10));
+  ASSERT_TRUE((usage = c.take_token_usage()));
+  EXPECT_EQ(usage->job.total, 60);
+  // Another thread's usage is not ours.
+  json other = usage_note(kTurn, 999, 999);
+  other["threadId"] = "thread-other";
+  c.on_notification("thread/tokenUsage/updated", other);
+  EXPECT_FALSE(c.take_token_usage());
+}
+
 TEST(TurnCaptureTest, BufferedNotificationsOfAnotherTurnAreDropped) {
   TurnCapture c(kRoot);
   c.on_notification("turn/completed", turn_note(kRoot, "turn-old", "completed", "turn-old"));
@@ -122,16 +179,16 @@ TEST(TurnCaptureTest, BufferedNotificationsOfAnotherTurnAreDropped) {
 TEST(TurnCaptureTest, DuplicateCompletionsAndLaterTrafficAreIgnored) {
   Feed f;
   f.completed("interrupted");
-  ASSERT_EQ(f.capture.result().status, "interrupted");
+  ASSERT_EQ(f.capture.result().status, TurnStatus::kInterrupted);
   f.completed("completed");
   f.note("error", {{"threadId", kRoot},
                    {"turnId", kTurn},
                    {"willRetry", false},
                    {"error", {{"message", "late"}}}});
-  EXPECT_EQ(f.capture.result().status, "interrupted");
+  EXPECT_EQ(f.capture.result().status, TurnStatus::kInterrupted);
   EXPECT_EQ(f.capture.result().error_message, "");
   EXPECT_FALSE(f.capture.grace_ms());
-  EXPECT_EQ(f.capture.phase(), "cancelled");
+  EXPECT_EQ(f.capture.phase(), Phase::kCancelled);
 }
 
 TEST(TurnCaptureTest, OtherThreadsOtherTurnsAndThreadlessTrafficAreIgnored) {
@@ -156,9 +213,9 @@ TEST(TurnCaptureTest, FinalAnswerInfersCompletionAfterGrace) {
   ASSERT_EQ(f.capture.grace_ms(), TurnCapture::kInferredGraceMs);
   auto out = f.capture.on_grace_expired();
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].phase, "done");
+  EXPECT_EQ(out[0].phase, Phase::kDone);
   TurnResult r = f.capture.result();
-  EXPECT_EQ(r.status, "completed");
+  EXPECT_EQ(r.status, TurnStatus::kCompleted);
   EXPECT_TRUE(r.inferred);
   EXPECT_EQ(r.final_message, "answer");
 }
@@ -225,7 +282,7 @@ TEST(TurnCaptureTest, SubagentWithoutTurnCompletedStillEndsWithTheRootTurn) {
   f.item(agent_message("m", "answer", "final_answer"));
   EXPECT_FALSE(f.capture.grace_ms());
   f.completed();
-  EXPECT_EQ(f.capture.result().status, "completed");
+  EXPECT_EQ(f.capture.result().status, TurnStatus::kCompleted);
   EXPECT_FALSE(f.capture.result().inferred);
 }
 
@@ -262,9 +319,9 @@ TEST(TurnCaptureTest, FinalErrorFailsTheTurnAfterGrace) {
   ASSERT_EQ(f.capture.grace_ms(), TurnCapture::kErrorGraceMs);
   f.capture.on_grace_expired();
   TurnResult r = f.capture.result();
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, TurnStatus::kFailed);
   EXPECT_EQ(r.error_message, "stream disconnected");
-  EXPECT_EQ(f.capture.phase(), "failed");
+  EXPECT_EQ(f.capture.phase(), Phase::kFailed);
 }
 
 TEST(TurnCaptureTest, FinalErrorThenTurnCompletedKeepsTheMessage) {
@@ -275,7 +332,7 @@ TEST(TurnCaptureTest, FinalErrorThenTurnCompletedKeepsTheMessage) {
                    {"error", {{"message", "HTTP 500"}}}});
   f.completed("failed");
   TurnResult r = f.capture.result();
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, TurnStatus::kFailed);
   EXPECT_EQ(r.error_message, "HTTP 500");
   EXPECT_FALSE(r.inferred);
 }
@@ -293,18 +350,18 @@ TEST(TurnCaptureTest, SubagentErrorDoesNotFailTheTurn) {
 TEST(TurnCaptureTest, UnknownStatusFailsWithAMessage) {
   Feed f;
   f.completed("inProgress");
-  EXPECT_EQ(f.capture.result().status, "failed");
+  EXPECT_EQ(f.capture.result().status, TurnStatus::kFailed);
   EXPECT_NE(f.capture.result().error_message.find("inProgress"), std::string::npos);
 }
 
 TEST(TurnCaptureTest, CommandsAreRecordedWithPhaseAndExitCode) {
   Feed f;
   f.item(command("c1", "/bin/bash -lc 'make test'", "inProgress"), false);
-  EXPECT_EQ(f.capture.phase(), "verifying");
+  EXPECT_EQ(f.capture.phase(), Phase::kVerifying);
   f.note("item/completed",
          item_note(kRoot, command("c1", "/bin/bash -lc 'make test'", "completed", 0)));
   f.item(command("c2", "/bin/bash -c 'echo hi; exit 3'", "failed", 3));
-  EXPECT_EQ(f.capture.phase(), "running");
+  EXPECT_EQ(f.capture.phase(), Phase::kRunning);
   f.item(command("c3", "/bin/bash -c 'touch x'", "declined"));
   TurnResult r = f.capture.result();
   ASSERT_EQ(r.commands.size(), 3u);
@@ -351,7 +408,7 @@ TEST(TurnCaptureTest, FileChangesRecordTouchedFilesOnce) {
   EXPECT_EQ(f.capture.result().touched_files, (std::vector<std::string>{"/r/a.txt", "/r/b.txt"}));
   EXPECT_TRUE(f.has_line("Applying 2 file change(s)."));
   EXPECT_TRUE(f.has_line("File change declined: /r/c.txt"));
-  EXPECT_EQ(f.capture.phase(), "editing");
+  EXPECT_EQ(f.capture.phase(), Phase::kEditing);
 }
 
 TEST(TurnCaptureTest, ReasoningSummariesAreMergedAndDeduplicated) {
@@ -364,7 +421,7 @@ TEST(TurnCaptureTest, ReasoningSummariesAreMergedAndDeduplicated) {
 TEST(TurnCaptureTest, ReviewModeKeepsTheReviewText) {
   Feed f;
   f.item({{"type", "enteredReviewMode"}, {"id", "e1"}, {"review", "current changes"}});
-  EXPECT_EQ(f.capture.phase(), "reviewing");
+  EXPECT_EQ(f.capture.phase(), Phase::kReviewing);
   EXPECT_TRUE(f.has_line("Reviewer started: current changes"));
   f.item({{"type", "exitedReviewMode"}, {"id", "x1"}, {"review", "Looks fine."}});
   TurnResult r = f.capture.result();

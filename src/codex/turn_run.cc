@@ -15,6 +15,8 @@
 #include "codex/broker_protocol.h"
 #include "codex/provenance.h"
 #include "codex/run_turn_async.h"
+#include "codex/turn_end.h"
+#include "codex/turn_steps.h"
 #include "sys/file_watch.h"
 #include "sys/json_read.h"
 
@@ -23,31 +25,15 @@ namespace {
 
 // NOLINTNEXTLINE(misc-unused-using-decls): used by co_await (a || b), unseen by clang-tidy 14
 using asio::experimental::awaitable_operators::operator||;
-// NOLINTNEXTLINE(misc-unused-using-decls): as above
-using asio::experimental::awaitable_operators::operator&&;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 using Millis = std::chrono::milliseconds;
 
-constexpr std::size_t kMaxEarlyNotifications = 10000;
 constexpr int kMaxLoggedDiagnostics = 5;
 // Progress lines for answered server requests (approvals declined by policy): one each up to
 // this many, then one line for the rest, so an app-server asking in a loop cannot flood the
 // terminal and the job log.
 constexpr int kMaxLoggedServerRequests = 20;
-
-// How the race ended.
-struct End {
-  std::string reason;  // an end_reason of TurnOutcome
-  std::string message;
-  bool interrupt = false;       // ask Codex to interrupt the turn
-  bool broker_failure = false;  // the broker (not Codex) failed: a direct app-server may retry
-};
-
-// "600 s", "0.3 s".
-std::string seconds(int64_t ms) {
-  return fmt::format("{:g} s", static_cast<double>(ms) / 1000.0);
-}
 
 class TurnRun {
  public:
@@ -75,7 +61,7 @@ class TurnRun {
     if (!connector_.broker_endpoint.empty()) {
       auto broker = AppServer::connect_broker(ex_, connector_.broker_endpoint, options);
       // (No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.)
-      End end{"broker-lost", "", false, true};
+      End end{TurnEnd::kBrokerLost, "", false, true};
       if (broker) {
         end = co_await attempt(std::move(*broker));
       } else {
@@ -87,13 +73,14 @@ class TurnRun {
       }
       observer_.on_progress({"The shared Codex broker failed before the turn started (" +
                                  end.message + "); using a direct app-server.",
-                             ""});
+                             std::nullopt});
       if (app_) co_await app_->shutdown("leaving the broker for a direct app-server");
       reset();
     }
     auto started = AppServer::start_direct(ex_, options);
     if (!started) {
-      End end = blame_a_vanished_workspace(End{"error", started.error().message});
+      End end = blame_a_vanished_workspace(End{TurnEnd::kError, started.error().message},
+                                           workspace_vanished(), spec_.cwd);
       outcome_.end_reason = end.reason;
       outcome_.error_message = end.message;
       co_return outcome_;
@@ -119,8 +106,7 @@ class TurnRun {
 
   void reset() {
     app_.reset();
-    capture_.reset();
-    early_.clear();
+    capture_ = TurnCapture();
     thread_id_.clear();
     turn_id_.clear();
     turn_started_ = false;
@@ -150,12 +136,12 @@ class TurnRun {
     app_->set_server_request_observer([this](const ServerAnswer& answer) {
       last_activity_ = Clock::now();
       if (++server_requests_ <= kMaxLoggedServerRequests) {
-        observer_.on_progress({answer.summary + ".", ""});
+        observer_.on_progress({answer.summary + ".", std::nullopt});
       } else if (server_requests_ == kMaxLoggedServerRequests + 1) {
         observer_.on_progress({fmt::format("Answered more than {} server requests; the rest are "
                                            "not shown.",
                                            kMaxLoggedServerRequests),
-                               ""});
+                               std::nullopt});
       }
     });
   }
@@ -165,11 +151,13 @@ class TurnRun {
   void diagnostic(rpc::DiagnosticKind kind, std::string_view line) {
     if (kind != rpc::DiagnosticKind::kSkipped || diagnostics_ >= kMaxLoggedDiagnostics) return;
     ++diagnostics_;
-    observer_.on_progress({fmt::format("Codex app-server: {}", line), ""});
+    observer_.on_progress({fmt::format("Codex app-server: {}", line), std::nullopt});
   }
 
+  // What the capture said: its progress lines, then its token usage when that changed.
   void report(const std::vector<ProgressEvent>& events) {
     for (const auto& event : events) observer_.on_progress(event);
+    if (auto usage = capture_.take_token_usage()) observer_.on_token_usage(*usage);
   }
 
   void on_notification(const std::string& method, const Json& params) {
@@ -181,18 +169,7 @@ class TurnRun {
       return;
     }
     if (provenance_.on_notification(method, params, thread_id_)) report_resolved();
-    if (method == "thread/tokenUsage/updated" && !thread_id_.empty() &&
-        rpc::string_member(params, "threadId") == thread_id_ && tokens_.on_update(params)) {
-      observer_.on_token_usage(*tokens_.usage());
-    }
-    if (capture_ && tokens_.add_turn(capture_->active_turn_id())) {
-      observer_.on_token_usage(*tokens_.usage());
-    }
-    if (!capture_) {
-      if (early_.size() < kMaxEarlyNotifications) early_.emplace_back(method, params);
-      return;
-    }
-    report(capture_->on_notification(method, params));
+    report(capture_.on_notification(method, params));
     wake_.set();
   }
 
@@ -200,57 +177,13 @@ class TurnRun {
 
   // The end for a failed step: the connection's close reason when it closed.
   End failure(const std::string& message) {
-    if (app_->connection().closed()) return closed_end();
-    if (broker_event_.is_set()) return broker_end();
-    return End{"error", message};
+    if (app_->connection().closed() || broker_event_.is_set()) return closed_end();
+    return End{TurnEnd::kError, message};
   }
 
   End closed_end() {
-    if (broker_event_.is_set()) return broker_end();
-    const rpc::CloseInfo& info = app_->connection().close_info();
-    if (app_->via_broker()) return End{"broker-lost", info.describe(when()), false, true};
-    return End{info.protocol_error ? "error" : "app-server-exited", info.describe(when())};
-  }
-
-  End broker_end() {
-    std::string message =
-        fmt::format("the shared Codex broker shut down {}: {}", when(), broker_reason_);
-    if (broker_cause_ == kCauseAppServerExited) {
-      return End{"app-server-exited", std::move(message), false, true};
-    }
-    return End{"broker-lost", std::move(message), false, true};
-  }
-
-  asio::awaitable<Result<Json>> open_thread() {
-    ThreadOptions options{spec_.cwd, spec_.model, spec_.effort, spec_.write,
-                          spec_.ephemeral.value_or(spec_.kind != TurnSpec::Kind::kTask)};
-    if (!spec_.resume_thread_id.empty()) {
-      auto resumed = co_await app_->resume_thread(spec_.resume_thread_id, options);
-      if (!resumed && !app_->connection().closed()) {
-        // Said plainly: an unknown thread id is the usual cause (Codex's own words follow).
-        co_return make_error("Codex could not resume thread {}: {}", spec_.resume_thread_id,
-                             resumed.error().message);
-      }
-      co_return resumed;
-    }
-    co_return co_await app_->start_thread(options);
-  }
-
-  asio::awaitable<Result<Json>> start() {
-    turn_requested_ = true;
-    if (spec_.kind == TurnSpec::Kind::kReview) {
-      if (spec_.review_target.is_null()) co_return make_error("no review target was given");
-      co_return co_await app_->start_review(thread_id_, spec_.review_target);
-    }
-    co_return co_await app_->start_turn(thread_id_, spec_.prompt, spec_.model, spec_.effort,
-                                        spec_.output_schema);
-  }
-
-  // Creates the capture for the thread and replays what arrived before it existed.
-  void begin_capture() {
-    capture_.emplace(thread_id_);
-    for (auto& [method, params] : early_) report(capture_->on_notification(method, params));
-    early_.clear();
+    if (broker_event_.is_set()) return broker_end(broker_cause_, broker_reason_, when());
+    return codex::closed_end(app_->connection().close_info(), app_->via_broker(), when());
   }
 
   void report_resolved() {
@@ -258,23 +191,8 @@ class TurnRun {
     observer_.on_resolved(outcome_.resolved);
   }
 
-  // Opens the thread. Meanwhile, unless the job names its effort (the thread's configuration
-  // carries it, reviews included), reads Codex's model catalog (model/list, bounded, optional: an
-  // answer of another shape or none leaves catalog_ null): a thread whose effort Codex leaves
-  // null runs at its model's default effort.
-  asio::awaitable<Result<Json>> open_thread_and_read_catalog() {
-    if (spec_.effort) co_return co_await open_thread();
-    auto opened = co_await (open_thread() && read_catalog());
-    co_return opened;
-  }
-
-  asio::awaitable<void> read_catalog() {
-    auto list = co_await app_->call("model/list", model_list_params(), Millis(kModelListTimeoutMs));
-    if (list) catalog_ = std::move(*list);
-  }
-
   void turn_begun(const Json& response) {
-    if (spec_.kind != TurnSpec::Kind::kReview) {  // review/start carries no model or effort
+    if (spec_.kind != JobKind::kReview) {  // review/start carries no model or effort
       provenance_.on_turn_overrides(spec_.model, spec_.effort);
     }
     (void)provenance_.on_model_list(catalog_);
@@ -283,82 +201,63 @@ class TurnRun {
     // AppServer::start_review checked it is a plain id.
     if (auto review_thread = sys::json_string(response, "reviewThreadId");
         review_thread && *review_thread != thread_id_) {
-      capture_->track_thread(*review_thread);
+      capture_.track_thread(*review_thread);
     }
-    report(capture_->set_turn_id(turn_id_));
-    if (tokens_.add_turn(turn_id_)) observer_.on_token_usage(*tokens_.usage());
+    report(capture_.set_turn_id(turn_id_));
     turn_started_ = true;
     observer_.on_ids(thread_id_, turn_id_);
     std::string status = turn_status_of(response);
-    if (!status.empty() && status != "inProgress" && !capture_->finished()) {
+    if (!status.empty() && status != "inProgress" && !capture_.finished()) {
       // Already over when it was answered: treat the answer as its turn/completed.
       Json done = {{"threadId", thread_id_}, {"turn", response["turn"]}};
-      report(capture_->on_notification("turn/completed", done));
+      report(capture_.on_notification("turn/completed", done));
     }
   }
 
-  asio::awaitable<Result<Json>> initialize() {
-    if (!app_->via_broker()) co_return co_await app_->initialize();
-    // The broker answers initialize itself: a slow answer means a broker that is not healthy.
-    auto init =
-        co_await app_->call("initialize", initialize_params(), Millis(limits_.broker_connect_ms));
-    if (init) app_->connection().notify("initialized", Json::object());
-    co_return init;
-  }
-
   asio::awaitable<End> drive() {
-    auto init = co_await initialize();
+    auto init = co_await initialize_app_server(*app_, limits_.broker_connect_ms);
     if (!init) {
       End end = failure(init.error().message);
       end.broker_failure = end.broker_failure || app_->via_broker();
       co_return end;
     }
     provenance_.on_initialize(*init);  // reported with the thread's settings
-    auto thread = co_await open_thread_and_read_catalog();
+    auto thread = co_await open_thread(*app_, spec_, catalog_);
     if (!thread) co_return failure(thread.error().message);
     provenance_.on_thread(*thread);
     report_resolved();
     thread_id_ = thread_id_of(*thread);
-    begin_capture();
+    capture_.set_root_thread(thread_id_);
     observer_.on_ids(thread_id_, "");
-    observer_.on_progress({fmt::format("Thread ready ({}).", thread_id_), "starting"});
+    observer_.on_progress({fmt::format("Thread ready ({}).", thread_id_), Phase::kStarting});
     if (!spec_.thread_name.empty()) {
       Status named = co_await app_->set_thread_name(thread_id_, spec_.thread_name);
       if (!named.ok()) {
         if (app_->connection().closed() || broker_event_.is_set()) co_return closed_end();
-        observer_.on_progress({"Could not name the thread: " + named.error().message, ""});
+        observer_.on_progress(
+            {"Could not name the thread: " + named.error().message, std::nullopt});
       }
     }
-    auto started = co_await start();
+    turn_requested_ = true;
+    auto started = co_await start_turn(*app_, spec_, thread_id_);
     if (!started) co_return failure(started.error().message);
     turn_begun(*started);
     co_await wait_for_capture();
-    co_return capture_end();
+    co_return capture_end(capture_.result());
   }
 
   asio::awaitable<void> wait_for_capture() {
-    while (!capture_->finished()) {
+    while (!capture_.finished()) {
       wake_.reset();
-      if (auto grace = capture_->grace_ms()) {
+      if (auto grace = capture_.grace_ms()) {
         auto woke = co_await (wake_.wait() || rpc::sleep_for(Millis(*grace)));
-        if (woke.index() == 1 && !capture_->finished() && capture_->grace_ms()) {
-          report(capture_->on_grace_expired());
+        if (woke.index() == 1 && !capture_.finished() && capture_.grace_ms()) {
+          report(capture_.on_grace_expired());
         }
       } else {
         co_await wake_.wait();
       }
     }
-  }
-
-  End capture_end() {
-    TurnResult result = capture_->result();
-    if (result.status == "completed") return End{"completed", ""};
-    if (result.status == "interrupted") return End{"cancelled", "The turn was interrupted."};
-    // An id we could not use: the turn goes on in Codex unless it is interrupted.
-    if (result.protocol_error) return End{"error", result.error_message, true};
-    std::string message =
-        result.error_message.empty() ? "Codex reported the turn as failed." : result.error_message;
-    return End{"turn-failed", message};
   }
 
   asio::awaitable<End> watch_closed() {
@@ -368,7 +267,7 @@ class TurnRun {
 
   asio::awaitable<End> watch_broker() {
     co_await broker_event_.wait();
-    co_return broker_end();
+    co_return broker_end(broker_cause_, broker_reason_, when());
   }
 
   asio::awaitable<End> watch_stall() {
@@ -377,7 +276,7 @@ class TurnRun {
     for (;;) {
       auto due = last_activity_ + stall;
       if (Clock::now() >= due) {
-        co_return End{"stalled", "No activity from Codex for " + seconds(limits_.stall_ms), true};
+        co_return stalled_end(limits_.stall_ms);
       }
       timer.expires_at(due);
       auto [ec] = co_await timer.async_wait(rpc::kNoThrow);
@@ -389,7 +288,7 @@ class TurnRun {
     asio::steady_timer timer(ex_, deadline_at_);
     auto [ec] = co_await timer.async_wait(rpc::kNoThrow);
     if (ec) co_return End{};
-    co_return End{"deadline", "Job deadline of " + seconds(limits_.deadline_ms) + " reached", true};
+    co_return deadline_end(limits_.deadline_ms);
   }
 
   asio::awaitable<End> watch_stop() {
@@ -399,14 +298,14 @@ class TurnRun {
       co_return End{};
     }
     co_await stop_->wait();
-    co_return End{"cancelled", "Cancelled by user.", true};
+    co_return cancelled_by_user();
   }
 
   // The workspace deleted or moved away under the job (Claude Code removes a subagent's worktree
   // when the agent returns): nothing the turn does there can be kept, so it ends at once.
   asio::awaitable<End> watch_workspace() {
     for (;;) {
-      if (workspace_vanished()) co_return workspace_gone();
+      if (workspace_vanished()) co_return workspace_gone(spec_.cwd);
       asio::steady_timer timer(ex_, Millis(limits_.workspace_check_ms));
       auto [ec] = co_await timer.async_wait(rpc::kNoThrow);
       if (ec) co_return End{};
@@ -418,46 +317,30 @@ class TurnRun {
     return !workspace_ || !now || !(*now == *workspace_);
   }
 
-  End workspace_gone() const {
-    return End{"workspace-gone",
-               fmt::format("The workspace {} was deleted or moved while the job ran.", spec_.cwd),
-               true};
-  }
-
-  // A turn that failed in a workspace deleted or moved under it failed because of that, whichever
-  // watcher saw it first (an app-server cannot start, or stay, in a directory that is gone).
-  End blame_a_vanished_workspace(End end) const {
-    if (end.reason == "completed" || end.reason == "cancelled" || !workspace_vanished()) {
-      return end;
-    }
-    End gone = workspace_gone();
-    gone.interrupt = end.interrupt;
-    return gone;
-  }
-
   asio::awaitable<void> finish(End end) {
     report_resolved();  // what is known, also when the thread never opened
-    end = blame_a_vanished_workspace(std::move(end));
+    end = blame_a_vanished_workspace(std::move(end), workspace_vanished(), spec_.cwd);
     if (app_ && end.interrupt && !turn_id_.empty() && !app_->connection().closed()) {
       outcome_.interrupt_attempted = true;
       observer_.on_interrupt_requested();
       // A review runs an inner turn: name the one Codex reports as active.
-      std::string target = capture_ ? capture_->active_turn_id() : turn_id_;
+      std::string target = capture_.active_turn_id();
       Status st = co_await app_->interrupt_turn(thread_id_, target, Millis(limits_.interrupt_ms));
       outcome_.interrupted = st.ok();
       if (st.ok()) observer_.on_interrupted();
       // Codex's turn/completed (interrupted) may have been reported by the capture already.
-      bool reported = capture_ && capture_->finished();
+      bool reported = capture_.finished();
       if (!st.ok()) {
-        observer_.on_progress({"Interrupting the turn failed: " + st.error().message, ""});
+        observer_.on_progress(
+            {"Interrupting the turn failed: " + st.error().message, std::nullopt});
       } else if (!reported) {
-        observer_.on_progress({"Turn interrupted.", ""});
+        observer_.on_progress({"Turn interrupted.", std::nullopt});
       }
     }
     if (app_) co_await app_->shutdown("the turn ended");
     outcome_.end_reason = end.reason;
     outcome_.error_message = end.message;
-    if (capture_) outcome_.result = capture_->result();
+    outcome_.result = capture_.result();
     if (outcome_.result.thread_id.empty()) outcome_.result.thread_id = thread_id_;
     if (outcome_.result.turn_id.empty()) outcome_.result.turn_id = turn_id_;
   }
@@ -469,11 +352,9 @@ class TurnRun {
   TurnObserver& observer_;
   rpc::Event* stop_;
   std::unique_ptr<AppServer> app_;
-  std::optional<TurnCapture> capture_;
-  TokenUsageTally tokens_;
+  TurnCapture capture_;  // from the start: it keeps what arrives before the turn id
   Provenance provenance_;
   Json catalog_;  // model/list's answer; null when not read
-  std::vector<std::pair<std::string, Json>> early_;
   rpc::Event wake_, broker_event_;
   std::string broker_cause_, broker_reason_;
   Clock::time_point last_activity_, deadline_at_;

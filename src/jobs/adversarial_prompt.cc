@@ -1,5 +1,7 @@
 #include "jobs/adversarial_prompt.h"
 
+#include "sys/text.h"
+
 namespace companion::jobs {
 
 namespace {
@@ -14,13 +16,6 @@ size_t placeholder_name_length(const std::string& text, size_t pos) {
   while (end < text.size() && is_name_char(text[end])) ++end;
   if (end == pos || text.compare(end, 2, "}}") != 0) return 0;
   return end - pos;
-}
-
-std::string trim(const std::string& text) {
-  size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string::npos) return "";
-  size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(start, end - start + 1);
 }
 
 }  // namespace
@@ -61,7 +56,7 @@ Result<std::string> render_adversarial_prompt(const std::string& template_text,
         "the adversarial-review prompt template has no {{{{REVIEW_INPUT}}}} placeholder; fix the "
         "template under CODEX_COMPANION_PLUGIN_ROOT or unset it");
   }
-  std::string user_focus = trim(focus);
+  std::string user_focus(sys::trim(focus));
   if (user_focus.empty()) {
     user_focus = "None given: look for the most material risks anywhere in the change.";
   }

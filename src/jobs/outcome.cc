@@ -38,7 +38,7 @@ struct Ending {
 };
 
 Ending ending_of(const JobRequest& request, const codex::TurnOutcome& turn) {
-  store::EndReason reason = turn_end_reason(turn);
+  store::EndReason reason = job_end_reason(turn.end_reason);
   const auto& r = turn.result;
   bool answered = !r.final_message.empty() ||
                   (request.kind == store::JobKind::kReview && !r.review_text.empty());
@@ -154,8 +154,28 @@ std::string final_summary(const JobRequest& req, const JobOutcome& out, const En
 
 }  // namespace
 
-store::EndReason turn_end_reason(const codex::TurnOutcome& turn) {
-  return store::parse_end_reason(turn.end_reason).value_or(store::EndReason::kError);
+store::EndReason job_end_reason(TurnEnd end) {
+  switch (end) {
+    case TurnEnd::kCompleted:
+      return store::EndReason::kCompleted;
+    case TurnEnd::kTurnFailed:
+      return store::EndReason::kTurnFailed;
+    case TurnEnd::kAppServerExited:
+      return store::EndReason::kAppServerExited;
+    case TurnEnd::kBrokerLost:
+      return store::EndReason::kBrokerLost;
+    case TurnEnd::kStalled:
+      return store::EndReason::kStalled;
+    case TurnEnd::kDeadline:
+      return store::EndReason::kDeadline;
+    case TurnEnd::kCancelled:
+      return store::EndReason::kCancelled;
+    case TurnEnd::kWorkspaceGone:
+      return store::EndReason::kWorkspaceGone;
+    case TurnEnd::kError:
+      return store::EndReason::kError;
+  }
+  return store::EndReason::kError;  // not an enumerator (a cast from a bad number)
 }
 
 JobOutcome build_outcome(const JobRequest& request, const codex::TurnOutcome& turn) {

@@ -25,7 +25,8 @@ struct JobOutcome {
 // captured is kept).
 JobOutcome build_outcome(const JobRequest& request, const codex::TurnOutcome& turn);
 
-// The end reason of a turn (codex::TurnOutcome::end_reason), before the no-answer rule.
-store::EndReason turn_end_reason(const codex::TurnOutcome& turn);
+// The job's end reason for how its turn ended (codex::TurnOutcome::end_reason), before the
+// no-answer rule: the one place a turn's end becomes a job's (an exhaustive switch).
+store::EndReason job_end_reason(TurnEnd end);
 
 }  // namespace companion::jobs

@@ -7,8 +7,8 @@ namespace {
 
 codex::TurnOutcome completed(std::string final_message) {
   codex::TurnOutcome turn;
-  turn.end_reason = "completed";
-  turn.result.status = "completed";
+  turn.end_reason = TurnEnd::kCompleted;
+  turn.result.status = TurnStatus::kCompleted;
   turn.result.thread_id = "thr";
   turn.result.final_message = std::move(final_message);
   return turn;
@@ -54,18 +54,25 @@ TEST(Outcome, ReviewTextIsAnAnswer) {
 
 TEST(Outcome, EndReasonDecidesTheStatus) {
   codex::TurnOutcome turn = completed("partial");
-  turn.end_reason = "stalled";
+  turn.end_reason = TurnEnd::kStalled;
   turn.error_message = "No activity from Codex for 600 s";
   JobOutcome out = build_outcome(request(store::JobKind::kTask), turn);
   EXPECT_EQ(out.terminal.status, store::JobStatus::kFailed);
   EXPECT_EQ(out.terminal.end_reason, store::EndReason::kStalled);
   EXPECT_EQ(out.terminal.error_message, "No activity from Codex for 600 s");
-  turn.end_reason = "cancelled";
+  turn.end_reason = TurnEnd::kCancelled;
   EXPECT_EQ(build_outcome(request(store::JobKind::kTask), turn).terminal.status,
             store::JobStatus::kCancelled);
-  turn.end_reason = "something-new";
-  EXPECT_EQ(build_outcome(request(store::JobKind::kTask), turn).terminal.end_reason,
-            store::EndReason::kError);
+}
+
+// Regression (a misspelt end reason became "error" silently: the turn's end was a string parsed
+// with a default): every way a turn ends becomes the job end reason of the same name, through
+// one exhaustive switch; none falls back to error.
+TEST(Outcome, EveryTurnEndBecomesTheJobEndReasonOfTheSameName) {
+  for (int i = 0; i <= static_cast<int>(kLastTurnEnd); ++i) {
+    auto end = static_cast<TurnEnd>(i);
+    EXPECT_EQ(to_string(job_end_reason(end)), to_string(end));
+  }
 }
 
 // Regression (issue 9): a job's summary stayed the start one ("Review of the working tree
@@ -88,10 +95,10 @@ TEST(Outcome, SummaryBecomesWhatTheJobFound) {
   EXPECT_NE(unparsed.terminal.summary.find("not valid JSON"), std::string::npos)
       << unparsed.terminal.summary;
   codex::TurnOutcome failed = completed("");
-  failed.end_reason = "turn-failed";
+  failed.end_reason = TurnEnd::kTurnFailed;
   failed.error_message = "HTTP 500\nmore";
   EXPECT_EQ(build_outcome(request(store::JobKind::kTask), failed).terminal.summary, "HTTP 500");
-  failed.end_reason = "cancelled";
+  failed.end_reason = TurnEnd::kCancelled;
   EXPECT_EQ(build_outcome(request(store::JobKind::kTask), failed).terminal.summary, "");
   EXPECT_LE(build_outcome(request(store::JobKind::kTask), completed(std::string(5000, 'x')))
                 .terminal.summary.size(),

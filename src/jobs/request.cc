@@ -69,17 +69,7 @@ Result<JobRequest> request_from_json(const nlohmann::json& j) {
 
 codex::TurnSpec to_turn_spec(const JobRequest& r, const codex::CodexCommand& codex) {
   codex::TurnSpec spec;
-  switch (r.kind) {
-    case store::JobKind::kTask:
-      spec.kind = codex::TurnSpec::Kind::kTask;
-      break;
-    case store::JobKind::kReview:
-      spec.kind = codex::TurnSpec::Kind::kReview;
-      break;
-    case store::JobKind::kAdversarialReview:
-      spec.kind = codex::TurnSpec::Kind::kAdversarialReview;
-      break;
-  }
+  spec.kind = r.kind;
   spec.codex = codex;
   spec.cwd = r.cwd;
   spec.prompt = r.prompt;

@@ -26,9 +26,8 @@ class JobObserver : public codex::TurnObserver {
       (void)store::append_log_line(store_.env(), job_.log_file, event.line);
       if (echo_) sys::write_text(stderr, "[codex] " + event.line + "\n");
     }
-    auto phase = store::parse_phase(event.phase);
-    if (phase && phase != phase_) {
-      phase_ = phase;
+    if (event.phase && event.phase != phase_) {
+      phase_ = event.phase;
       (void)store_.update(job_.id, store::JobPatch{.phase = phase_});
     }
   }
@@ -93,7 +92,7 @@ codex::TurnOutcome run_or_skip(store::JobStore& store, const store::Job& job,
                                const JobRequest& request, const RunOptions& options) {
   codex::TurnOutcome turn;
   if (sys::stop_requested() || job.cancel_requested) {
-    turn.end_reason = "cancelled";
+    turn.end_reason = TurnEnd::kCancelled;
     turn.error_message = "Cancelled by user.";
     return turn;
   }
@@ -134,7 +133,7 @@ codex::TurnOutcome run_write_turn(store::JobStore& store, const store::Job& job,
   if (!prepared) {
     codex::TurnOutcome turn;
     bool gone = prepared.error().code == ErrorCode::kNotFound;
-    turn.end_reason = gone ? "workspace-gone" : "error";
+    turn.end_reason = gone ? TurnEnd::kWorkspaceGone : TurnEnd::kError;
     turn.error_message = "cannot prepare the write task: " + prepared.error().message;
     return turn;
   }

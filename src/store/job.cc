@@ -12,48 +12,6 @@ namespace {
 template <class E, size_t N>
 using Names = std::array<std::pair<E, std::string_view>, N>;
 
-constexpr Names<JobKind, 3> kKinds = {{
-    {JobKind::kTask, "task"},
-    {JobKind::kReview, "review"},
-    {JobKind::kAdversarialReview, "adversarial-review"},
-}};
-
-constexpr Names<JobStatus, 5> kStatuses = {{
-    {JobStatus::kQueued, "queued"},
-    {JobStatus::kRunning, "running"},
-    {JobStatus::kCompleted, "completed"},
-    {JobStatus::kFailed, "failed"},
-    {JobStatus::kCancelled, "cancelled"},
-}};
-
-constexpr Names<Phase, 11> kPhases = {{
-    {Phase::kQueued, "queued"},
-    {Phase::kStarting, "starting"},
-    {Phase::kReviewing, "reviewing"},
-    {Phase::kInvestigating, "investigating"},
-    {Phase::kRunning, "running"},
-    {Phase::kVerifying, "verifying"},
-    {Phase::kEditing, "editing"},
-    {Phase::kFinalizing, "finalizing"},
-    {Phase::kDone, "done"},
-    {Phase::kFailed, "failed"},
-    {Phase::kCancelled, "cancelled"},
-}};
-
-constexpr Names<EndReason, 11> kEndReasons = {{
-    {EndReason::kCompleted, "completed"},
-    {EndReason::kTurnFailed, "turn-failed"},
-    {EndReason::kAppServerExited, "app-server-exited"},
-    {EndReason::kBrokerLost, "broker-lost"},
-    {EndReason::kStalled, "stalled"},
-    {EndReason::kDeadline, "deadline"},
-    {EndReason::kCancelled, "cancelled"},
-    {EndReason::kWorkerDied, "worker-died"},
-    {EndReason::kNoFinalMessage, "no-final-message"},
-    {EndReason::kError, "error"},
-    {EndReason::kWorkspaceGone, "workspace-gone"},
-}};
-
 constexpr Names<JobOrigin, 2> kOrigins = {{
     {JobOrigin::kUser, "user"},
     {JobOrigin::kStopGate, "stop-gate"},
@@ -85,37 +43,12 @@ nlohmann::json time_or_null(int64_t ms) {
 
 }  // namespace
 
-std::string_view to_string(JobKind kind) {
-  return name_of(kKinds, kind);
-}
-std::string_view to_string(JobStatus status) {
-  return name_of(kStatuses, status);
-}
-std::string_view to_string(Phase phase) {
-  return name_of(kPhases, phase);
-}
-std::string_view to_string(EndReason reason) {
-  return name_of(kEndReasons, reason);
-}
 std::string_view to_string(JobOrigin origin) {
   return name_of(kOrigins, origin);
 }
 std::optional<JobOrigin> parse_job_origin(std::string_view text) {
   return parse_name(kOrigins, text);
 }
-std::optional<JobKind> parse_job_kind(std::string_view text) {
-  return parse_name(kKinds, text);
-}
-std::optional<JobStatus> parse_job_status(std::string_view text) {
-  return parse_name(kStatuses, text);
-}
-std::optional<Phase> parse_phase(std::string_view text) {
-  return parse_name(kPhases, text);
-}
-std::optional<EndReason> parse_end_reason(std::string_view text) {
-  return parse_name(kEndReasons, text);
-}
-
 JobStatus status_for(EndReason reason) {
   switch (reason) {
     case EndReason::kCompleted:

@@ -2,8 +2,8 @@
 //
 // The life cycle is one state machine: queued → running → completed | failed | cancelled, or
 // queued → terminal (cancelled before it started, or its worker never ran). Kind, status, phase
-// and end reason are enums with exactly one mapping to their JSON strings, here. The terminal
-// record is built in one place (make_terminal): the end reason decides the status.
+// and end reason are base/turn_types.h's enums (their one mapping to the JSON strings is there).
+// The terminal record is built in one place (make_terminal): the end reason decides the status.
 #pragma once
 
 #include <cstdint>
@@ -12,54 +12,29 @@
 #include <string>
 #include <string_view>
 
+#include "base/turn_types.h"
+
 namespace companion::store {
 
-enum class JobKind { kTask, kReview, kAdversarialReview };
+// The enums are base/turn_types.h's (one spelling each, shared with codex/ and jobs/).
+using companion::EndReason;
+using companion::JobKind;
+using companion::JobStatus;
+using companion::parse_end_reason;
+using companion::parse_job_kind;
+using companion::parse_job_status;
+using companion::parse_phase;
+using companion::Phase;
+using companion::to_string;
+
 // Who a job is for (the `origin` field). A stop-time review gate's review (hooks/stop_hook.h) is
 // the gate's, not the user's: it has its own retention, is left out of `status` lists and of every
 // default (result, cancel, --resume) unless asked for, never waits for or takes a max-parallel
 // slot, and is never counted in the user's retention (JobStore::prune).
 enum class JobOrigin { kUser, kStopGate };
-enum class JobStatus { kQueued, kRunning, kCompleted, kFailed, kCancelled };
-enum class Phase {
-  kQueued,
-  kStarting,
-  kReviewing,
-  kInvestigating,
-  kRunning,
-  kVerifying,
-  kEditing,
-  kFinalizing,
-  kDone,
-  kFailed,
-  kCancelled,
-};
-// Why a job reached its terminal state (the `endReason` field).
-enum class EndReason {
-  kCompleted,
-  kTurnFailed,
-  kAppServerExited,
-  kBrokerLost,
-  kStalled,
-  kDeadline,
-  kCancelled,
-  kWorkerDied,
-  kNoFinalMessage,  // the turn completed without an answer and changed no file
-  kError,           // anything else; errorMessage says what
-  kWorkspaceGone,   // the job's working directory was deleted (or moved away) while it ran
-};
 
-// The JSON strings: "adversarial-review", "running", "verifying", "app-server-exited", ...
-std::string_view to_string(JobKind kind);
-std::string_view to_string(JobStatus status);
-std::string_view to_string(Phase phase);
-std::string_view to_string(EndReason reason);
 std::string_view to_string(JobOrigin origin);  // "user", "stop-gate"
-// nullopt for a string that is none of them.
-std::optional<JobKind> parse_job_kind(std::string_view text);
-std::optional<JobStatus> parse_job_status(std::string_view text);
-std::optional<Phase> parse_phase(std::string_view text);
-std::optional<EndReason> parse_end_reason(std::string_view text);
+// nullopt for a string that is neither.
 std::optional<JobOrigin> parse_job_origin(std::string_view text);
 
 inline bool is_terminal(JobStatus s) {

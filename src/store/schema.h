@@ -27,7 +27,10 @@ Status migrate_schema(Database& db);
 // For a read-only connection: checks that this build can read the store as it is.
 Status check_schema_readable(Database& db);
 
-// The Job in the current row of a `SELECT <kJobColumns>` statement.
+// The Job in the current row of a `SELECT <kJobColumns>` statement. A text column this build
+// does not know (a row edited by hand, or written by a newer build) is read by a stated rule,
+// never as an active job: kind task, status failed, phase the status's (running while active),
+// end reason error, origin user.
 Job read_job_row(const Statement& s);
 
 // A JSON value as stored in a TEXT column ("" for null).
