@@ -22,12 +22,12 @@ import os
 import shutil
 import subprocess
 import tarfile
-import tempfile
 import unittest
 import uuid
 
 import install_support as isup
 import release_support as rs
+from scratch import scratch_dir
 from claude_case import rescue_rules
 from claude_env import ClaudeEnv, claude_binary
 from codex_env import CodexEnv, codex_launcher
@@ -43,7 +43,7 @@ class ClaudeInstall(unittest.TestCase):
     def setUp(self):
         if not os.path.exists(claude_binary()):
             self.fail(f"Claude Code is not installed at {claude_binary()}; run scripts/setup")
-        self.tmp = tempfile.mkdtemp(prefix="claude-install-")
+        self.tmp = scratch_dir("claude-install-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         clone = isup.pinned_clone(os.path.join(self.tmp, "clone"))
         served = os.path.join(self.tmp, "served")

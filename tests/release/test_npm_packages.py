@@ -18,6 +18,7 @@ import unittest
 
 import install_support as isup
 import release_support as rs
+from scratch import scratch_dir
 from companion_testlib import SOURCE_DIR
 from npm_registry_stub import NpmRegistryStub, read_manifest
 
@@ -30,7 +31,7 @@ NPM_TIMEOUT = 180
 class NpmPackages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.root = tempfile.mkdtemp(prefix="npm-packages-")
+        cls.root = scratch_dir("npm-packages-")
         cls.out = os.path.join(cls.root, "packed")
         made = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "npm_packages"), "--dist",
                                rs.DIST, "--out", cls.out], capture_output=True, text=True,

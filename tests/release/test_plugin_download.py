@@ -19,6 +19,7 @@ import unittest
 
 import install_support as isup
 import release_support as rs
+from scratch import scratch_dir
 
 VERSION = rs.version()
 LINUX = "linux-x64"
@@ -28,7 +29,7 @@ HOOKS = ("session-start", "user-prompt-submit", "user-prompt-expansion", "stop")
 class LauncherCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.root = tempfile.mkdtemp(prefix="plugin-download-")
+        cls.root = scratch_dir("plugin-download-")
         cls.clone = isup.pinned_clone(os.path.join(cls.root, "clone"))
         cls.tools, cls.tripwire = isup.tool_dir(cls.root)
 
