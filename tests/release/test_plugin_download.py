@@ -294,7 +294,7 @@ class Faults(LauncherCase):
         self.server.fault = None
         self.assertEqual(self.launch("--version").returncode, 0)
         self.assertTrue(os.path.exists(stale[0]), "a folder of a running install was removed")
-        isup.remove(self.installed)
+        os.unlink(self.installed)
         old = time.time() - 31 * 60
         os.utime(stale[0], (old, old))
         self.assertEqual(self.launch("--version").returncode, 0)
