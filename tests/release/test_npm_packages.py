@@ -131,11 +131,18 @@ class NpmPackages(unittest.TestCase):
         self.assert_runs(os.path.join(prefix, "bin", "codex-companion"))
 
     def test_without_the_platform_package_one_line(self):
-        prefix = os.path.join(self.tmp, "prefix")
+        # A local install: npm 11.19.1 installs optional dependencies of a global install even
+        # with --omit=optional (npm/cli#8284), so only a local one can leave the package out.
+        project = os.path.join(self.tmp, "project")
+        os.makedirs(project)
+        with open(os.path.join(project, "package.json"), "w", encoding="utf-8") as f:
+            json.dump({"name": "project", "version": "1.0.0", "private": True}, f)
         with NpmRegistryStub([self.main, *self.platforms.values()]) as registry:
-            self.npm("install", "-g", "--prefix", prefix, "--omit=optional", "codex-companion",
+            self.npm("install", "--omit=optional", "codex-companion", cwd=project,
                      registry=registry.url)
-        result = self.run_bin(os.path.join(prefix, "bin", "codex-companion"), "status")
+        self.assertFalse(os.path.exists(os.path.join(project, "node_modules", "@codex-companion")))
+        result = self.run_bin(os.path.join(project, "node_modules", ".bin", "codex-companion"),
+                              "status")
         self.assertEqual((result.returncode, result.stdout), (1, ""), result)
         lines = result.stderr.splitlines()
         self.assertEqual(len(lines), 1, result.stderr)
