@@ -112,6 +112,16 @@ class Binaries(unittest.TestCase):
             self.assertNotIn(b"/proc/self/exe", data, f"{target}: the Linux code is compiled in")
 
 
+class Build(unittest.TestCase):
+    def test_release_build_runs_the_compiler_without_ccache(self):
+        # scripts/release's drivers are new in every build folder: ccache could never hit.
+        with open(os.path.join(rs.ROOT, "build", "linux-x64", "cmake", "CMakeFiles",
+                               "rules.ninja"), encoding="utf-8") as f:
+            rules = f.read()
+        self.assertIn("toolchain/c++", rules)
+        self.assertNotIn("ccache", rules)
+
+
 class Runs(BackgroundCase):
     """The unpacked linux-x64 binary, as a user runs it."""
 
