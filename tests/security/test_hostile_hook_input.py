@@ -156,6 +156,23 @@ class HostileEnvFile(HookCase):
             with open(broken) as f:
                 self.assertEqual(f.read(), "export OPEN='never closed\n")
 
+    def test_a_last_line_without_newline_keeps_its_value(self):
+        # Another plugin's last line without a newline: our first export once went on the same
+        # line (`export OTHER=1export CODEX_COMPANION_…`) and changed that plugin's value.
+        glued = os.path.join(self.tmp, "glued.sh")
+        with open(glued, "w") as f:
+            f.write("export OTHER='one two'")
+        with hostile("env file: last line without a newline"):
+            out = self.start(glued)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            sourced = subprocess.run(
+                ["sh", "-c", '. "$1" && printf "%s|%s" "$OTHER" "$CODEX_COMPANION_SESSION_ID"',
+                 "sh", glued], capture_output=True, text=True, timeout=10,
+                env={"PATH": "/usr/bin:/bin"})
+            self.assertEqual(sourced.stdout, f"one two|{self.SESSION}", sourced.stderr)
+            with open(glued) as f:
+                self.assertTrue(f.read().startswith("export OTHER='one two'\n"))
+
 
 class HostileTransferSource(HookCase):
     """The transcript path is the user's (or a prompt-injected model's) to choose."""
