@@ -458,12 +458,14 @@ class Sessions(BackgroundCase):
 
     def test_task_resume_candidate_shape_and_scope(self):
         empty = self.run_json("task-resume-candidate", env=self.A)
-        self.assertEqual(empty, {"available": False, "sessionId": "session-a", "candidate": None})
+        # The reference's three fields, and passedOver (a job passed over for its Codex home).
+        self.assertEqual(empty, {"available": False, "sessionId": "session-a", "candidate": None,
+                                 "passedOver": None})
         job_id, _ = self.launch(env=self.A)
         job = self.wait_job(job_id)
         self.assert_terminal(job, "completed", "completed")
         mine = self.run_json("task-resume-candidate", env=self.A)
-        self.assertEqual(set(mine), {"available", "sessionId", "candidate"})
+        self.assertEqual(set(mine), {"available", "sessionId", "candidate", "passedOver"})
         self.assertTrue(mine["available"])
         self.assertEqual(mine["sessionId"], "session-a")
         candidate = mine["candidate"]
@@ -473,7 +475,8 @@ class Sessions(BackgroundCase):
                          (job_id, "completed", job["threadId"]))
         self.assertEqual(candidate["completedAt"], job["completedAt"])
         theirs = self.run_json("task-resume-candidate", env=self.B)
-        self.assertEqual(theirs, {"available": False, "sessionId": "session-b", "candidate": None})
+        self.assertEqual(theirs, {"available": False, "sessionId": "session-b", "candidate": None,
+                                  "passedOver": None})
         anyone = self.run_json("task-resume-candidate")
         self.assertIsNone(anyone["sessionId"])
         self.assertEqual(anyone["candidate"]["id"], job_id)
