@@ -9,7 +9,7 @@ import time
 import unittest
 
 from broker_client import BrokerClient
-from companion_testlib import (BIN, SANITIZED, SOURCE_DIR, CompanionTestCase, exchange_as_uid,
+from companion_testlib import (BIN, PORTABLE, SANITIZED, SOURCE_DIR, CompanionTestCase, exchange_as_uid,
                                pid_alive, read_text, wait_until)
 
 FAKE = os.path.join(SOURCE_DIR, "tests", "fixtures", "fake_app_server.py")
@@ -222,6 +222,15 @@ class FaultTest(BrokerCase):
         self.assertEqual(b.result("broker/ping")["clients"], 0)
 
 
+def session_of(pid):
+    """The session id of a live process (from /proc), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class AppServerDescendantsTest(BrokerCase):
     """What the broker's app-server started and left behind — a process in a group of its own
     (as Codex starts an MCP server) and one in a session of its own, both ignoring SIGTERM and the
@@ -246,6 +255,11 @@ class AppServerDescendantsTest(BrokerCase):
                 os.kill(pid, signal.SIGKILL)
 
     def assert_children_gone(self, pids):
+        if PORTABLE:
+            # Without a subreaper (macOS) the broker finds what is in its app-server's session;
+            # the child that made a session of its own escapes (README "Portability").
+            pids = [p for p in pids if session_of(p) != p]
+            self.assertEqual(len(pids), 2)
         wait_until(lambda: not [p for p in pids if pid_alive(p)], 5,
                    what=f"the app-server's children {pids} to be ended")
 
@@ -281,6 +295,7 @@ class AppServerDescendantsTest(BrokerCase):
         self.assert_nothing_left(proc, app_pid, 1)
         self.assert_children_gone(kids)
 
+    @unittest.skipIf(PORTABLE, "no subreaper without PR_SET_CHILD_SUBREAPER: init adopts it")
     def test_an_orphan_of_the_app_server_is_adopted_and_reaped_as_it_exits(self):
         proc = self.start_broker()
         a = self.client()

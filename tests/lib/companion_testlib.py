@@ -148,6 +148,9 @@ def describe_process(pid):
 # sanitizer's shadow memory: time bounds stretch by TIME_SCALE and memory bounds do not apply.
 SANITIZED = os.environ.get("COMPANION_SANITIZED") == "ON"
 TIME_SCALE = 4 if SANITIZED else 1
+# A build with COMPANION_PORTABLE_FALLBACKS (the asan preset): what macOS runs, so no subreaper
+# (README "Portability": an orphan that left its session is not found).
+PORTABLE = os.environ.get("COMPANION_PORTABLE") == "ON"
 
 
 def clone_head(dest, source=SOURCE_DIR):
