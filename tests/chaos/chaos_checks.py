@@ -13,6 +13,7 @@ import fcntl
 import glob
 import json
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -26,7 +27,9 @@ END_REASONS = ("completed", "turn-failed", "app-server-exited", "broker-lost", "
 
 
 def store_dirs(state_home):
-    return sorted(glob.glob(os.path.join(state_home, "codex-companion", "*", "")))
+    """The workspace stores (`<slug>-<16 hex>/`), not run/ (broker sockets) or typed-arguments/."""
+    return sorted(d for d in glob.glob(os.path.join(state_home, "codex-companion", "*", ""))
+                  if re.search(r"-[0-9a-f]{16}/$", d))
 
 
 def _rows(state_home, sql, errors=None):

@@ -15,11 +15,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 from companion_testlib import SOURCE_DIR, clone_head
+from scratch import scratch_dir
 
 DEMO_TIMEOUT = 1200  # seconds: a cold compile of the binary on a loaded 2-core machine, plus npm
 # The test suite's own variables, and those that would point the demo at another Codex or state.
@@ -28,7 +28,9 @@ SCRUBBED_PREFIXES = ("COMPANION_", "CODEX_COMPANION_", "CODEX_", "CLAUDE_", "PYT
 
 class DemoFromAFreshClone(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="demo-clone-")
+        # Not under /tmp: the Codex CLI the clone installs is refused there (a sandboxed write
+        # task may write /tmp and could replace it); /var/tmp is where test scratch goes.
+        self.tmp = scratch_dir("demo-clone-")
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
