@@ -209,8 +209,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: relay_bench --bin CODEX_COMPANION --app-server FLOOD\n");
     return 2;
   }
-  char dir_template[] = "/tmp/relay-bench-XXXXXX";
-  std::string dir = mkdtemp(dir_template);
+  // Not under /tmp, and the broker's workspace is this folder, not the checkout holding the
+  // flood app-server: `broker serve` refuses a socket or a Codex where a sandboxed task may write.
+  char dir_template[] = "/var/tmp/relay-bench-XXXXXX";
+  const char* made = mkdtemp(dir_template);
+  if (made == nullptr || ::chdir(made) != 0) {
+    std::perror("relay_bench: a scratch folder under /var/tmp");
+    return 1;
+  }
+  std::string dir = made;
   std::string socket_path = dir + "/b/broker.sock";
   setenv("CODEX_COMPANION_CODEX", app_server.c_str(), 1);
   setenv("CODEX_COMPANION_BROKER_IDLE_MS", "600000", 1);
