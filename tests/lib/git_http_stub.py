@@ -12,16 +12,16 @@ Only 127.0.0.1 is listened on; every request runs one `git http-backend` (bounde
 import http.server
 import os
 import subprocess
-import threading
+
+from loopback_http import LoopbackHttpServer
 
 BACKEND_TIMEOUT = 60  # seconds
 
 
-class GitHttpStub:
+class GitHttpStub(LoopbackHttpServer):
     def __init__(self, root):
+        super().__init__()
         self.root = os.path.realpath(root)
-        self.server = None
-        self.url = None
         self.requests = []
 
     def start(self):
@@ -71,22 +71,8 @@ class GitHttpStub:
                 self.end_headers()
                 self.wfile.write(rest)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
+        return self.listen(Handler)
 
     def url_of(self, name):
         return f"{self.url}/{name}"
 
-    def stop(self):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

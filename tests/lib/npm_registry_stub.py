@@ -20,6 +20,8 @@ import tarfile
 import threading
 import urllib.parse
 
+from loopback_http import LoopbackHttpServer
+
 
 def read_manifest(tgz):
     """The package.json inside a packed package."""
@@ -27,15 +29,14 @@ def read_manifest(tgz):
         return json.load(tar.extractfile("package/package.json"))
 
 
-class NpmRegistryStub:
+class NpmRegistryStub(LoopbackHttpServer):
     def __init__(self, tarballs):
+        super().__init__()
         self.files = {}  # file name -> bytes
         self.packuments = {}  # package name -> packument
         self.requests = []
         self._lock = threading.Lock()
         self._tarballs = list(tarballs)
-        self.server = None
-        self.url = None
 
     def _add(self, path):
         with open(path, "rb") as f:
@@ -77,11 +78,9 @@ class NpmRegistryStub:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        for path in self._tarballs:
+        self.listen(Handler)
+        for path in self._tarballs:  # their packuments name the server's URL
             self._add(path)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def _answer(self, path):
@@ -96,14 +95,3 @@ class NpmRegistryStub:
     def tarball_requests(self):
         return [p for m, p in self.requests if p.startswith("/tarballs/")]
 
-    def stop(self):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

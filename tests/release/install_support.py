@@ -17,6 +17,7 @@ import time
 
 import release_support as rs
 from companion_testlib import clone_head
+from loopback_http import LoopbackHttpServer
 
 # Anything that compiles, links or builds: reachable under none of these names.
 BUILD_TOOLS = ("cc", "c++", "gcc", "g++", "cpp", "clang", "clang++", "c89", "c99", "ld", "ld.bfd",
@@ -98,7 +99,7 @@ def closed_port():
     return port
 
 
-class ReleaseServer:
+class ReleaseServer(LoopbackHttpServer):
     """Serves files by name on 127.0.0.1, recording every request path.
 
     serve(name, path): answer GET /name with that file (default: the fixture's dist/ files).
@@ -107,6 +108,7 @@ class ReleaseServer:
     stopped), "delay" (the whole answer after `delay_s`)."""
 
     def __init__(self):
+        super().__init__()
         self.files = {}
         for name in os.listdir(rs.DIST):
             if os.path.isfile(os.path.join(rs.DIST, name)):
@@ -115,8 +117,6 @@ class ReleaseServer:
         self.delay_s = 1.0
         self.requests = []
         self._stopping = threading.Event()
-        self.server = None
-        self.url = None
 
     def serve(self, name, path):
         self.files[name] = path
@@ -152,27 +152,14 @@ class ReleaseServer:
                 self.wfile.write(body)
                 self.close_connection = True
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
+        return self.listen(Handler)
 
     def tarball_requests(self):
         return [r for r in self.requests if r.endswith(".tar.gz")]
 
     def stop(self):
-        self._stopping.set()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        self._stopping.set()  # a stalled answer lets go first
+        super().stop()
 
 
 def leftovers(data_root):
