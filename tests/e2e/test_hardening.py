@@ -11,7 +11,7 @@ import sys
 import time
 import unittest
 
-from background_support import BackgroundCase, is_native_codex
+from background_support import BackgroundCase, SharedRuntimeCase, is_native_codex
 from companion_testlib import BIN, SOURCE_DIR, pid_alive, wait_until
 from turns_support import descendants
 
@@ -129,23 +129,12 @@ class DescendantsOutliveTheirJob(BackgroundCase):
         self.assert_no_processes_left()
 
 
-class DescendantsOutliveTheirJobThroughTheBroker(DescendantsOutliveTheirJob):
+class DescendantsOutliveTheirJobThroughTheBroker(SharedRuntimeCase, DescendantsOutliveTheirJob):
     """The same faults through the shared broker (the default runtime): the MCP server is the
     shared app-server's, which outlives each job by design; it must go with the app-server, when
     the app-server dies or its broker exits, however that happens. Before, an app-server SIGKILLed
     mid-turn, a broker stopped, idle or SIGKILLed each left the MCP server running, reparented to
     init."""
-
-    runtime = None
-
-    def tearDown(self):
-        if self.state_dirs():
-            self.run_cli("broker", "stop", "--force", timeout=30)
-        super().tearDown()
-
-    def broker(self):
-        out = self.run_json("broker", "status")
-        return out["broker"] if out["running"] else None
 
     def app_servers_of(self, owner_pid):
         broker = wait_until(self.broker, 10, what="the shared broker")

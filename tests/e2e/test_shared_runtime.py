@@ -8,7 +8,8 @@ import signal
 import time
 import unittest
 
-from background_support import BackgroundCase, is_native_codex
+import background_support
+from background_support import is_native_codex
 from companion_testlib import BIN, pid_alive, read_text, wait_until
 
 
@@ -17,19 +18,7 @@ def parent_of(pid):
     return int(stat.rsplit(")", 1)[1].split()[1]) if stat else 0
 
 
-class SharedRuntimeCase(BackgroundCase):
-    runtime = None  # the default: the workspace's broker
-
-    def tearDown(self):
-        # The clean way out for a broker still running, before the leftover-process check.
-        if self.state_dirs():
-            self.run_cli("broker", "stop", "--force", timeout=30)
-        super().tearDown()
-
-    def broker(self):
-        """`broker status --json`'s broker (its ping answer), or None when none runs."""
-        out = self.run_json("broker", "status")
-        return out.get("broker") if out["running"] else None
+class SharedRuntimeCase(background_support.SharedRuntimeCase):
 
     def natives(self):
         """Native codex processes that are app-servers: not the children an app-server forks

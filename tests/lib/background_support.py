@@ -272,3 +272,20 @@ class BackgroundCase(RealCodexCase):
 
 __all__ = ["BIN", "BackgroundCase", "TERMINAL", "descendants", "is_native_codex", "iso_to_epoch",
            "pid_alive", "session_of", "start_time_of", "wait_until"]
+
+
+class SharedRuntimeCase(BackgroundCase):
+    """The shared runtime (the default: the workspace's broker); a broker still running is
+    stopped the clean way before the leftover-process check."""
+
+    runtime = None
+
+    def tearDown(self):
+        if self.state_dirs():
+            self.run_cli("broker", "stop", "--force", timeout=30)
+        super().tearDown()
+
+    def broker(self):
+        """`broker status --json`'s broker (its ping answer), or None when none runs."""
+        out = self.run_json("broker", "status")
+        return out.get("broker") if out["running"] else None
