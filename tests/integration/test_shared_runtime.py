@@ -10,7 +10,6 @@ import socket
 import sqlite3
 import subprocess
 import threading
-import time
 import unittest
 
 from companion_testlib import (BIN, SOURCE_DIR, CompanionTestCase, pid_alive,
@@ -230,21 +229,12 @@ class ExplicitEndpoint(SharedFakeCase):
 class SessionEndHook(SharedFakeCase):
     """The plugin's SessionEnd hook lets an idle broker go and never one that serves a job."""
 
-    def session_end(self, session):
-        payload = {"session_id": session, "cwd": self.workspace, "hook_event_name": "SessionEnd",
-                   "reason": "other", "transcript_path": os.path.join(self.tmp, "t.jsonl")}
-        started = time.monotonic()
-        out = subprocess.run([BIN, "hook", "session-end"], cwd=self.workspace, env=self.env,
-                             input=json.dumps(payload).encode(), capture_output=True, timeout=30)
-        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
-        self.assertLess(time.monotonic() - started, 1.5, "SessionEnd hooks share a 1.5 s budget")
-
     def test_session_end_lets_an_idle_broker_exit_and_leaves_nothing(self):
         self.task("before the session ends")
         session = self.recorded_session()
         self.assertIsNotNone(session)
         app_pids = [e["pid"] for e in self.app_server_starts()]
-        self.session_end("sess-ending")
+        self.session_end_hook("sess-ending")
         wait_until(lambda: not pid_alive(session["pid"]), 2, what="the idle broker's exit")
         for pid in app_pids:
             wait_until(lambda pid=pid: not pid_alive(pid), 2, what="its app-server's exit")
@@ -260,7 +250,7 @@ class SessionEndHook(SharedFakeCase):
         wait_until(lambda: self.run_json("status", job_id)["job"].get("turnId"), 30,
                    what="the job's turn")
         session = self.recorded_session()
-        self.session_end("sess-ending")
+        self.session_end_hook("sess-ending")
         self.assertTrue(pid_alive(session["pid"]), "session-end ended a broker serving a job")
         self.assertEqual(self.recorded_session(), session)
         self.assertEqual(self.run_json("status", job_id)["job"]["status"], "running")

@@ -207,6 +207,17 @@ class CompanionTestCase(unittest.TestCase):
 
     # Running things -------------------------------------------------------------------------
 
+    def session_end_hook(self, session):
+        """Runs the plugin's SessionEnd hook for `session` in the workspace; asserts it says
+        nothing, succeeds and keeps within the 1.5 s that SessionEnd hooks share."""
+        payload = {"session_id": session, "cwd": self.workspace, "hook_event_name": "SessionEnd",
+                   "reason": "other", "transcript_path": os.path.join(self.tmp, "t.jsonl")}
+        started = time.monotonic()
+        out = subprocess.run([BIN, "hook", "session-end"], cwd=self.workspace, env=self.env,
+                             input=json.dumps(payload).encode(), capture_output=True, timeout=30)
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, b"", b""))
+        self.assertLess(time.monotonic() - started, 1.5, "SessionEnd hooks share a 1.5 s budget")
+
     def run_cli(self, *args, cwd=None, env=None, timeout=30, input=None):
         merged = dict(self.env)
         merged.update(env or {})
