@@ -18,8 +18,8 @@ constexpr int64_t kMaxLines = 100000;
 // The most of a log read at once: the tail `logs` starts from, and each step of a follow.
 constexpr size_t kTailBytes = 1024 * 1024;
 constexpr size_t kChunkBytes = 64 * 1024;
-// A follower wakes at least this often to probe the job's lock, and reads the store (which
-// reconciles a job whose worker died) when the lock is free or this much time passed.
+// A follower wakes at least this often to probe the job's lock, and settles and reads the store
+// (a job whose worker died ends then) when the lock is free or this much time passed.
 constexpr int kWakeMs = 250;
 constexpr int64_t kStoreReadMs = 1000;
 // After the job ended: the log is followed until it was quiet this long, at most kSettleBoundMs.
@@ -50,6 +50,7 @@ class LogPrinter {
 
 struct Follow {
   store::JobStore& store;
+  jobs::SettleEffects effects;  // settled before each store read
   store::Job job;
   int64_t offset = 0;  // bytes of the log already read
   store::LineSplitter splitter;
@@ -78,7 +79,9 @@ Status follow(Follow& f, const LogPrinter& out) {
     bool owner_gone = state && *state != sys::LockState::kHeld;
     if (!owner_gone && env.monotonic_ms() < next_read) continue;
     next_read = env.monotonic_ms() + kStoreReadMs;
-    auto fresh = f.store.get(f.job.id);  // reconciles: a dead worker's job ends failed here
+    // A dead worker's job ends failed here.
+    if (auto settled = jobs::settle(f.store, f.effects); !settled) return settled.error();
+    auto fresh = f.store.get(f.job.id);
     if (!fresh) return fresh.error();
     if (!fresh->has_value()) {
       return store::missing_job_error(f.store, f.job.id,
@@ -119,9 +122,11 @@ int run_logs(Context& ctx) {
   }
   auto local = ctx.store();
   if (!local) return fail(local.error());
-  auto resolved = resolve_job_ref(**local, ctx.store_options(), ctx.args.positionals[0]);
+  if (auto settled = settle(ctx, **local); !settled) return fail(settled.error());
+  auto resolved = resolve_job_ref(ctx, **local, ctx.args.positionals[0]);
   if (!resolved) return fail(resolved.error());
-  Follow f{*resolved->store, std::move(resolved->job), 0, store::LineSplitter()};
+  Follow f{*resolved->store, ctx.settle_effects(), std::move(resolved->job), 0,
+           store::LineSplitter()};
   int64_t size = std::max<int64_t>(ctx.env.file_size(f.job.log_file), 0);
   f.offset = std::max<int64_t>(0, size - static_cast<int64_t>(kTailBytes));
   auto tail = ctx.env.read_file_range(f.job.log_file, f.offset, kTailBytes);

@@ -36,7 +36,8 @@ int run_retry(Context& ctx) {
   }
   auto local = ctx.store();
   if (!local) return fail(local.error());
-  auto resolved = resolve_job_ref(**local, ctx.store_options(), ctx.args.positionals[0]);
+  if (auto settled = settle(ctx, **local); !settled) return fail(settled.error());
+  auto resolved = resolve_job_ref(ctx, **local, ctx.args.positionals[0]);
   if (!resolved) return fail(resolved.error());
   const store::Job& job = resolved->job;
   if (resolved->other_store) {

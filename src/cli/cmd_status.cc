@@ -89,15 +89,15 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   if (!timeout) return fail(timeout.error());
   auto poll = parse_ms(ctx, "poll-interval-ms", 50);
   if (!poll) return fail(poll.error());
-  auto resolved = resolve_job_ref(local, ctx.store_options(), ref);
+  auto resolved = resolve_job_ref(ctx, local, ref);
   if (!resolved) return fail(resolved.error());
   store::Job job = std::move(resolved->job);
   bool wait = ctx.args.flag("wait");
   bool timed_out = false;
   if (wait) {
     // Read the store at least every 100 ms, whatever interval is asked for.
-    auto waited =
-        jobs::wait_for_job(*resolved->store, job, *timeout, std::clamp<int64_t>(*poll, 1, 100));
+    auto waited = jobs::wait_for_job(*resolved->store, job, *timeout,
+                                     std::clamp<int64_t>(*poll, 1, 100), ctx.settle_effects());
     if (!waited) return fail(waited.error());
     job = std::move(waited->job);
     timed_out = waited->timed_out;
@@ -134,6 +134,7 @@ int run_status(Context& ctx) {
   if (auto ref = check_job_ref_args(ctx.args.positionals, "status"); !ref) return fail(ref.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
   if (!ctx.args.positionals.empty()) return job_status(ctx, **store, ctx.args.positionals[0]);
   if (ctx.args.flag("wait"))
     return fail("--wait needs a job id: codex-companion status JOB --wait");

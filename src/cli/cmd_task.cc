@@ -140,7 +140,7 @@ Status prompt_from_review(Context& ctx, store::JobStore& store, const std::strin
   if (ctx.args.value("prompt-file")) {
     return make_error("--from-review builds the prompt from the review; drop --prompt-file");
   }
-  auto review = resolve_job_ref(store, ctx.store_options(), ref);
+  auto review = resolve_job_ref(ctx, store, ref);
   if (!review) return review.error();
   COMPANION_TRY(codex::check_plugin_root(ctx.config, request.cwd, ctx.env));
   auto tmpl = assets::plugin_file(ctx.env, ctx.config.plugin_root, jobs::kReviewFixPromptFile);
@@ -229,6 +229,7 @@ int run_task(Context& ctx) {
   }
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
   if (auto s = prepare_task_request(ctx, **store, request); !s) return fail(s.error());
   return execute_request(ctx, request, ctx.args.flag("background"));
 }
@@ -236,6 +237,7 @@ int run_task(Context& ctx) {
 int run_task_resume_candidate(Context& ctx) {
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
   auto choice = resume_candidate(ctx, **store);
   if (!choice) return fail(choice.error());
   const std::optional<store::Job>* candidate = &choice->candidate;

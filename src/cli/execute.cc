@@ -21,9 +21,9 @@ constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low"
                                                       "medium", "high",    "xhigh"};
 
 // A background job waits in the workspace's queue until a slot is free; this process starts
-// it at once when one is (jobs/queue.h), else a later finisher or reader does.
+// it at once when one is (settle promotes the queue), else a later finisher or reader does.
 int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
-  store.run_queue();
+  if (auto settled = settle(ctx, store); !settled) return fail(settled.error());
   auto now = store.get(created.id);
   if (!now) return fail(now.error());
   if (!now->has_value()) return fail("job " + created.id + " vanished while being queued");
@@ -151,7 +151,9 @@ int execute_request(Context& ctx, const jobs::JobRequest& asked, bool background
   if (run)
     after_broker_lost(**store, options.connector,
                       run->job.end_reason == store::EndReason::kBrokerLost);
-  (*store)->run_queue();  // this job's slot is free
+  // This job's end (notify, retention) and its slot, free now for a queued job.
+  (void)settle(ctx, **store,
+               run && run->ended_here ? std::vector{run->job.id} : std::vector<std::string>{});
   if (!run) return fail(run.error());
   const store::Job& job = run->job;
   if (ctx.json()) {

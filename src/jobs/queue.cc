@@ -1,5 +1,6 @@
 #include "jobs/queue.h"
 
+#include "jobs/notify.h"
 #include "jobs/run_job.h"
 #include "store/job_log.h"
 #include "store/settings.h"
@@ -31,7 +32,10 @@ Result<std::vector<std::string>> promote_queued(store::JobStore& store,
         "A slot is free (max-parallel " + std::to_string(*limit) + "): starting.");
     auto pid = launch_worker(store, job.job, job.lock.get(), own);
     if (!pid) {
-      give_up_job(store, job.job, pid.error().message);
+      // Nobody else will record this end: its notify command runs here.
+      if (give_up_job(store, job.job, pid.error().message)) {
+        start_notifier(store, job.job.id, launch.executable);
+      }
       continue;
     }
     started.push_back(job.job.id);

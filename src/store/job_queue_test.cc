@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "store/job_store.h"
+#include "store/settings.h"
 #include "sys/env.h"
 #include "sys/lock.h"
 
@@ -37,7 +38,7 @@ TEST_F(JobQueueTest, WaitingJobIsNotReconciledAsDeadAndHasNoLock) {
   JobStore store = open();
   std::string id = waiting_job(store, "one");
   EXPECT_EQ(*sys::probe_lock(ws_.lock_path(id)), sys::LockState::kMissing);
-  EXPECT_EQ(*store.reconcile(), 0u);
+  EXPECT_TRUE(store.ownerless()->empty());
   auto got = store.get(id);
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->status, JobStatus::kQueued);
@@ -82,6 +83,13 @@ TEST_F(JobQueueTest, DeadClaimerFreesItsSlot) {
     ASSERT_TRUE(claimed.ok() && claimed->has_value());
     // Its lock is dropped here: the owner is gone without starting a worker.
   }
+  auto blocked = store.claim_queued(1);  // its slot is taken until its end is recorded
+  ASSERT_TRUE(blocked.ok());
+  EXPECT_FALSE(blocked->has_value());
+  auto gone = store.ownerless();
+  ASSERT_TRUE(gone.ok());
+  ASSERT_EQ(gone->size(), 1u);
+  ASSERT_EQ(*store.record_ownerless(*gone), std::vector<std::string>{a});
   auto next = store.claim_queued(1);
   ASSERT_TRUE(next.ok() && next->has_value());
   EXPECT_EQ((*next)->job.id, b);
@@ -125,22 +133,19 @@ TEST_F(JobQueueTest, TwoStoresClaimingAtOnceNeverClaimTheSameJob) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(JobQueueTest, QueueRunnerRunsOnReadsOnlyWhenSomethingWaits) {
+TEST_F(JobQueueTest, QueueIsReadyOnlyWhenAJobWaitsAndASlotIsFree) {
   JobStore store = open();
-  int calls = 0;
-  store.set_queue_runner([&](JobStore&) { ++calls; });
-  ASSERT_TRUE(store.reconcile().ok());
-  EXPECT_EQ(calls, 0);
-  waiting_job(store, "a");
-  ASSERT_TRUE(store.reconcile().ok());
-  EXPECT_EQ(calls, 1);
-  // Not re-entered from inside the runner.
-  store.set_queue_runner([&](JobStore& s) {
-    ++calls;
-    (void)s.reconcile();
-  });
-  ASSERT_TRUE(store.reconcile().ok());
-  EXPECT_EQ(calls, 2);
+  ASSERT_TRUE(store.set_config(std::string(kMaxParallelKey), "1").ok());
+  EXPECT_FALSE(*store.queue_ready());  // nothing waits
+  std::string a = waiting_job(store, "a");
+  waiting_job(store, "b");
+  EXPECT_TRUE(*store.queue_ready());
+  auto claimed = store.claim_queued(1);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_EQ((*claimed)->job.id, a);
+  EXPECT_FALSE(*store.queue_ready());  // b waits, but the only slot is taken
+  ASSERT_TRUE(*store.finish(a, make_terminal(EndReason::kCompleted, "")));
+  EXPECT_TRUE(*store.queue_ready());
 }
 
 }  // namespace

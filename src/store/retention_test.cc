@@ -35,13 +35,15 @@ class RetentionTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error().message;
     return std::move(*s);
   }
-  // A job created and finished at once, one clock tick after the previous one.
+  // A job created and finished at once (then retention applied), one clock tick after the
+  // previous one.
   std::string finished(JobStore& store, JobOrigin origin = JobOrigin::kUser, bool read = false) {
     NewJob spec{JobKind::kTask, "t", "s", "session-1", false, {{"prompt", "p"}}};
     spec.origin = origin;
     auto c = store.create(spec);
     EXPECT_TRUE(c.ok()) << c.error().message;
     EXPECT_TRUE(*store.finish(c->job.id, make_terminal(EndReason::kCompleted)));
+    EXPECT_TRUE(store.prune().ok());  // as jobs::settle does after each end
     if (read) {
       EXPECT_TRUE(store.mark_read(c->job.id, clock_.now_ms()).ok());
     }
