@@ -22,15 +22,6 @@ Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback)
                             {0, sys::kMaxSettingMs, "milliseconds"});
 }
 
-// The ids of the jobs waiting for a slot, next to start first.
-Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
-  auto queue = store.queue();
-  if (!queue) return queue.error();
-  std::vector<std::string> ids;
-  for (const auto& job : *queue) ids.push_back(job.id);
-  return ids;
-}
-
 // `queuePosition` (1 = next to start) on the snapshot of a job waiting for a slot.
 void add_queue_position(nlohmann::json& snap, const std::vector<std::string>& waiting,
                         const std::string& id) {
@@ -44,7 +35,7 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   filter.with_stop_gate = ctx.args.flag("all");
   auto running = store.active(filter);
   if (!running) return running.error();
-  auto waiting = waiting_ids(store);
+  auto waiting = jobs::waiting_ids(store);
   if (!waiting) return waiting.error();
   auto max_parallel = jobs::max_parallel(store);
   if (!max_parallel) return max_parallel.error();
@@ -110,7 +101,7 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   }
   auto snap = render::job_snapshot(ctx.env, job, ctx.env.now_ms());
   if (job.waiting()) {
-    auto waiting = waiting_ids(*resolved->store);
+    auto waiting = jobs::waiting_ids(*resolved->store);
     if (!waiting) return fail(waiting.error());
     add_queue_position(snap, *waiting, job.id);
   }

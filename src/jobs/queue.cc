@@ -14,6 +14,14 @@ Result<size_t> max_parallel(store::JobStore& store) {
   return store::max_parallel_from(*stored);
 }
 
+Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
+  auto queue = store.queue();
+  if (!queue) return queue.error();
+  std::vector<std::string> ids;
+  for (const auto& job : *queue) ids.push_back(job.id);
+  return ids;
+}
+
 Result<std::vector<std::string>> promote_queued(store::JobStore& store,
                                                 const WorkerLaunch& launch) {
   auto limit = max_parallel(store);

@@ -27,6 +27,10 @@ Result<size_t> max_parallel(store::JobStore& store);
 // (request.workerCodex).
 Result<std::vector<std::string>> promote_queued(store::JobStore& store, const WorkerLaunch& launch);
 
+// The ids of the jobs waiting for a slot, next to start first (JobStore::queue); a job's
+// position is store::queue_position of these. Errors: SQLite.
+Result<std::vector<std::string>> waiting_ids(store::JobStore& store);
+
 // The request field naming the Codex CLI the launcher resolved, for a worker started later by
 // another process.
 inline constexpr const char* kWorkerCodexField = "workerCodex";
