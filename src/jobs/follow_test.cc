@@ -9,17 +9,12 @@
 namespace companion::jobs {
 namespace {
 
-using testing::FakeOwnerEnv;
-
 // A follow on the fake clock: its waits sleep on it (a log that cannot be watched: polling), and
 // `on_wait` runs at each wait with the fake time it started at, to write what the test needs.
-class FollowTest : public testing::StoreFixture {
+class FollowTest : public testing::OwnedJobFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
-    store_ = open(env_);
-    job_ = running_job(*store_, 4242, 777, lock_);
-    env_.set_owner(ws_.lock_path(job_.id), {});
+    OwnedJobFixture::SetUp();
     start_ = env_.monotonic_ms();
     offset_ = env_.file_size(job_.log_file);  // the "created" line was read before the follow
   }
@@ -41,10 +36,6 @@ class FollowTest : public testing::StoreFixture {
     ASSERT_TRUE(*other->finish(job_.id, store::make_terminal(reason)));
   }
 
-  FakeOwnerEnv env_{sys::default_env()};
-  std::unique_ptr<store::JobStore> store_;
-  sys::UniqueFd lock_;
-  store::Job job_;
   int64_t start_ = 0;
   int64_t offset_ = 0;
   std::vector<std::string> lines_;

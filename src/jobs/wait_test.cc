@@ -8,21 +8,7 @@
 namespace companion::jobs {
 namespace {
 
-using testing::FakeOwnerEnv;
-
-class WaitTest : public testing::StoreFixture {
- protected:
-  void SetUp() override {
-    StoreFixture::SetUp();
-    store_ = open(env_);
-    job_ = running_job(*store_, 4242, 777, lock_);
-    env_.set_owner(ws_.lock_path(job_.id), {});
-  }
-  FakeOwnerEnv env_{sys::default_env()};
-  std::unique_ptr<store::JobStore> store_;
-  sys::UniqueFd lock_;
-  store::Job job_;
-};
+using WaitTest = testing::OwnedJobFixture;
 
 TEST_F(WaitTest, EndsWithinAProbeOfTheOwnersExit) {
   auto other = store::JobStore::open(ws_, sys::default_env(), {});

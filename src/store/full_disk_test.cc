@@ -14,6 +14,7 @@
 
 #include "store/job_log.h"
 #include "store/job_store.h"
+#include "store/store_test_support.h"
 #include "sys/clock.h"
 #include "sys/fd.h"
 #include "sys/fs.h"
@@ -23,13 +24,8 @@ namespace {
 
 constexpr const char* kDiskFull = "the disk holding";
 
-// What jobs::settle records of owners that are gone (an end it cannot write is shown in memory).
-void record_gone_owners(JobStore& store) {
-  auto gone = store.ownerless();
-  ASSERT_TRUE(gone.ok()) << gone.error().message;
-  auto ended = store.record_ownerless(*gone);
-  ASSERT_TRUE(ended.ok()) << ended.error().message;
-}
+// An end record_gone_owners cannot write is shown in memory.
+using testing::record_gone_owners;
 
 class FullDiskTest : public ::testing::Test {
  protected:

@@ -3,19 +3,15 @@
 
 #include "store/job_store.h"
 #include "store/settings.h"
+#include "store/store_test_support.h"
 #include "sys/env.h"
 #include "sys/lock.h"
 
 namespace companion::store {
 namespace {
 
-class JobQueueTest : public ::testing::Test {
+class JobQueueTest : public testing::WorkspaceFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/companion-queue-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ws_ = Workspace{dir_ + "/repo", dir_ + "/state/repo-0123456789abcdef"};
-  }
   JobStore open() {
     auto s = JobStore::open(ws_, sys::default_env(), JobStore::Options{});
     EXPECT_TRUE(s.ok()) << s.error().message;
@@ -30,8 +26,6 @@ class JobQueueTest : public ::testing::Test {
     EXPECT_TRUE(created->job.waiting());
     return created->job.id;
   }
-  std::string dir_;
-  Workspace ws_;
 };
 
 TEST_F(JobQueueTest, WaitingJobIsNotReconciledAsDeadAndHasNoLock) {

@@ -9,6 +9,7 @@
 #include "store/job_id.h"
 #include "store/job_log.h"
 #include "store/sqlite.h"
+#include "store/store_test_support.h"
 #include "sys/clock.h"
 #include "sys/fake_env.h"
 #include "sys/fs.h"
@@ -18,23 +19,10 @@
 namespace companion::store {
 namespace {
 
-// What jobs::settle records of owners that are gone (the store's one reader transition).
-std::vector<std::string> record_gone_owners(JobStore& store) {
-  auto gone = store.ownerless();
-  EXPECT_TRUE(gone.ok()) << gone.error().message;
-  if (!gone.ok()) return {};
-  auto ended = store.record_ownerless(*gone);
-  EXPECT_TRUE(ended.ok()) << ended.error().message;
-  return ended.ok() ? *ended : std::vector<std::string>();
-}
+using testing::record_gone_owners;
 
-class JobStoreTest : public ::testing::Test {
+class JobStoreTest : public testing::WorkspaceFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/companion-store-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ws_ = Workspace{dir_ + "/repo", dir_ + "/state/repo-0123456789abcdef"};
-  }
   JobStore open(size_t keep = 50) {
     JobStore::Options o;
     o.keep_finished = keep;
@@ -42,8 +30,6 @@ class JobStoreTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error().message;
     return std::move(*s);
   }
-  std::string dir_;
-  Workspace ws_;
 };
 
 NewJob task_spec(std::string title = "a task") {
