@@ -25,7 +25,7 @@ class ResumeTest : public testing::StoreFixture {
     if (ephemeral) request["ephemeral"] = true;
     auto created = store_->create(store::NewJob{kind, "Codex Task", "s", "s1", false, request});
     EXPECT_TRUE(created.ok()) << created.error().message;
-    const std::string id = created->job.id;
+    std::string id = created->job.id;
     store::JobPatch patch{.thread_id = thread};
     if (!home.empty()) patch.resolved = nlohmann::json{{"codexHome", home}};
     EXPECT_TRUE(*store_->update(id, patch));

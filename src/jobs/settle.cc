@@ -18,7 +18,13 @@ Status promote(store::JobStore& store, const SettleEffects& effects, Settled& ou
   WorkerLaunch launch{effects.executable, effects.state_root, ""};
   if (effects.codex) launch.codex = effects.codex();
   auto started = promote_queued(store, launch);
-  if (!started) return started.error();
+  if (!started) {
+    // A store that cannot be written (a full disk, a read-only one) claimed nothing: the next
+    // settle tries again, and the command says so itself where it writes.
+    ErrorCode code = started.error().code;
+    if (code == ErrorCode::kDiskFull || code == ErrorCode::kReadOnly) return {};
+    return started.error();
+  }
   out.started = std::move(*started);
   return {};
 }

@@ -43,8 +43,9 @@ struct Settled {
   std::vector<std::string> ended;    // jobs whose dead owner's end this call recorded
   std::vector<std::string> pruned;   // jobs retention removed
   std::vector<std::string> started;  // waiting jobs given a worker
-  // Why the queue could not be promoted (the next settle tries again); a read-only store has no
-  // queue to promote and reports none.
+  // Why the queue could not be promoted (the next settle tries again). A store that cannot be
+  // written (read-only, a full disk: ErrorCode::kReadOnly, kDiskFull) claims nothing and reports
+  // nothing: the command's own write says why, in its one error line.
   std::optional<Error> queue_error;
 };
 

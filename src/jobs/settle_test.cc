@@ -68,6 +68,22 @@ class SettleTest : public testing::StoreFixture {
   sys::UniqueFd lock_;
 };
 
+// A disk that fills up: creating a lock file fails as SQLite's writes do then.
+class FullDiskEnv : public FakeOwnerEnv {
+ public:
+  using FakeOwnerEnv::FakeOwnerEnv;
+  bool full = false;
+  Result<sys::UniqueFd> create_locked_file(const std::string& path) override {
+    if (full) return make_coded_error(ErrorCode::kDiskFull, "the disk holding {} is full", path);
+    return FakeOwnerEnv::create_locked_file(path);
+  }
+};
+
+class FullDiskSettleTest : public testing::StoreFixture {
+ protected:
+  FullDiskEnv env_{sys::default_env()};
+};
+
 // Regression (reading the store had hidden effects): a plain read of a job whose owner died
 // ended the owner's sessions (and, through the callbacks the CLI installed, started notifiers and
 // queued workers and removed worktrees). A read is a read: nothing starts, nothing ends.
@@ -145,6 +161,28 @@ TEST_F(SettleTest, QueuedJobIsPromotedOnlyWhenASlotIsFree) {
                              [](const sys::SpawnOptions& o) { return o.argv[1] == "task-worker"; });
   EXPECT_NE(std::find(worker->argv.begin(), worker->argv.end(), waiting), worker->argv.end());
   EXPECT_FALSE((*store_->get(waiting))->waiting());
+}
+
+// Regression (the chaos runner, a full disk): `result` and `cancel` printed "note: could not
+// start a queued job: cannot write the job store: the disk … is full" besides their one error
+// line. A store that cannot be written claims nothing: no note, and the next settle tries again.
+TEST_F(FullDiskSettleTest, QueueThatCannotBeWrittenIsNotReportedAndIsTriedAgain) {
+  auto store = open(env_);
+  store::NewJob spec{store::JobKind::kTask,          "Codex Task", "waits", "s1", false,
+                     nlohmann::json{{"prompt", "p"}}};
+  spec.wait_for_slot = true;
+  auto waiting = store->create(spec);
+  ASSERT_TRUE(waiting.ok()) << waiting.error().message;
+  env_.full = true;
+  auto full = settle(*store, effects());
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_FALSE(full->queue_error.has_value()) << full->queue_error->message;
+  EXPECT_TRUE(full->started.empty());
+  EXPECT_TRUE((*store->get(waiting->job.id))->waiting());
+  env_.full = false;
+  auto freed = settle(*store, effects());
+  ASSERT_TRUE(freed.ok());
+  EXPECT_EQ(freed->started, std::vector<std::string>{waiting->job.id});
 }
 
 TEST_F(SettleTest, WithoutAnExecutableNothingStartsButEndsAreRecorded) {

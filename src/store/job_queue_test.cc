@@ -44,6 +44,7 @@ TEST_F(JobQueueTest, WaitingJobIsNotReconciledAsDeadAndHasNoLock) {
 TEST_F(JobQueueTest, ClaimsOldestFirstWithinTheLimit) {
   JobStore store = open();
   std::vector<std::string> ids;
+  ids.reserve(4);
   for (int i = 0; i < 4; ++i) ids.push_back(waiting_job(store, "job " + std::to_string(i)));
   auto queue = store.queue();
   ASSERT_TRUE(queue.ok());
