@@ -70,7 +70,7 @@ int config_set(Context& ctx, store::JobStore& store) {
   if (!normalized) return fail(normalized.error());
   if (auto s = store.set_config(std::string(info->key), *normalized); !s) return fail(s.error());
   // A higher limit may free slots now.
-  if (info->key == store::kMaxParallelKey) store.run_queue();
+  if (info->key == store::kMaxParallelKey) (void)settle(ctx, store);
   if (ctx.json()) {
     print_json({{"key", info->key}, {"value", *normalized}});
   } else {
@@ -84,7 +84,7 @@ int config_unset(Context& ctx, store::JobStore& store) {
   auto info = store::find_setting(ctx.args.positionals[1]);
   if (!info) return fail(info.error());
   if (auto s = store.unset_config(std::string(info->key)); !s) return fail(s.error());
-  if (info->key == store::kMaxParallelKey) store.run_queue();
+  if (info->key == store::kMaxParallelKey) (void)settle(ctx, store);
   if (ctx.json()) {
     print_json({{"key", info->key}, {"value", nullptr}});
   } else {

@@ -1,5 +1,6 @@
 #include "jobs/queue.h"
 
+#include "jobs/notify.h"
 #include "jobs/run_job.h"
 #include "store/job_log.h"
 #include "store/settings.h"
@@ -11,6 +12,14 @@ Result<size_t> max_parallel(store::JobStore& store) {
   auto stored = store.config(std::string(store::kMaxParallelKey));
   if (!stored) return stored.error();
   return store::max_parallel_from(*stored);
+}
+
+Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
+  auto queue = store.queue();
+  if (!queue) return queue.error();
+  std::vector<std::string> ids;
+  for (const auto& job : *queue) ids.push_back(job.id);
+  return ids;
 }
 
 Result<std::vector<std::string>> promote_queued(store::JobStore& store,
@@ -31,7 +40,10 @@ Result<std::vector<std::string>> promote_queued(store::JobStore& store,
         "A slot is free (max-parallel " + std::to_string(*limit) + "): starting.");
     auto pid = launch_worker(store, job.job, job.lock.get(), own);
     if (!pid) {
-      give_up_job(store, job.job, pid.error().message);
+      // Nobody else will record this end: its notify command runs here.
+      if (give_up_job(store, job.job, pid.error().message)) {
+        start_notifier(store, job.job.id, launch.executable);
+      }
       continue;
     }
     started.push_back(job.job.id);
