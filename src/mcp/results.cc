@@ -20,6 +20,13 @@ std::string last_line(const std::string& text) {
   return text.substr(start, end - start + 1);
 }
 
+json text_item(std::string text) {
+  json item = json::object();
+  item["type"] = "text";
+  item["text"] = std::move(text);
+  return item;
+}
+
 std::string dump(const json& value) {
   return value.dump(2, ' ', false, json::error_handler_t::replace);
 }
@@ -51,13 +58,20 @@ CliOutcome read_cli_outcome(int exit_code, const std::string& out, const std::st
 
 json tool_result(json structured) {
   std::string text = dump(structured);
-  return {{"content", json::array({{{"type", "text"}, {"text", std::move(text)}}})},
-          {"structuredContent", std::move(structured)},
-          {"isError", false}};
+  json result = json::object();
+  result["content"] = json::array();
+  result["content"].push_back(text_item(std::move(text)));
+  result["structuredContent"] = std::move(structured);
+  result["isError"] = false;
+  return result;
 }
 
 json tool_error(const std::string& line) {
-  return {{"content", json::array({{{"type", "text"}, {"text", line}}})}, {"isError", true}};
+  json result = json::object();
+  result["content"] = json::array();
+  result["content"].push_back(text_item(line));
+  result["isError"] = true;
+  return result;
 }
 
 std::string job_status(const json& job) {
@@ -96,7 +110,7 @@ json finished_job_result(const json& result) {
   answer["isError"] = !completed;
   std::string rendered = sys::json_text(sys::json_object(result, "storedJob"), "rendered");
   if (!rendered.empty()) {
-    answer["content"].push_back({{"type", "text"}, {"text", rendered}});
+    answer["content"].push_back(text_item(rendered));
   }
   return answer;
 }
@@ -113,7 +127,7 @@ json still_running_result(const json& job) {
                      {"job", job},
                      {"next", next}};
   json answer = tool_result(std::move(structured));
-  answer["content"].insert(answer["content"].begin(), {{"type", "text"}, {"text", next}});
+  answer["content"].insert(answer["content"].begin(), text_item(next));
   return answer;
 }
 
