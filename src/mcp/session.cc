@@ -26,7 +26,7 @@ json error_response(const json& id, int code, std::string message) {
   return rpc::make_error_response(id, code, std::move(message));
 }
 
-const char* kInstructions =
+constexpr const char* kInstructions =
     "Codex Companion hands tasks and code reviews to OpenAI's Codex CLI as durable jobs of "
     "this workspace. codex_task and the review tools answer with the result when it is ready "
     "within about 50 s, else with a job id: fetch it later with codex_result, follow it with "

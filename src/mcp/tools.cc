@@ -204,10 +204,12 @@ class ArgReader {
   std::set<std::string> seen_;
 };
 
+// `auto var = *expr`, or return expr's error. `var` is a plain name (a declaration, so it
+// cannot take parentheses).
 #define MCP_TRY_ASSIGN(var, expr)       \
   auto var##_r = (expr);                \
   if (!var##_r) return var##_r.error(); \
-  auto var = std::move(*var##_r)
+  auto var = std::move(*var##_r)  // NOLINT(bugprone-macro-parentheses)
 
 void add_value(CliCall& call, const char* option, const std::optional<std::string>& value) {
   if (value) call.words.push_back(fmt::format("--{}={}", option, *value));
