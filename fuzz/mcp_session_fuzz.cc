@@ -52,6 +52,7 @@ void check_step(const mcp::Step& step, std::set<std::string>& at_work) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   mcp::Session session("0.0.0");
