@@ -18,6 +18,7 @@
 #include "mcp/session.h"
 #include "rpc/jsonrpc.h"
 #include "sys/json_read.h"
+#include "sys/terminal_text.h"
 
 namespace companion::mcp {
 
@@ -78,8 +79,8 @@ class Server {
 void Server::send(const json& message) {
   std::string line = encode(message);
   std::lock_guard lock(out_mutex_);
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
+  // The line is JSON with every control escaped (encode()): printable_text leaves it as it is.
+  sys::write_text(stdout, line);
 }
 
 void Server::log(LogLevel level, const std::string& text) {
