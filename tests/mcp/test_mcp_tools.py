@@ -77,6 +77,25 @@ class Tools(McpCase):
         self.assertLessEqual(len(logs["result"]["structuredContent"]["lines"]), 5)
         self.assert_no_processes_left()
 
+    def test_review_and_adversarial_review_answer_with_their_results(self):
+        with open(os.path.join(self.workspace, "change.py"), "w") as f:
+            f.write("print('changed')\n")
+        client = self.driver()
+        client.connect()
+        review = client.ok("callTool", name="codex_review", arguments={"scope": "working-tree"})
+        self.assertFalse(review["result"]["isError"], review)
+        job = review["result"]["structuredContent"]
+        self.assertEqual((job["status"], job["job"]["kind"]), ("completed", "review"), job)
+        adversarial = client.ok(
+            "callTool", name="codex_adversarial_review",
+            arguments={"scope": "working-tree", "focus": "[[stub:adversarial-json]] the parser"})
+        self.assertFalse(adversarial["result"]["isError"], adversarial)
+        stored = adversarial["result"]["structuredContent"]["storedJob"]
+        self.assertEqual(stored["kind"], "adversarial-review")
+        self.assertIn("the parser", stored["request"]["focusText"]
+                      if "focusText" in stored["request"] else json.dumps(stored["request"]))
+        self.assert_no_processes_left()
+
     def test_prompt_that_looks_like_options_stays_the_prompt(self):
         client = self.driver()
         client.connect()
