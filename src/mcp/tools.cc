@@ -67,8 +67,8 @@ json tool(const char* name, const char* title, const char* description, json inp
           {"execution", {{"taskSupport", task_support ? "optional" : "forbidden"}}}};
 }
 
-json build_catalogue() {
-  json task_input = {
+json task_input_schema() {
+  return {
       {"type", "object"},
       {"properties",
        {{"prompt",
@@ -93,23 +93,35 @@ json build_catalogue() {
            "finished task thread of this workspace (--resume)."}}}}},
       {"required", {"prompt"}},
       {"additionalProperties", false}};
-  json status_output = {{"type", "object"},
-                        {"properties", {{"workspaceRoot", {{"type", "string"}}}}},
-                        {"required", {"workspaceRoot"}}};
-  json result_output = {
-      {"type", "object"},
-      {"properties", {{"job", {{"type", "object"}}}, {"storedJob", {{"type", "object"}}}}},
-      {"required", {"job", "storedJob"}}};
-  json cancel_output = {
-      {"type", "object"},
-      {"properties", {{"jobId", {{"type", "string"}}}, {"status", {{"type", "string"}}}}},
-      {"required", {"jobId", "status"}}};
-  json logs_output = {{"type", "object"},
-                      {"properties",
-                       {{"job", {{"type", "object"}}},
-                        {"logFile", {{"type", "string"}}},
-                        {"lines", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
-                      {"required", {"job", "lines"}}};
+}
+
+// The outputSchema of the tools that print a CLI payload, by tool.
+json output_schema(std::string_view tool) {
+  if (tool == "codex_status") {
+    return {{"type", "object"},
+            {"properties", {{"workspaceRoot", {{"type", "string"}}}}},
+            {"required", {"workspaceRoot"}}};
+  }
+  if (tool == "codex_result") {
+    return {{"type", "object"},
+            {"properties", {{"job", {{"type", "object"}}}, {"storedJob", {{"type", "object"}}}}},
+            {"required", {"job", "storedJob"}}};
+  }
+  if (tool == "codex_cancel") {
+    return {{"type", "object"},
+            {"properties", {{"jobId", {{"type", "string"}}}, {"status", {{"type", "string"}}}}},
+            {"required", {"jobId", "status"}}};
+  }
+  return {{"type", "object"},
+          {"properties",
+           {{"job", {{"type", "object"}}},
+            {"logFile", {{"type", "string"}}},
+            {"lines", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
+          {"required", {"job", "lines"}}};
+}
+
+json build_catalogue() {
+  json task_input = task_input_schema();
   auto optional_job = [](const char* what) {
     return json{{"type", "object"},
                 {"properties", {{"jobId", job_id_property(what)}}},
@@ -139,18 +151,18 @@ json build_catalogue() {
            review_input_schema(true), launch_output_schema(), annotations(false, false), true),
       tool("codex_status", "Codex job status",
            "Active and recent Codex jobs of this workspace, or one job in full.",
-           optional_job("The job to show (default: the workspace overview)."), status_output,
-           annotations(true, false), false),
+           optional_job("The job to show (default: the workspace overview)."),
+           output_schema("codex_status"), annotations(true, false), false),
       tool("codex_result", "Codex job result",
            "The stored final output of a finished job (default: the latest finished one).",
-           optional_job("The finished job (default: the latest)."), result_output,
+           optional_job("The finished job (default: the latest)."), output_schema("codex_result"),
            annotations(true, false), false),
       tool("codex_cancel", "Cancel a Codex job",
            "Cancel an active job: interrupt the Codex turn, end its worker, mark it cancelled.",
-           optional_job("The job (default: the only active job)."), cancel_output,
+           optional_job("The job (default: the only active job)."), output_schema("codex_cancel"),
            annotations(false, true), false),
       tool("codex_logs", "Codex job log", "The last lines of a job's progress log.", logs_input,
-           logs_output, annotations(true, false), false),
+           output_schema("codex_logs"), annotations(true, false), false),
   });
 }
 
