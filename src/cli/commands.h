@@ -22,5 +22,6 @@ int run_apply(Context& ctx);
 int run_logs(Context& ctx);
 int run_retry(Context& ctx);
 int run_config(Context& ctx);
+int run_queue(Context& ctx);
 
 }  // namespace companion::cli

@@ -19,6 +19,7 @@
 
 #include "store/broker_session.h"
 #include "store/job.h"
+#include "store/queue_state.h"
 #include "store/sqlite.h"
 #include "store/workspace.h"
 #include "sys/env.h"
@@ -179,6 +180,14 @@ class JobStore {
     queue_runner_ = std::move(runner);
   }
   void run_queue();
+  // The queue's state (store/queue_state.cc); a store without the row reads as a running queue.
+  Result<QueueState> queue_state();
+  // Holds (`queue pause`) or releases the queue: true when this call changed it. Errors: SQLite;
+  // a read-only store.
+  Result<bool> set_queue_paused(bool paused);
+  // Records the account's latest rate-limit snapshot and, when given, the time an exhausted
+  // window resets (0 clears it). Errors: SQLite; a read-only store.
+  Status record_rate_limits(const nlohmann::json& snapshot, std::optional<int64_t> limited_until);
 
   // Reconciled reads. A job whose owner is gone but whose end could not be written (the store
   // is read-only, or the write failed) is returned ended anyway: its error message says that
