@@ -7,7 +7,9 @@
 #include "cli/runtime.h"
 #include "codex/account_probe.h"
 #include "codex/auth_status.h"
+#include "codex/rate_limits.h"
 #include "codex/run_turn.h"
+#include "sys/clock.h"
 #include "sys/fs.h"
 #include "sys/json_read.h"
 #include "sys/process.h"
@@ -112,7 +114,47 @@ nlohmann::json auth_from_probe(const codex::AccountProbe& probe, Readiness& r) {
 struct CodexReport {
   nlohmann::json codex;
   nlohmann::json auth;
+  codex::AccountProbe probe;  // for the usage limits
 };
+
+// setup's usageLimits: what account/rateLimits/read said ({source:"codex", windows}), else what
+// the workspace's jobs last saw ({source:"jobs", windows, recordedAt}, or no windows), with why
+// Codex did not say (`error`).
+nlohmann::json usage_limits(const codex::AccountProbe& probe, store::JobStore& store) {
+  const nlohmann::json& live = sys::json_object(probe.rate_limits, "rateLimits");
+  if (!live.empty()) {
+    return {{"source", "codex"}, {"windows", codex::rate_limit_windows(live)}, {"error", nullptr}};
+  }
+  nlohmann::json out = {
+      {"source", "jobs"},
+      {"windows", nlohmann::json::array()},
+      {"error", probe.rate_limits_error.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json(probe.rate_limits_error)}};
+  auto state = store.queue_state();
+  if (state && state->rate_limits.is_object()) {
+    out["windows"] = codex::rate_limit_windows(state->rate_limits);
+    out["recordedAt"] = sys::iso_time(state->rate_limits_at);
+  }
+  return out;
+}
+
+std::string usage_limits_line(const nlohmann::json& usage) {
+  std::string windows;
+  const nlohmann::json* listed = sys::json_field(usage, "windows");
+  for (const auto& w : listed && listed->is_array() ? *listed : nlohmann::json::array()) {
+    const nlohmann::json* used = sys::json_field(w, "usedPercent");
+    std::string part = fmt::format("{} {:g}% used", sys::json_text(w, "name"),
+                                   used && used->is_number() ? used->get<double>() : 0.0);
+    if (auto reset = sys::json_string(w, "resetsAt")) part += ", resets " + *reset;
+    windows += (windows.empty() ? "" : "; ") + part;
+  }
+  std::string error = sys::json_text(usage, "error");
+  if (windows.empty()) return "not known" + (error.empty() ? "" : " (Codex: " + error + ")");
+  if (sys::json_text(usage, "source") == "jobs") {
+    windows += " (as the last job saw them at " + sys::json_text(usage, "recordedAt") + ")";
+  }
+  return windows;
+}
 
 // The codex check and the auth object with at most one app-server start (or none, when a broker
 // answers): the app-server is asked first, and its initialize answer carries the version
@@ -127,22 +169,22 @@ CodexReport check_codex_and_auth(sys::Env& env, const sys::Config& config, Readi
         "Install the Codex CLI: `npm install -g @openai/codex` (or set "
         "CODEX_COMPANION_CODEX to its path).");
     std::string detail = "not found (" + exe.error().message + ")";
-    return {check(false, detail), codex::auth_unavailable(detail)};
+    return {check(false, detail), codex::auth_unavailable(detail), {}};
   }
   auto codex = codex::resolve_codex(env, config);
   codex::AccountProbe probe;
   if (codex) probe = codex::probe_account(*codex, cwd, kCheckTimeoutMs, connector);
   if (codex && probe.error.empty()) {
     if (auto version = codex::cli_version(probe.initialize)) {
-      return {codex_available(*exe, *version), auth_from_probe(probe, r)};
+      return {codex_available(*exe, *version), auth_from_probe(probe, r), probe};
     }
   }
   nlohmann::json checked = run_codex_checks(env, *exe, r);
   if (!sys::json_bool(checked, "available").value_or(false)) {
-    return {checked, codex::auth_unavailable(sys::json_text(checked, "detail"))};
+    return {checked, codex::auth_unavailable(sys::json_text(checked, "detail")), probe};
   }
-  if (!codex) return {checked, codex::auth_unavailable(codex.error().message)};
-  return {checked, auth_from_probe(probe, r)};
+  if (!codex) return {checked, codex::auth_unavailable(codex.error().message), probe};
+  return {checked, auth_from_probe(probe, r), probe};
 }
 
 std::string render_setup(const nlohmann::json& r) {
@@ -154,6 +196,7 @@ std::string render_setup(const nlohmann::json& r) {
   for (const char* key : {"node", "npm", "codex", "auth"}) {
     out += std::string("- ") + key + ": " + json_text(json_object(r, key), "detail") + "\n";
   }
+  out += "- usage limits: " + usage_limits_line(json_object(r, "usageLimits")) + "\n";
   const nlohmann::json& runtime = json_object(r, "sessionRuntime");
   out += "- session runtime: " + json_text(runtime, "label") + "\n";
   // Which Codex this run gets (and a shared broker must run to serve it).
@@ -207,8 +250,8 @@ int run_setup(Context& ctx) {
   } catch (const std::system_error&) {  // no thread to be had: ask in turn
     check_node();
   }
-  auto [codex, auth] = check_codex_and_auth(ctx.env, ctx.config, r, (*store)->workspace().root,
-                                            existing_broker_connector(ctx, **store));
+  auto [codex, auth, probe] = check_codex_and_auth(
+      ctx.env, ctx.config, r, (*store)->workspace().root, existing_broker_connector(ctx, **store));
   if (node_thread) node_thread->join();
   // Our binary needs no Node.js: only the Codex CLI and a signed-in (or sign-in-free) account.
   bool ready = sys::json_bool(codex, "available").value_or(false) &&
@@ -224,6 +267,7 @@ int run_setup(Context& ctx) {
                            {"npm", check_npm(ctx.env, ctx.config)},
                            {"codex", codex},
                            {"auth", auth},
+                           {"usageLimits", usage_limits(probe, **store)},
                            {"sessionRuntime", session_runtime(ctx, **store, true)},
                            {"reviewGateEnabled", gate_on},
                            {"workspaceRoot", (*store)->workspace().root},

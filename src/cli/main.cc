@@ -23,8 +23,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 17>& commands() {
-  static const std::array<Command, 17> kTable = {{
+const std::array<Command, 18>& commands() {
+  static const std::array<Command, 18> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -121,12 +121,20 @@ const std::array<Command, 17>& commands() {
        {{"endpoint", "pid-file"}, {"detach", "force"}},
        run_broker},
       {"config",
-       "config get [KEY] [--json] | config set KEY VALUE | config unset KEY",
+       "config get [KEY] [--json] | config set [--user] KEY VALUE | config unset [--user] KEY",
        "Workspace settings: max-parallel (jobs at once; more background jobs wait, queued), "
        "notify (a command run with the job's JSON on stdin when a background job ends), "
-       "stopReviewGate. Words of a notify command that start with `-` go after `--`.",
-       {{}, {}, false, std::nullopt, true},
+       "stopReviewGate, and the defaults model, effort, review-model, review-effort (a flag "
+       "wins, then the workspace's, then your own with --user, then Codex's configuration). "
+       "Words of a notify command that start with `-` go after `--`.",
+       {{}, {"user"}, false, std::nullopt, true},
        run_config},
+      {"queue",
+       "queue [show|pause|resume] [--json]",
+       "Hold this workspace's queue (waiting background jobs stay queued, running ones go on; "
+       "kept across restarts), release it, or show it.",
+       {{}, {}, false, std::nullopt},
+       run_queue},
   }};
   return kTable;
 }
