@@ -23,5 +23,6 @@ int run_logs(Context& ctx);
 int run_retry(Context& ctx);
 int run_config(Context& ctx);
 int run_queue(Context& ctx);
+int run_steer(Context& ctx);
 
 }  // namespace companion::cli

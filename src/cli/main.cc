@@ -23,8 +23,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 18>& commands() {
-  static const std::array<Command, 18> kTable = {{
+const std::array<Command, 19>& commands() {
+  static const std::array<Command, 19> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -135,6 +135,12 @@ const std::array<Command, 18>& commands() {
        "kept across restarts), release it, or show it.",
        {{}, {}, false, std::nullopt},
        run_queue},
+      {"steer",
+       "steer [--json] JOB TEXT",
+       "Add instructions to a running job's Codex turn (turn/steer), from any shell, through the "
+       "shared broker; the text is recorded in the job's log.",
+       {{}, {}, true},
+       run_steer},
   }};
   return kTable;
 }

@@ -33,9 +33,9 @@ Result<std::string> normalize_notify(std::string_view value) {
 constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low",
                                                       "medium", "high",    "xhigh"};
 
-bool model_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-' || c == ':' || c == '/';
+bool control_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
 }
 
 }  // namespace
@@ -43,11 +43,11 @@ bool model_char(char c) {
 Result<std::string> normalize_model(std::string_view name, std::string_view value) {
   if (value == "spark") return std::string("gpt-5.3-codex-spark");
   bool ok = !value.empty() && value.size() <= kMaxModelBytes && value.front() != '-' &&
-            std::all_of(value.begin(), value.end(), model_char);
+            std::none_of(value.begin(), value.end(), control_char);
   if (!ok) {
     return make_error(
-        "{} takes a model name such as gpt-5.3-codex, or spark (letters, digits, '.', '_', '-', "
-        "':', '/'; at most {} bytes), not '{}'",
+        "{} takes a model name such as gpt-5.3-codex, or spark (one line without control "
+        "characters, not starting with '-', at most {} bytes), not '{}'",
         name, kMaxModelBytes, value);
   }
   return std::string(value);

@@ -48,8 +48,9 @@ Result<std::string> normalize_setting(std::string_view key, std::string_view val
 // The key's info, or an error listing the known keys.
 Result<SettingInfo> find_setting(std::string_view key);
 
-// A model name as `--model` or a model key takes it: `spark` means gpt-5.3-codex-spark; else
-// letters, digits and . _ - : / (not first '-'), at most kMaxModelBytes. `name` is how the user
+// A model name as `--model` or a model key takes it: `spark` means gpt-5.3-codex-spark; else any
+// text without control characters, not starting with '-', at most kMaxModelBytes (it only ever
+// reaches Codex inside JSON). `name` is how the user
 // gave it (`--model`, `model`), for the error, which lists what is accepted.
 Result<std::string> normalize_model(std::string_view name, std::string_view value);
 // A reasoning effort: none, minimal, low, medium, high or xhigh (the error lists them).

@@ -106,13 +106,14 @@ class BadDefaultsTest(DefaultsCase):
         self.refused("config", "set", "--user", "review-effort", "max",
                      says=("none, minimal, low, medium, high, xhigh",))
         self.refused("config", "set", "model", "--", "-rm", says=("model name",))
-        self.refused("config", "set", "model", "two words", says=("model name",))
+        self.refused("config", "set", "model", "two\nlines", says=("model name",))
+        self.refused("config", "set", "model", "m" * 129, says=("at most 128 bytes",))
         self.refused("config", "set", "--user", "max-parallel", "3", says=("workspace setting",))
         for key in ("sandbox", "write"):
             self.refused("config", "set", key, "workspace-write",
                          says=("unknown setting", "review-effort"))
         self.refused("task", "--effort", "ultra", "x", says=("unknown --effort 'ultra'",))
-        self.refused("task", "--model", "a;b", "x", says=("--model takes a model name",))
+        self.refused("task", "--model", "bell\x07", "x", says=("--model takes a model name",))
         self.assertEqual(self.settings()["effort"]["value"], "medium")
         self.assertFalse(os.path.exists(self.user_file))
         self.assertEqual(self.app_server_messages("turn/start"), [])
