@@ -38,7 +38,8 @@ OS_CALL = re.compile(
 # sys::NAME( outside src/sys/, they bypass the seam.
 ENV_FUNCTIONS = (
     "now_ms", "monotonic_ms", "sleep_ms", "read_file", "read_tail", "append_file",
-    "write_file_atomic", "rewrite_file", "remove_file", "ensure_private_dir", "path_exists",
+    "write_file_atomic", "rewrite_file", "remove_file", "ensure_private_dir", "check_private_dir",
+    "make_socket_dir", "path_exists",
     "list_dir", "open_append", "read_file_range", "real_path", "path_kind", "is_directory",
     "regular_or_missing", "file_size", "file_stamp", "remove_dir_if_empty", "read_link",
     "resolve_existing_prefix", "owner_of", "effective_uid", "pseudo_filesystem_of",

@@ -168,7 +168,8 @@ std::optional<std::pair<store::BrokerSession, Json>> healthy_broker(
   if (key.empty()) return std::nullopt;
   auto recorded = store.broker_session(key);
   if (!recorded || !recorded->has_value()) return std::nullopt;
-  if (!check_socket_dir((*recorded)->socket_dir, task_writable).ok()) return std::nullopt;
+  if (!check_socket_dir(store.env(), (*recorded)->socket_dir, task_writable).ok())
+    return std::nullopt;
   auto answer = ping((*recorded)->endpoint, timeout_ms);
   if (!answer || !identity_mismatch(identity, *answer).empty()) return std::nullopt;
   return std::make_pair(**recorded, std::move(*answer));
@@ -191,7 +192,7 @@ Result<store::BrokerSession> ensure_broker(store::JobStore& store, const LaunchO
     // A socket where a task may write is never connected to: whatever listens there may not be
     // the broker (an earlier version made them in /tmp). The broker is stopped by its recorded
     // pid and start time.
-    if (check_socket_dir((*recorded)->socket_dir, options.task_writable).ok()) {
+    if (check_socket_dir(store.env(), (*recorded)->socket_dir, options.task_writable).ok()) {
       auto answer = ping((*recorded)->endpoint, options.stale_timeout_ms);
       if (answer && identity_mismatch(options.identity, *answer).empty()) return **recorded;
     }

@@ -16,14 +16,15 @@ std::vector<std::string> socket_parents(const sys::Config& config) {
   return out;
 }
 
-Status check_socket_dir(const std::string& dir, const std::vector<sys::WritablePlace>& places) {
+Status check_socket_dir(sys::Env& env, const std::string& dir,
+                        const std::vector<sys::WritablePlace>& places) {
   if (auto place = sys::place_holding(dir, places)) {
     return make_error(
         "refusing the broker socket directory {}: it is inside {}, where a sandboxed Codex task "
         "may write (it could put its own socket there and be sent your jobs)",
         dir, place->what);
   }
-  return sys::check_private_dir(dir);
+  return env.check_private_dir(dir);
 }
 
 Result<std::string> make_broker_socket_dir(sys::Env& env, const std::vector<std::string>& parents,
@@ -33,12 +34,12 @@ Result<std::string> make_broker_socket_dir(sys::Env& env, const std::vector<std:
     // XDG_RUNTIME_DIR itself must already be the user's private directory: it is not ours to
     // create. Our folder in it, or in the state root, is created.
     const std::string above = sys::dirname_of(parent);
-    Status ok = env.path_exists(above) ? check_socket_dir(above, places)
+    Status ok = env.path_exists(above) ? check_socket_dir(env, above, places)
                                        : make_error("{} does not exist", above);
     if (ok.ok()) ok = env.ensure_private_dir(parent);
-    if (ok.ok()) ok = check_socket_dir(parent, places);
+    if (ok.ok()) ok = check_socket_dir(env, parent, places);
     if (ok.ok()) {
-      auto dir = sys::make_socket_dir(parent, "cxc-");
+      auto dir = env.make_socket_dir(parent, "cxc-");
       if (dir) return dir;
       ok = dir.error();
     }

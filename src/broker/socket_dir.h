@@ -29,7 +29,8 @@ std::vector<std::string> socket_parents(const sys::Config& config);
 // A broker socket directory (or parent) may be used: an existing private directory of ours (not
 // a symlink, mode without group or other bits) that is not inside one of `places`. The error is
 // one line naming the directory and why.
-Status check_socket_dir(const std::string& dir, const std::vector<sys::WritablePlace>& places);
+Status check_socket_dir(sys::Env& env, const std::string& dir,
+                        const std::vector<sys::WritablePlace>& places);
 
 // Creates the parents that are missing (0700), checks each (check_socket_dir), and makes a fresh
 // socket directory in the first that works. The error says why none did and what to set.

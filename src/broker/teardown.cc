@@ -125,7 +125,7 @@ void tear_down(store::JobStore& store, const store::BrokerSession& recorded, int
   // Files are removed only from a private directory of ours (one a task replaced by a symlink is
   // left alone), and a pid file only from the state directory (with_pid_from_file).
   const bool own_socket_dir =
-      !session.socket_dir.empty() && sys::check_private_dir(session.socket_dir).ok();
+      !session.socket_dir.empty() && env.check_private_dir(session.socket_dir).ok();
   if (auto path = rpc::parse_unix_endpoint(session.endpoint);
       path && own_socket_dir && sys::dirname_of(*path) == session.socket_dir) {
     (void)env.remove_file(*path);

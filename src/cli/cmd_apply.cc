@@ -75,7 +75,8 @@ int run_apply(Context& ctx) {
   }
   auto store = ctx.store();
   if (!store) return fail(store.error());
-  auto resolved = resolve_job_ref(**store, ctx.store_options(), ctx.args.positionals[0]);
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
+  auto resolved = resolve_job_ref(ctx, **store, ctx.args.positionals[0]);
   if (!resolved) return fail(resolved.error());
   const store::Job& job = resolved->job;
   auto target = apply_target(job);

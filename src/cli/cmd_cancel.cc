@@ -33,9 +33,10 @@ int run_cancel(Context& ctx) {
   auto local = ctx.store();
   if (!local) return fail(local.error());
   store::JobStore* store = *local;
+  if (auto settled = settle(ctx, *store); !settled) return fail(settled.error());
   ResolvedJob resolved;
   if (!ctx.args.positionals.empty()) {
-    auto r = resolve_job_ref(*store, ctx.store_options(), ctx.args.positionals[0]);
+    auto r = resolve_job_ref(ctx, *store, ctx.args.positionals[0]);
     if (!r) return fail(r.error());
     resolved = std::move(*r);
   } else {
@@ -45,7 +46,9 @@ int run_cancel(Context& ctx) {
   }
   auto outcome = jobs::cancel_job(*resolved.store, resolved.job);
   if (!outcome) return fail(outcome.error());
-  resolved.store->run_queue();  // a slot may be free now
+  // The cancel's end (notify, retention) and the slot it may have freed.
+  (void)settle(ctx, *resolved.store,
+               outcome->ended_here ? std::vector{outcome->job.id} : std::vector<std::string>{});
   auto snap = render::job_snapshot(ctx.env, outcome->job, ctx.env.now_ms());
   if (ctx.json()) {
     print_json({{"jobId", outcome->job.id},

@@ -133,7 +133,7 @@ int config_set(Context& ctx, store::JobStore& store) {
   if (!normalized) return fail(normalized.error());
   if (auto s = store.set_config(std::string(info->key), *normalized); !s) return fail(s.error());
   // A higher limit may free slots now.
-  if (info->key == store::kMaxParallelKey) store.run_queue();
+  if (info->key == store::kMaxParallelKey) (void)settle(ctx, store);
   if (ctx.json()) {
     print_json({{"key", info->key}, {"value", *normalized}, {"source", "workspace"}});
   } else {
@@ -148,7 +148,7 @@ int config_unset(Context& ctx, store::JobStore& store) {
   if (!info) return fail(info.error());
   if (ctx.args.flag("user")) return config_user(ctx, *info, std::nullopt);
   if (auto s = store.unset_config(std::string(info->key)); !s) return fail(s.error());
-  if (info->key == store::kMaxParallelKey) store.run_queue();
+  if (info->key == store::kMaxParallelKey) (void)settle(ctx, store);
   if (ctx.json()) {
     print_json({{"key", info->key}, {"value", nullptr}});
   } else {

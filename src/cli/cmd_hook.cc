@@ -91,7 +91,14 @@ int stop(Context& ctx, const hooks::HookInput& input) {
   sys::install_stop_handlers();  // a review job may be owned by this process
   auto store = ctx.existing_store();
   if (!store) return hook_note("the stop hook cannot read the job store: " + store.error().message);
+  if (*store != nullptr) {
+    if (auto settled = settle(ctx, **store); !settled) {
+      return hook_note("the stop hook cannot read the job store: " + settled.error().message);
+    }
+  }
   hooks::StopDecision d = hooks::run_stop_hook({input, ctx.config, *store, session_of(ctx, input)});
+  // The review's end: retention keeps the newest stop-gate reviews only.
+  if (*store != nullptr) (void)settle(ctx, **store);
   for (const auto& note : d.notes) (void)hook_note(note);
   if (d.block_reason) print_json({{"decision", "block"}, {"reason", *d.block_reason}});
   return 0;
@@ -109,6 +116,9 @@ int user_prompt_submit(Context& ctx, const hooks::HookInput& input) {
   auto store = ctx.existing_store();
   if (!store) return hook_note("cannot read the job store: " + store.error().message);
   if (*store == nullptr) return 0;
+  if (auto settled = settle(ctx, **store); !settled) {
+    return hook_note("cannot read finished jobs: " + settled.error().message);
+  }
   auto ended = (*store)->take_ended_announcements(session, hooks::kMaxNoticesPerPrompt);
   if (!ended) return hook_note("cannot read finished jobs: " + ended.error().message);
   nlohmann::json output = hooks::notices_output(*ended);

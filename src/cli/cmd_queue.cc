@@ -33,9 +33,9 @@ int run_queue(Context& ctx) {
     auto set = (*store)->set_queue_paused(action == "pause");
     if (!set) return fail(set.error());
     changed = *set;
-    // Released: start what waits now rather than at the next read.
-    if (action == "resume") (*store)->run_queue();
   }
+  // The store's effects after the change: a released queue starts what waits at once.
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
   auto queue = jobs::queue_report(**store);
   if (!queue) return fail(queue.error());
   if (changed) (*queue)["changed"] = *changed;

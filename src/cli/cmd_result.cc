@@ -10,11 +10,12 @@ int run_result(Context& ctx) {
   if (auto ref = check_job_ref_args(ctx.args.positionals, "result"); !ref) return fail(ref.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
   store::Job job;
   ResolvedJob resolved;
   store::JobStore* holder = *store;
   if (!ctx.args.positionals.empty()) {
-    auto found = resolve_job_ref(**store, ctx.store_options(), ctx.args.positionals[0]);
+    auto found = resolve_job_ref(ctx, **store, ctx.args.positionals[0]);
     if (!found) return fail(found.error());
     resolved = std::move(*found);
     holder = resolved.store;

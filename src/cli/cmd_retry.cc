@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/execute.h"
 #include "cli/job_ref.h"
+#include "jobs/resume.h"
 #include "sys/clock.h"
 
 namespace companion::cli {
@@ -37,7 +38,8 @@ int run_retry(Context& ctx) {
   }
   auto local = ctx.store();
   if (!local) return fail(local.error());
-  auto resolved = resolve_job_ref(**local, ctx.store_options(), ctx.args.positionals[0]);
+  if (auto settled = settle(ctx, **local); !settled) return fail(settled.error());
+  auto resolved = resolve_job_ref(ctx, **local, ctx.args.positionals[0]);
   if (!resolved) return fail(resolved.error());
   const store::Job& job = resolved->job;
   if (resolved->other_store) {
@@ -53,18 +55,9 @@ int run_retry(Context& ctx) {
                             request.error().message));
   }
   if (ctx.args.flag("resume")) {
-    if (job.kind != store::JobKind::kTask) {
-      return fail(fmt::format("--resume continues a task's Codex thread; job {} is a {}", job.id,
-                              store::to_string(job.kind)));
-    }
-    if (job.thread_id.empty()) {
-      return fail(fmt::format(
-          "job {} never got a Codex thread to resume; retry it without --resume", job.id));
-    }
-    if (std::string elsewhere = thread_elsewhere(ctx, job); !elsewhere.empty()) {
-      return fail(fmt::format("cannot resume: {}, or retry it without --resume", elsewhere));
-    }
-    request->resume_thread_id = job.thread_id;
+    auto thread = jobs::retry_thread(ctx.env, ctx.config.codex_home, job);
+    if (!thread) return fail(thread.error());
+    request->resume_thread_id = std::move(*thread);
   }
   request->retry_of = job.id;
   // While a usage window is used up the job cannot run: say when it can.

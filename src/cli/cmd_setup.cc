@@ -5,117 +5,14 @@
 
 #include "cli/commands.h"
 #include "cli/runtime.h"
-#include "codex/account_probe.h"
-#include "codex/auth_status.h"
 #include "codex/rate_limits.h"
-#include "codex/run_turn.h"
+#include "codex/readiness.h"
 #include "sys/clock.h"
-#include "sys/fs.h"
 #include "sys/json_read.h"
-#include "sys/process.h"
-#include "sys/run.h"
-#include "sys/text.h"
 
 namespace companion::cli {
 
 namespace {
-
-constexpr int kCheckTimeoutMs = 15000;
-
-struct Readiness {
-  nlohmann::json report;
-  nlohmann::json next_steps = nlohmann::json::array();
-};
-
-nlohmann::json check(bool available, const std::string& detail) {
-  return {{"available", available}, {"detail", detail}};
-}
-
-nlohmann::json codex_available(const std::string& exe, const std::string& version_text) {
-  nlohmann::json out = check(true, version_text + "; advanced runtime available");
-  out["path"] = exe;
-  out["version"] = version_text;
-  return out;
-}
-
-// `codex --version` and `codex app-server --help`: the binary runs and speaks app-server. Run
-// only when no app-server answered with its version: these say what is missing.
-nlohmann::json run_codex_checks(sys::Env& env, const std::string& exe, Readiness& r) {
-  auto version = env.run_command({.argv = {exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
-  if (!version || !version->success()) {
-    std::string why = version ? version->describe() + ": " + sys::first_line(version->err_tail)
-                              : version.error().message;
-    r.next_steps.push_back("Reinstall the Codex CLI: `npm install -g @openai/codex`.");
-    return check(false, exe + " --version failed (" + why + ")");
-  }
-  std::string version_text = sys::first_line(version->out);
-  auto help =
-      env.run_command({.argv = {exe, "app-server", "--help"}, .timeout_ms = kCheckTimeoutMs});
-  if (!help || !help->success()) {
-    r.next_steps.push_back(
-        "Upgrade the Codex CLI to a version with `codex app-server`: "
-        "`npm install -g @openai/codex@latest`.");
-    return check(false, version_text + "; advanced runtime unavailable: " + exe +
-                            " has no working `app-server` command");
-  }
-  return codex_available(exe, version_text);
-}
-
-// `<tool> --version`: the detail is its version, or why it cannot be used.
-nlohmann::json check_tool(sys::Env& env, const sys::Config& config, const std::string& tool,
-                          const std::string& missing) {
-  auto exe = env.find_executable(tool, config.path);
-  if (!exe) return check(false, missing);
-  auto version = env.run_command({.argv = {*exe, "--version"}, .timeout_ms = kCheckTimeoutMs});
-  if (!version || !version->success()) return check(false, tool + " at " + *exe + " does not run");
-  nlohmann::json out = check(true, sys::first_line(version->out));
-  out["path"] = *exe;
-  return out;
-}
-
-// npm's version without starting Node.js (`npm --version` takes 0.3-0.5 s): npm prints the
-// version in its own package.json, and `npm` on PATH links to <package>/bin/npm-cli.js (npm's
-// layout in its tarball, nodejs.org's and Debian's installs). Anything else runs `npm --version`.
-nlohmann::json check_npm(sys::Env& env, const sys::Config& config) {
-  const char* missing = "not found (needed only to install or update the Codex CLI)";
-  auto exe = env.find_executable("npm", config.path);
-  if (!exe) return check(false, missing);
-  constexpr std::string_view kScript = "/bin/npm-cli.js";
-  auto script = env.real_path(*exe);
-  if (script && script->size() > kScript.size() && script->ends_with(kScript)) {
-    std::string root = script->substr(0, script->size() - kScript.size());
-    auto text = env.read_file(root + "/package.json", 1024 * 1024, sys::Links::kRefuse);
-    nlohmann::json package = text ? sys::parse_json(*text) : nlohmann::json();
-    std::optional<std::string> version = sys::json_string(package, "version");
-    if (sys::json_string(package, "name") == "npm" && version &&
-        codex::is_plain_version(*version)) {
-      nlohmann::json out = check(true, *version);
-      out["path"] = *exe;
-      return out;
-    }
-  }
-  return check_tool(env, config, "npm", missing);
-}
-
-nlohmann::json auth_from_probe(const codex::AccountProbe& probe, Readiness& r) {
-  nlohmann::json auth = codex::auth_status(probe);
-  if (!sys::json_bool(auth, "loggedIn").value_or(false)) {
-    if (sys::json_bool(auth, "requiresOpenaiAuth").value_or(false)) {
-      r.next_steps.push_back(
-          "Sign in to Codex: run `!codex login` (where a browser cannot open: `!codex login "
-          "--device-auth`, or `!codex login --with-api-key`).");
-    } else {
-      r.next_steps.push_back("Check that `codex app-server` starts in this workspace.");
-    }
-  }
-  return auth;
-}
-
-struct CodexReport {
-  nlohmann::json codex;
-  nlohmann::json auth;
-  codex::AccountProbe probe;  // for the usage limits
-};
 
 // setup's usageLimits: what account/rateLimits/read said ({source:"codex", windows}), else what
 // the workspace's jobs last saw ({source:"jobs", windows, recordedAt}, or no windows), with why
@@ -154,37 +51,6 @@ std::string usage_limits_line(const nlohmann::json& usage) {
     windows += " (as the last job saw them at " + sys::json_text(usage, "recordedAt") + ")";
   }
   return windows;
-}
-
-// The codex check and the auth object with at most one app-server start (or none, when a broker
-// answers): the app-server is asked first, and its initialize answer carries the version
-// (codex::cli_version). Only when it cannot answer, or names no version, are `codex --version`
-// and `codex app-server --help` run to say what is missing. The detail reads "<version>; advanced
-// runtime available" as the reference plugin's does (scripts match it).
-CodexReport check_codex_and_auth(sys::Env& env, const sys::Config& config, Readiness& r,
-                                 const std::string& cwd, const codex::Connector& connector) {
-  auto exe = env.find_executable(config.codex.value_or("codex"), config.path);
-  if (!exe) {
-    r.next_steps.push_back(
-        "Install the Codex CLI: `npm install -g @openai/codex` (or set "
-        "CODEX_COMPANION_CODEX to its path).");
-    std::string detail = "not found (" + exe.error().message + ")";
-    return {check(false, detail), codex::auth_unavailable(detail), {}};
-  }
-  auto codex = codex::resolve_codex(env, config);
-  codex::AccountProbe probe;
-  if (codex) probe = codex::probe_account(*codex, cwd, kCheckTimeoutMs, connector);
-  if (codex && probe.error.empty()) {
-    if (auto version = codex::cli_version(probe.initialize)) {
-      return {codex_available(*exe, *version), auth_from_probe(probe, r), probe};
-    }
-  }
-  nlohmann::json checked = run_codex_checks(env, *exe, r);
-  if (!sys::json_bool(checked, "available").value_or(false)) {
-    return {checked, codex::auth_unavailable(sys::json_text(checked, "detail")), probe};
-  }
-  if (!codex) return {checked, codex::auth_unavailable(codex.error().message), probe};
-  return {checked, auth_from_probe(probe, r), probe};
 }
 
 std::string render_setup(const nlohmann::json& r) {
@@ -237,12 +103,12 @@ int run_setup(Context& ctx) {
   if (auto s = apply_gate(ctx, **store, actions); !s) return fail(s.error());
   auto gate = (*store)->review_gate();
   if (!gate) return fail(gate.error());
-  Readiness r;
+  std::vector<std::string> next_steps;
   // `node --version` (5-10 ms) runs while Codex is asked; run_command is thread-compatible.
   nlohmann::json node;
   auto check_node = [&] {
-    node = check_tool(ctx.env, ctx.config, "node",
-                      "not found (the Codex CLI installed by npm needs it)");
+    node = codex::check_tool(ctx.env, ctx.config, "node",
+                             "not found (the Codex CLI installed by npm needs it)");
   };
   std::optional<std::thread> node_thread;
   try {
@@ -250,29 +116,26 @@ int run_setup(Context& ctx) {
   } catch (const std::system_error&) {  // no thread to be had: ask in turn
     check_node();
   }
-  auto [codex, auth, probe] = check_codex_and_auth(
-      ctx.env, ctx.config, r, (*store)->workspace().root, existing_broker_connector(ctx, **store));
+  const std::string& root = (*store)->workspace().root;
+  codex::Connector connector = existing_broker_connector(ctx, **store);
+  auto probe = [&](const codex::CodexCommand& codex) {
+    return codex::probe_account(codex, root, codex::kCheckTimeoutMs, connector);
+  };
+  codex::CodexReport checked = codex::check_codex_and_auth(ctx.env, ctx.config, probe, next_steps);
   if (node_thread) node_thread->join();
-  // Our binary needs no Node.js: only the Codex CLI and a signed-in (or sign-in-free) account.
-  bool ready = sys::json_bool(codex, "available").value_or(false) &&
-               sys::json_bool(auth, "loggedIn").value_or(false);
   bool gate_on = *gate;
-  if (ready && !gate_on) {
-    r.next_steps.push_back(
-        "Optional: `codex-companion setup --enable-review-gate` to have Codex "
-        "review changes before a Claude Code session stops.");
-  }
+  bool ready = codex::is_ready(checked, gate_on, next_steps);
   nlohmann::json report = {{"ready", ready},
                            {"node", node},
-                           {"npm", check_npm(ctx.env, ctx.config)},
-                           {"codex", codex},
-                           {"auth", auth},
-                           {"usageLimits", usage_limits(probe, **store)},
+                           {"npm", codex::check_npm(ctx.env, ctx.config)},
+                           {"codex", checked.codex},
+                           {"auth", checked.auth},
+                           {"usageLimits", usage_limits(checked.probe, **store)},
                            {"sessionRuntime", session_runtime(ctx, **store, true)},
                            {"reviewGateEnabled", gate_on},
                            {"workspaceRoot", (*store)->workspace().root},
                            {"actionsTaken", actions},
-                           {"nextSteps", r.next_steps}};
+                           {"nextSteps", next_steps}};
   if (ctx.json()) {
     print_json(report);
   } else {

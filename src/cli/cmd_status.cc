@@ -22,15 +22,6 @@ Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback)
                             {0, sys::kMaxSettingMs, "milliseconds"});
 }
 
-// The ids of the jobs waiting for a slot, next to start first.
-Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
-  auto queue = store.queue();
-  if (!queue) return queue.error();
-  std::vector<std::string> ids;
-  for (const auto& job : *queue) ids.push_back(job.id);
-  return ids;
-}
-
 // `queuePosition` (1 = next to start) on the snapshot of a job waiting for a slot.
 // With `queueHold` (jobs::queue_hold's phrase) when the queue is held.
 void add_queue_position(nlohmann::json& snap, const std::vector<std::string>& waiting,
@@ -48,7 +39,7 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   filter.with_stop_gate = ctx.args.flag("all");
   auto running = store.active(filter);
   if (!running) return running.error();
-  auto waiting = waiting_ids(store);
+  auto waiting = jobs::waiting_ids(store);
   if (!waiting) return waiting.error();
   auto max_parallel = jobs::max_parallel(store);
   if (!max_parallel) return max_parallel.error();
@@ -101,15 +92,15 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   if (!timeout) return fail(timeout.error());
   auto poll = parse_ms(ctx, "poll-interval-ms", 50);
   if (!poll) return fail(poll.error());
-  auto resolved = resolve_job_ref(local, ctx.store_options(), ref);
+  auto resolved = resolve_job_ref(ctx, local, ref);
   if (!resolved) return fail(resolved.error());
   store::Job job = std::move(resolved->job);
   bool wait = ctx.args.flag("wait");
   bool timed_out = false;
   if (wait) {
     // Read the store at least every 100 ms, whatever interval is asked for.
-    auto waited =
-        jobs::wait_for_job(*resolved->store, job, *timeout, std::clamp<int64_t>(*poll, 1, 100));
+    auto waited = jobs::wait_for_job(*resolved->store, job, *timeout,
+                                     std::clamp<int64_t>(*poll, 1, 100), ctx.settle_effects());
     if (!waited) return fail(waited.error());
     job = std::move(waited->job);
     timed_out = waited->timed_out;
@@ -122,7 +113,7 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   }
   auto snap = render::job_snapshot(ctx.env, job, ctx.env.now_ms());
   if (job.waiting()) {
-    auto waiting = waiting_ids(*resolved->store);
+    auto waiting = jobs::waiting_ids(*resolved->store);
     if (!waiting) return fail(waiting.error());
     auto hold = jobs::queue_hold(*resolved->store);
     if (!hold) return fail(hold.error());
@@ -148,6 +139,7 @@ int run_status(Context& ctx) {
   if (auto ref = check_job_ref_args(ctx.args.positionals, "status"); !ref) return fail(ref.error());
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
   if (!ctx.args.positionals.empty()) return job_status(ctx, **store, ctx.args.positionals[0]);
   if (ctx.args.flag("wait"))
     return fail("--wait needs a job id: codex-companion status JOB --wait");

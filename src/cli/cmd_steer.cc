@@ -74,7 +74,8 @@ int run_steer(Context& ctx) {
   if (auto ok = check_job_ref_args({ref}, "steer"); !ok) return fail(ok.error());
   auto local = ctx.store();
   if (!local) return fail(local.error());
-  auto resolved = resolve_job_ref(**local, ctx.store_options(), ref);
+  if (auto settled = settle(ctx, **local); !settled) return fail(settled.error());
+  auto resolved = resolve_job_ref(ctx, **local, ref);
   if (!resolved) return fail(resolved.error());
   const store::Job& job = resolved->job;
   if (resolved->other_store) {

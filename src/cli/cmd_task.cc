@@ -8,6 +8,7 @@
 #include "cli/job_ref.h"
 #include "codex/sandbox_places.h"
 #include "git/git_command.h"
+#include "jobs/resume.h"
 #include "jobs/review_fix_prompt.h"
 #include "sys/fs.h"
 #include "sys/json_read.h"
@@ -56,79 +57,14 @@ Result<std::string> task_prompt(const Context& ctx) {
   return prompt;
 }
 
-struct ResumeChoice {
-  std::optional<store::Job> candidate;
-  // Why a newer task thread was passed over (stored under another Codex home, or its job
-  // recorded none: thread_elsewhere), else empty.
-  std::string passed_over;
-};
-
-// The latest finished task of this workspace (and session) that has a Codex thread Codex keeps
-// (the stop gate's review threads are ephemeral: nothing to resume) in this run's Codex home.
-Result<ResumeChoice> resume_candidate(Context& ctx, store::JobStore& store) {
-  auto finished = store.finished(ctx.session_filter(), 200);
-  if (!finished) return finished.error();
-  ResumeChoice choice;
-  for (auto& job : *finished) {
-    bool ephemeral = sys::json_bool(job.request, "ephemeral").value_or(false);
-    if (job.kind != store::JobKind::kTask || job.thread_id.empty() || ephemeral) continue;
-    if (std::string elsewhere = thread_elsewhere(ctx, job); !elsewhere.empty()) {
-      if (choice.passed_over.empty()) choice.passed_over = std::move(elsewhere);
-      continue;
-    }
-    choice.candidate = std::move(job);
-    break;
-  }
-  return choice;
-}
-
-// `--resume-thread ID` of a thread a job of this workspace started under another Codex home.
-Status check_named_thread(Context& ctx, store::JobStore& store, const std::string& thread_id) {
-  auto finished = store.finished(store::JobFilter{}, 200);
-  if (!finished) return finished.error();
-  std::string elsewhere;
-  for (const store::Job& job : *finished) {
-    if (job.thread_id != thread_id || job.resolved.is_null()) continue;
-    std::string why = thread_elsewhere(ctx, job);
-    if (why.empty()) return {};                                       // a job ran it in this home
-    if (sys::json_text(job.resolved, "codexHome").empty()) continue;  // cannot tell
-    if (elsewhere.empty()) elsewhere = std::move(why);
-  }
-  if (elsewhere.empty()) return {};
-  return make_error("cannot resume thread {}: {}, or run without --resume-thread", thread_id,
-                    elsewhere);
-}
-
 Status choose_thread(Context& ctx, store::JobStore& store, jobs::JobRequest& request) {
   bool resume = ctx.args.flag("resume") || ctx.args.flag("resume-last");
   bool fresh = ctx.args.flag("fresh");
   if (resume && fresh) return make_error("--resume and --fresh contradict each other; choose one");
   if (!resume) return {};
-  auto active = store.active(ctx.session_filter());
-  if (!active) return active.error();
-  for (const auto& job : *active) {
-    if (job.kind == store::JobKind::kTask) {
-      return make_error(
-          "task {} is still {}; wait for it (codex-companion status {} --wait) or cancel "
-          "it before resuming",
-          job.id, store::to_string(job.status), job.id);
-    }
-  }
-  auto choice = resume_candidate(ctx, store);
-  if (!choice) return choice.error();
-  if (!choice->candidate) {
-    if (!choice->passed_over.empty()) {
-      return make_error(
-          "No Codex task thread of this repository can be resumed here: {}, or run "
-          "the task without --resume to start a new thread.",
-          choice->passed_over);
-    }
-    // The reference plugin's sentence (scripts match it), then what to do.
-    return make_error(
-        "No previous Codex task thread was found for this repository. Run the task without "
-        "--resume to start a new thread.");
-  }
-  request.resume_thread_id = choice->candidate->thread_id;
+  auto thread = jobs::thread_to_resume(store, ctx.session_filter(), ctx.config.codex_home);
+  if (!thread) return thread.error();
+  request.resume_thread_id = std::move(*thread);
   request.resume_last = true;
   return {};
 }
@@ -140,7 +76,7 @@ Status prompt_from_review(Context& ctx, store::JobStore& store, const std::strin
   if (ctx.args.value("prompt-file")) {
     return make_error("--from-review builds the prompt from the review; drop --prompt-file");
   }
-  auto review = resolve_job_ref(store, ctx.store_options(), ref);
+  auto review = resolve_job_ref(ctx, store, ref);
   if (!review) return review.error();
   COMPANION_TRY(codex::check_plugin_root(ctx.config, request.cwd, ctx.env));
   auto tmpl = assets::plugin_file(ctx.env, ctx.config.plugin_root, jobs::kReviewFixPromptFile);
@@ -181,7 +117,7 @@ Status prepare_task_request(Context& ctx, store::JobStore& store, jobs::JobReque
   if (request.resume_thread_id.empty()) {
     COMPANION_TRY(choose_thread(ctx, store, request));
   } else {
-    COMPANION_TRY(check_named_thread(ctx, store, request.resume_thread_id));
+    COMPANION_TRY(jobs::check_named_thread(store, ctx.config.codex_home, request.resume_thread_id));
   }
   request.thread_name =
       "Codex Companion Task: " + sys::excerpt(request.from_review.empty()
@@ -229,6 +165,7 @@ int run_task(Context& ctx) {
   }
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
   if (auto s = prepare_task_request(ctx, **store, request); !s) return fail(s.error());
   return execute_request(ctx, request, ctx.args.flag("background"));
 }
@@ -236,7 +173,8 @@ int run_task(Context& ctx) {
 int run_task_resume_candidate(Context& ctx) {
   auto store = ctx.store();
   if (!store) return fail(store.error());
-  auto choice = resume_candidate(ctx, **store);
+  if (auto settled = settle(ctx, **store); !settled) return fail(settled.error());
+  auto choice = jobs::resume_candidate(**store, ctx.session_filter(), ctx.config.codex_home);
   if (!choice) return fail(choice.error());
   const std::optional<store::Job>* candidate = &choice->candidate;
   nlohmann::json out = {

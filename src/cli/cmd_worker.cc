@@ -14,18 +14,18 @@ namespace companion::cli {
 
 namespace {
 
-// After the job's end is recorded (which started the notify command: Context::store_options):
-// free its slot for the next queued job. The job lock is let go first, so a cancel waiting on it
-// returns at once.
-void after_end(store::JobStore& store) {
+// After the job's end is recorded: its effects (the notify command when this worker recorded
+// the end, retention) and its slot, free now for the next queued job. The job lock is let go
+// first, so a cancel waiting on it returns at once.
+void after_end(const Context& ctx, store::JobStore& store, const std::string& id, bool ended_here) {
   jobs::release_worker_lock();
-  store.run_queue();
+  (void)settle(ctx, store, ended_here ? std::vector{id} : std::vector<std::string>{});
 }
 
 // Ends the job as failed when the worker cannot even start it; nothing is left `queued`.
-int give_up(store::JobStore& store, const store::Job& job, const Error& error) {
-  jobs::give_up_job(store, job, error.message);
-  after_end(store);
+int give_up(const Context& ctx, store::JobStore& store, const store::Job& job, const Error& error) {
+  bool ended_here = jobs::give_up_job(store, job, error.message);
+  after_end(ctx, store, job.id, ended_here);
   return fail(error);
 }
 
@@ -48,22 +48,21 @@ int run_task_worker(Context& ctx) {
         store::missing_job_error(**store, *id, make_error("no job {} in this workspace", *id)));
   }
   if (!(*job)->active()) {  // cancelled before the worker started: nothing to do
-    jobs::release_worker_lock();
-    (*store)->run_queue();
+    after_end(ctx, **store, *id, /*ended_here=*/false);
     return 0;
   }
   auto request = jobs::request_from_json((*job)->request);
-  if (!request) return give_up(**store, **job, request.error());
+  if (!request) return give_up(ctx, **store, **job, request.error());
   auto codex = codex::resolve_placed_codex(ctx.config, (*store)->workspace().root, ctx.env);
-  if (!codex) return give_up(**store, **job, codex.error());
+  if (!codex) return give_up(ctx, **store, **job, codex.error());
   jobs::RunOptions options{.limits = jobs::limits_from(ctx.config),
                            .codex = *codex,
                            .connector = job_connector(ctx, **store, *codex)};
   auto run = jobs::run_job(**store, **job, *request, options);
-  if (!run) return give_up(**store, **job, run.error());
+  if (!run) return give_up(ctx, **store, **job, run.error());
   after_broker_lost(**store, options.connector,
                     run->job.end_reason == store::EndReason::kBrokerLost);
-  after_end(**store);
+  after_end(ctx, **store, run->job.id, run->ended_here);
   return run->job.status == store::JobStatus::kCompleted ? 0 : 1;
 }
 

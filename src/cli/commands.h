@@ -24,5 +24,6 @@ int run_retry(Context& ctx);
 int run_config(Context& ctx);
 int run_queue(Context& ctx);
 int run_steer(Context& ctx);
+int run_mcp(Context& ctx);
 
 }  // namespace companion::cli

@@ -6,9 +6,6 @@
 #include "cli/workspace_guard.h"
 #include "codex/codex_binary.h"
 #include "jobs/launch.h"
-#include "jobs/notify.h"
-#include "jobs/queue.h"
-#include "jobs/write_task.h"
 #include "sys/terminal_text.h"
 
 namespace companion::cli {
@@ -16,35 +13,34 @@ namespace companion::cli {
 store::JobStore::Options Context::store_options() const {
   store::JobStore::Options options;
   options.keep_finished = config.keep_jobs;
-  options.on_prune = [&os = env](const store::Workspace& ws, const store::Job& job) {
-    jobs::remove_job_worktree(os, ws, job);
-  };
-  options.on_end = [](store::JobStore& store, const std::string& id) {
-    if (auto exe = jobs::self_executable()) jobs::start_notifier(store, id, *exe);
-  };
   return options;
 }
 
-namespace {
-
-// Starts what waits in the workspace's queue, best effort: a read must not fail because a
-// queued job could not be started (the next read tries again).
-void run_queue(const Context& ctx, store::JobStore& store) {
+jobs::SettleEffects Context::settle_effects() const {
+  jobs::SettleEffects effects;
   auto exe = jobs::self_executable();
-  if (!exe) return;
-  jobs::WorkerLaunch launch{*exe, ctx.config.state_root, ""};
+  if (!exe) return effects;  // nothing to start the notifier or a worker with
+  effects.executable = *exe;
+  effects.state_root = config.state_root;
   // The launcher records its Codex CLI in the request; this one is for jobs that lack it.
-  if (auto codex = codex::resolve_codex(ctx.env, ctx.config)) {
-    launch.codex = codex->launcher.empty() ? codex->program : codex->launcher;
-  }
-  auto started = jobs::promote_queued(store, launch);
-  if (!started) {
-    print_note("codex-companion: note: could not start a queued job: " + started.error().message +
-               "\n");
-  }
+  effects.codex = [&env = env, &config = config]() -> std::string {
+    auto codex = codex::resolve_codex(env, config);
+    if (!codex) return "";
+    return codex->launcher.empty() ? codex->program : codex->launcher;
+  };
+  return effects;
 }
 
-}  // namespace
+Status settle(const Context& ctx, store::JobStore& store,
+              const std::vector<std::string>& ended_here) {
+  auto settled = jobs::settle(store, ctx.settle_effects(), ended_here);
+  if (!settled) return settled.error();
+  if (settled->queue_error) {
+    print_note("codex-companion: note: could not start a queued job: " +
+               settled->queue_error->message + "\n");
+  }
+  return {};
+}
 
 Result<store::JobStore*> Context::store() {
   return open_store(/*create=*/true);
@@ -78,7 +74,6 @@ Result<store::JobStore*> Context::open_store(bool create) {
     if (!opened->has_value()) return nullptr;
     store_.emplace(std::move(**opened));
   }
-  store_->set_queue_runner([this](store::JobStore& s) { run_queue(*this, s); });
   // A broker found dead (SIGKILLed: it could not end what its app-server left running) is torn
   // down by the next command that opens the store, as a dead job owner's leftovers are by the
   // next read. One store read and one /proc lookup per recorded broker when none is dead.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "jobs/settle.h"
 #include "store/job_store.h"
 #include "sys/config.h"
 #include "sys/env.h"
@@ -36,6 +37,9 @@ struct Context {
   Result<store::JobStore*> existing_store();
   // Options for opening any workspace's store (retention from the configuration).
   store::JobStore::Options store_options() const;
+  // What jobs::settle may start for this command: this program as notify-job and task-worker,
+  // with this run's state root, and its Codex CLI (resolved only when a queued job starts).
+  jobs::SettleEffects settle_effects() const;
   // Session filter for defaults (status/result/cancel without a job id).
   store::JobFilter session_filter() const { return store::JobFilter{config.session_id}; }
 
@@ -43,6 +47,13 @@ struct Context {
   Result<store::JobStore*> open_store(bool create);
   std::optional<store::JobStore> store_;
 };
+
+// The store's effects for this command, in one visible step (jobs::settle): reconcile, notify
+// (also for `ended_here`, the jobs this command ended itself), prune, promote the queue. A queued
+// job that could not start is a note on stderr, not an error (the next settle tries again).
+// Errors: the store cannot be read.
+Status settle(const Context& ctx, store::JobStore& store,
+              const std::vector<std::string>& ended_here = {});
 
 // Output. These and sys::write_text are the only writers of stdout and stderr: text goes out
 // through sys::printable_text (control characters made visible), JSON through

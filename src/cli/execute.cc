@@ -19,9 +19,9 @@ namespace companion::cli {
 namespace {
 
 // A background job waits in the workspace's queue until a slot is free; this process starts
-// it at once when one is (jobs/queue.h), else a later finisher or reader does.
+// it at once when one is (settle promotes the queue), else a later finisher or reader does.
 int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
-  store.run_queue();
+  if (auto settled = settle(ctx, store); !settled) return fail(settled.error());
   auto now = store.get(created.id);
   if (!now) return fail(now.error());
   if (!now->has_value()) return fail("job " + created.id + " vanished while being queued");
@@ -31,11 +31,9 @@ int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
   }
   std::optional<size_t> position;
   if (job.waiting()) {
-    auto queue = store.queue();
-    if (!queue) return fail(queue.error());
-    for (size_t i = 0; i < queue->size(); ++i) {
-      if ((*queue)[i].id == job.id) position = i + 1;
-    }
+    auto waiting = jobs::waiting_ids(store);
+    if (!waiting) return fail(waiting.error());
+    position = store::queue_position(*waiting, job.id);
   }
   auto hold = jobs::queue_hold(store);
   if (!hold) return fail(hold.error());
@@ -91,27 +89,6 @@ Status check_write_placement(const Context& ctx) {
       codex::task_writable_places(ctx.config, ws->root, ctx.env));
 }
 
-std::string thread_elsewhere(const Context& ctx, const store::Job& job) {
-  auto real = [&ctx](const std::string& path) {
-    auto resolved = ctx.env.real_path(path);
-    return resolved ? *resolved : path;
-  };
-  const std::string here = real(ctx.config.codex_home);
-  std::string recorded = sys::json_text(job.resolved, "codexHome");           // what Codex said
-  if (recorded.empty()) recorded = sys::json_text(job.request, "codexHome");  // what we ran with
-  if (recorded.empty()) {
-    return fmt::format(
-        "job {} recorded no Codex home (it ran before this version), so its thread may not be "
-        "in this run's ({})",
-        job.id, here);
-  }
-  if (real(recorded) == here) return {};
-  return fmt::format(
-      "job {}'s thread is stored in the Codex home {}, not in this run's ({}); run with "
-      "CODEX_HOME={} to continue it",
-      job.id, recorded, here, recorded);
-}
-
 int execute_request(Context& ctx, const jobs::JobRequest& asked, bool background) {
   jobs::JobRequest request = asked;
   auto home = ctx.env.real_path(ctx.config.codex_home);  // this run's, also for a retried request
@@ -155,7 +132,9 @@ int execute_request(Context& ctx, const jobs::JobRequest& asked, bool background
   if (run)
     after_broker_lost(**store, options.connector,
                       run->job.end_reason == store::EndReason::kBrokerLost);
-  (*store)->run_queue();  // this job's slot is free
+  // This job's end (notify, retention) and its slot, free now for a queued job.
+  (void)settle(ctx, **store,
+               run && run->ended_here ? std::vector{run->job.id} : std::vector<std::string>{});
   if (!run) return fail(run.error());
   const store::Job& job = run->job;
   if (ctx.json()) {

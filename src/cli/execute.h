@@ -22,12 +22,6 @@ Result<nlohmann::json> apply_model_defaults(Context& ctx, store::JobStore& store
 // directory is created. A --worktree task runs in its own worktree and needs no such check.
 Status check_write_placement(const Context& ctx);
 
-// A Codex thread lives in the Codex home it was started under (initialize's `codexHome`, which a
-// job records in `resolved.codexHome`); another home cannot resume it. Why this run (its
-// CODEX_HOME, else ~/.codex, as a real path) cannot continue `job`'s thread, as one phrase for a
-// message: "" when the job recorded this run's home.
-std::string thread_elsewhere(const Context& ctx, const store::Job& job);
-
 // Creates the job and runs it (foreground) or launches its worker (--background).
 // Returns the exit status: 0 when the turn completed (or the launch succeeded).
 int execute_request(Context& ctx, const jobs::JobRequest& request, bool background);

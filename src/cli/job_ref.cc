@@ -8,8 +8,7 @@ namespace companion::cli {
 namespace {
 
 // Looks for an exact id in every other workspace under the state root.
-Result<std::optional<ResolvedJob>> find_elsewhere(const store::JobStore& local,
-                                                  const store::JobStore::Options& options,
+Result<std::optional<ResolvedJob>> find_elsewhere(const Context& ctx, const store::JobStore& local,
                                                   const std::string& id) {
   sys::Env& env = local.env();
   std::string root = sys::dirname_of(local.workspace().state_dir);
@@ -20,9 +19,10 @@ Result<std::optional<ResolvedJob>> find_elsewhere(const store::JobStore& local,
     if (state_dir == local.workspace().state_dir) continue;
     store::Workspace ws{"", state_dir};
     if (!env.path_exists(ws.log_path(id)) && !env.path_exists(ws.lock_path(id))) continue;
-    auto other = store::JobStore::open_existing(ws, env, options);
+    auto other = store::JobStore::open_existing(ws, env, ctx.store_options());
     if (!other || !other->has_value()) continue;  // an unreadable store elsewhere is not ours
     auto owned = std::make_unique<store::JobStore>(std::move(**other));
+    COMPANION_TRY(settle(ctx, *owned));
     auto job = owned->get(id);
     if (!job) return job.error();
     if (!job->has_value()) continue;
@@ -64,7 +64,7 @@ Status check_job_ref_args(const std::vector<std::string>& positionals, const cha
   return store::validate_job_ref(positionals[0]);
 }
 
-Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStore::Options& options,
+Result<ResolvedJob> resolve_job_ref(const Context& ctx, store::JobStore& local,
                                     const std::string& ref) {
   COMPANION_TRY(store::validate_job_ref(ref));
   auto exact = local.get(ref);
@@ -86,10 +86,10 @@ Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStor
   if (!pruned) return pruned.error();
   if (pruned->has_value())
     return make_coded_error(ErrorCode::kNotFound, "{}", store::pruned_message(**pruned));
-  auto elsewhere = find_elsewhere(local, options, ref);
+  auto elsewhere = find_elsewhere(ctx, local, ref);
   if (!elsewhere) return elsewhere.error();
   if (elsewhere->has_value()) return std::move(**elsewhere);
-  if (auto gone = pruned_elsewhere(local, options, ref)) {
+  if (auto gone = pruned_elsewhere(local, ctx.store_options(), ref)) {
     return make_coded_error(ErrorCode::kNotFound, "{}", store::pruned_message(*gone));
   }
   return make_error(

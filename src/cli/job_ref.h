@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/context.h"
 #include "store/job_store.h"
 #include "sys/result.h"
 
@@ -24,8 +25,10 @@ struct ResolvedJob {
 // error.
 Status check_job_ref_args(const std::vector<std::string>& positionals, const char* command);
 
-// REQUIRES: `local` is the current workspace's store. Other stores open with `options`.
-Result<ResolvedJob> resolve_job_ref(store::JobStore& local, const store::JobStore::Options& options,
+// REQUIRES: `local` is the current workspace's store, settled by the caller. Another
+// workspace's store opens with ctx.store_options() and is settled (cli::settle) before its job is
+// read, as the caller's own was.
+Result<ResolvedJob> resolve_job_ref(const Context& ctx, store::JobStore& local,
                                     const std::string& ref);
 
 }  // namespace companion::cli

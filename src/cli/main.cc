@@ -23,8 +23,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 19>& commands() {
-  static const std::array<Command, 19> kTable = {{
+const std::array<Command, 20>& commands() {
+  static const std::array<Command, 20> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -141,6 +141,14 @@ const std::array<Command, 19>& commands() {
        "shared broker; the text is recorded in the job's log.",
        {{}, {}, true},
        run_steer},
+      {"mcp",
+       "mcp [--cwd DIR]",
+       "Serve the same jobs over MCP (stdio, JSON-RPC 2.0) to any MCP client: tools codex_task, "
+       "codex_review, codex_adversarial_review, codex_status, codex_result, codex_cancel, "
+       "codex_logs; with MCP tasks, the task id is the job id. The workspace is the client's "
+       "first root, else --cwd or this directory.",
+       {{}, {}, false, 0},
+       run_mcp},
   }};
   return kTable;
 }

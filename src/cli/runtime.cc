@@ -52,7 +52,7 @@ std::vector<sys::WritablePlace> writable_places(Context& ctx, store::JobStore& s
 }
 
 // CODEX_COMPANION_APP_SERVER_ENDPOINT's socket directory must pass broker::check_socket_dir.
-Status endpoint_placement(const std::string& endpoint,
+Status endpoint_placement(sys::Env& env, const std::string& endpoint,
                           const std::vector<sys::WritablePlace>& places) {
   constexpr std::string_view kUnix = "unix:";
   if (!endpoint.starts_with(kUnix) || endpoint.size() <= kUnix.size() ||
@@ -60,7 +60,7 @@ Status endpoint_placement(const std::string& endpoint,
     return {};  // not a unix socket path: connecting says what is wrong with it
   }
   const std::string dir = sys::dirname_of(endpoint.substr(kUnix.size()));
-  if (Status placed = broker::check_socket_dir(dir, places); !placed.ok()) {
+  if (Status placed = broker::check_socket_dir(env, dir, places); !placed.ok()) {
     return make_error("CODEX_COMPANION_APP_SERVER_ENDPOINT: {}", placed.error().message);
   }
   return {};
@@ -69,9 +69,10 @@ Status endpoint_placement(const std::string& endpoint,
 // The broker named by CODEX_COMPANION_APP_SERVER_ENDPOINT, when it may serve a run of
 // `identity`; otherwise why not. Its socket must not be where a task may write: whatever
 // listens there may not be a broker at all.
-Result<nlohmann::json> named_broker(const std::string& endpoint, const nlohmann::json& identity,
+Result<nlohmann::json> named_broker(sys::Env& env, const std::string& endpoint,
+                                    const nlohmann::json& identity,
                                     const std::vector<sys::WritablePlace>& places) {
-  COMPANION_TRY(endpoint_placement(endpoint, places));
+  COMPANION_TRY(endpoint_placement(env, endpoint, places));
   auto answer = broker::ping(endpoint, kEndpointCheckMs);
   if (!answer) {
     return make_error(
@@ -106,7 +107,7 @@ codex::Connector job_connector(Context& ctx, store::JobStore& store,
   const nlohmann::json identity = run_identity(ctx, store, codex);
   const auto places = writable_places(ctx, store);
   if (ctx.config.app_server_endpoint) {
-    auto named = named_broker(*ctx.config.app_server_endpoint, identity, places);
+    auto named = named_broker(ctx.env, *ctx.config.app_server_endpoint, identity, places);
     if (!named) {
       print_note("codex-companion: note: " + named.error().message +
                  "; using a direct app-server\n");
@@ -140,7 +141,7 @@ codex::Connector existing_broker_connector(Context& ctx, store::JobStore& store)
   if (!identity) return codex::Connector::direct();
   const auto places = writable_places(ctx, store);
   if (ctx.config.app_server_endpoint) {
-    if (!named_broker(*ctx.config.app_server_endpoint, *identity, places)) {
+    if (!named_broker(ctx.env, *ctx.config.app_server_endpoint, *identity, places)) {
       return codex::Connector::direct();
     }
     return codex::Connector::broker(*ctx.config.app_server_endpoint);
@@ -168,7 +169,7 @@ nlohmann::json session_runtime(Context& ctx, store::JobStore& store, bool with_i
   if (ctx.config.app_server_endpoint) {
     const std::string& endpoint = *ctx.config.app_server_endpoint;
     // Never asked when it is where a task may write (named_broker says why).
-    Status placed = endpoint_placement(endpoint, writable_places(ctx, store));
+    Status placed = endpoint_placement(ctx.env, endpoint, writable_places(ctx, store));
     Result<nlohmann::json> ping =
         placed.ok() ? broker::ping(endpoint, kHealthMs) : Result<nlohmann::json>(placed.error());
     out = shared_runtime(endpoint, ping ? *ping : nlohmann::json::object());

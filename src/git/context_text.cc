@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <system_error>
 
 #include "sys/fs.h"
 #include "sys/text.h"
@@ -78,22 +76,22 @@ UntrackedFile left_out(UntrackedKind kind, const std::string& relative, const st
 UntrackedFile render_untracked_file(sys::Env& env, const std::string& root,
                                     const std::string& relative, size_t max_file_bytes,
                                     size_t budget) {
-  namespace fs = std::filesystem;
-  fs::path path = fs::path(root) / relative;
-  std::error_code ec;
-  fs::file_status status = fs::symlink_status(path, ec);
-  if (ec) return left_out(UntrackedKind::kSkipped, relative, "skipped: cannot inspect it");
-  if (fs::is_symlink(status)) {
-    return left_out(UntrackedKind::kSkipped, relative, "skipped: symlink");
+  const std::string path = sys::join_path(root, relative);
+  switch (env.path_kind(path)) {
+    case sys::PathKind::kRegular:
+      break;
+    case sys::PathKind::kSymlink:
+      return left_out(UntrackedKind::kSkipped, relative, "skipped: symlink");
+    case sys::PathKind::kDirectory:
+      return left_out(UntrackedKind::kSkipped, relative, "skipped: directory");
+    case sys::PathKind::kMissing:
+      return left_out(UntrackedKind::kSkipped, relative, "skipped: cannot inspect it");
+    case sys::PathKind::kOther:
+      return left_out(UntrackedKind::kSkipped, relative, "skipped: not a regular file");
   }
-  if (fs::is_directory(status)) {
-    return left_out(UntrackedKind::kSkipped, relative, "skipped: directory");
-  }
-  if (!fs::is_regular_file(status)) {
-    return left_out(UntrackedKind::kSkipped, relative, "skipped: not a regular file");
-  }
-  uintmax_t size = fs::file_size(path, ec);
-  if (ec) return left_out(UntrackedKind::kSkipped, relative, "skipped: cannot read it");
+  const int64_t measured = env.file_size(path);
+  if (measured < 0) return left_out(UntrackedKind::kSkipped, relative, "skipped: cannot read it");
+  const auto size = static_cast<uint64_t>(measured);
   if (size > max_file_bytes) {
     return left_out(UntrackedKind::kTooLarge, relative,
                     fmt::format("not included: {}, over the {} per-file limit; read it from the "
@@ -101,7 +99,7 @@ UntrackedFile render_untracked_file(sys::Env& env, const std::string& root,
                                 format_size(size), format_size(max_file_bytes)));
   }
   // close-on-exec, unlike std::ifstream
-  auto read = env.read_file(path.string(), sys::kDefaultReadLimit, sys::Links::kRefuse);
+  auto read = env.read_file(path, sys::kDefaultReadLimit, sys::Links::kRefuse);
   if (!read) return left_out(UntrackedKind::kSkipped, relative, "skipped: cannot read it");
   std::string data = std::move(*read);
   if (data.size() > max_file_bytes) {  // grew since it was measured

@@ -104,6 +104,7 @@ Result<std::optional<CancelOutcome>> cancel_waiting(store::JobStore& store, cons
                                "Cancelled by user while queued; it never started.");
   auto out = stored_outcome(store, job.id);
   if (!out) return out.error();
+  out->ended_here = true;
   return std::optional<CancelOutcome>(std::move(*out));
 }
 
@@ -149,7 +150,9 @@ Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& queue
                             job.id, job.id);
   }
   if (*won) (void)store::append_log_line(env, job.log_file, "Cancelled by user.");
-  return stored_outcome(store, job.id);
+  auto out = stored_outcome(store, job.id);
+  if (out) out->ended_here = *won;
+  return out;
 }
 
 }  // namespace companion::jobs

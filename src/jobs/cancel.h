@@ -13,6 +13,7 @@ struct CancelOutcome {
   store::Job job;  // as stored after the cancel (its terminal state may be another writer's)
   bool turn_interrupt_attempted = false;
   bool turn_interrupted = false;
+  bool ended_here = false;  // this cancel recorded the end (for jobs::settle's `ended_here`)
 };
 
 struct CancelOptions {
@@ -28,7 +29,8 @@ struct CancelOptions {
 // its session and its app-server's), and marks the job cancelled by compare-and-set. Every store
 // write waits at most what is left of `bound_ms` for another process's transaction (a writer
 // stopped mid-transaction cannot hold it past the bound). Errors: the job is already finished;
-// the store stayed locked (the stop was sent; the next reader records the end).
+// the store stayed locked (the stop was sent; the next jobs::settle records the end). Starts
+// nothing: the end's effects are the caller's (jobs::settle with CancelOutcome::ended_here).
 Result<CancelOutcome> cancel_job(store::JobStore& store, const store::Job& job,
                                  const CancelOptions& options = {});
 

@@ -1,4 +1,5 @@
-// Test support for jobs/: a store in a temporary directory, opened on a given Env.
+// Test support for jobs/: a store in a temporary directory, opened on a given Env; a job run by
+// a fake owner.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,20 +8,15 @@
 #include <memory>
 #include <string>
 
+#include "jobs/fake_owner_env.h"
 #include "store/job_store.h"
+#include "store/store_test_support.h"
 #include "sys/env.h"
 
 namespace companion::jobs::testing {
 
-class StoreFixture : public ::testing::Test {
+class StoreFixture : public store::testing::WorkspaceFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/companion-jobs-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ws_ = store::Workspace{dir_ + "/repo", dir_ + "/state/repo-0123456789abcdef"};
-  }
-  void TearDown() override { (void)::system(("rm -rf '" + dir_ + "'").c_str()); }
-
   std::unique_ptr<store::JobStore> open(sys::Env& env) {
     auto s = store::JobStore::open(ws_, env, {});
     EXPECT_TRUE(s.ok()) << s.error().message;
@@ -37,9 +33,22 @@ class StoreFixture : public ::testing::Test {
     EXPECT_TRUE(*store.start(created->job.id, store::StartInfo{pid, start_time}));
     return **store.get(created->job.id);
   }
+};
 
-  std::string dir_;
-  store::Workspace ws_;
+// A store on a fake process table and clock whose one owner (FakeOwnerEnv::Owner's defaults)
+// runs job_, holding its lock.
+class OwnedJobFixture : public StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    store_ = open(env_);
+    job_ = running_job(*store_, 4242, 777, lock_);
+    env_.set_owner(ws_.lock_path(job_.id), {});
+  }
+  FakeOwnerEnv env_{sys::default_env()};
+  std::unique_ptr<store::JobStore> store_;
+  sys::UniqueFd lock_;
+  store::Job job_;
 };
 
 }  // namespace companion::jobs::testing

@@ -46,8 +46,8 @@ std::string run_notify_command(sys::Env& env, const std::string& command, int in
 // command in sys::kNotifyCommandVariable, the job's log opened for appending as its stderr, the
 // workspace as its working directory ("/" once that is gone) — and never opens the store, so a
 // job pruned or a workspace deleted meanwhile is still notified, and nothing is recreated.
-// Called by whoever records a job's end (JobStore::Options::on_end: its worker, a reader that
-// found the worker dead, `cancel`), so the command runs once per job however it ended. Never
+// Called by jobs::settle for each end recorded by whoever won it (its worker, a reader that found
+// the worker dead, `cancel`), so the command runs once per job however it ended. Never
 // fails: a notifier that cannot start is a line in the job's log.
 void start_notifier(store::JobStore& store, const std::string& id, const std::string& executable);
 

@@ -1,6 +1,7 @@
 #include "jobs/queue.h"
 
 #include "codex/rate_limits.h"
+#include "jobs/notify.h"
 #include "jobs/run_job.h"
 #include "store/job_log.h"
 #include "store/settings.h"
@@ -58,6 +59,14 @@ nlohmann::json usage_limits_report(const store::QueueState& state, int64_t now_m
                                      : nlohmann::json(nullptr)}};
 }
 
+Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
+  auto queue = store.queue();
+  if (!queue) return queue.error();
+  std::vector<std::string> ids;
+  for (const auto& job : *queue) ids.push_back(job.id);
+  return ids;
+}
+
 Result<std::vector<std::string>> promote_queued(store::JobStore& store,
                                                 const WorkerLaunch& launch) {
   // A held queue starts nothing; its waiting jobs stay queued, running ones go on.
@@ -80,7 +89,10 @@ Result<std::vector<std::string>> promote_queued(store::JobStore& store,
         "A slot is free (max-parallel " + std::to_string(*limit) + "): starting.");
     auto pid = launch_worker(store, job.job, job.lock.get(), own);
     if (!pid) {
-      give_up_job(store, job.job, pid.error().message);
+      // Nobody else will record this end: its notify command runs here.
+      if (give_up_job(store, job.job, pid.error().message)) {
+        start_notifier(store, job.job.id, launch.executable);
+      }
       continue;
     }
     started.push_back(job.job.id);

@@ -1,7 +1,7 @@
 // Starting queued background jobs as slots free up (SPEC.md: `config set max-parallel N`).
 //
-// No daemon runs the queue: whoever frees a slot or reads the store (a finishing worker, the
-// launcher, any reconciling read, see JobStore::set_queue_runner) calls promote_queued, which
+// No daemon runs the queue: every command settles the store (jobs::settle: the launcher, a
+// finishing worker, any command that reads jobs), which calls promote_queued, which
 // claims waiting jobs oldest first (JobStore::claim_queued, one write transaction each) while
 // fewer than the workspace's max-parallel jobs hold a slot, and hands each one's lock to a new
 // worker. Exactly one worker per job: the claim is a compare-and-set, and the worker's own
@@ -37,11 +37,16 @@ Result<nlohmann::json> queue_report(store::JobStore& store);
 nlohmann::json usage_limits_report(const store::QueueState& state, int64_t now_ms);
 
 // Starts waiting jobs while slots are free and the queue is not held (queue_hold: `queue pause`,
-// an exhausted usage window); returns the ids of the jobs started. A job whose
-// worker cannot be started ends failed (never left claimed without an owner). `launch.codex` is
+// an exhausted usage window); returns the ids of the jobs started. A job whose worker cannot be
+// started ends failed (never left claimed without an owner), and its notify command runs
+// (jobs::start_notifier with `launch.executable`). `launch.codex` is
 // used for a job whose request does not name the Codex CLI its launcher checked
 // (request.workerCodex).
 Result<std::vector<std::string>> promote_queued(store::JobStore& store, const WorkerLaunch& launch);
+
+// The ids of the jobs waiting for a slot, next to start first (JobStore::queue); a job's
+// position is store::queue_position of these. Errors: SQLite.
+Result<std::vector<std::string>> waiting_ids(store::JobStore& store);
 
 // The request field naming the Codex CLI the launcher resolved, for a worker started later by
 // another process.

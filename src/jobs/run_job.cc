@@ -114,9 +114,10 @@ codex::TurnOutcome run_or_skip(store::JobStore& store, const store::Job& job,
   turn = codex::run_turn(to_turn_spec(request, options.codex), options.limits, options.connector,
                          observer, sys::stop_fd());
   // Nothing the job started may outlive it: MCP servers of the app-server, shell commands.
-  // Except another job's worker or notifier: this process may have started it (promoting the
-  // queue, or recording another job's end while reading) or adopted it as a subreaper when its
-  // launcher ended; it lives until its own work ends.
+  // Except another job's worker or notifier: this process adopted it as a subreaper when its
+  // launcher (a command run inside this job, such as `task --background`) ended; it lives until
+  // its own work ends. (This process itself starts none while the job runs: it settles the store
+  // only after the job's end.)
   auto other_worker = [](pid_t pid) {
     return sys::is_own_session_leader_running(pid, "task-worker") ||
            sys::is_own_session_leader_running(pid, "notify-job");
@@ -239,6 +240,7 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
     log_blocks(env, job, turn, run.outcome);
     auto won = store.finish(job.id, run.outcome.terminal);
     if (!won) return won.error();
+    run.ended_here = *won;
     const store::Terminal& t = run.outcome.terminal;
     std::string ending = "Job ended: " + std::string(store::to_string(t.status));
     if (!t.error_message.empty()) ending += " — " + t.error_message;
@@ -255,9 +257,10 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
   return run;
 }
 
-void give_up_job(store::JobStore& store, const store::Job& job, const std::string& why) {
+bool give_up_job(store::JobStore& store, const store::Job& job, const std::string& why) {
   (void)store::append_log_line(store.env(), job.log_file, "The job could not run: " + why);
-  (void)store.finish(job.id, store::make_terminal(store::EndReason::kError, why));
+  auto won = store.finish(job.id, store::make_terminal(store::EndReason::kError, why));
+  return won && *won;
 }
 
 }  // namespace companion::jobs

@@ -25,20 +25,24 @@ struct RunOptions {
 codex::TurnLimits limits_from(const sys::Config& config);
 
 struct JobRun {
-  store::Job job;      // as stored at the end
-  JobOutcome outcome;  // what this run produced (stored unless another writer won)
+  store::Job job;           // as stored at the end
+  JobOutcome outcome;       // what this run produced (stored unless another writer won)
+  bool ended_here = false;  // this run recorded the end (for jobs::settle's `ended_here`)
 };
 
 // Starts the queued job (queued → running), runs its turn, ends every process it left behind
 // (this process is made the reaper of its orphaned descendants first), and records the outcome.
 // A job that was asked to cancel before it started ends cancelled without starting Codex.
+// Starts nothing else: the end's effects (notify, retention, the queue) are the caller's
+// (jobs::settle with JobRun::ended_here).
 // REQUIRES: this process holds the job's lock, and sys::install_stop_handlers() was called
 // before the job was created (so a SIGINT/SIGTERM at any point ends the job as cancelled).
 Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobRequest& request,
                        const RunOptions& options);
 
 // Ends a job that cannot be run at all (its request is unreadable, its worker cannot start):
-// logs why and records it failed (EndReason::kError). Whoever ended it first wins.
-void give_up_job(store::JobStore& store, const store::Job& job, const std::string& why);
+// logs why and records it failed (EndReason::kError). Whoever ended it first wins: true when
+// this call did (its end is then the caller's to settle).
+bool give_up_job(store::JobStore& store, const store::Job& job, const std::string& why);
 
 }  // namespace companion::jobs

@@ -5,7 +5,7 @@
 namespace companion::jobs {
 
 Result<WaitResult> wait_for_job(store::JobStore& store, store::Job job, int64_t timeout_ms,
-                                int64_t poll_ms) {
+                                int64_t poll_ms, const SettleEffects& effects) {
   constexpr int64_t kProbeMs = 5;
   sys::Env& env = store.env();
   const std::string lock = store.workspace().lock_path(job.id);
@@ -19,6 +19,7 @@ Result<WaitResult> wait_for_job(store::JobStore& store, store::Job job, int64_t 
     bool owner_gone = state && *state != sys::LockState::kHeld;
     if (!owner_gone && env.monotonic_ms() < next_read) continue;
     next_read = env.monotonic_ms() + poll_ms;
+    if (auto settled = settle(store, effects); !settled) return settled.error();
     auto fresh = store.get(job.id);
     if (!fresh) return fresh.error();
     if (!fresh->has_value()) {

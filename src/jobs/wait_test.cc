@@ -8,21 +8,7 @@
 namespace companion::jobs {
 namespace {
 
-using testing::FakeOwnerEnv;
-
-class WaitTest : public testing::StoreFixture {
- protected:
-  void SetUp() override {
-    StoreFixture::SetUp();
-    store_ = open(env_);
-    job_ = running_job(*store_, 4242, 777, lock_);
-    env_.set_owner(ws_.lock_path(job_.id), {});
-  }
-  FakeOwnerEnv env_{sys::default_env()};
-  std::unique_ptr<store::JobStore> store_;
-  sys::UniqueFd lock_;
-  store::Job job_;
-};
+using WaitTest = testing::OwnedJobFixture;
 
 TEST_F(WaitTest, EndsWithinAProbeOfTheOwnersExit) {
   auto other = store::JobStore::open(ws_, sys::default_env(), {});
@@ -30,7 +16,7 @@ TEST_F(WaitTest, EndsWithinAProbeOfTheOwnersExit) {
   ASSERT_TRUE(*other->finish(job_.id, store::make_terminal(store::EndReason::kCompleted)));
   int64_t start = env_.monotonic_ms();
   env_.release_at(start + 2000);
-  auto waited = wait_for_job(*store_, job_, 60000, 1000000);
+  auto waited = wait_for_job(*store_, job_, 60000, 1000000, SettleEffects{});
   ASSERT_TRUE(waited.ok()) << waited.error().message;
   EXPECT_FALSE(waited->timed_out);
   EXPECT_EQ(waited->job.status, store::JobStatus::kCompleted);
@@ -39,7 +25,7 @@ TEST_F(WaitTest, EndsWithinAProbeOfTheOwnersExit) {
 
 TEST_F(WaitTest, OwnerThatDiesWithoutAWordEndsTheWaitAsFailed) {
   env_.release_at(env_.monotonic_ms() + 300);  // SIGKILLed: nothing written
-  auto waited = wait_for_job(*store_, job_, 60000, 1000000);
+  auto waited = wait_for_job(*store_, job_, 60000, 1000000, SettleEffects{});
   ASSERT_TRUE(waited.ok());
   EXPECT_EQ(waited->job.status, store::JobStatus::kFailed);
   EXPECT_EQ(waited->job.end_reason, store::EndReason::kWorkerDied);
@@ -47,7 +33,7 @@ TEST_F(WaitTest, OwnerThatDiesWithoutAWordEndsTheWaitAsFailed) {
 
 TEST_F(WaitTest, TimesOutAtTheDeadlineWithTheJobStillActive) {
   int64_t start = env_.monotonic_ms();
-  auto waited = wait_for_job(*store_, job_, 1500, 100);
+  auto waited = wait_for_job(*store_, job_, 1500, 100, SettleEffects{});
   ASSERT_TRUE(waited.ok());
   EXPECT_TRUE(waited->timed_out);
   EXPECT_EQ(waited->job.status, store::JobStatus::kRunning);
@@ -58,7 +44,7 @@ TEST_F(WaitTest, EndWrittenByAnotherProcessIsSeenAtThePollWhileTheOwnerLives) {
   auto other = store::JobStore::open(ws_, sys::default_env(), {});
   ASSERT_TRUE(*other->finish(job_.id, store::make_terminal(store::EndReason::kCancelled)));
   int64_t start = env_.monotonic_ms();
-  auto waited = wait_for_job(*store_, job_, 60000, 100);
+  auto waited = wait_for_job(*store_, job_, 60000, 100, SettleEffects{});
   ASSERT_TRUE(waited.ok());
   EXPECT_EQ(waited->job.status, store::JobStatus::kCancelled);
   EXPECT_LE(env_.monotonic_ms() - start, 105);

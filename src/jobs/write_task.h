@@ -35,7 +35,7 @@ Result<ChangeReport> finish_write(sys::Env& env, const store::Workspace& ws, con
                                   const WriteScope& scope, const codex::TurnOutcome& turn,
                                   bool completed);
 
-// Removes a pruned job's worktree and branch, if it had them (JobStore::Options::on_prune).
+// Removes a pruned job's worktree and branch, if it had them (jobs::settle, after JobStore::prune).
 void remove_job_worktree(sys::Env& env, const store::Workspace& ws, const store::Job& job);
 
 }  // namespace companion::jobs

@@ -32,27 +32,19 @@ Result<bool> JobStore::finish_waiting(const std::string& id, const Terminal& ter
   return finish_where(id, terminal, kWaiting);
 }
 
-void JobStore::run_queue() {
-  if (!queue_runner_ || queue_running_ || read_only_) return;
-  // Cheap for the common case: nothing waits, no write transaction is opened.
+Result<bool> JobStore::queue_ready() {
   auto waiting = count(kWaiting);
-  if (!waiting || *waiting == 0) return;
-  // No write transaction either while every slot is taken (the claim would find none).
+  if (!waiting) return waiting.error();
+  if (*waiting == 0) return false;
   auto taken = count(kSlotTaken);
+  if (!taken) return taken.error();
   auto limit = config(std::string(kMaxParallelKey));
-  if (taken && limit && *taken >= max_parallel_from(*limit)) return;
-  queue_running_ = true;
-  queue_runner_(*this);
-  queue_running_ = false;
+  if (!limit) return limit.error();
+  return *taken < max_parallel_from(*limit);
 }
 
 Result<std::optional<CreatedJob>> JobStore::claim_queued(size_t max_running) {
   if (read_only_) return *read_only_;
-  bool was_running = queue_running_;
-  queue_running_ = true;  // the reconcile below must not start the queue again
-  auto reconciled = reconcile();
-  queue_running_ = was_running;
-  if (!reconciled) return reconciled.error();
   std::optional<CreatedJob> claimed;
   Status done = with_write_transaction(db_, [&]() -> Status {
     auto taken = count(kSlotTaken);

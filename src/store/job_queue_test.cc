@@ -2,19 +2,16 @@
 #include <stdlib.h>
 
 #include "store/job_store.h"
+#include "store/settings.h"
+#include "store/store_test_support.h"
 #include "sys/env.h"
 #include "sys/lock.h"
 
 namespace companion::store {
 namespace {
 
-class JobQueueTest : public ::testing::Test {
+class JobQueueTest : public testing::WorkspaceFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/companion-queue-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ws_ = Workspace{dir_ + "/repo", dir_ + "/state/repo-0123456789abcdef"};
-  }
   JobStore open() {
     auto s = JobStore::open(ws_, sys::default_env(), JobStore::Options{});
     EXPECT_TRUE(s.ok()) << s.error().message;
@@ -29,15 +26,13 @@ class JobQueueTest : public ::testing::Test {
     EXPECT_TRUE(created->job.waiting());
     return created->job.id;
   }
-  std::string dir_;
-  Workspace ws_;
 };
 
 TEST_F(JobQueueTest, WaitingJobIsNotReconciledAsDeadAndHasNoLock) {
   JobStore store = open();
   std::string id = waiting_job(store, "one");
   EXPECT_EQ(*sys::probe_lock(ws_.lock_path(id)), sys::LockState::kMissing);
-  EXPECT_EQ(*store.reconcile(), 0u);
+  EXPECT_TRUE(store.ownerless()->empty());
   auto got = store.get(id);
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->status, JobStatus::kQueued);
@@ -49,6 +44,7 @@ TEST_F(JobQueueTest, WaitingJobIsNotReconciledAsDeadAndHasNoLock) {
 TEST_F(JobQueueTest, ClaimsOldestFirstWithinTheLimit) {
   JobStore store = open();
   std::vector<std::string> ids;
+  ids.reserve(4);
   for (int i = 0; i < 4; ++i) ids.push_back(waiting_job(store, "job " + std::to_string(i)));
   auto queue = store.queue();
   ASSERT_TRUE(queue.ok());
@@ -82,6 +78,13 @@ TEST_F(JobQueueTest, DeadClaimerFreesItsSlot) {
     ASSERT_TRUE(claimed.ok() && claimed->has_value());
     // Its lock is dropped here: the owner is gone without starting a worker.
   }
+  auto blocked = store.claim_queued(1);  // its slot is taken until its end is recorded
+  ASSERT_TRUE(blocked.ok());
+  EXPECT_FALSE(blocked->has_value());
+  auto gone = store.ownerless();
+  ASSERT_TRUE(gone.ok());
+  ASSERT_EQ(gone->size(), 1u);
+  ASSERT_EQ(*store.record_ownerless(*gone), std::vector<std::string>{a});
   auto next = store.claim_queued(1);
   ASSERT_TRUE(next.ok() && next->has_value());
   EXPECT_EQ((*next)->job.id, b);
@@ -125,22 +128,19 @@ TEST_F(JobQueueTest, TwoStoresClaimingAtOnceNeverClaimTheSameJob) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(JobQueueTest, QueueRunnerRunsOnReadsOnlyWhenSomethingWaits) {
+TEST_F(JobQueueTest, QueueIsReadyOnlyWhenAJobWaitsAndASlotIsFree) {
   JobStore store = open();
-  int calls = 0;
-  store.set_queue_runner([&](JobStore&) { ++calls; });
-  ASSERT_TRUE(store.reconcile().ok());
-  EXPECT_EQ(calls, 0);
-  waiting_job(store, "a");
-  ASSERT_TRUE(store.reconcile().ok());
-  EXPECT_EQ(calls, 1);
-  // Not re-entered from inside the runner.
-  store.set_queue_runner([&](JobStore& s) {
-    ++calls;
-    (void)s.reconcile();
-  });
-  ASSERT_TRUE(store.reconcile().ok());
-  EXPECT_EQ(calls, 2);
+  ASSERT_TRUE(store.set_config(std::string(kMaxParallelKey), "1").ok());
+  EXPECT_FALSE(*store.queue_ready());  // nothing waits
+  std::string a = waiting_job(store, "a");
+  waiting_job(store, "b");
+  EXPECT_TRUE(*store.queue_ready());
+  auto claimed = store.claim_queued(1);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_EQ((*claimed)->job.id, a);
+  EXPECT_FALSE(*store.queue_ready());  // b waits, but the only slot is taken
+  ASSERT_TRUE(*store.finish(a, make_terminal(EndReason::kCompleted, "")));
+  EXPECT_TRUE(*store.queue_ready());
 }
 
 }  // namespace

@@ -224,42 +224,57 @@ Result<bool> JobStore::finish_where(const std::string& id, const Terminal& t,
   if (*changed != 1) return false;
   (void)env_->remove_file(ws_.lock_path(id));
   (void)env_->remove_file(ws_.cancel_path(id));
-  if (options_.on_end) options_.on_end(*this, id);
-  (void)prune();  // best effort: the transition has happened whatever retention does
   return true;
 }
 
-Result<bool> JobStore::reconcile_job(const Job& job) {
-  unrecorded_.erase(job.id);
-  if (job.waiting()) return false;              // no owner yet, by design: it waits for a slot
-  if (!validate_job_ref(job.id)) return false;  // not a row this store wrote: leave it alone
-  auto state = env_->probe_lock(ws_.lock_path(job.id));
-  if (!state) return state.error();
-  if (*state == sys::LockState::kHeld) return false;
-  if (*state == sys::LockState::kMissing && job.pid_start_time != 0 &&
-      env_->process_matches(static_cast<pid_t>(job.pid), job.pid_start_time)) {
-    return false;  // the lock file was removed under a live owner: trust its identity instead
+Result<std::vector<OwnerlessJob>> JobStore::ownerless() {
+  auto jobs = query(std::string("WHERE ") + std::string(kActiveJobs), [](Statement&) {});
+  if (!jobs) return jobs.error();
+  std::vector<OwnerlessJob> gone;
+  for (Job& job : *jobs) {
+    if (job.waiting()) continue;              // no owner yet, by design: it waits for a slot
+    if (!validate_job_ref(job.id)) continue;  // not a row this store wrote: leave it alone
+    auto state = env_->probe_lock(ws_.lock_path(job.id));
+    if (!state) return state.error();
+    if (*state == sys::LockState::kHeld) continue;
+    bool missing = *state == sys::LockState::kMissing;
+    if (missing && job.pid_start_time != 0 &&
+        env_->process_matches(static_cast<pid_t>(job.pid), job.pid_start_time)) {
+      continue;  // the lock file was removed under a live owner: trust its identity instead
+    }
+    gone.push_back(OwnerlessJob{std::move(job), missing});
   }
-  // The owner died without cleaning up: end what it left running (a worker leads its own
-  // session; the app-server leads another, which holds the MCP servers Codex started).
-  (void)env_->end_session(static_cast<pid_t>(job.pid), job.pid_start_time);
-  (void)env_->end_session(static_cast<pid_t>(job.app_server_pid), job.app_server_start_time);
+  return gone;
+}
+
+Result<std::vector<std::string>> JobStore::record_ownerless(const std::vector<OwnerlessJob>& gone) {
+  unrecorded_.clear();
+  std::vector<std::string> ended;
+  for (const OwnerlessJob& job : gone) {
+    auto recorded = record_owner_gone(job);
+    if (!recorded) return recorded.error();
+    if (*recorded) ended.push_back(job.job.id);
+  }
+  return ended;
+}
+
+Result<bool> JobStore::record_owner_gone(const OwnerlessJob& gone) {
+  const Job& job = gone.job;
   bool cancel_requested = job.cancel_requested || env_->path_exists(ws_.cancel_path(job.id));
   Terminal t =
       cancel_requested
           // The owner was told to stop and is gone: the cancel asked for is what happened.
           ? make_terminal(EndReason::kCancelled, "Cancelled by user.")
-          : make_terminal(
-                EndReason::kWorkerDied,
-                fmt::format("Worker exited unexpectedly (pid {}).{}", job.pid,
-                            *state == sys::LockState::kMissing ? " Its job lock is missing." : ""));
+          : make_terminal(EndReason::kWorkerDied,
+                          fmt::format("Worker exited unexpectedly (pid {}).{}", job.pid,
+                                      gone.lock_missing ? " Its job lock is missing." : ""));
   auto won = finish(job.id, t);
   if (!won) {
     // The end cannot be written (a full or read-only disk): reads still show the job as it is,
-    // ended, saying so; the next read able to write records it. The lock file and the log stay
-    // as they are until then.
+    // ended, saying so; the next record_ownerless able to write records it. The lock file and
+    // the log stay as they are until then.
     unrecorded_.emplace(job.id, ended_unrecorded(job, t, won.error(), env_->now_ms()));
-    return true;
+    return false;
   }
   if (*won) {
     (void)append_log_line(*env_, ws_.log_path(job.id),
@@ -270,46 +285,22 @@ Result<bool> JobStore::reconcile_job(const Job& job) {
 
 void JobStore::show_unrecorded(std::vector<Job>& jobs) const {
   for (Job& job : jobs) {
-    if (auto it = unrecorded_.find(job.id); it != unrecorded_.end()) job = it->second;
+    auto it = unrecorded_.find(job.id);
+    if (it != unrecorded_.end() && job.active()) job = it->second;
   }
-}
-
-Result<size_t> JobStore::reconcile() {
-  unrecorded_.clear();
-  auto jobs = query(std::string("WHERE ") + std::string(kActiveJobs), [](Statement&) {});
-  if (!jobs) return jobs.error();
-  size_t count = 0;
-  for (const Job& job : *jobs) {
-    auto changed = reconcile_job(job);
-    if (!changed) return changed.error();
-    count += *changed ? 1 : 0;
-  }
-  run_queue();
-  return count;
 }
 
 Result<std::optional<Job>> JobStore::get(const std::string& id) {
-  auto jobs = query("WHERE id = ?1", [&](Statement& s) { s.bind(1, id); });
-  if (!jobs) return jobs.error();
-  if (jobs->empty()) return std::optional<Job>();
-  if (jobs->front().active()) {
-    auto changed = reconcile_job(jobs->front());
-    if (!changed) return changed.error();
-    if (auto it = unrecorded_.find(id); it != unrecorded_.end()) {
-      return std::optional<Job>(it->second);
-    }
-    run_queue();  // a dead owner's slot is free; a waiting job may start
-    if (*changed) return get(id);
-    if (jobs->front().waiting()) {  // it may just have been started: show it as it is now
-      auto now = query("WHERE id = ?1", [&](Statement& s) { s.bind(1, id); });
-      if (now && !now->empty()) return std::optional<Job>(std::move(now->front()));
-    }
+  auto found = row(id);
+  if (found && found->has_value() && !unrecorded_.empty()) {
+    std::vector<Job> one{std::move(**found)};
+    show_unrecorded(one);
+    return std::optional<Job>(std::move(one.front()));
   }
-  return std::optional<Job>(std::move(jobs->front()));
+  return found;
 }
 
 Result<std::vector<Job>> JobStore::with_prefix(const std::string& prefix, size_t limit) {
-  COMPANION_TRY(reconcile());
   auto jobs = query("WHERE substr(id, 1, ?2) = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?3",
                     [&](Statement& s) {
                       s.bind(1, prefix).bind(2, static_cast<int64_t>(prefix.size()));
@@ -322,7 +313,6 @@ Result<std::vector<Job>> JobStore::with_prefix(const std::string& prefix, size_t
 }
 
 Result<std::vector<Job>> JobStore::active(const JobFilter& filter) {
-  COMPANION_TRY(reconcile());
   auto jobs = query(std::string("WHERE ") + std::string(kActiveJobs) +
                         " AND (?1 IS NULL OR session_id = ?1) AND (?2 OR origin = 'user') "
                         "ORDER BY updated_at DESC, id DESC",
@@ -335,7 +325,6 @@ Result<std::vector<Job>> JobStore::active(const JobFilter& filter) {
 }
 
 Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limit) {
-  COMPANION_TRY(reconcile());
   auto jobs = query(
       // `+status` keeps SQLite on the updated_at index: it walks newest first and stops after
       // `limit` rows instead of sorting every finished job.
@@ -361,7 +350,6 @@ Result<std::vector<Job>> JobStore::finished(const JobFilter& filter, size_t limi
 Result<std::vector<Job>> JobStore::take_ended_announcements(const std::string& session_id,
                                                             size_t limit) {
   if (read_only_) return *read_only_;
-  COMPANION_TRY(reconcile());
   std::vector<Job> taken;
   Status done = with_write_transaction(db_, [&]() -> Status {
     auto jobs = query(

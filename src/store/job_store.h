@@ -1,6 +1,10 @@
 // The per-workspace job store: one SQLite database (WAL) plus a jobs/ folder holding each job's
-// lock and log. Terminal transitions are compare-and-set; every read reconciles jobs whose owner
-// is gone (DESIGN.md invariants 2 and 3).
+// lock and log. Terminal transitions are compare-and-set (DESIGN.md invariants 2 and 3).
+//
+// The store answers queries and records transitions; it starts, ends and deletes no process,
+// worktree or file but its own (the database and each job's lock, cancel and log files). Reads
+// are pure: a job whose owner is gone stays active until someone records that
+// (ownerless + record_ownerless); jobs::settle is the one step that does, with the effects.
 //
 // A full (or read-only) disk never hides the jobs already stored: the store then opens for
 // reading only (see read_only()), every write fails with the reason, and a job whose owner is
@@ -10,7 +14,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -93,6 +96,12 @@ struct PrunedJob {
   int64_t pruned_at = 0;
 };
 
+// An active job whose owner is gone (JobStore::ownerless).
+struct OwnerlessJob {
+  Job job;
+  bool lock_missing = false;  // its lock file is gone too (else it is there, and free)
+};
+
 // How many finished stop-gate reviews a workspace keeps (JobStore::Options::keep_stop_gate).
 inline constexpr size_t kKeepStopGateReviews = 20;
 
@@ -110,13 +119,6 @@ class JobStore {
     size_t keep_stop_gate = kKeepStopGateReviews;
     size_t keep_pruned_ids = 1000;
     int busy_timeout_ms = 30000;
-    // Called for each finished job prune() deletes, after its row is gone (a worktree task's
-    // worktree and branch go with it: jobs::remove_job_worktree). Must not throw; best effort.
-    std::function<void(const Workspace&, const Job&)> on_prune;
-    // Called once per job, by the store that records its end (its owner, a reader that found the
-    // owner dead, `cancel`), right after that transition is committed. Must not throw or wait;
-    // best effort (the workspace's notify command: jobs::start_notifier).
-    std::function<void(JobStore&, const std::string& id)> on_end;
   };
 
   // Opens (creating directories, database and schema as needed) the store of `ws`. When that
@@ -143,8 +145,8 @@ class JobStore {
   Result<CreatedJob> create(const NewJob& spec);
   // create() for a stop-gate review (spec.origin must be JobOrigin::kStopGate), unless one of
   // spec.session_id is already active: then that job, and nothing is created. The check and the
-  // insert are one write transaction, so two stops at once start one review. Reconciles first (a
-  // review whose owner died is not running).
+  // insert are one write transaction, so two stops at once start one review. A review whose
+  // owner died counts as running until its end is recorded (jobs::settle first).
   Result<std::variant<CreatedJob, Job>> create_stop_gate_review(const NewJob& spec);
 
   // The owner starts the job: queued → running (compare-and-set), recording the owner. False when
@@ -156,7 +158,8 @@ class JobStore {
 
   // Compare-and-set to a terminal state: true when this call won; false when the job was already
   // terminal, which then stays as it was. A non-empty `terminal.summary` replaces the summary.
-  // Removes the job's lock file and applies retention.
+  // Removes the job's lock and cancel files. Starts nothing: the winner runs the end's effects
+  // (jobs::settle with the id: notify, retention, the queue).
   Result<bool> finish(const std::string& id, const Terminal& terminal);
 
   // The queue (store/job_queue.cc). A slot is an active job with an owner (running, or queued and
@@ -166,20 +169,17 @@ class JobStore {
   // waiting job this process's (pid, lock) and returns it with its lock, to be handed to a worker
   // (jobs::launch_worker). nullopt when no slot is free or nothing waits. Two processes calling
   // this at once never claim the same job (the transaction serializes them, and the lock file is
-  // created exclusively). Reconciles first, so a dead owner frees its slot.
+  // created exclusively). A dead owner's slot counts as taken until its end is recorded
+  // (record_ownerless, which jobs::settle runs before it promotes).
   Result<std::optional<CreatedJob>> claim_queued(size_t max_running);
+  // Whether a job waits and fewer than the workspace's max-parallel slots are taken (a cheap
+  // read, no write transaction): when false, promoting the queue would claim nothing.
+  Result<bool> queue_ready();
   // The waiting jobs, first to start first (the order they were created in: rowid).
   Result<std::vector<Job>> queue();
   // Ends a job that is still waiting (compare-and-set on "queued without an owner"): true when
   // this call won; false when it was claimed or ended meanwhile.
   Result<bool> finish_waiting(const std::string& id, const Terminal& terminal);
-  // Whoever can start waiting jobs (the CLI installs jobs::promote_queued). run_queue() calls it
-  // (never re-entered); every reconcile() and get() of an active job ends with run_queue(), so
-  // any reconciling read promotes the next waiting job.
-  void set_queue_runner(std::function<void(JobStore&)> runner) {
-    queue_runner_ = std::move(runner);
-  }
-  void run_queue();
   // The queue's state (store/queue_state.cc); a store without the row reads as a running queue.
   Result<QueueState> queue_state();
   // Holds (`queue pause`) or releases the queue: true when this call changed it. Errors: SQLite;
@@ -189,25 +189,31 @@ class JobStore {
   // window resets (0 clears it). Errors: SQLite; a read-only store.
   Status record_rate_limits(const nlohmann::json& snapshot, std::optional<int64_t> limited_until);
 
-  // Reconciled reads. A job whose owner is gone but whose end could not be written (the store
-  // is read-only, or the write failed) is returned ended anyway: its error message says that
-  // it is not recorded yet, and the next read that can write records it.
+  // Reads: pure queries, as stored. A job the last record_ownerless found ownerless but could not
+  // end in the store (it is read-only, or the write failed) is returned ended anyway: its error
+  // message says that it is not recorded yet, and the next record_ownerless that can write
+  // records it.
   Result<std::optional<Job>> get(const std::string& id);
   Result<std::vector<Job>> with_prefix(const std::string& prefix, size_t limit);
   Result<std::vector<Job>> active(const JobFilter& filter);
   // Finished jobs, newest updatedAt first.
   Result<std::vector<Job>> finished(const JobFilter& filter, size_t limit);
 
-  // Turns active jobs whose owner is gone into failed (worker-died), or cancelled when a cancel
-  // was asked for, after ending what the owner left running (its session and its app-server's,
-  // see sys::end_session). Returns how many, counting those it could only end in memory
-  // (see "Reconciled reads").
-  Result<size_t> reconcile();
+  // Active jobs whose owner is gone: its lock is free, or missing while the recorded owner
+  // process (pid and start time) is not running. Waiting jobs (no owner yet) are not. A pure read
+  // (lock probes, the process table); what the owner left running is still running.
+  Result<std::vector<OwnerlessJob>> ownerless();
+  // The one transition of a reader: ends each of `gone` (from ownerless(), after what its owner
+  // left running was ended) as failed (EndReason::kWorkerDied), or cancelled when a cancel was
+  // asked for, by compare-and-set, and logs it. Returns the ids whose end this call recorded; one
+  // it could only end in memory (see "Reads") is not among them. Forgets the in-memory ends of
+  // the call before.
+  Result<std::vector<std::string>> record_ownerless(const std::vector<OwnerlessJob>& gone);
 
   // The jobs of `session_id` created with NewJob::announce_end that have ended and were not
   // announced yet, oldest end first, at most `limit`. They are marked announced in the same write
   // transaction, so each job is returned once, to one caller, whatever runs at the same time.
-  // Reconciles first (a job whose worker died has ended too).
+  // A job whose owner died is among them once its end is recorded (jobs::settle first).
   Result<std::vector<Job>> take_ended_announcements(const std::string& session_id, size_t limit);
 
   // Whether job `id` was created with NewJob::announce_end (a background job, whose end nobody
@@ -234,8 +240,9 @@ class JobStore {
   Status clear_broker_session(const std::string& key, const std::string& endpoint);
 
   // Deletes the finished jobs retention does not keep (Options), with their logs, lock and
-  // cancel files, and remembers their ids. Errors: SQLite; a read-only store.
-  Status prune();
+  // cancel files, and remembers their ids; returns the jobs deleted (a worktree task's worktree
+  // is the caller's to remove: jobs::settle). Errors: SQLite; a read-only store.
+  Result<std::vector<Job>> prune();
   // The job retention removed whose id is `ref`, else the only one whose id starts with `ref`;
   // nullopt when none (or several) match. Errors: SQLite.
   Result<std::optional<PrunedJob>> pruned(const std::string& ref);
@@ -261,7 +268,7 @@ class JobStore {
   Result<std::vector<Job>> query(std::string_view tail, Bind&& bind);
   // query() without parameters (for files that do not see query's definition).
   Result<std::vector<Job>> select(std::string_view tail);
-  Result<bool> reconcile_job(const Job& job);
+  Result<bool> record_owner_gone(const OwnerlessJob& gone);
   // Builds `spec`'s job, takes its lock (unless it waits for a slot) and inserts its row.
   Result<CreatedJob> insert_new(const NewJob& spec);
   // The row of `id` as stored (not reconciled); nullopt when there is none.
@@ -282,8 +289,6 @@ class JobStore {
   std::optional<Error> read_only_;  // why writes are refused
   // Jobs the last reconcile found ownerless but could not end in the store, by id, as ended.
   std::map<std::string, Job> unrecorded_;
-  std::function<void(JobStore&)> queue_runner_;
-  bool queue_running_ = false;
 };
 
 // "JOB was removed by retention on 2026-12-07 10:31:02 UTC; raise CODEX_COMPANION_KEEP_JOBS" (for

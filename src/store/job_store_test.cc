@@ -9,6 +9,7 @@
 #include "store/job_id.h"
 #include "store/job_log.h"
 #include "store/sqlite.h"
+#include "store/store_test_support.h"
 #include "sys/clock.h"
 #include "sys/fake_env.h"
 #include "sys/fs.h"
@@ -18,13 +19,10 @@
 namespace companion::store {
 namespace {
 
-class JobStoreTest : public ::testing::Test {
+using testing::record_gone_owners;
+
+class JobStoreTest : public testing::WorkspaceFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/companion-store-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ws_ = Workspace{dir_ + "/repo", dir_ + "/state/repo-0123456789abcdef"};
-  }
   JobStore open(size_t keep = 50) {
     JobStore::Options o;
     o.keep_finished = keep;
@@ -32,8 +30,6 @@ class JobStoreTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error().message;
     return std::move(*s);
   }
-  std::string dir_;
-  Workspace ws_;
 };
 
 NewJob task_spec(std::string title = "a task") {
@@ -106,7 +102,7 @@ TEST_F(JobStoreTest, TerminalTransitionIsCompareAndSet) {
   EXPECT_FALSE(sys::path_exists(ws_.lock_path(id)));
 }
 
-TEST_F(JobStoreTest, ReadReconcilesJobWhoseOwnerIsGone) {
+TEST_F(JobStoreTest, RecordOwnerlessEndsJobWhoseOwnerIsGone) {
   JobStore store = open();
   std::string id;
   {
@@ -115,6 +111,11 @@ TEST_F(JobStoreTest, ReadReconcilesJobWhoseOwnerIsGone) {
     id = created->job.id;
     ASSERT_TRUE(*store.start(id, StartInfo{::getpid(), 0}));
   }  // the lock is released here: the owner is gone
+  // A read is only a read: the job stays as stored until its end is recorded.
+  EXPECT_EQ((*store.get(id))->status, JobStatus::kRunning);
+  EXPECT_EQ(store.active({})->size(), 1u);
+  EXPECT_EQ(record_gone_owners(store), std::vector<std::string>{id});
+  EXPECT_TRUE(record_gone_owners(store).empty());  // recorded once
   auto active = store.active({});
   ASSERT_TRUE(active.ok());
   EXPECT_TRUE(active->empty());
@@ -135,6 +136,7 @@ TEST_F(JobStoreTest, LivePidWithFreeLockIsStillReconciled) {
   // The row names this (live) process, but nobody holds the lock any more.
   created->lock.reset();
   ASSERT_TRUE(sys::process_matches(::getpid(), created->job.pid_start_time));
+  record_gone_owners(store);
   auto job = store.get(id);
   EXPECT_EQ((*job)->status, JobStatus::kFailed);
 }
@@ -148,6 +150,7 @@ TEST_F(JobStoreTest, OwnerGoneAfterCancelRequestEndsCancelled) {
     id = created->job.id;
     ASSERT_TRUE(*store.update(id, JobPatch{.request_cancel = true}));
   }  // the owner dies before writing a terminal state
+  record_gone_owners(store);
   auto job = store.get(id);
   EXPECT_EQ((*job)->status, JobStatus::kCancelled);
   EXPECT_EQ((*job)->end_reason, EndReason::kCancelled);
@@ -159,9 +162,11 @@ TEST_F(JobStoreTest, MissingLockFileUnderLiveOwnerIsNotReconciled) {
   ASSERT_TRUE(created.ok());
   ASSERT_TRUE(sys::remove_file(ws_.lock_path(created->job.id)).ok());
   // The row names this live process with its real start time: the owner is alive.
+  EXPECT_TRUE(record_gone_owners(store).empty());
   EXPECT_EQ((*store.get(created->job.id))->status, JobStatus::kQueued);
   // A row whose process identity does not match is reconciled.
   ASSERT_TRUE(*store.update(created->job.id, JobPatch{.pid_start_time = 1}));
+  record_gone_owners(store);
   auto job = store.get(created->job.id);
   EXPECT_EQ((*job)->status, JobStatus::kFailed);
   EXPECT_NE((*job)->error_message.find("lock is missing"), std::string::npos);
@@ -196,6 +201,10 @@ TEST_F(JobStoreTest, RetentionKeepsNewestFinishedAndNeverActive) {
     ids.push_back(c->job.id);
     clock.advance(1);  // distinct updatedAt values
   }
+  EXPECT_EQ(store.finished({}, 100)->size(), 6u);  // a finish prunes nothing by itself
+  auto pruned = store.prune();
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(pruned->size(), 3u);
   auto finished = store.finished({}, 100);
   ASSERT_EQ(finished->size(), 3u);
   EXPECT_EQ(finished->front().id, ids[5]);
@@ -259,10 +268,11 @@ TEST_F(JobStoreTest, EndedJobsAreAnnouncedOnceToTheirSession) {
   EXPECT_TRUE(second.take_ended_announcements("session-1", 10)->empty());
   EXPECT_TRUE(store.take_ended_announcements("session-1", 10)->empty());
   EXPECT_EQ(second.take_ended_announcements("session-2", 10)->size(), 1u);
-  // A job whose owner died ends on the read, and is announced by it (the owner is made a pid
-  // no process has, so reconciling it signals nothing).
+  // A job whose owner died is announced once its end is recorded.
   ASSERT_TRUE(*store.update(still_running->job.id, JobPatch{.pid = 4194303, .pid_start_time = 1}));
   still_running->lock.reset();
+  EXPECT_TRUE(store.take_ended_announcements("session-1", 10)->empty());
+  record_gone_owners(store);
   auto died = store.take_ended_announcements("session-1", 10);
   ASSERT_EQ(died->size(), 1u);
   EXPECT_EQ(died->front().id, still_running->job.id);
@@ -336,54 +346,6 @@ TEST_F(JobStoreTest, BusyRetriesAreBoundedByTheBusyTimeout) {
   EXPECT_LT(took, 1000);
   ASSERT_TRUE(writer->exec("ROLLBACK").ok());
   EXPECT_TRUE(*store.update(created->job.id, JobPatch{.request_cancel = true}));
-}
-
-// Regression (descendants outlived their job): the owner and its app-server were SIGKILLed, so
-// nobody ended what they started. The reader that finds the owner dead ends both sessions.
-TEST_F(JobStoreTest, ReconcilingReaderEndsWhatADeadOwnerLeftRunning) {
-  JobStore store = open();
-  auto created = store.create(task_spec());
-  ASSERT_TRUE(created.ok());
-  const std::string id = created->job.id;
-  // An "app-server" that leads its own session and started a helper that ignores SIGTERM and
-  // lives in its own process group (as Codex starts MCP servers).
-  std::string pid_file = dir_ + "/helper.pid";
-  sys::SpawnOptions spawn;
-  spawn.argv = {"/bin/sh", "-c",
-                "python3 -c 'import os, signal, sys, time\n"
-                "os.setpgid(0, 0)\n"
-                "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                "open(sys.argv[1], \"w\").write(str(os.getpid()))\n"
-                "time.sleep(60)' " +
-                    pid_file + " & exec sleep 60"};
-  spawn.new_session = true;
-  auto app_server = sys::spawn(spawn);
-  ASSERT_TRUE(app_server.ok()) << app_server.error().message;
-  ASSERT_TRUE(
-      *store.update(id, JobPatch{.app_server_pid = *app_server,
-                                 .app_server_start_time = sys::process_start_time(*app_server)}));
-  std::string helper_text;
-  for (int i = 0; i < 500 && helper_text.empty(); ++i) {
-    auto text = sys::read_file(pid_file);
-    if (text) helper_text = *text;
-    if (helper_text.empty()) sys::sleep_ms(10);
-  }
-  ASSERT_FALSE(helper_text.empty());
-  pid_t helper = std::stoi(helper_text);
-  ASSERT_TRUE(sys::process_start_time(helper).has_value());
-  created->lock.reset();  // the owner is gone
-  ASSERT_EQ(::kill(*app_server, SIGKILL), 0);
-  ASSERT_TRUE(sys::reap_within(*app_server, 5000).has_value());
-  EXPECT_TRUE(sys::process_start_time(helper).has_value());  // orphaned, still running
-  auto job = store.get(id);
-  EXPECT_EQ((*job)->status, JobStatus::kFailed);
-  bool gone = false;
-  for (int i = 0; i < 500 && !gone; ++i) {
-    gone = !sys::process_start_time(helper).has_value();
-    if (!gone) sys::sleep_ms(10);
-  }
-  EXPECT_TRUE(gone) << "helper " << helper << " outlived its job";
-  if (!gone) ::kill(helper, SIGKILL);
 }
 
 TEST(JobId, FormatAndValidation) {

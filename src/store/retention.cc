@@ -59,7 +59,7 @@ Result<std::optional<PrunedJob>> lookup_pruned(Database& db, const std::string& 
 
 }  // namespace
 
-Status JobStore::prune() {
+Result<std::vector<Job>> JobStore::prune() {
   if (read_only_) return *read_only_;
   const int64_t now = env_->now_ms();
   std::vector<std::string> doomed;
@@ -78,7 +78,7 @@ Status JobStore::prune() {
   auto gates = beyond(db_, JobOrigin::kStopGate, options_.keep_stop_gate);
   if (!gates) return gates.error();
   for (const Candidate& c : *gates) doomed.push_back(c.id);
-  if (doomed.empty()) return {};
+  if (doomed.empty()) return std::vector<Job>();
   auto removed = delete_finished(doomed);
   if (!removed) return removed.error();
   for (const Job& job : *removed) {
@@ -86,9 +86,8 @@ Status JobStore::prune() {
     (void)env_->remove_file(ws_.log_path(job.id));
     (void)env_->remove_file(ws_.lock_path(job.id));
     (void)env_->remove_file(ws_.cancel_path(job.id));
-    if (options_.on_prune) options_.on_prune(ws_, job);
   }
-  return {};
+  return removed;
 }
 
 Result<std::vector<Job>> JobStore::delete_finished(const std::vector<std::string>& ids) {

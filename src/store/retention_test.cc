@@ -10,6 +10,7 @@
 
 #include "store/job_store.h"
 #include "store/sqlite.h"
+#include "store/store_test_support.h"
 #include "sys/fake_env.h"
 #include "sys/fs.h"
 
@@ -18,30 +19,22 @@ namespace {
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
-class RetentionTest : public ::testing::Test {
+class RetentionTest : public testing::WorkspaceFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/companion-retention-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    ws_ = Workspace{dir_ + "/repo", dir_ + "/state/repo-0123456789abcdef"};
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
   JobStore open(const JobStore::Options& options) {
     auto s = JobStore::open(ws_, clock_, options);
     EXPECT_TRUE(s.ok()) << s.error().message;
     return std::move(*s);
   }
-  // A job created and finished at once, one clock tick after the previous one.
+  // A job created and finished at once (then retention applied), one clock tick after the
+  // previous one.
   std::string finished(JobStore& store, JobOrigin origin = JobOrigin::kUser, bool read = false) {
     NewJob spec{JobKind::kTask, "t", "s", "session-1", false, {{"prompt", "p"}}};
     spec.origin = origin;
     auto c = store.create(spec);
     EXPECT_TRUE(c.ok()) << c.error().message;
     EXPECT_TRUE(*store.finish(c->job.id, make_terminal(EndReason::kCompleted)));
+    EXPECT_TRUE(store.prune().ok());  // as jobs::settle does after each end
     if (read) {
       EXPECT_TRUE(store.mark_read(c->job.id, clock_.now_ms()).ok());
     }
@@ -55,8 +48,6 @@ class RetentionTest : public ::testing::Test {
   }
 
   sys::FakeClockEnv clock_{sys::default_env()};
-  std::string dir_;
-  Workspace ws_;
 };
 
 // Regression: a finished result nobody read was pruned silently. Retention counted finished jobs

@@ -7,7 +7,6 @@ namespace companion::store {
 Result<std::variant<CreatedJob, Job>> JobStore::create_stop_gate_review(const NewJob& spec) {
   if (read_only_) return *read_only_;
   if (spec.origin != JobOrigin::kStopGate) return make_error("not a stop-gate review");
-  COMPANION_TRY(reconcile());
   std::variant<CreatedJob, Job> out;
   Status done = with_write_transaction(db_, [&]() -> Status {
     auto running = query(std::string("WHERE ") + std::string(kActiveJobs) +

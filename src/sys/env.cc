@@ -69,6 +69,13 @@ class RealEnv final : public Env {
   Status ensure_private_dir(const std::string& path) override {
     return sys::ensure_private_dir(path);
   }
+  Status check_private_dir(const std::string& path) override {
+    return sys::check_private_dir(path);
+  }
+  Result<std::string> make_socket_dir(const std::string& parent,
+                                      const std::string& prefix) override {
+    return sys::make_socket_dir(parent, prefix);
+  }
   bool path_exists(const std::string& path) override { return sys::path_exists(path); }
   Result<std::vector<std::string>> list_dir(const std::string& path) override {
     return sys::list_dir(path);

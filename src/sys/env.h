@@ -8,11 +8,11 @@
 // (src/cli/main.cc), which hands the one real Env down; scripts/lint_rules.py checks that, and
 // that no code outside sys/ calls a free function of sys/ that has an Env method here.
 // What stays a free function of sys/, outside the seam: the event-loop code (the rpc/ transports,
-// the broker's socket and client handling on Asio: pipes, exit descriptors, reaping, unix
-// sockets, peer credentials), process-wide set-up (signal dispositions and stop handlers, the
-// subreaper, forking off a daemon, the process's own executable and umask), standard input and
-// output, and pure helpers (paths as text, JSON, hashes of bytes). They are tested against the
-// real OS.
+// the turn runner's workspace watch in codex/turn_run.cc, the broker's socket and client
+// handling on Asio: pipes, exit descriptors, reaping, unix sockets, peer credentials), process-wide
+// set-up (signal dispositions and stop handlers, the subreaper, forking off a daemon, the process's
+// own executable and umask), standard input and output, and pure helpers (paths as text, JSON,
+// hashes of bytes). They are tested against the real OS.
 //
 // Errors are values: each fallible operation says what it was doing and why it failed.
 // Thread-safety: default_env() may be used from any thread; wrappers are as thread-safe as the
@@ -86,6 +86,11 @@ class Env {
   // Creates the directory (and missing parents) 0700, or checks an existing one is a private
   // directory of ours (see sys/fs.h).
   virtual Status ensure_private_dir(const std::string& path) = 0;
+  // An existing directory owned by this uid with no access for others (see sys::check_private_dir).
+  virtual Status check_private_dir(const std::string& path) = 0;
+  // A fresh private directory for a unix socket under `parent` (see sys::make_socket_dir).
+  virtual Result<std::string> make_socket_dir(const std::string& parent,
+                                              const std::string& prefix) = 0;
   // lstat() succeeds: a dangling symlink exists.
   virtual bool path_exists(const std::string& path) = 0;
   // Names in a directory, "." and ".." left out, unsorted.
@@ -188,6 +193,13 @@ class EnvWrapper : public Env {
   Status remove_file(const std::string& path) override { return target_.remove_file(path); }
   Status ensure_private_dir(const std::string& path) override {
     return target_.ensure_private_dir(path);
+  }
+  Status check_private_dir(const std::string& path) override {
+    return target_.check_private_dir(path);
+  }
+  Result<std::string> make_socket_dir(const std::string& parent,
+                                      const std::string& prefix) override {
+    return target_.make_socket_dir(parent, prefix);
   }
   bool path_exists(const std::string& path) override { return target_.path_exists(path); }
   Result<std::vector<std::string>> list_dir(const std::string& path) override {

@@ -339,6 +339,17 @@ class BrokerKilledWhileWritingItsPidFile(SharedFakeCase):
     """Found by the chaos runner: a broker SIGKILLed while writing its pid file leaves the draft
     (`broker.pid.tmp.<pid>`), and its socket directory stayed after `broker stop --force`."""
 
+    def stop_killed_broker(self, sock_dir, pid_file):
+        """Records a broker at `sock_dir` that was SIGKILLed (no process), then `broker stop
+        --force`, which must succeed."""
+        record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
+                  "socketDir": sock_dir, "pidFile": pid_file,
+                  "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
+        self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
+                      (json.dumps(record),))
+        out = self.run_cli("broker", "stop", "--force", timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+
     def test_broker_stop_force_removes_the_pid_file_draft_and_nothing_else(self):
         self.run_json("status")  # creates the store
         sock_dir = os.path.join(self.tmp, "cxc-killed")
@@ -350,13 +361,7 @@ class BrokerKilledWhileWritingItsPidFile(SharedFakeCase):
             f.write("4242 ")  # cut short by the SIGKILL
         unrelated = pid_file + ".tmp.not-a-pid"
         open(unrelated, "w").close()
-        record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
-                  "socketDir": sock_dir, "pidFile": pid_file,
-                  "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
-        self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
-                      (json.dumps(record),))
-        out = self.run_cli("broker", "stop", "--force", timeout=30)
-        self.assertEqual(out.returncode, 0, out.stderr)
+        self.stop_killed_broker(sock_dir, pid_file)
         self.assertFalse(os.path.exists(draft), "the pid file's draft is left")
         self.assertTrue(os.path.exists(unrelated), "a file of another shape was removed")
         os.remove(unrelated)
@@ -370,12 +375,6 @@ class BrokerKilledWhileWritingItsPidFile(SharedFakeCase):
         os.makedirs(sock_dir, mode=0o700)
         pid_file = os.path.join(self.state_dirs()[0], "broker.pid")
         open(pid_file + ".tmp.31337", "w").close()
-        record = {"endpoint": "unix:" + os.path.join(sock_dir, "broker.sock"),
-                  "socketDir": sock_dir, "pidFile": pid_file,
-                  "logFile": "", "pid": 0, "pidStartTime": 0, "startedAt": 0}
-        self.db_write("INSERT INTO config(key, value) VALUES ('brokerSession', ?)",
-                      (json.dumps(record),))
-        out = self.run_cli("broker", "stop", "--force", timeout=30)
-        self.assertEqual(out.returncode, 0, out.stderr)
+        self.stop_killed_broker(sock_dir, pid_file)
         self.assertFalse(os.path.exists(sock_dir), "the socket directory is left")
         self.assertFalse(os.path.exists(pid_file + ".tmp.31337"), "the draft is left")
