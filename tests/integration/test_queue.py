@@ -210,7 +210,8 @@ class QueuePauseTest(QueueCase):
         self.assertEqual(self.run_json("cancel", first["jobId"])["status"], "cancelled")
         self.reads_start_nothing([waiting["jobId"]])
         self.assertEqual(self.run_json("queue")["waiting"], 1)
-        self.run_json("queue", "resume")
+        # `resume` itself starts what waits (its settle), before any other command reads.
+        self.assertEqual(self.run_json("queue", "resume")["waiting"], 0)
         self.assertEqual(self.wait_terminal(waiting["jobId"])["status"], "completed")
 
     def test_queue_takes_only_pause_resume_or_show(self):
