@@ -56,8 +56,9 @@ enum class EndReason {
   kNoFinalMessage,  // the turn completed without an answer and changed no file
   kError,           // anything else; errorMessage says what
   kWorkspaceGone,   // the job's working directory was deleted (or moved away) while it ran
+  kRateLimited,     // a Codex usage window is used up (codexErrorInfo usageLimitExceeded)
 };
-inline constexpr EndReason kLastEndReason = EndReason::kWorkspaceGone;
+inline constexpr EndReason kLastEndReason = EndReason::kRateLimited;
 
 // How Codex says a turn ended (turn/completed's turn.status, codex-cli 0.169.0).
 enum class TurnStatus { kCompleted, kFailed, kInterrupted };
@@ -76,8 +77,9 @@ enum class TurnEnd {
   kCancelled,
   kWorkspaceGone,
   kError,
+  kRateLimited,
 };
-inline constexpr TurnEnd kLastTurnEnd = TurnEnd::kError;
+inline constexpr TurnEnd kLastTurnEnd = TurnEnd::kRateLimited;
 
 // The text of each value: "adversarial-review", "running", "verifying", "app-server-exited",
 // "interrupted", ... Empty for a value that is not an enumerator (a cast from a bad number).
@@ -161,6 +163,8 @@ constexpr std::string_view to_string(EndReason reason) {
       return "error";
     case EndReason::kWorkspaceGone:
       return "workspace-gone";
+    case EndReason::kRateLimited:
+      return "rate-limited";
   }
   return {};
 }
@@ -197,6 +201,8 @@ constexpr std::string_view to_string(TurnEnd end) {
       return "workspace-gone";
     case TurnEnd::kError:
       return "error";
+    case TurnEnd::kRateLimited:
+      return "rate-limited";
   }
   return {};
 }

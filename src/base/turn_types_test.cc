@@ -36,9 +36,9 @@ TEST(TurnTypes, EveryEnumRoundTripsThroughItsText) {
   expect_round_trips(kLastJobKind, 3);
   expect_round_trips(kLastJobStatus, 5);
   expect_round_trips(kLastPhase, 11);
-  expect_round_trips(kLastEndReason, 11);
+  expect_round_trips(kLastEndReason, 12);
   expect_round_trips(kLastTurnStatus, 3);
-  expect_round_trips(kLastTurnEnd, 9);
+  expect_round_trips(kLastTurnEnd, 10);
 }
 
 TEST(TurnTypes, TheWireAndStoreSpellings) {

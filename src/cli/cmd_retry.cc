@@ -4,6 +4,7 @@
 #include "cli/execute.h"
 #include "cli/job_ref.h"
 #include "jobs/resume.h"
+#include "sys/clock.h"
 
 namespace companion::cli {
 
@@ -59,6 +60,22 @@ int run_retry(Context& ctx) {
     request->resume_thread_id = std::move(*thread);
   }
   request->retry_of = job.id;
+  // While a usage window is used up the job cannot run: say when it can.
+  auto state = (*local)->queue_state();
+  if (!state) return fail(state.error());
+  if (state->rate_limited(ctx.env.now_ms())) {
+    std::string until = sys::iso_time(state->rate_limited_until);
+    if (!ctx.args.flag("background")) {
+      return fail(fmt::format(
+          "a Codex usage limit is reached until {}: job {} can run from then; `retry {} "
+          "--background` queues it now and it starts when the limit resets",
+          until, job.id, job.id));
+    }
+    print_note(fmt::format(
+        "[codex] A Codex usage limit is reached until {}: the retry waits in the queue until "
+        "then.\n",
+        until));
+  }
   if (!ctx.json()) print_note(fmt::format("[codex] Retrying {} as a new job.\n", job.id));
   return execute_request(ctx, *request, ctx.args.flag("background"));
 }

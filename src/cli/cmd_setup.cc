@@ -5,12 +5,53 @@
 
 #include "cli/commands.h"
 #include "cli/runtime.h"
+#include "codex/rate_limits.h"
 #include "codex/readiness.h"
+#include "sys/clock.h"
 #include "sys/json_read.h"
 
 namespace companion::cli {
 
 namespace {
+
+// setup's usageLimits: what account/rateLimits/read said ({source:"codex", windows}), else what
+// the workspace's jobs last saw ({source:"jobs", windows, recordedAt}, or no windows), with why
+// Codex did not say (`error`).
+nlohmann::json usage_limits(const codex::AccountProbe& probe, store::JobStore& store) {
+  const nlohmann::json& live = sys::json_object(probe.rate_limits, "rateLimits");
+  if (!live.empty()) {
+    return {{"source", "codex"}, {"windows", codex::rate_limit_windows(live)}, {"error", nullptr}};
+  }
+  nlohmann::json out = {
+      {"source", "jobs"},
+      {"windows", nlohmann::json::array()},
+      {"error", probe.rate_limits_error.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json(probe.rate_limits_error)}};
+  auto state = store.queue_state();
+  if (state && state->rate_limits.is_object()) {
+    out["windows"] = codex::rate_limit_windows(state->rate_limits);
+    out["recordedAt"] = sys::iso_time(state->rate_limits_at);
+  }
+  return out;
+}
+
+std::string usage_limits_line(const nlohmann::json& usage) {
+  std::string windows;
+  const nlohmann::json* listed = sys::json_field(usage, "windows");
+  for (const auto& w : listed && listed->is_array() ? *listed : nlohmann::json::array()) {
+    const nlohmann::json* used = sys::json_field(w, "usedPercent");
+    std::string part = fmt::format("{} {:g}% used", sys::json_text(w, "name"),
+                                   used && used->is_number() ? used->get<double>() : 0.0);
+    if (auto reset = sys::json_string(w, "resetsAt")) part += ", resets " + *reset;
+    windows += (windows.empty() ? "" : "; ") + part;
+  }
+  std::string error = sys::json_text(usage, "error");
+  if (windows.empty()) return "not known" + (error.empty() ? "" : " (Codex: " + error + ")");
+  if (sys::json_text(usage, "source") == "jobs") {
+    windows += " (as the last job saw them at " + sys::json_text(usage, "recordedAt") + ")";
+  }
+  return windows;
+}
 
 std::string render_setup(const nlohmann::json& r) {
   using sys::json_bool, sys::json_object, sys::json_text;
@@ -21,6 +62,7 @@ std::string render_setup(const nlohmann::json& r) {
   for (const char* key : {"node", "npm", "codex", "auth"}) {
     out += std::string("- ") + key + ": " + json_text(json_object(r, key), "detail") + "\n";
   }
+  out += "- usage limits: " + usage_limits_line(json_object(r, "usageLimits")) + "\n";
   const nlohmann::json& runtime = json_object(r, "sessionRuntime");
   out += "- session runtime: " + json_text(runtime, "label") + "\n";
   // Which Codex this run gets (and a shared broker must run to serve it).
@@ -88,6 +130,7 @@ int run_setup(Context& ctx) {
                            {"npm", codex::check_npm(ctx.env, ctx.config)},
                            {"codex", checked.codex},
                            {"auth", checked.auth},
+                           {"usageLimits", usage_limits(checked.probe, **store)},
                            {"sessionRuntime", session_runtime(ctx, **store, true)},
                            {"reviewGateEnabled", gate_on},
                            {"workspaceRoot", (*store)->workspace().root},

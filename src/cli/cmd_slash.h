@@ -6,7 +6,7 @@
 //   --session=ID  the Claude Code session (the command files write --session=${CLAUDE_SESSION_ID},
 //                 which Claude Code fills in); empty or absent: CODEX_COMPANION_SESSION_ID.
 //   COMMAND       review, adversarial-review, rescue, status, result, cancel, setup, transfer,
-//                 logs, apply or config; rescue runs `task`, every other one itself.
+//                 logs, apply, config, queue or steer; rescue runs `task`, every other one itself.
 //   --flag…       fixed option words put before the typed text (`setup --json`, the model's
 //                 `--background`, the rescue subagent's `--write`): `--name`, no values.
 //

@@ -23,9 +23,13 @@ Result<int64_t> parse_ms(const Context& ctx, const char* name, int64_t fallback)
 }
 
 // `queuePosition` (1 = next to start) on the snapshot of a job waiting for a slot.
+// With `queueHold` (jobs::queue_hold's phrase) when the queue is held.
 void add_queue_position(nlohmann::json& snap, const std::vector<std::string>& waiting,
-                        const std::string& id) {
-  if (auto position = store::queue_position(waiting, id)) snap["queuePosition"] = *position;
+                        const std::string& id, const std::optional<std::string>& hold) {
+  if (auto position = store::queue_position(waiting, id)) {
+    snap["queuePosition"] = *position;
+    if (hold) snap["queueHold"] = *hold;
+  }
 }
 
 Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
@@ -39,6 +43,8 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
   if (!waiting) return waiting.error();
   auto max_parallel = jobs::max_parallel(store);
   if (!max_parallel) return max_parallel.error();
+  auto hold = jobs::queue_hold(store);
+  if (!hold) return hold.error();
   size_t limit = ctx.args.flag("all") ? 100000 : kRecentJobs + 1;
   auto finished = store.finished(filter, limit);
   if (!finished) return finished.error();
@@ -55,10 +61,16 @@ Result<nlohmann::json> workspace_report(Context& ctx, store::JobStore& store) {
       {"needsReview", gate_on}};
   for (const auto& job : *running) {
     auto snap = render::job_snapshot(ctx.env, job, now);
-    add_queue_position(snap, *waiting, job.id);
+    add_queue_position(snap, *waiting, job.id, *hold);
     report["running"].push_back(std::move(snap));
   }
   report["queued"] = waiting->size();
+  auto queue = jobs::queue_report(store);
+  if (!queue) return queue.error();
+  report["queue"] = std::move(*queue);
+  auto state = store.queue_state();
+  if (!state) return state.error();
+  report["usageLimits"] = jobs::usage_limits_report(*state, now);
   for (size_t i = 0; i < finished->size(); ++i) {
     bool latest = i == 0;
     auto snap = render::job_snapshot(ctx.env, (*finished)[i], now);
@@ -103,7 +115,9 @@ int job_status(Context& ctx, store::JobStore& local, const std::string& ref) {
   if (job.waiting()) {
     auto waiting = jobs::waiting_ids(*resolved->store);
     if (!waiting) return fail(waiting.error());
-    add_queue_position(snap, *waiting, job.id);
+    auto hold = jobs::queue_hold(*resolved->store);
+    if (!hold) return fail(hold.error());
+    add_queue_position(snap, *waiting, job.id, *hold);
   }
   if (ctx.json()) {
     nlohmann::json out = {{"workspaceRoot", job.workspace_root}, {"job", snap}};

@@ -22,6 +22,8 @@ int run_apply(Context& ctx);
 int run_logs(Context& ctx);
 int run_retry(Context& ctx);
 int run_config(Context& ctx);
+int run_queue(Context& ctx);
+int run_steer(Context& ctx);
 int run_mcp(Context& ctx);
 
 }  // namespace companion::cli

@@ -18,9 +18,6 @@ namespace companion::cli {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low",
-                                                      "medium", "high",    "xhigh"};
-
 // A background job waits in the workspace's queue until a slot is free; this process starts
 // it at once when one is (settle promotes the queue), else a later finisher or reader does.
 int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
@@ -38,6 +35,8 @@ int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
     if (!waiting) return fail(waiting.error());
     position = store::queue_position(*waiting, job.id);
   }
+  auto hold = jobs::queue_hold(store);
+  if (!hold) return fail(hold.error());
   if (ctx.json()) {
     nlohmann::json out = {{"jobId", job.id},
                           {"status", "queued"},
@@ -45,14 +44,17 @@ int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
                           {"summary", job.summary},
                           {"logFile", job.log_file}};
     if (position) out["queuePosition"] = *position;
+    if (position && *hold) out["queueHold"] = **hold;
     print_json(out);
   } else {
     // The first line is the reference plugin's (the plugin's command files and scripts read it).
+    std::string waits_for = *hold ? "the queue is " + **hold
+                                  : std::string(
+                                        "it starts when a running job ends; see `config "
+                                        "get max-parallel`");
     std::string first =
-        position ? fmt::format(
-                       "{} queued as {} (position {} in this workspace's queue: it starts "
-                       "when a running job ends; see `config get max-parallel`).",
-                       job.title, job.id, *position)
+        position ? fmt::format("{} queued as {} (position {} in this workspace's queue: {}).",
+                               job.title, job.id, *position, waits_for)
                  : fmt::format("{} started in the background as {}.", job.title, job.id);
     print_text(
         fmt::format("{} Check /codex:status {} for progress.\n"
@@ -67,16 +69,14 @@ int launch(Context& ctx, store::JobStore& store, const store::Job& created) {
 Status apply_model_options(const Context& ctx, jobs::JobRequest& request) {
   if (auto model = ctx.args.value("model")) {
     if (model->empty()) return make_error("--model needs a model name");
-    request.model = *model == "spark" ? "gpt-5.3-codex-spark" : *model;
+    auto name = store::normalize_model("--model", *model);
+    if (!name) return name.error();
+    request.model = *name;
   }
   if (auto effort = ctx.args.value("effort")) {
-    bool known = false;
-    for (auto e : kEfforts) known = known || e == *effort;
-    if (!known) {
-      return make_error("unknown --effort '{}'; use one of none, minimal, low, medium, high, xhigh",
-                        *effort);
-    }
-    request.effort = *effort;
+    auto level = store::normalize_effort("--effort", *effort);
+    if (!level) return level.error();
+    request.effort = *level;
   }
   return {};
 }
@@ -102,6 +102,8 @@ int execute_request(Context& ctx, const jobs::JobRequest& asked, bool background
   }
   auto store = ctx.store();
   if (!store) return fail(store.error());
+  auto defaults = apply_model_defaults(ctx, **store, request);
+  if (!defaults) return fail(defaults.error());
   if (!background) sys::install_stop_handlers();  // this process will own the job
   store::NewJob spec{request.kind,
                      jobs::job_title(request),
@@ -109,6 +111,7 @@ int execute_request(Context& ctx, const jobs::JobRequest& asked, bool background
                      ctx.session_id().value_or(""),
                      request.write,
                      jobs::to_json(request)};
+  if (spec.request.is_object()) spec.request["defaultsFrom"] = *defaults;
   spec.announce_end = background;  // nobody watches a background job end: tell its session
   // A foreground job never waits (the user is watching it) but takes a slot while it runs.
   spec.wait_for_slot = background;

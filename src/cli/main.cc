@@ -23,8 +23,8 @@ struct Command {
   int (*run)(Context&);
 };
 
-const std::array<Command, 18>& commands() {
-  static const std::array<Command, 18> kTable = {{
+const std::array<Command, 20>& commands() {
+  static const std::array<Command, 20> kTable = {{
       {"setup",
        "setup [--enable-review-gate|--disable-review-gate] [--json]",
        "Check readiness (Codex CLI, auth, runtime) and toggle the stop-time review gate.",
@@ -121,12 +121,26 @@ const std::array<Command, 18>& commands() {
        {{"endpoint", "pid-file"}, {"detach", "force"}},
        run_broker},
       {"config",
-       "config get [KEY] [--json] | config set KEY VALUE | config unset KEY",
+       "config get [KEY] [--json] | config set [--user] KEY VALUE | config unset [--user] KEY",
        "Workspace settings: max-parallel (jobs at once; more background jobs wait, queued), "
        "notify (a command run with the job's JSON on stdin when a background job ends), "
-       "stopReviewGate. Words of a notify command that start with `-` go after `--`.",
-       {{}, {}, false, std::nullopt, true},
+       "stopReviewGate, and the defaults model, effort, review-model, review-effort (a flag "
+       "wins, then the workspace's, then your own with --user, then Codex's configuration). "
+       "Words of a notify command that start with `-` go after `--`.",
+       {{}, {"user"}, false, std::nullopt, true},
        run_config},
+      {"queue",
+       "queue [show|pause|resume] [--json]",
+       "Hold this workspace's queue (waiting background jobs stay queued, running ones go on; "
+       "kept across restarts), release it, or show it.",
+       {{}, {}, false, std::nullopt},
+       run_queue},
+      {"steer",
+       "steer [--json] JOB TEXT",
+       "Add instructions to a running job's Codex turn (turn/steer), from any shell, through the "
+       "shared broker; the text is recorded in the job's log.",
+       {{}, {}, true},
+       run_steer},
       {"mcp",
        "mcp [--cwd DIR]",
        "Serve the same jobs over MCP (stdio, JSON-RPC 2.0) to any MCP client: tools codex_task, "

@@ -27,6 +27,12 @@ asio::awaitable<std::string> probe_steps(AppServer& app, std::string cwd, Accoun
   auto config = co_await app.read_config(cwd);
   if (!config) co_return config.error().message;
   probe.config = std::move(*config);
+  auto limits = co_await app.read_rate_limits();
+  if (limits) {
+    probe.rate_limits = std::move(*limits);
+  } else {
+    probe.rate_limits_error = limits.error().message;
+  }
   co_return std::string();
 }
 

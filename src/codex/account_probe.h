@@ -11,14 +11,18 @@
 namespace companion::codex {
 
 // What `setup` needs to know about authentication: initialize, then account/read
-// {refreshToken:false}, then config/read {includeLayers:false, cwd}. The three answers are the
-// app-server's, unchecked: read them with sys/json_read.h.
+// {refreshToken:false}, then config/read {includeLayers:false, cwd}, then account/rateLimits/read.
+// The three answers are the app-server's, unchecked: read them with sys/json_read.h.
 struct AccountProbe {
   std::string error;          // empty on success
   nlohmann::json initialize;  // {userAgent, codexHome, ...}
   nlohmann::json account;     // {account: null | {type, email?}, requiresOpenaiAuth}
   nlohmann::json config;      // {config{model_provider, model_providers, ...}}
   std::string runtime;        // who answered: "shared" (the broker) or "direct"
+  // account/rateLimits/read's answer (codex/rate_limits.h), else null with why in
+  // rate_limits_error (Codex answers it only for a ChatGPT sign-in); not a probe failure.
+  nlohmann::json rate_limits;
+  std::string rate_limits_error;
 };
 
 // Through the broker when `connector` names one (a broker that fails is left for a direct

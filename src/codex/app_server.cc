@@ -175,6 +175,10 @@ asio::awaitable<Result<Json>> AppServer::read_account() {
   co_return co_await call("account/read", account_read_params());
 }
 
+asio::awaitable<Result<Json>> AppServer::read_rate_limits() {
+  co_return co_await call("account/rateLimits/read", nullptr);
+}
+
 asio::awaitable<Result<Json>> AppServer::read_config(std::string cwd) {
   co_return co_await call("config/read", config_read_params(cwd));
 }

@@ -100,6 +100,9 @@ class AppServer {
   asio::awaitable<Status> interrupt_turn(std::string thread_id, std::string turn_id,
                                          std::chrono::milliseconds timeout);
   asio::awaitable<Result<nlohmann::json>> read_account();
+  // account/rateLimits/read (no params): {rateLimits, rateLimitsByLimitId, …}
+  // (codex/rate_limits.h). Fails unless the account is a ChatGPT sign-in.
+  asio::awaitable<Result<nlohmann::json>> read_rate_limits();
   asio::awaitable<Result<nlohmann::json>> read_config(std::string cwd);
   asio::awaitable<Result<nlohmann::json>> list_threads(std::string cwd, int limit,
                                                        std::string search_term);

@@ -106,22 +106,22 @@ CodexReport check_codex_and_auth(sys::Env& env, const sys::Config& config,
         "Install the Codex CLI: `npm install -g @openai/codex` (or set "
         "CODEX_COMPANION_CODEX to its path).");
     std::string detail = "not found (" + exe.error().message + ")";
-    return {check(false, detail), auth_unavailable(detail)};
+    return {check(false, detail), auth_unavailable(detail), {}};
   }
   auto codex = resolve_codex(env, config);
   AccountProbe probe;
   if (codex) probe = probe_account(*codex);
   if (codex && probe.error.empty()) {
     if (auto version = cli_version(probe.initialize)) {
-      return {codex_available(*exe, *version), auth_from_probe(probe, next_steps)};
+      return {codex_available(*exe, *version), auth_from_probe(probe, next_steps), probe};
     }
   }
   nlohmann::json checked = run_codex_checks(env, *exe, next_steps);
   if (!sys::json_bool(checked, "available").value_or(false)) {
-    return {checked, auth_unavailable(sys::json_text(checked, "detail"))};
+    return {checked, auth_unavailable(sys::json_text(checked, "detail")), probe};
   }
-  if (!codex) return {checked, auth_unavailable(codex.error().message)};
-  return {checked, auth_from_probe(probe, next_steps)};
+  if (!codex) return {checked, auth_unavailable(codex.error().message), probe};
+  return {checked, auth_from_probe(probe, next_steps), probe};
 }
 
 bool is_ready(const CodexReport& report, bool review_gate_on,

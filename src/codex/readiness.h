@@ -41,6 +41,8 @@ using AccountProber = std::function<AccountProbe(const CodexCommand& codex)>;
 struct CodexReport {
   nlohmann::json codex;  // the codex check
   nlohmann::json auth;   // codex::auth_status, or codex::auth_unavailable with why
+  AccountProbe probe;    // what the app-server answered (empty when it was not asked): the
+                         // usage limits (rate_limits) setup reports
 };
 
 // The codex check and the auth object with at most one app-server start (`probe`): the

@@ -93,6 +93,8 @@ class TurnObserver {
   virtual void on_token_usage(const TokenUsage& /*usage*/) {}
   // What Codex resolved for the turn changed (codex/provenance.h's JSON form).
   virtual void on_resolved(const nlohmann::json& /*resolved*/) {}
+  // The account's usage windows changed (codex/rate_limits.h: the merged RateLimitSnapshot).
+  virtual void on_rate_limits(const nlohmann::json& /*snapshot*/) {}
 };
 
 struct TurnOutcome {
@@ -103,6 +105,9 @@ struct TurnOutcome {
   int app_server_pid = -1;  // the child that ran the turn (gone when run_turn returns); -1 shared
   std::string runtime;      // "shared" (through a broker) or "direct"; empty when none was reached
   nlohmann::json resolved;  // what Codex resolved (codex/provenance.h); null when nothing
+  // The last usage-limit snapshot Codex reported during the run (codex/rate_limits.h); null
+  // when none.
+  nlohmann::json rate_limits;
 };
 
 // `stop_fd`: readable once the caller wants the turn cancelled; -1 for none. Not owned.

@@ -115,6 +115,7 @@ TurnResult TurnCapture::result() const {
   r.final_message = !final_message_.empty() ? final_message_ : last_root_message_;
   r.review_text = review_text_;
   r.error_message = error_message_;
+  r.error_info = error_info_;
   r.reasoning_summary = reasoning_;
   r.touched_files = touched_files_;
   r.commands = commands_;
@@ -241,6 +242,9 @@ void TurnCapture::on_turn_completed(const std::string& thread, const json& param
   if (sys::json_text(turn, "id") != turn_id_)
     return;  // an inner turn (review) of ours, not the end
   if (!error.empty()) error_message_ = cap(error);
+  if (auto info = sys::json_string(sys::json_object(turn, "error"), "codexErrorInfo")) {
+    error_info_ = cap(*info);
+  }
   // Any other status (none, inProgress, a newer one) ends the turn as failed, saying which.
   std::optional<TurnStatus> ended = parse_turn_status(status);
   if (!ended && error_message_.empty()) {
@@ -466,6 +470,7 @@ void TurnCapture::on_error(const std::string& thread, const json& params, Events
     return;
   }
   error_message_ = cap(message.empty() ? std::string("unknown error") : message);
+  error_info_ = cap(sys::json_text(sys::json_object(params, "error"), "codexErrorInfo"));
   error_pending_ = true;
   emit(out, "Codex error: " + excerpt(error_message_));
 }

@@ -85,6 +85,9 @@ struct TurnResult {
   // Codex sent an id that is not a plain id (sys::is_codex_id) where we would adopt or use it:
   // the turn is failed with `error_message` saying so (the caller ends the job `error`).
   bool protocol_error = false;
+  // The root turn's error.codexErrorInfo when it is a string (such as "usageLimitExceeded",
+  // codex/rate_limits.h), from its `error` (willRetry false) or turn/completed; else "".
+  std::string error_info;
 };
 
 class TurnCapture {
@@ -182,7 +185,7 @@ class TurnCapture {
   std::optional<TurnStatus> status_;
   TokenUsageTally tokens_;
   bool tokens_changed_ = false;
-  std::string last_root_message_, final_message_, review_text_, error_message_;
+  std::string last_root_message_, final_message_, review_text_, error_message_, error_info_;
   std::vector<std::string> reasoning_, touched_files_;
   std::vector<CommandRecord> commands_;
   std::map<std::string, size_t> command_index_;  // item id -> index in commands_

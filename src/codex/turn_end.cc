@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "codex/broker_protocol.h"
+#include "codex/rate_limits.h"
 #include "rpc/transport.h"
 
 namespace companion::codex {
@@ -26,6 +27,9 @@ End capture_end(const TurnResult& result) {
   if (result.protocol_error) return End{TurnEnd::kError, result.error_message, true};
   std::string message =
       result.error_message.empty() ? "Codex reported the turn as failed." : result.error_message;
+  // A used-up usage window is not a fault of the job: it can run again once the window resets.
+  if (result.error_info == kUsageLimitExceeded)
+    return End{TurnEnd::kRateLimited, std::move(message)};
   return End{TurnEnd::kTurnFailed, std::move(message)};
 }
 

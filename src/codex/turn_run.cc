@@ -14,6 +14,7 @@
 #include "codex/app_server.h"
 #include "codex/broker_protocol.h"
 #include "codex/provenance.h"
+#include "codex/rate_limits.h"
 #include "codex/run_turn_async.h"
 #include "codex/turn_end.h"
 #include "codex/turn_steps.h"
@@ -169,6 +170,10 @@ class TurnRun {
       return;
     }
     if (provenance_.on_notification(method, params, thread_id_)) report_resolved();
+    if (rate_limits_.on_notification(method, params)) {
+      outcome_.rate_limits = rate_limits_.snapshot();
+      observer_.on_rate_limits(outcome_.rate_limits);
+    }
     report(capture_.on_notification(method, params));
     wake_.set();
   }
@@ -354,7 +359,8 @@ class TurnRun {
   std::unique_ptr<AppServer> app_;
   TurnCapture capture_;  // from the start: it keeps what arrives before the turn id
   Provenance provenance_;
-  Json catalog_;  // model/list's answer; null when not read
+  RateLimitTracker rate_limits_;  // the account's usage windows, as the turn saw them
+  Json catalog_;                  // model/list's answer; null when not read
   rpc::Event wake_, broker_event_;
   std::string broker_cause_, broker_reason_;
   Clock::time_point last_activity_, deadline_at_;

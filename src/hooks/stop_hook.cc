@@ -8,6 +8,7 @@
 #include "codex/sandbox_places.h"
 #include "jobs/request.h"
 #include "jobs/run_job.h"
+#include "sys/clock.h"
 #include "sys/json_read.h"
 
 namespace companion::hooks {
@@ -83,6 +84,13 @@ StopDecision run_stop_hook(const StopHookRequest& r) {
   if (!*gate) return d;
   if (r.input.stop_hook_active) {
     d.notes.push_back(skipped_after_block_note());
+    return d;
+  }
+  // A used-up usage window would only fail the review: allow at once, saying why.
+  if (auto state = r.store->queue_state(); state && state->rate_limited(r.store->env().now_ms())) {
+    d.notes.push_back("a Codex usage limit is reached until " +
+                      sys::iso_time(state->rate_limited_until) +
+                      "; the stop-time review is skipped and the stop is allowed.");
     return d;
   }
   auto codex = codex::resolve_placed_codex(r.config, r.store->workspace().root, r.store->env());

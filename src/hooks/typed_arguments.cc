@@ -12,9 +12,10 @@ namespace companion::hooks {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> kPluginCommands = {
+constexpr std::array<std::string_view, 13> kPluginCommands = {
     "review", "adversarial-review", "rescue", "status", "result", "cancel",
-    "setup",  "transfer",           "logs",   "apply",  "config"};
+    "setup",  "transfer",           "logs",   "apply",  "config", "queue",
+    "steer"};
 constexpr std::string_view kPluginPrefix = "codex:";
 constexpr size_t kMaxSessionIdBytes = 128;
 

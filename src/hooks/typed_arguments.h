@@ -40,7 +40,8 @@ namespace companion::hooks {
 inline constexpr size_t kMaxTypedArgumentsBytes = 1024 * 1024;
 
 // "status" for "codex:status": the plugin's commands (review, adversarial-review, rescue, status,
-// result, cancel, setup, transfer, logs, apply, config). nullopt for any other command name.
+// result, cancel, setup, transfer, logs, apply, config, queue, steer). nullopt for any other
+// command name.
 std::optional<std::string> plugin_command(std::string_view command_name);
 
 // The runtime command a plugin command runs: rescue → task; every other one itself.

@@ -174,6 +174,8 @@ store::EndReason job_end_reason(TurnEnd end) {
       return store::EndReason::kWorkspaceGone;
     case TurnEnd::kError:
       return store::EndReason::kError;
+    case TurnEnd::kRateLimited:
+      return store::EndReason::kRateLimited;
   }
   return store::EndReason::kError;  // not an enumerator (a cast from a bad number)
 }

@@ -1,9 +1,11 @@
 #include "jobs/queue.h"
 
+#include "codex/rate_limits.h"
 #include "jobs/notify.h"
 #include "jobs/run_job.h"
 #include "store/job_log.h"
 #include "store/settings.h"
+#include "sys/clock.h"
 #include "sys/json_read.h"
 
 namespace companion::jobs {
@@ -12,6 +14,49 @@ Result<size_t> max_parallel(store::JobStore& store) {
   auto stored = store.config(std::string(store::kMaxParallelKey));
   if (!stored) return stored.error();
   return store::max_parallel_from(*stored);
+}
+
+Result<std::optional<std::string>> queue_hold(store::JobStore& store) {
+  auto state = store.queue_state();
+  if (!state) return state.error();
+  if (state->paused()) {
+    return std::optional<std::string>("paused since " + sys::iso_time(state->paused_at) +
+                                      " (`queue resume` starts it again)");
+  }
+  if (state->rate_limited(store.env().now_ms())) {
+    return std::optional<std::string>("a Codex usage limit is reached until " +
+                                      sys::iso_time(state->rate_limited_until));
+  }
+  return std::optional<std::string>();
+}
+
+Result<nlohmann::json> queue_report(store::JobStore& store) {
+  auto state = store.queue_state();
+  if (!state) return state.error();
+  auto waiting = store.queue();
+  if (!waiting) return waiting.error();
+  auto hold = queue_hold(store);
+  if (!hold) return hold.error();
+  auto time_or_null = [](int64_t ms) {
+    return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(sys::iso_time(ms));
+  };
+  bool limited = state->rate_limited(store.env().now_ms());
+  return nlohmann::json{
+      {"paused", state->paused()},
+      {"pausedAt", time_or_null(state->paused_at)},
+      {"waiting", waiting->size()},
+      {"hold", *hold ? nlohmann::json(**hold) : nlohmann::json(nullptr)},
+      {"rateLimitedUntil", time_or_null(limited ? state->rate_limited_until : 0)}};
+}
+
+nlohmann::json usage_limits_report(const store::QueueState& state, int64_t now_ms) {
+  if (!state.rate_limits.is_object()) return nullptr;
+  bool limited = state.rate_limited(now_ms);
+  return {{"windows", codex::rate_limit_windows(state.rate_limits)},
+          {"recordedAt", state.rate_limits_at ? nlohmann::json(sys::iso_time(state.rate_limits_at))
+                                              : nlohmann::json(nullptr)},
+          {"exhaustedUntil", limited ? nlohmann::json(sys::iso_time(state.rate_limited_until))
+                                     : nlohmann::json(nullptr)}};
 }
 
 Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
@@ -24,6 +69,10 @@ Result<std::vector<std::string>> waiting_ids(store::JobStore& store) {
 
 Result<std::vector<std::string>> promote_queued(store::JobStore& store,
                                                 const WorkerLaunch& launch) {
+  // A held queue starts nothing; its waiting jobs stay queued, running ones go on.
+  auto hold = queue_hold(store);
+  if (!hold) return hold.error();
+  if (hold->has_value()) return std::vector<std::string>();
   auto limit = max_parallel(store);
   if (!limit) return limit.error();
   std::vector<std::string> started;

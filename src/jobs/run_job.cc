@@ -2,8 +2,10 @@
 
 #include <cstdio>
 
+#include "codex/rate_limits.h"
 #include "jobs/write_task.h"
 #include "store/job_log.h"
+#include "sys/clock.h"
 #include "sys/process.h"
 #include "sys/stop.h"
 #include "sys/terminal_text.h"
@@ -60,6 +62,12 @@ class JobObserver : public codex::TurnObserver {
     if (resolved.is_null() || resolved == resolved_) return;
     resolved_ = resolved;
     (void)store_.update(job_.id, store::JobPatch{.resolved = resolved});
+  }
+
+  // The workspace's queue holds while a window is used up (jobs/queue.h); Codex's latest word
+  // decides, so a window found free again releases it.
+  void on_rate_limits(const nlohmann::json& snapshot) override {
+    (void)store_.record_rate_limits(snapshot, codex::exhausted_until_ms(snapshot).value_or(0));
   }
 
  private:
@@ -149,6 +157,20 @@ codex::TurnOutcome run_write_turn(store::JobStore& store, const store::Job& job,
   return run_or_skip(store, job, in_scope, options);
 }
 
+// A turn ended by a used-up usage window: the job says when the window resets (its error message
+// and the payload's rateLimitResetsAt, null when Codex did not say).
+void note_rate_limit(const codex::TurnOutcome& turn, JobOutcome& outcome) {
+  if (turn.end_reason != TurnEnd::kRateLimited) return;
+  auto until = codex::exhausted_until_ms(turn.rate_limits);
+  std::string when = until ? sys::iso_time(*until) : "";
+  store::Terminal& t = outcome.terminal;
+  t.error_message += until ? " (the usage limit resets at " + when +
+                                 "; queued jobs of this workspace wait until then)"
+                           : " (Codex did not say when the usage limit resets)";
+  outcome.payload["rateLimitResetsAt"] = until ? nlohmann::json(when) : nlohmann::json(nullptr);
+  if (t.result.is_object()) t.result["rateLimitResetsAt"] = outcome.payload["rateLimitResetsAt"];
+}
+
 // Measures what the write task changed and adds it to the outcome. A completed task whose
 // change cannot be recorded ends failed instead (workspace-gone when its worktree was removed
 // under it).
@@ -213,6 +235,7 @@ Result<JobRun> run_job(store::JobStore& store, const store::Job& job, const JobR
                                   ? run_write_turn(store, job, request, options, scope)
                                   : run_or_skip(store, job, request, options);
     run.outcome = build_outcome(request, turn);
+    note_rate_limit(turn, run.outcome);
     if (scope) record_changes(store, job, *scope, turn, run.outcome);
     log_blocks(env, job, turn, run.outcome);
     auto won = store.finish(job.id, run.outcome.terminal);

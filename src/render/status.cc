@@ -85,9 +85,11 @@ void push_job_details(std::vector<std::string>& lines, const nlohmann::json& job
   }
   if (str(job, "origin") == "stop-gate") lines.push_back("  Origin: stop-time review gate");
   if (auto pos = job.find("queuePosition"); pos != job.end() && pos->is_number_unsigned()) {
-    lines.push_back(
-        fmt::format("  Queue position: {} (it starts when a slot frees; `config get max-parallel`)",
-                    pos->get<size_t>()));
+    std::string hold = str(job, "queueHold");
+    lines.push_back(fmt::format("  Queue position: {} ({})", pos->get<size_t>(),
+                                hold.empty()
+                                    ? "it starts when a slot frees; `config get max-parallel`"
+                                    : "the queue is " + hold));
   }
   if (o.elapsed && !str(job, "elapsed").empty())
     lines.push_back("  Elapsed: " + str(job, "elapsed"));
@@ -145,6 +147,27 @@ void push_active_table(std::vector<std::string>& lines, const nlohmann::json& ru
   }
 }
 
+// "Usage limits (as of T): primary (300 min) 42% used, resets T; …" from status's usageLimits.
+void push_usage_limits(std::vector<std::string>& lines, const nlohmann::json& limits) {
+  const nlohmann::json* windows = sys::json_field(limits, "windows");
+  if (windows == nullptr || !windows->is_array() || windows->empty()) return;
+  std::string text;
+  for (const auto& w : *windows) {
+    const nlohmann::json* used = sys::json_field(w, "usedPercent");
+    std::string part = str(w, "name");
+    if (auto minutes = sys::json_int(w, "windowDurationMins"))
+      part += fmt::format(" ({} min)", *minutes);
+    part += fmt::format(" {:g}% used", used && used->is_number() ? used->get<double>() : 0.0);
+    if (!str(w, "resetsAt").empty()) part += ", resets " + str(w, "resetsAt");
+    text += (text.empty() ? "" : "; ") + part;
+  }
+  lines.push_back("Codex usage limits (as of " + str(limits, "recordedAt") + "): " + text);
+  if (!str(limits, "exhaustedUntil").empty()) {
+    lines.push_back("Usage limit reached: queued jobs start after " +
+                    str(limits, "exhaustedUntil"));
+  }
+}
+
 }  // namespace
 
 std::string markdown_cell(const std::string& text) {
@@ -191,6 +214,15 @@ std::string render_status_report(const nlohmann::json& report) {
   lines.push_back("Workspace: " + str(report, "workspaceRoot"));
   bool gate = sys::json_bool(sys::json_object(report, "config"), "stopReviewGate").value_or(false);
   lines.push_back(std::string("Review gate: ") + (gate ? "enabled" : "disabled"));
+  push_usage_limits(lines, sys::json_object(report, "usageLimits"));
+  if (const nlohmann::json* queue = sys::json_field(report, "queue");
+      queue != nullptr && queue->is_object()) {
+    std::string hold = str(*queue, "hold");
+    if (!hold.empty()) {
+      lines.push_back(fmt::format("Queue held: {}; {} job(s) waiting.", hold,
+                                  sys::json_int(*queue, "waiting").value_or(0)));
+    }
+  }
   if (const nlohmann::json* total = sys::json_field(report, "tokenUsage");
       total != nullptr && total->is_object()) {
     lines.push_back(fmt::format("Tokens of the {} listed job(s) that reported usage: {}",

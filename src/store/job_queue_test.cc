@@ -145,3 +145,39 @@ TEST_F(JobQueueTest, QueueIsReadyOnlyWhenAJobWaitsAndASlotIsFree) {
 
 }  // namespace
 }  // namespace companion::store
+
+namespace companion::store {
+namespace {
+
+TEST_F(JobQueueTest, QueuePauseIsKeptAcrossReopenAndResumeClearsIt) {
+  {
+    JobStore store = open();
+    EXPECT_FALSE(store.queue_state()->paused());
+    EXPECT_TRUE(*store.set_queue_paused(true));
+    EXPECT_FALSE(*store.set_queue_paused(true));  // already paused: the first time stays
+  }
+  JobStore store = open();
+  auto state = store.queue_state();
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->paused());
+  EXPECT_GT(state->paused_at, 0);
+  EXPECT_TRUE(*store.set_queue_paused(false));
+  EXPECT_FALSE(store.queue_state()->paused());
+  EXPECT_FALSE(*store.set_queue_paused(false));
+}
+
+TEST_F(JobQueueTest, RateLimitsRecordedKeepTheResetUntilReplaced) {
+  JobStore store = open();
+  nlohmann::json snapshot = {{"primary", {{"usedPercent", 100}, {"resetsAt", 2000000000}}}};
+  ASSERT_TRUE(store.record_rate_limits(snapshot, int64_t{2000000000000}).ok());
+  ASSERT_TRUE(store.record_rate_limits({{"primary", {{"usedPercent", 40}}}}, std::nullopt).ok());
+  auto state = store.queue_state();
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->rate_limited_until, 2000000000000);
+  EXPECT_EQ(state->rate_limits["primary"]["usedPercent"], 40);
+  EXPECT_TRUE(state->rate_limited(1999999999999));
+  EXPECT_FALSE(state->rate_limited(2000000000000));
+}
+
+}  // namespace
+}  // namespace companion::store

@@ -22,6 +22,7 @@
 
 #include "store/broker_session.h"
 #include "store/job.h"
+#include "store/queue_state.h"
 #include "store/sqlite.h"
 #include "store/workspace.h"
 #include "sys/env.h"
@@ -179,6 +180,15 @@ class JobStore {
   // Ends a job that is still waiting (compare-and-set on "queued without an owner"): true when
   // this call won; false when it was claimed or ended meanwhile.
   Result<bool> finish_waiting(const std::string& id, const Terminal& terminal);
+  // The queue's state (store/queue_state.cc); a store without the row reads as a running queue.
+  Result<QueueState> queue_state();
+  // Holds (`queue pause`) or releases the queue: true when this call changed it. Errors: SQLite;
+  // a read-only store.
+  Result<bool> set_queue_paused(bool paused);
+  // Records the account's latest rate-limit snapshot and, when given, the time an exhausted
+  // window resets (0 clears it). Errors: SQLite; a read-only store.
+  Status record_rate_limits(const nlohmann::json& snapshot, std::optional<int64_t> limited_until);
+
   // Reads: pure queries, as stored. A job the last record_ownerless found ownerless but could not
   // end in the store (it is read-only, or the write failed) is returned ended anyway: its error
   // message says that it is not recorded yet, and the next record_ownerless that can write

@@ -231,7 +231,8 @@ TEST_F(RetentionTest, UpgradeMarksOlderStopGateReviewsAndPrintedResults) {
     auto db = Database::open(sys::default_env(), ws_.db_path(), false, 1000);
     ASSERT_TRUE(db.ok());
     for (const char* sql :
-         {"DROP INDEX pruned_jobs_by_time", "DROP TABLE pruned_jobs",
+         {"DROP TABLE queue_state", "DELETE FROM schema_version WHERE version = 7",
+          "DROP INDEX pruned_jobs_by_time", "DROP TABLE pruned_jobs",
           "ALTER TABLE jobs DROP COLUMN origin", "ALTER TABLE jobs DROP COLUMN read_at",
           "ALTER TABLE jobs DROP COLUMN resolved",
           "DELETE FROM schema_version WHERE version = 6"}) {

@@ -77,6 +77,20 @@ UPDATE jobs SET read_at = updated_at
   WHERE status IN ('completed','failed','cancelled') AND announce = 0;
 )sql";
 
+// Version 7: the workspace's queue state, one row (store/queue_state.h): when `queue pause` held
+// it (queue_paused_at, epoch ms; 0 = not paused), the last usage-limit snapshot Codex reported
+// (rate_limits, JSON, and when: rate_limits_at) and the time an exhausted window resets
+// (rate_limited_until, epoch ms; 0 = none known).
+constexpr std::string_view kSchemaV7 = R"sql(
+CREATE TABLE IF NOT EXISTS queue_state(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  queue_paused_at INTEGER NOT NULL DEFAULT 0,
+  rate_limits TEXT,
+  rate_limits_at INTEGER NOT NULL DEFAULT 0,
+  rate_limited_until INTEGER NOT NULL DEFAULT 0);
+INSERT OR IGNORE INTO queue_state(id) VALUES (1);
+)sql";
+
 // A column that is not JSON (or is nested too deep to copy safely, see sys::parse_json) reads
 // as the text it holds.
 nlohmann::json parse_json_column(const std::string& text) {
@@ -197,6 +211,10 @@ Status migrate_schema(Database& db) {
     if (version < 6) {
       COMPANION_TRY(db.exec(std::string(kSchemaV6)));
       COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (6)"));
+    }
+    if (version < 7) {
+      COMPANION_TRY(db.exec(std::string(kSchemaV7)));
+      COMPANION_TRY(db.exec("INSERT INTO schema_version(version) VALUES (7)"));
     }
     return {};
   });

@@ -11,7 +11,7 @@
 
 namespace companion::store {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // The columns of a job row, in the order read_job_row() reads them.
 inline constexpr std::string_view kJobColumns =

@@ -1,6 +1,7 @@
 #include "store/settings.h"
 
 #include <algorithm>
+#include <array>
 
 #include "sys/config.h"
 
@@ -29,7 +30,40 @@ Result<std::string> normalize_notify(std::string_view value) {
   return std::string(value);
 }
 
+constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low",
+                                                      "medium", "high",    "xhigh"};
+
+bool control_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
 }  // namespace
+
+Result<std::string> normalize_model(std::string_view name, std::string_view value) {
+  if (value == "spark") return std::string("gpt-5.3-codex-spark");
+  bool ok = !value.empty() && value.size() <= kMaxModelBytes && value.front() != '-' &&
+            std::none_of(value.begin(), value.end(), control_char);
+  if (!ok) {
+    return make_error(
+        "{} takes a model name such as gpt-5.3-codex, or spark (one line without control "
+        "characters, not starting with '-', at most {} bytes), not '{}'",
+        name, kMaxModelBytes, value);
+  }
+  return std::string(value);
+}
+
+Result<std::string> normalize_effort(std::string_view name, std::string_view value) {
+  for (auto e : kEfforts) {
+    if (e == value) return std::string(value);
+  }
+  return make_error("unknown {} '{}'; use one of none, minimal, low, medium, high, xhigh", name,
+                    value);
+}
+
+bool is_model_default(std::string_view key) {
+  return key == kModelKey || key == kEffortKey || key == kReviewModelKey || key == kReviewEffortKey;
+}
 
 const std::vector<SettingInfo>& known_settings() {
   static const std::vector<SettingInfo> kSettings = {
@@ -39,6 +73,12 @@ const std::vector<SettingInfo>& known_settings() {
        "a command run with the job's JSON on stdin when a background job ends (through "
        "/bin/sh -c when it needs a shell)"},
       {kReviewGateKey, "false", "the stop-time review gate (setup --enable-review-gate)"},
+      {kModelKey, "", "the model of tasks unless --model says otherwise (spark, or a name)"},
+      {kEffortKey, "",
+       "the reasoning effort of tasks unless --effort says otherwise (none, minimal, low, "
+       "medium, high, xhigh)"},
+      {kReviewModelKey, "", "the model of reviews unless --model says otherwise"},
+      {kReviewEffortKey, "", "the reasoning effort of reviews unless --effort says otherwise"},
   };
   return kSettings;
 }
@@ -61,6 +101,8 @@ Result<std::string> normalize_setting(std::string_view key, std::string_view val
     return std::to_string(*n);
   }
   if (key == kNotifyKey) return normalize_notify(value);
+  if (key == kModelKey || key == kReviewModelKey) return normalize_model(key, value);
+  if (key == kEffortKey || key == kReviewEffortKey) return normalize_effort(key, value);
   if (value == "true" || value == "on") return std::string("true");
   if (value == "false" || value == "off") return std::string("false");
   return make_error("{} takes true or false, not '{}'", key, value);

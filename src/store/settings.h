@@ -22,6 +22,14 @@ inline constexpr size_t kMaxNotifyBytes = 4096;
 inline constexpr std::string_view kMaxParallelKey = "max-parallel";
 inline constexpr std::string_view kNotifyKey = "notify";
 inline constexpr std::string_view kReviewGateKey = "stopReviewGate";
+// Model defaults (cli/defaults.h): tasks use model/effort, reviews review-model/review-effort.
+// No key ever widens the sandbox: a write task still needs --write.
+inline constexpr std::string_view kModelKey = "model";
+inline constexpr std::string_view kEffortKey = "effort";
+inline constexpr std::string_view kReviewModelKey = "review-model";
+inline constexpr std::string_view kReviewEffortKey = "review-effort";
+// The longest model name accepted (bytes).
+inline constexpr size_t kMaxModelBytes = 128;
 
 struct SettingInfo {
   std::string_view key;
@@ -39,6 +47,17 @@ Result<std::string> normalize_setting(std::string_view key, std::string_view val
 
 // The key's info, or an error listing the known keys.
 Result<SettingInfo> find_setting(std::string_view key);
+
+// A model name as `--model` or a model key takes it: `spark` means gpt-5.3-codex-spark; else any
+// text without control characters, not starting with '-', at most kMaxModelBytes (it only ever
+// reaches Codex inside JSON). `name` is how the user
+// gave it (`--model`, `model`), for the error, which lists what is accepted.
+Result<std::string> normalize_model(std::string_view name, std::string_view value);
+// A reasoning effort: none, minimal, low, medium, high or xhigh (the error lists them).
+Result<std::string> normalize_effort(std::string_view name, std::string_view value);
+// Whether `key` is one of the model defaults (model, effort, review-model, review-effort), which
+// may also be set in the user's file.
+bool is_model_default(std::string_view key);
 
 // max-parallel as stored (nullopt: unset) → the limit; an unreadable stored value (written by
 // hand) falls back to the default.

@@ -132,6 +132,11 @@ Result<Config> load_config(Env& env) {
   } else if (home_ok) {
     c.codex_home = join_path(c.home, ".codex");
   }
+  if (auto xdg = non_empty(env, "XDG_CONFIG_HOME"); xdg && (*xdg)[0] == '/') {
+    c.user_config_file = join_path(join_path(*xdg, "codex-companion"), "config.json");
+  } else if (home_ok) {
+    c.user_config_file = join_path(c.home, ".config/codex-companion/config.json");
+  }
   for (auto& [name, value] : env.variables()) c.environment.emplace(name, std::move(value));
   if (auto tmpdir = non_empty(env, "TMPDIR"); tmpdir && (*tmpdir)[0] == '/') c.tmpdir = *tmpdir;
   if (auto run = non_empty(env, "XDG_RUNTIME_DIR"); run && (*run)[0] == '/') {

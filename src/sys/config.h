@@ -81,6 +81,10 @@ struct Config {
   // absolute). Where Codex keeps its import ledger (see codex/session_import.h).
   std::string codex_home;
   bool codex_home_set = false;  // CODEX_HOME was set (else codex_home is the default)
+  // The user's defaults (cli/user_defaults.h): $XDG_CONFIG_HOME/codex-companion/config.json (an
+  // absolute XDG_CONFIG_HOME only), else $HOME/.config/codex-companion/config.json; empty when
+  // neither is absolute.
+  std::string user_config_file;
   // The whole environment as it was at start, for what depends on variables only known later:
   // which Codex a run gets (codex/identity.h) reads the variables Codex's config names.
   std::map<std::string, std::string> environment;

@@ -13,7 +13,7 @@ from claude_case import PLUGIN_DIR, ClaudeCase, main
 from companion_testlib import SOURCE_DIR
 
 COMMANDS = ("review", "adversarial-review", "rescue", "status", "result", "cancel", "setup",
-            "transfer", "logs", "apply", "config")
+            "transfer", "logs", "apply", "config", "queue", "steer")
 LAUNCHER = os.path.join(PLUGIN_DIR, "bin", "codex-companion")
 
 

@@ -156,6 +156,73 @@ class QueueTest(QueueCase):
             self.assertEqual(job["status"], "cancelled", read_text(job["logFile"]))
 
 
+class QueuePauseTest(QueueCase):
+    """`queue pause|resume`: a held queue starts nothing (waiting jobs stay queued, whoever reads
+    or finishes), running jobs go on, the hold outlives every process, and `resume` starts what
+    waits."""
+
+    def reads_start_nothing(self, ids):
+        """Several reconciling reads (each would promote a waiting job) leave `ids` waiting."""
+        for _ in range(3):
+            self.run_json("status")
+            for job_id in ids:
+                self.assertEqual(self.stored(job_id)["pid"], 0)
+                self.assertEqual(self.stored(job_id)["status"], "queued")
+
+    def test_queue_pause_holds_waiting_jobs_while_a_killed_worker_frees_its_slot(self):
+        running = self.background(HANG + " already running")
+        worker = self.wait_running(running["jobId"])
+        paused = self.run_json("queue", "pause")
+        self.assertEqual((paused["paused"], paused["changed"]), (True, True))
+        self.assertIsNotNone(paused["pausedAt"])
+        again = self.run_json("queue", "pause")
+        self.assertEqual((again["changed"], again["pausedAt"]), (False, paused["pausedAt"]))
+        held = [self.background(f"held {i}") for i in range(2)]
+        self.assertEqual([j["queuePosition"] for j in held], [1, 2])
+        self.assertIn("paused since", held[0]["queueHold"])
+        self.reads_start_nothing([j["jobId"] for j in held])
+        # The running job goes on; its worker dying frees a slot, which still starts nothing.
+        self.assertEqual(self.job(running["jobId"])["status"], "running")
+        os.kill(worker["pid"], signal.SIGKILL)
+        self.assertEqual(self.wait_terminal(running["jobId"])["endReason"], "worker-died")
+        self.reads_start_nothing([j["jobId"] for j in held])
+        report = self.run_json("status")
+        self.assertEqual(report["queue"]["paused"], True)
+        self.assertEqual(report["queue"]["waiting"], 2)
+        self.assertIn("Queue held: paused since", self.run_cli("status").stdout)
+        self.assertIn("the queue is paused since",
+                      self.run_cli("status", held[0]["jobId"]).stdout)
+
+        resumed = self.run_json("queue", "resume")
+        self.assertEqual((resumed["paused"], resumed["changed"], resumed["hold"]),
+                         (False, True, None))
+        ends = [self.wait_terminal(j["jobId"]) for j in held]
+        self.assertEqual([j["status"] for j in ends], ["completed"] * 2)
+        self.assertEqual(self.lock_files(), [])
+
+    def test_queue_pause_is_not_lifted_by_a_finishing_worker(self):
+        self.set_limit(1)
+        first = self.background(HANG + " first")
+        self.wait_running(first["jobId"])
+        waiting = self.background("second")
+        self.assertEqual(self.run_json("queue", "pause")["paused"], True)
+        # The finisher (cancel, then the worker's own end) would promote the next job.
+        self.assertEqual(self.run_json("cancel", first["jobId"])["status"], "cancelled")
+        self.reads_start_nothing([waiting["jobId"]])
+        self.assertEqual(self.run_json("queue")["waiting"], 1)
+        # `resume` itself starts what waits (its settle), before any other command reads.
+        self.assertEqual(self.run_json("queue", "resume")["waiting"], 0)
+        self.assertEqual(self.wait_terminal(waiting["jobId"])["status"], "completed")
+
+    def test_queue_takes_only_pause_resume_or_show(self):
+        for words in (["stop"], ["pause", "now"]):
+            proc = self.run_cli("queue", *words)
+            self.assertEqual(proc.returncode, 1)
+            self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
+            self.assertIn("queue takes pause, resume or show", proc.stderr)
+        self.assertEqual(self.run_json("queue")["paused"], False)
+
+
 class NotifyTest(QueueCase):
     def test_notify_gets_the_job_json_and_a_hanging_one_does_not_delay_the_end(self):
         seen = os.path.join(self.tmp, "notified.json")

@@ -11,6 +11,12 @@ response.output_text.delta, response.completed) and chooses a behaviour per requ
       [[stub:slow:<ms>]]         like normal, but the answer comes after <ms> milliseconds
       [[stub:hang]]              the stream opens (response.created) and never finishes
       [[stub:500]]               HTTP 500 with a JSON error body
+      [[stub:usage-limit:<secs>]]  the API's usage-limit answer: HTTP 429 with the body
+                                 {"error": {"type": "usage_limit_reached", "plan_type",
+                                 "resets_at": <secs> (epoch seconds)}} and the x-codex-primary-*
+                                 and x-codex-secondary-* rate-limit headers (primary used up)
+      [[stub:limits:<percent>]]  like normal, with rate-limit headers saying the primary window
+                                 is <percent> used (resets in an hour), the secondary 12.5
       [[stub:review]]            a review result (the JSON Codex's built-in reviewer emits)
       [[stub:adversarial-json]]  a JSON answer valid for the adversarial-review schema
       [[stub:adversarial-bad]]   an answer that is not valid JSON
@@ -52,7 +58,7 @@ import time
 
 MARKER_RE = re.compile(r"\[\[stub:([a-z0-9-]+)(?::((?:(?!\]\]).)*))?\]\]", re.S)
 ECHO_RE = re.compile(r"ECHO:([A-Za-z0-9_.\-]+)")
-BEHAVIOURS = ("normal", "slow", "hang", "500", "review", "adversarial-json", "adversarial-bad",
+BEHAVIOURS = ("normal", "slow", "hang", "500", "usage-limit", "limits", "review", "adversarial-json", "adversarial-bad",
               "empty", "shell", "escalate", "patch", "spawn", "say")
 MAX_TOOL_CALLS = 8  # hard bound on tool calls per turn, whatever the request looks like
 TOOL_BEHAVIOURS = {"shell": 1, "escalate": 1, "patch": 1, "spawn": 2}  # tool calls before the final answer
@@ -161,13 +167,26 @@ def _agent_id(body):
     return ""
 
 
+def rate_limit_headers(primary_percent, primary_reset_at):
+    """Codex's rate-limit headers (x-codex-{primary,secondary}-{used-percent,window-minutes,
+    reset-at}): the primary window a 5-hour one, the secondary a week at 12.5 %."""
+    week = int(time.time()) + 7 * 24 * 3600
+    return {"x-codex-primary-used-percent": str(primary_percent),
+            "x-codex-primary-window-minutes": "300",
+            "x-codex-primary-reset-at": str(primary_reset_at),
+            "x-codex-secondary-used-percent": "12.5",
+            "x-codex-secondary-window-minutes": "10080",
+            "x-codex-secondary-reset-at": str(week)}
+
+
 class _Sse:
     """Writes server-sent events to one response."""
 
-    def __init__(self, handler, response_id):
+    def __init__(self, handler, response_id, headers=None):
         self.handler = handler
         self.response_id = response_id
         self.seq = 0
+        self.headers = headers or {}
 
     def start(self):
         h = self.handler
@@ -175,6 +194,8 @@ class _Sse:
         h.send_header("Content-Type", "text/event-stream")
         h.send_header("Cache-Control", "no-cache")
         h.send_header("Connection", "close")
+        for name, value in self.headers.items():
+            h.send_header(name, value)
         h.end_headers()
         self.event("response.created", response={"id": self.response_id, "status": "in_progress"})
 
@@ -283,12 +304,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         finally:
             stub._busy(-1)
 
-    def _json(self, code, doc):
+    def _json(self, code, doc, headers=None):
         data = json.dumps(doc).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
         self.close_connection = True
@@ -299,7 +322,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(500, {"error": {"message": "stub: internal server error",
                                        "type": "server_error", "code": "server_error"}})
             return
-        sse = _Sse(self, stub._next_id())
+        if behaviour == "usage-limit":
+            resets_at = int(arg) if arg.isdigit() else int(time.time()) + 3600
+            self._json(429, {"error": {"type": "usage_limit_reached",
+                                       "message": "The usage limit has been reached",
+                                       "plan_type": "plus", "resets_at": resets_at}},
+                       headers=rate_limit_headers(100, resets_at))
+            return
+        headers = None
+        if behaviour == "limits":
+            percent = arg if re.fullmatch(r"[0-9]+(\.[0-9]+)?", arg or "") else "50"
+            headers = rate_limit_headers(percent, int(time.time()) + 3600)
+        sse = _Sse(self, stub._next_id(), headers)
         sse.start()
         text = _input_text(body)
         echo = " ".join(ECHO_RE.findall(text)[-1:])
