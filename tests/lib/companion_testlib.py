@@ -195,7 +195,8 @@ class CompanionTestCase(unittest.TestCase):
             self.env["CODEX_COMPANION_RUNTIME"] = self.runtime
         self.started = []  # Popen objects this test started; ended by pid in tearDown
 
-    def tearDown(self):
+    def end_started(self):
+        """Ends (SIGKILL to its group, else to it) every process this test started and still runs."""
         for proc in self.started:
             if proc.poll() is None:
                 try:
@@ -203,6 +204,9 @@ class CompanionTestCase(unittest.TestCase):
                 except (ProcessLookupError, PermissionError):
                     proc.kill()
                 proc.wait(timeout=10)
+
+    def tearDown(self):
+        self.end_started()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # Running things -------------------------------------------------------------------------

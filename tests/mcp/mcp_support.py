@@ -142,13 +142,7 @@ class McpMixin:
                 if pid not in ours and not _is_mcp_server(pid)]
 
     def tearDown(self):
-        for proc in self.started:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-                proc.wait(timeout=10)
+        self.end_started()
         # The servers they started (their sessions) end with their stdin.
         wait_until(lambda: not any(_is_mcp_server(pid) for pid in super(McpMixin, self)
                                    .codex_processes()), 15, interval=0.05,
