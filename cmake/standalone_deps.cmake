@@ -1,13 +1,13 @@
 # The libraries of a standalone (release) build, included by CMakeLists.txt when
 # COMPANION_STANDALONE is on. Defines the same targets the host build finds with find_package:
 # SQLite::SQLite3 (SQLite's amalgamation compiled in), fmt::fmt (header-only) and
-# nlohmann_json::nlohmann_json, and ASIO_INCLUDE_DIR and TOMLPLUSPLUS_INCLUDE_DIR, all from the folders scripts/release stages.
+# nlohmann_json::nlohmann_json, and ASIO_INCLUDE_DIR, all from the folders scripts/release stages.
 foreach(required COMPANION_THIRD_PARTY_INCLUDE COMPANION_SQLITE_AMALGAMATION)
   if(NOT IS_DIRECTORY "${${required}}")
     message(FATAL_ERROR "COMPANION_STANDALONE needs -D${required}=<folder> (scripts/release stages it)")
   endif()
 endforeach()
-foreach(header asio.hpp fmt/format.h nlohmann/json.hpp toml++/toml.h)
+foreach(header asio.hpp fmt/format.h nlohmann/json.hpp)
   if(NOT EXISTS "${COMPANION_THIRD_PARTY_INCLUDE}/${header}")
     message(FATAL_ERROR "${COMPANION_THIRD_PARTY_INCLUDE} has no ${header}")
   endif()
@@ -29,4 +29,3 @@ target_compile_definitions(companion_header_only INTERFACE FMT_HEADER_ONLY=1)
 add_library(fmt::fmt ALIAS companion_header_only)
 add_library(nlohmann_json::nlohmann_json ALIAS companion_header_only)
 set(ASIO_INCLUDE_DIR ${COMPANION_THIRD_PARTY_INCLUDE})
-set(TOMLPLUSPLUS_INCLUDE_DIR ${COMPANION_THIRD_PARTY_INCLUDE})

@@ -55,6 +55,102 @@ constexpr std::array<const char*, 33> kProviderVariables = {
     "CODEX_CONNECTORS_TOKEN",
 };
 
+constexpr size_t kConfigReadLimit = 1024 * 1024;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool is_variable_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// The string that starts at text[at] (a TOML basic "…" or literal '…' string); sets `at` past it
+// (to the end of `text` when it is not closed). Empty when there is none (escapes are kept as
+// written: a variable name has none).
+std::string quoted_at(std::string_view text, size_t& at) {
+  if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return {};
+  const char quote = text[at];
+  size_t end = at + 1;
+  while (end < text.size() && text[end] != quote) {
+    end += (quote == '"' && text[end] == '\\') ? 2 : 1;
+  }
+  if (end >= text.size()) {
+    at = text.size();
+    return {};
+  }
+  std::string out(text.substr(at + 1, end - at - 1));
+  at = end + 1;
+  return out;
+}
+
+// The segments of a dotted TOML key (`a.b."c"` -> a, b, c).
+std::vector<std::string> key_segments(std::string_view key) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < key.size()) {
+    while (at < key.size() && (key[at] == ' ' || key[at] == '\t' || key[at] == '.')) ++at;
+    if (at >= key.size()) break;
+    if (key[at] == '"' || key[at] == '\'') {
+      out.push_back(quoted_at(key, at));
+      continue;
+    }
+    size_t end = key.find('.', at);
+    if (end == std::string_view::npos) end = key.size();
+    out.emplace_back(trim(key.substr(at, end - at)));
+    at = end;
+  }
+  return out;
+}
+
+// The key part of `key = value` (outside quotes), or npos when the line has no '='.
+size_t assignment_at(std::string_view line) {
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '=') {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+void add_name(std::set<std::string>& names, const std::string& name) {
+  if (is_variable_name(name)) names.insert(name);
+}
+
+// Every value of an inline table `{ "A" = "VAR", B = 'VAR2' }` that starts at text[at].
+void add_inline_table_values(std::string_view text, std::set<std::string>& names) {
+  size_t open = text.find('{');
+  if (open == std::string_view::npos) return;
+  std::string_view body = text.substr(open + 1);
+  size_t close = body.rfind('}');
+  if (close != std::string_view::npos) body = body.substr(0, close);
+  size_t at = 0;
+  while (at < body.size()) {
+    size_t comma = body.find(',', at);
+    std::string_view pair =
+        body.substr(at, comma == std::string_view::npos ? body.size() - at : comma - at);
+    if (size_t eq = assignment_at(pair); eq != std::string_view::npos) {
+      std::string_view value = trim(pair.substr(eq + 1));
+      size_t start = 0;
+      add_name(names, quoted_at(value, start));
+    }
+    if (comma == std::string_view::npos) break;
+    at = comma + 1;
+  }
+}
+
 std::string hex_short(const std::string& digest) {
   return digest.substr(0, 16);
 }
@@ -63,6 +159,41 @@ std::string hex_short(const std::string& digest) {
 
 std::span<const char* const> provider_variables() {
   return kProviderVariables;
+}
+
+std::vector<std::string> config_variables(std::string_view toml) {
+  std::set<std::string> names;
+  bool in_headers_table = false;  // inside [....env_http_headers]
+  size_t start = 0;
+  while (start <= toml.size()) {
+    size_t end = toml.find('\n', start);
+    if (end == std::string_view::npos) end = toml.size();
+    std::string_view line = trim(toml.substr(start, end - start));
+    start = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      size_t name_at = line.find_first_not_of('[');
+      std::string_view header = name_at == std::string_view::npos ? "" : line.substr(name_at);
+      header = header.substr(0, header.find(']'));
+      auto segments = key_segments(header);
+      in_headers_table = !segments.empty() && segments.back() == "env_http_headers";
+      continue;
+    }
+    size_t eq = assignment_at(line);
+    if (eq == std::string_view::npos) continue;
+    auto segments = key_segments(line.substr(0, eq));
+    std::string_view value = trim(line.substr(eq + 1));
+    if (segments.empty()) continue;
+    bool header_value = in_headers_table || (segments.size() >= 2 &&
+                                             segments[segments.size() - 2] == "env_http_headers");
+    if (segments.back() == "env_http_headers") {
+      add_inline_table_values(value, names);
+    } else if (segments.back() == "env_key" || header_value) {
+      size_t at = 0;
+      add_name(names, quoted_at(value, at));
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 CodexIdentity codex_identity(const std::string& workspace, const sys::Config& config,
@@ -86,8 +217,13 @@ CodexIdentity codex_identity(const std::string& workspace, const sys::Config& co
   id.app_server_args = app_server_arguments();
 
   std::set<std::string> names(kProviderVariables.begin(), kProviderVariables.end());
-  for (const CodexConfigFile& file : read_codex_configs(env, id.codex_home, workspace)) {
-    for (std::string& name : config_variables(file.text)) names.insert(std::move(name));
+  std::vector<std::string> configs = {"/etc/codex/config.toml"};
+  if (!id.codex_home.empty()) configs.push_back(sys::join_path(id.codex_home, "config.toml"));
+  if (!workspace.empty()) configs.push_back(sys::join_path(workspace, ".codex/config.toml"));
+  for (const std::string& path : configs) {
+    auto text = env.read_file(path, kConfigReadLimit, sys::Links::kFollow);
+    if (!text) continue;
+    for (std::string& name : config_variables(*text)) names.insert(std::move(name));
   }
   id.variables.assign(names.begin(), names.end());
   std::string values;

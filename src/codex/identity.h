@@ -28,7 +28,6 @@
 #include <vector>
 
 #include "codex/codex_binary.h"
-#include "codex/codex_config.h"
 #include "sys/config.h"
 #include "sys/env.h"
 #include "sys/fs.h"
@@ -39,6 +38,13 @@ namespace companion::codex {
 // (found in its source: the login and model-provider crates, the Bedrock and Vertex
 // providers, the CA bundle, the thread database's home). Documented in the README.
 std::span<const char* const> provider_variables();
+
+// The variables a Codex config.toml names for its providers to read: the value of every key
+// `env_key` ([model_providers.<id>] tables and dotted keys) and every value of an
+// `env_http_headers` table (inline, or a table of its own). A line-based reading of just these
+// keys; whatever it does not understand adds no name. Only names of [A-Za-z0-9_] (not starting
+// with a digit) are kept. Sorted, without duplicates.
+std::vector<std::string> config_variables(std::string_view toml);
 
 struct CodexIdentity {
   std::string workspace;

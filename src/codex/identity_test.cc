@@ -16,6 +16,89 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
+TEST(ConfigVariables, EnvKeysAndHeaderVariablesOfEveryForm) {
+  const char* toml = R"(
+model_provider = "corp"
+# env_key = "COMMENTED_OUT"
+[model_providers.corp]
+name = "Corp"
+env_key = "CORP_API_KEY"   # the key
+env_http_headers = { "X-Org" = "CORP_ORG", 'X-Team' = 'CORP_TEAM' }
+
+[model_providers.other]
+env_key='OTHER_KEY'
+
+[model_providers.other.env_http_headers]
+"X-Region" = "OTHER_REGION"
+X-Bad = "not a name!"
+
+[profiles.p]
+model_providers.third.env_key = "THIRD_KEY"
+model_providers.third.env_http_headers."X-Fourth" = "FOURTH_VAR"
+model = "gpt"
+)";
+  EXPECT_THAT(config_variables(toml),
+              ElementsAre("CORP_API_KEY", "CORP_ORG", "CORP_TEAM", "FOURTH_VAR", "OTHER_KEY",
+                          "OTHER_REGION", "THIRD_KEY"));
+}
+
+TEST(ConfigVariables, NothingFromGarbage) {
+  EXPECT_THAT(config_variables(""), IsEmpty());
+  EXPECT_THAT(config_variables("env_key = \"unterminated\n[[[\n= =\nenv_key = 42\n"), IsEmpty());
+  EXPECT_THAT(config_variables("env_key = \"1STARTS_WITH_DIGIT\"\nenv_key = \"\"\n"), IsEmpty());
+}
+
+// Found by the test below: a key with an unclosed quote (`"a = 1`) never advanced, and the
+// reading looped, adding empty segments until memory ran out. A repository's config could hang
+// every command run in it.
+TEST(ConfigVariables, AnUnclosedQuoteInAKeyEndsTheKey) {
+  EXPECT_THAT(config_variables("\"env_key = \"X\"\n'a.b = 1\nenv_key = \"KEPT\"\n"),
+              ElementsAre("KEPT"));
+  EXPECT_THAT(config_variables("[\"unclosed.env_http_headers]\nA = \"NOT_A_HEADER\"\n"), IsEmpty());
+}
+
+// The workspace's .codex/config.toml is the repository's: whatever it holds, reading it names
+// only well-formed variables and never throws or reads out of bounds (ASan preset).
+TEST(ConfigVariables, AnyTextIsRead) {
+  const std::vector<std::string> tokens = {"env_key",
+                                           "env_http_headers",
+                                           "model_providers",
+                                           "=",
+                                           "\"",
+                                           "'",
+                                           "{",
+                                           "}",
+                                           "[",
+                                           "]",
+                                           "[[",
+                                           ".",
+                                           ",",
+                                           "#",
+                                           " ",
+                                           "\n",
+                                           "\\",
+                                           "KEY_1",
+                                           "x",
+                                           "\"A\"",
+                                           "'B'"};
+  uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    for (size_t i = 0, n = next() % 40; i < n; ++i) text += tokens[next() % tokens.size()];
+    for (const std::string& name : config_variables(text)) {
+      ASSERT_FALSE(name.empty()) << text;
+      ASSERT_EQ(
+          name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"),
+          std::string::npos)
+          << text;
+    }
+  }
+}
+
 class IdentityTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -10,12 +10,20 @@
 #include <vector>
 
 #include "codex/codex_binary.h"
-#include "codex/codex_config.h"
 #include "sys/config.h"
 #include "sys/env.h"
 #include "sys/path_checks.h"
 
 namespace companion::codex {
+
+// The `writable_roots` a Codex config.toml names: in a `[sandbox_workspace_write]` table (also a
+// profile's, `[profiles.NAME.sandbox_workspace_write]`) or as the dotted key
+// `sandbox_workspace_write.writable_roots`, an array of strings that may span lines. Resolved as
+// codex-cli 0.169.0 resolves them (measured through thread/start's answer): `~` and `~/…` from
+// `home`, a relative one from `config_dir` (the file's directory). A line-based reading of just
+// this key, bounded by the text; whatever it does not understand adds nothing.
+std::vector<std::string> writable_roots(std::string_view toml, const std::string& config_dir,
+                                        const std::string& home);
 
 // /tmp and $TMPDIR: every write task anywhere may write them (the user's Codex configuration may
 // exclude them; they are refused regardless). Needs no file read.
