@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "jobs/jobs_test_support.h"
+#include "sys/fake_env.h"
 #include "sys/fs.h"
 
 namespace companion::jobs {
@@ -15,14 +16,16 @@ class ResumeTest : public testing::StoreFixture {
     here_ = dir_ + "/codex-home";
     there_ = dir_ + "/other-home";
     for (const auto* d : {&here_, &there_}) ASSERT_TRUE(sys::ensure_private_dir(*d).ok());
-    store_ = open(sys::default_env());
+    store_ = open(clock_);
   }
   // A job of `kind` in session s1 that ran thread `thread` under Codex home `home` ("" records
-  // none), ended completed unless `active`.
+  // none), ended completed unless `active`; each one a second after the one before, so "the
+  // latest" never rests on a tie of two jobs that ended in the same millisecond.
   std::string job(store::JobKind kind, const std::string& thread, const std::string& home,
                   bool ephemeral = false, bool active = false) {
     nlohmann::json request = {{"prompt", "p"}};
     if (ephemeral) request["ephemeral"] = true;
+    clock_.advance(1000);
     auto created = store_->create(store::NewJob{kind, "Codex Task", "s", "s1", false, request});
     EXPECT_TRUE(created.ok()) << created.error().message;
     std::string id = created->job.id;
@@ -38,6 +41,7 @@ class ResumeTest : public testing::StoreFixture {
   }
   Result<std::string> resume() { return thread_to_resume(*store_, store::JobFilter{"s1"}, here_); }
 
+  sys::FakeClockEnv clock_{sys::default_env()};
   std::string here_, there_;
   std::unique_ptr<store::JobStore> store_;
   std::vector<sys::UniqueFd> locks_;
